@@ -1,0 +1,3 @@
+module github.com/gocsp/gocsp
+
+go 1.23
