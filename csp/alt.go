@@ -1,0 +1,441 @@
+package csp
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"time"
+	"unsafe"
+)
+
+// Guard is one alternative of a selection: Recv, Send, Skip or Timeout. Each may carry a
+// precondition (When); a guard whose precondition is false takes no part in that selection.
+//
+// A guard belongs to one selection at a time. A reused Alt selects over the same guard values again
+// and again, which is what makes a selection allocate nothing in the steady state.
+type Guard interface {
+	base() *guardBase
+}
+
+type guardKind uint8
+
+const (
+	kindRecv guardKind = iota
+	kindSend
+	kindSkip
+	kindTimeout
+)
+
+// guardBase is what every guard has; the channel guards add the typed operations through ops.
+type guardBase struct {
+	kind     guardKind
+	disabled bool
+	end      *endCore // nil for Skip and Timeout
+	ops      guardOps
+	after    time.Duration
+}
+
+func (g *guardBase) base() *guardBase { return g }
+
+// guardOps are a channel guard's operations, all called with the channel locked.
+type guardOps interface {
+	poll(idx int) (ok bool, err error) // complete now if possible
+	enqueue(s *signal, idx int)        // wait for a peer
+	dequeue()                          // stop waiting
+	collect()                          // a peer completed the guard while parked: take its value
+	fire()                             // after the guard fired without error: run the action
+}
+
+// RecvGuard is an input guard made by Recv.
+type RecvGuard[T any] struct {
+	guardBase
+	r   *Reader[T]
+	w   waiter[T]
+	val T
+	do  func(T)
+}
+
+// Recv makes an input guard on r. When it fires, the value is available from Value and passed to
+// the action set by Do, if any.
+func Recv[T any](r *Reader[T]) *RecvGuard[T] {
+	g := &RecvGuard[T]{r: r}
+	g.kind, g.end, g.ops = kindRecv, &r.endCore, g
+	return g
+}
+
+// Do sets an action run with the received value when the guard fires.
+func (g *RecvGuard[T]) Do(action func(T)) *RecvGuard[T] { g.do = action; return g }
+
+// When sets the guard's precondition for the selections that follow; false disables it.
+func (g *RecvGuard[T]) When(cond bool) *RecvGuard[T] { g.disabled = !cond; return g }
+
+// Value returns the value received the last time the guard fired.
+func (g *RecvGuard[T]) Value() T { return g.val }
+
+func (g *RecvGuard[T]) poll(int) (bool, error) {
+	v, ok, err := g.r.c.recvNow(&g.r.endCore)
+	if ok && err == nil {
+		g.val = v
+	}
+	return ok, err
+}
+
+func (g *RecvGuard[T]) enqueue(s *signal, idx int) {
+	g.w.sig, g.w.idx = s, idx
+	g.r.c.recvq.push(&g.w)
+}
+
+func (g *RecvGuard[T]) dequeue() { g.r.c.recvq.remove(&g.w) }
+
+func (g *RecvGuard[T]) collect() {
+	var zero T
+	g.val, g.w.val = g.w.val, zero
+}
+
+func (g *RecvGuard[T]) fire() {
+	if g.do != nil {
+		g.do(g.val)
+	}
+}
+
+// SendGuard is an output guard made by Send.
+type SendGuard[T any] struct {
+	guardBase
+	wr *Writer[T]
+	w  waiter[T]
+	v  T
+	do func()
+}
+
+// Send makes an output guard that offers v on w. If the guard fires, v was handed over exactly once;
+// if another guard fires, the offer is withdrawn and v was not delivered.
+func Send[T any](w *Writer[T], v T) *SendGuard[T] {
+	g := &SendGuard[T]{wr: w, v: v}
+	g.kind, g.end, g.ops = kindSend, &w.endCore, g
+	return g
+}
+
+// Set changes the value offered by the selections that follow.
+func (g *SendGuard[T]) Set(v T) *SendGuard[T] { g.v = v; return g }
+
+// Do sets an action run when the guard fires.
+func (g *SendGuard[T]) Do(action func()) *SendGuard[T] { g.do = action; return g }
+
+// When sets the guard's precondition for the selections that follow; false disables it.
+func (g *SendGuard[T]) When(cond bool) *SendGuard[T] { g.disabled = !cond; return g }
+
+func (g *SendGuard[T]) poll(int) (bool, error) { return g.wr.c.sendNow(&g.wr.endCore, g.v) }
+
+func (g *SendGuard[T]) enqueue(s *signal, idx int) {
+	g.w.sig, g.w.idx, g.w.val = s, idx, g.v
+	g.wr.c.sendq.push(&g.w)
+}
+
+func (g *SendGuard[T]) dequeue() {
+	g.wr.c.sendq.remove(&g.w)
+	var zero T
+	g.w.val = zero
+}
+
+func (g *SendGuard[T]) collect() {}
+
+func (g *SendGuard[T]) fire() {
+	if g.do != nil {
+		g.do()
+	}
+}
+
+// SkipGuard is a guard that is always ready, made by Skip.
+type SkipGuard struct {
+	guardBase
+	do func()
+}
+
+// Skip makes a guard that is always ready: with PriSelect and the Skip last, a selection that never
+// blocks (a poll).
+func Skip() *SkipGuard {
+	g := &SkipGuard{}
+	g.kind = kindSkip
+	return g
+}
+
+// Do sets an action run when the guard fires.
+func (g *SkipGuard) Do(action func()) *SkipGuard { g.do = action; return g }
+
+// When sets the guard's precondition for the selections that follow; false disables it.
+func (g *SkipGuard) When(cond bool) *SkipGuard { g.disabled = !cond; return g }
+
+// TimeoutGuard is a guard that becomes ready after a duration, made by Timeout.
+type TimeoutGuard struct {
+	guardBase
+	do func()
+}
+
+// Timeout makes a guard that fires if no other guard has fired within d of the selection's start.
+// A process waiting in a selection with an enabled Timeout is sleeping, not blocked: deadlock
+// detection counts it as live.
+func Timeout(d time.Duration) *TimeoutGuard {
+	g := &TimeoutGuard{}
+	g.kind, g.after = kindTimeout, d
+	return g
+}
+
+// Do sets an action run when the guard fires.
+func (g *TimeoutGuard) Do(action func()) *TimeoutGuard { g.do = action; return g }
+
+// When sets the guard's precondition for the selections that follow; false disables it.
+func (g *TimeoutGuard) When(cond bool) *TimeoutGuard { g.disabled = !cond; return g }
+
+// Set changes the duration for the selections that follow.
+func (g *TimeoutGuard) Set(d time.Duration) *TimeoutGuard { g.after = d; return g }
+
+// Alt is a reusable alternation over a fixed list of guards. Reusing one Alt (and changing
+// preconditions and offered values on its guards between selections) allocates nothing per
+// selection. An Alt is used by one process at a time.
+type Alt struct {
+	guards []Guard
+	bases  []*guardBase
+	locks  []*chanCore // each channel once, in address order, so concurrent selections cannot deadlock
+	sig    signal
+	next   int // where FairSelect starts scanning
+	timer  *time.Timer
+	rng    *rand.PCG
+}
+
+// NewAlt makes an alternation over guards. The guard indices that selections return are positions
+// in this list.
+func NewAlt(guards ...Guard) *Alt {
+	a := &Alt{guards: slices.Clone(guards), sig: newSignal()}
+	for _, g := range a.guards {
+		b := g.base()
+		a.bases = append(a.bases, b)
+		if b.end != nil && !slices.Contains(a.locks, b.end.ch) {
+			a.locks = append(a.locks, b.end.ch)
+		}
+	}
+	slices.SortFunc(a.locks, func(x, y *chanCore) int {
+		px, py := uintptr(unsafe.Pointer(x)), uintptr(unsafe.Pointer(y))
+		switch {
+		case px < py:
+			return -1
+		case px > py:
+			return 1
+		}
+		return 0
+	})
+	return a
+}
+
+// Guards returns the alternation's guards, in index order.
+func (a *Alt) Guards() []Guard { return a.guards }
+
+type mode uint8
+
+const (
+	modeAny mode = iota
+	modePri
+	modeFair
+)
+
+// Select waits until at least one enabled guard is ready and fires one of them, chosen arbitrarily.
+// It returns the fired guard's index. A guard on a poisoned or retired channel ends the selection
+// with its index and ErrPoisoned or ErrRetired; when ctx ends first, the error is ctx's.
+func (a *Alt) Select(ctx context.Context) (int, error) { return a.choose(ctx, modeAny) }
+
+// PriSelect is Select that, of the guards ready, fires the first in index order.
+func (a *Alt) PriSelect(ctx context.Context) (int, error) { return a.choose(ctx, modePri) }
+
+// FairSelect is Select that, over repeated selections of this Alt, gives the ready guards turns:
+// it scans from the guard after the one that last fired, so a guard that is ready every time
+// waits at most len(guards)-1 selections.
+func (a *Alt) FairSelect(ctx context.Context) (int, error) { return a.choose(ctx, modeFair) }
+
+// Select is a one-shot arbitrary selection over guards (see Alt.Select).
+func Select(guards ...Guard) (int, error) {
+	return NewAlt(guards...).choose(context.Background(), modeAny)
+}
+
+// PriSelect is a one-shot prioritised selection over guards (see Alt.PriSelect).
+func PriSelect(guards ...Guard) (int, error) {
+	return NewAlt(guards...).choose(context.Background(), modePri)
+}
+
+// SelectContext is Select that gives up when ctx ends.
+func SelectContext(ctx context.Context, guards ...Guard) (int, error) {
+	return NewAlt(guards...).choose(ctx, modeAny)
+}
+
+func (a *Alt) lock() {
+	for _, c := range a.locks {
+		c.mu.Lock()
+	}
+}
+
+func (a *Alt) unlock() {
+	for _, c := range a.locks {
+		c.mu.Unlock()
+	}
+}
+
+func (a *Alt) owner() *procRecord {
+	for _, b := range a.bases {
+		if b.end != nil {
+			if rec := b.end.owner.Load(); rec != nil {
+				return rec
+			}
+		}
+	}
+	return nil
+}
+
+func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
+	n := len(a.bases)
+	start := 0
+	switch m {
+	case modeAny:
+		if n > 1 {
+			if a.rng == nil {
+				a.rng = rand.NewPCG(rand.Uint64(), rand.Uint64())
+			}
+			start = int(a.rng.Uint64() % uint64(n))
+		}
+	case modeFair:
+		start = a.next
+	}
+	timeout := -1
+	enabled := false
+	a.lock()
+	for k := 0; k < n; k++ {
+		i := start + k
+		if i >= n {
+			i -= n
+		}
+		b := a.bases[i]
+		if b.disabled {
+			continue
+		}
+		enabled = true
+		switch b.kind {
+		case kindSkip:
+			a.unlock()
+			return a.fired(i, nil)
+		case kindTimeout:
+			if timeout < 0 || b.after < a.bases[timeout].after {
+				timeout = i
+			}
+		default:
+			if ok, err := b.ops.poll(i); ok {
+				a.unlock()
+				return a.fired(i, err)
+			}
+		}
+	}
+	if !enabled {
+		a.unlock()
+		return -1, &OpError{Op: "select", Chan: a.chanNames(), Err: ErrNoGuard}
+	}
+	var timer <-chan time.Time
+	if timeout >= 0 {
+		d := a.bases[timeout].after
+		if d <= 0 {
+			a.unlock()
+			return a.fired(timeout, nil)
+		}
+		if a.timer == nil {
+			a.timer = time.NewTimer(d)
+		} else {
+			a.timer.Reset(d)
+		}
+		timer = a.timer.C
+	}
+	// A selection that can time out is sleeping, not blocked: its signal carries no record, so a
+	// peer that wakes it does not count it as unblocked, and the record is updated here instead.
+	s := &a.sig
+	rec := a.owner()
+	if timeout >= 0 {
+		s.arm(nil)
+	} else {
+		s.arm(rec)
+	}
+	for i, b := range a.bases {
+		if !b.disabled && b.end != nil {
+			b.ops.enqueue(s, i)
+		}
+	}
+	if rec != nil {
+		if timeout >= 0 {
+			rec.sleep(a)
+		} else {
+			rec.block(StateAlting, nil, a)
+		}
+	}
+	a.unlock()
+	woken, timedOut := s.park(ctx, timer)
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	a.lock()
+	for _, b := range a.bases {
+		if !b.disabled && b.end != nil {
+			b.ops.dequeue()
+		}
+	}
+	a.unlock()
+	if rec != nil {
+		if timeout >= 0 {
+			rec.wakeFromSleep()
+		} else if !woken {
+			rec.unblock()
+		}
+	}
+	switch {
+	case woken:
+		if s.err == nil {
+			a.bases[s.fired].ops.collect()
+		}
+		return a.fired(s.fired, s.err)
+	case timedOut:
+		return a.fired(timeout, nil)
+	default:
+		return -1, &OpError{Op: "select", Chan: a.chanNames(), Err: ctx.Err()}
+	}
+}
+
+// fired completes a selection: it records the choice for FairSelect and runs the guard's action.
+func (a *Alt) fired(i int, err error) (int, error) {
+	a.next = i + 1
+	if a.next == len(a.bases) {
+		a.next = 0
+	}
+	b := a.bases[i]
+	if rec := a.owner(); rec != nil && rec.m.tracer != nil {
+		rec.traceChoice(a, i, err)
+	}
+	if err != nil {
+		return i, &OpError{Op: "select", Chan: b.end.ch.Name(), Err: err}
+	}
+	switch b.kind {
+	case kindSkip:
+		if g := a.guards[i].(*SkipGuard); g.do != nil {
+			g.do()
+		}
+	case kindTimeout:
+		if g := a.guards[i].(*TimeoutGuard); g.do != nil {
+			g.do()
+		}
+	default:
+		b.ops.fire()
+	}
+	return i, nil
+}
+
+func (a *Alt) chanNames() string {
+	var names []byte
+	for _, c := range a.locks {
+		if len(names) > 0 {
+			names = append(names, ", "...)
+		}
+		names = append(names, c.Name()...)
+	}
+	return string(names)
+}

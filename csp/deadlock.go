@@ -1,0 +1,193 @@
+package csp
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ProcessRef identifies a monitored process: ids are unique within one Monitor, names need not be.
+type ProcessRef struct {
+	ID   uint64
+	Name string
+}
+
+// Wait is one channel operation a blocked process waits on.
+type Wait struct {
+	Channel Channel
+	Op      Dir
+	// Peers are the processes holding an end on the other side of Channel that is not retired:
+	// those that could complete the operation. Filled in deadlock reports only.
+	Peers []ProcessRef
+	end   *endCore
+}
+
+// ProcessInfo is a monitored process's state at one moment.
+type ProcessInfo struct {
+	ProcessRef
+	State State
+	Waits []Wait // what it waits on, when blocked or sleeping
+	Ends  []End  // the ends it owns
+	Err   error  // how it ended, once ended
+}
+
+// Deadlock is what a Monitor found when every live process was blocked on channel operations that
+// no live process could complete. Blocked lists every blocked process with what it waits on and who
+// could have completed it; the wait-for graph (process → peers) contains the cycles.
+type Deadlock struct {
+	Blocked []ProcessInfo
+}
+
+func (d *Deadlock) String() string {
+	var b strings.Builder
+	b.WriteString("deadlock:")
+	for _, p := range d.Blocked {
+		for _, w := range p.Waits {
+			fmt.Fprintf(&b, " %s %ss %s;", p.Name, w.Op, w.Channel.Name())
+		}
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+// Processes returns the state of every process started under the monitor, ended ones included, in
+// the order they started.
+func (m *Monitor) Processes() []ProcessInfo {
+	m.mu.Lock()
+	recs := slices.Clone(m.recs)
+	errs := make([]error, len(recs))
+	for i, r := range recs {
+		errs[i] = r.err
+	}
+	m.mu.Unlock()
+	out := make([]ProcessInfo, len(recs))
+	for i, r := range recs {
+		st := State(r.state.Load())
+		out[i] = ProcessInfo{ProcessRef: r.ref(), State: st, Ends: r.proc.ends, Err: errs[i]}
+		if st.Blocked() || st == StateSleeping {
+			out[i].Waits = r.waits()
+		}
+	}
+	return out
+}
+
+// waits lists what the process waits on, from what it recorded when it blocked.
+func (r *procRecord) waits() []Wait {
+	if e := r.waitEnd.Load(); e != nil {
+		return []Wait{{Channel: e.ch.self, Op: e.dir, end: e}}
+	}
+	a := r.waitAlt.Load()
+	if a == nil {
+		return nil
+	}
+	mask := r.altMask.Load()
+	var ws []Wait
+	for i, b := range a.bases {
+		if b.end != nil && mask&(1<<min(i, 63)) != 0 {
+			ws = append(ws, Wait{Channel: b.end.ch.self, Op: b.end.dir, end: b.end})
+		}
+	}
+	return ws
+}
+
+// check starts a deadlock analysis when the counters say every live process is blocked. The
+// counters are exact (a waker counts its peer unblocked before it can block itself), so this is
+// only a candidate because ends held outside the monitor might still complete an operation.
+func (m *Monitor) check() {
+	if !m.candidate() || m.deadlock.Load() != nil {
+		return
+	}
+	if !m.checking.CompareAndSwap(false, true) {
+		return
+	}
+	m.checks.Add(1)
+	go m.analyze()
+}
+
+func (m *Monitor) candidate() bool {
+	v, live := m.blocked.Load(), m.live.Load()
+	return live > 0 && int64(uint32(v)) == live && !(v == m.lastClean.Load() && live == m.lastLive.Load())
+}
+
+func (m *Monitor) analyze() {
+	defer m.checks.Done()
+	for {
+		for m.candidate() {
+			v, live := m.blocked.Load(), m.live.Load()
+			d := m.stuck()
+			if m.blocked.Load() != v || m.live.Load() != live {
+				continue // something moved while we looked: look again
+			}
+			if d != nil {
+				m.declare(d)
+				return
+			}
+			m.lastClean.Store(v) // stable, but an outside end can still act
+			m.lastLive.Store(live)
+		}
+		m.checking.Store(false)
+		// A trigger that came while we looked found checking set and left it to us.
+		if !m.candidate() || !m.checking.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// stuck returns the deadlock if every wait of every blocked process can only be completed by
+// processes of this monitor that are themselves blocked; nil if some wait could be completed by an
+// end held elsewhere.
+func (m *Monitor) stuck() *Deadlock {
+	d := &Deadlock{}
+	for _, p := range m.Processes() {
+		if !p.State.Blocked() {
+			continue
+		}
+		for i := range p.Waits {
+			peers, outside := m.peers(p.Waits[i].end)
+			if outside {
+				return nil
+			}
+			p.Waits[i].Peers = peers
+		}
+		d.Blocked = append(d.Blocked, p)
+	}
+	if len(d.Blocked) == 0 {
+		return nil
+	}
+	return d
+}
+
+// peers lists the owners of the live ends on the other side of e's channel; outside reports an end
+// that no process of this monitor owns, which might complete the operation at any time.
+func (m *Monitor) peers(e *endCore) (peers []ProcessRef, outside bool) {
+	c := e.ch
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, o := range c.ends {
+		if o.dir == e.dir || o.retired {
+			continue
+		}
+		owner := o.owner.Load()
+		if owner == nil || owner.m != m {
+			return nil, true
+		}
+		if !slices.Contains(peers, owner.ref()) {
+			peers = append(peers, owner.ref())
+		}
+	}
+	return peers, false
+}
+
+func (m *Monitor) declare(d *Deadlock) {
+	m.deadlock.Store(d)
+	if m.tracer != nil {
+		m.emit(Event{Kind: EventDeadlock, Deadlock: d})
+	}
+	if m.onDeadlock != nil {
+		m.onDeadlock(d)
+	}
+	for _, p := range d.Blocked {
+		for _, w := range p.Waits {
+			w.Channel.Poison()
+		}
+	}
+}

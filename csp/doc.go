@@ -1,0 +1,45 @@
+// Package csp is the GoCSP core: typed any-to-any channels, processes, composition, alternation,
+// and shutdown by poison and retirement, in the tradition of occam, JCSP and PyCSP.
+//
+// # Channels and ends
+//
+// NewChan makes a channel; Reader and Writer each join one more end. Any number of ends may be
+// joined on both sides. A rendezvous channel (the default) completes a write only when a reader has
+// taken the value; Buffered(n) lets a write complete once its value is in the buffer. Writers are
+// served in arrival order, and so are readers. Read and Write allocate nothing.
+//
+// # Poison and retirement
+//
+// Poisoning any end, or the channel, makes every operation blocked on the channel, and every later
+// one, fail with ErrPoisoned. A value handed over before is never lost. On a buffered channel a
+// writer's poison (and Chan.Poison) lets readers drain the buffer first; a reader's poison
+// discards it at once.
+//
+// Retiring an end makes its own later operations fail with ErrRetired. When every reader end has
+// retired, writers get ErrRetired; when every writer end has retired, readers get ErrRetired once
+// the buffer is empty. Retirement of a side is final: an end joined later does not undo it.
+//
+// # Processes
+//
+// Proc names a body and the ends it owns. Ownership, not argument scanning, decides what happens
+// when the body ends: returning nil retires the owned ends (KeepOpen opts one out); returning any
+// error, ErrPoisoned and ErrRetired included, or panicking, poisons them. Parallel runs processes
+// concurrently and reports failures (not poison or retirement) joined, each a *ProcessError naming
+// its process; a panic is recovered and reported as a *PanicError with its stack.
+//
+// # Alternation
+//
+// Recv, Send, Skip and Timeout make guards, each with an optional precondition (When). An Alt
+// holds a list of guards for repeated selection: Select chooses arbitrarily among ready guards,
+// PriSelect takes the first ready one, and FairSelect rotates its starting point so that no guard
+// that is ready each time is starved. Exactly one guard fires per selection; an output guard's value
+// is handed over exactly once or not at all, also when the other side of the channel is alting
+// too, with any number of readers and writers. A reused Alt allocates nothing per selection.
+//
+// # Observation
+//
+// A Monitor observes processes run under its Context: their states, what they wait on, and the
+// channels they own ends of. It reports a Deadlock when every live process is blocked on channel
+// operations that only blocked processes could complete; a process running, sleeping or blocked
+// outside the framework counts as live. Without a Monitor, observation costs nothing.
+package csp

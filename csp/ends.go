@@ -1,0 +1,261 @@
+package csp
+
+import (
+	"context"
+	"reflect"
+	"sync/atomic"
+)
+
+// Dir says which side of a channel an end is on.
+type Dir uint8
+
+const (
+	DirRead  Dir = iota + 1 // a reader end
+	DirWrite                // a writer end
+)
+
+func (d Dir) String() string {
+	switch d {
+	case DirRead:
+		return "read"
+	case DirWrite:
+		return "write"
+	}
+	return "unknown"
+}
+
+// End is a reader or writer end of some channel, whatever its element type. Processes own ends
+// (see Proc), and the framework retires or poisons them when the process ends.
+type End interface {
+	// Poison poisons the end's channel. It never blocks and is idempotent.
+	Poison()
+	// Retire withdraws this end from its channel. It never blocks and is idempotent.
+	Retire()
+	// Channel returns the channel the end belongs to.
+	Channel() Channel
+	// Dir says whether this is a reader or a writer end.
+	Dir() Dir
+
+	end() *endCore
+}
+
+// Channel is the part of a channel that does not depend on its element type, for code that looks at
+// networks rather than moving values: monitors, topology writers, viewers.
+type Channel interface {
+	// Name returns the channel's name.
+	Name() string
+	// Stats returns the channel's counters at this moment.
+	Stats() ChanStats
+	// Poison poisons the channel (as a writer's poison: buffered values can still be read).
+	Poison()
+	// ElemType returns the type of the values the channel carries.
+	ElemType() reflect.Type
+}
+
+// ChanStats is a channel's state at one moment.
+type ChanStats struct {
+	Name           string
+	Buffer         int    // capacity; 0 for a rendezvous channel
+	Len            int    // values in the buffer now
+	Messages       uint64 // values delivered to readers so far
+	Readers        int    // reader ends joined
+	Writers        int    // writer ends joined
+	ReadersRetired int
+	WritersRetired int
+	Poisoned       bool
+}
+
+// Stats returns the channel's counters. It takes the channel's lock briefly.
+func (c *chanCore) Stats() ChanStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	size, n := c.stats()
+	return ChanStats{Name: c.Name(), Buffer: size, Len: n, Messages: c.msgs, Readers: c.rj,
+		Writers: c.wj, ReadersRetired: c.rr, WritersRetired: c.wr, Poisoned: c.poisoned}
+}
+
+// ElemType returns the type of the values the channel carries.
+func (c *chanCore) ElemType() reflect.Type { return c.typ }
+
+// endCore is the type-independent part of an end.
+type endCore struct {
+	ch      *chanCore
+	dir     Dir
+	retired bool                       // guarded by ch.mu
+	owner   atomic.Pointer[procRecord] // the monitored process that owns this end, or nil
+}
+
+// Reader is a reader end of a Chan. It is used by one process at a time.
+type Reader[T any] struct {
+	endCore
+	c   *Chan[T]
+	sig signal
+	w   waiter[T]
+}
+
+// Writer is a writer end of a Chan. It is used by one process at a time.
+type Writer[T any] struct {
+	endCore
+	c   *Chan[T]
+	sig signal
+	w   waiter[T]
+}
+
+// Read takes the next value from the channel, blocking until a writer offers one.
+// It fails with ErrPoisoned or ErrRetired (wrapped in an *OpError naming the channel).
+func (r *Reader[T]) Read() (T, error) { return r.read(nil) }
+
+// ReadContext is Read that gives up when ctx ends, returning ctx's error. A value is never lost:
+// if a writer completed the rendezvous as ctx ended, ReadContext returns that value.
+func (r *Reader[T]) ReadContext(ctx context.Context) (T, error) { return r.read(ctx) }
+
+func (r *Reader[T]) read(ctx context.Context) (T, error) {
+	c := r.c
+	c.mu.Lock()
+	v, ok, err := c.recvNow(&r.endCore)
+	if ok {
+		c.mu.Unlock()
+		if err != nil {
+			return v, r.opErr("read", err)
+		}
+		if rec := r.owner.Load(); rec != nil && rec.m.tracer != nil {
+			rec.traceOp(EventRead, &c.chanCore)
+		}
+		return v, nil
+	}
+	s := &r.sig
+	s.arm(r.owner.Load())
+	r.w.idx = 0
+	c.recvq.push(&r.w)
+	if s.rec != nil {
+		s.rec.block(StateBlockedRead, &r.endCore, nil)
+	}
+	c.mu.Unlock()
+	if woken, _ := s.park(ctx, nil); !woken {
+		c.mu.Lock()
+		c.recvq.remove(&r.w)
+		c.mu.Unlock()
+		if s.rec != nil {
+			s.rec.unblock()
+		}
+		return v, r.opErr("read", ctx.Err())
+	}
+	v = r.w.val
+	var zero T
+	r.w.val = zero
+	if s.err != nil {
+		return v, r.opErr("read", s.err)
+	}
+	if rec := r.owner.Load(); rec != nil && rec.m.tracer != nil {
+		rec.traceOp(EventRead, &c.chanCore)
+	}
+	return v, nil
+}
+
+// Write offers v on the channel and blocks until a reader has taken it (or, on a buffered channel,
+// until it is in the buffer). When Write returns nil the value was delivered exactly once.
+func (w *Writer[T]) Write(v T) error { return w.write(nil, v) }
+
+// WriteContext is Write that gives up when ctx ends, returning ctx's error; the value was then not
+// delivered.
+func (w *Writer[T]) WriteContext(ctx context.Context, v T) error { return w.write(ctx, v) }
+
+func (w *Writer[T]) write(ctx context.Context, v T) error {
+	c := w.c
+	c.mu.Lock()
+	if ok, err := c.sendNow(&w.endCore, v); ok {
+		c.mu.Unlock()
+		if err != nil {
+			return w.opErr("write", err)
+		}
+		if rec := w.owner.Load(); rec != nil && rec.m.tracer != nil {
+			rec.traceOp(EventWrite, &c.chanCore)
+		}
+		return nil
+	}
+	s := &w.sig
+	s.arm(w.owner.Load())
+	w.w.idx = 0
+	w.w.val = v
+	c.sendq.push(&w.w)
+	if s.rec != nil {
+		s.rec.block(StateBlockedWrite, &w.endCore, nil)
+	}
+	c.mu.Unlock()
+	woken, _ := s.park(ctx, nil)
+	var zero T
+	if !woken {
+		c.mu.Lock()
+		c.sendq.remove(&w.w)
+		c.mu.Unlock()
+		w.w.val = zero
+		if s.rec != nil {
+			s.rec.unblock()
+		}
+		return w.opErr("write", ctx.Err())
+	}
+	w.w.val = zero
+	if s.err != nil {
+		return w.opErr("write", s.err)
+	}
+	if rec := w.owner.Load(); rec != nil && rec.m.tracer != nil {
+		rec.traceOp(EventWrite, &c.chanCore)
+	}
+	return nil
+}
+
+func (e *endCore) opErr(op string, err error) error {
+	return &OpError{Op: op, Chan: e.ch.Name(), Err: err}
+}
+
+// Poison poisons the channel from the reading side: anything buffered is discarded at once.
+func (r *Reader[T]) Poison() {
+	r.c.poison(true)
+	r.traceEnd(EventPoison)
+}
+
+// Poison poisons the channel from the writing side: readers may still take what is buffered, then
+// get ErrPoisoned.
+func (w *Writer[T]) Poison() {
+	w.c.poison(false)
+	w.traceEnd(EventPoison)
+}
+
+// Retire withdraws this reader end. When every reader end has retired, writers get ErrRetired.
+func (r *Reader[T]) Retire() {
+	r.c.retire(&r.endCore)
+	r.traceEnd(EventRetire)
+}
+
+// Retire withdraws this writer end. When every writer end has retired, readers get ErrRetired once
+// the buffer is empty.
+func (w *Writer[T]) Retire() {
+	w.c.retire(&w.endCore)
+	w.traceEnd(EventRetire)
+}
+
+// Channel returns the channel this end belongs to.
+func (r *Reader[T]) Channel() Channel { return r.c }
+
+// Channel returns the channel this end belongs to.
+func (w *Writer[T]) Channel() Channel { return w.c }
+
+// Dir returns DirRead.
+func (r *Reader[T]) Dir() Dir { return DirRead }
+
+// Dir returns DirWrite.
+func (w *Writer[T]) Dir() Dir { return DirWrite }
+
+func (e *endCore) end() *endCore { return e }
+
+func (e *endCore) traceEnd(kind EventKind) {
+	if rec := e.owner.Load(); rec != nil && rec.m.tracer != nil {
+		rec.traceOp(kind, e.ch)
+	}
+}
+
+// KeepOpen marks an owned end that the framework must not retire when its process returns nil, for
+// an end handed on to a later process (in a Sequence, say). It is still poisoned if the process fails.
+func KeepOpen(e End) End { return keepOpen{e} }
+
+type keepOpen struct{ End }

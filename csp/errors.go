@@ -1,0 +1,63 @@
+package csp
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrPoisoned is returned by every operation on a poisoned channel. Test for it with errors.Is: the
+// error returned by an operation is an *OpError that names the channel.
+var ErrPoisoned = errors.New("poisoned")
+
+// ErrRetired is returned by an operation on an end that has retired, by writes once every reader end
+// has retired, and by reads once every writer end has retired and the buffer is empty.
+var ErrRetired = errors.New("retired")
+
+// ErrNoGuard is returned by a selection in which every guard is disabled by its precondition and
+// there is neither a Skip nor a Timeout to fall back on: it would otherwise block forever.
+var ErrNoGuard = errors.New("csp: selection has no enabled guard")
+
+// OpError reports a channel operation that did not complete. It names the channel and the operation
+// so that a failure deep in a network says where it happened.
+type OpError struct {
+	Op   string // "read", "write" or "select"
+	Chan string // the channel's name
+	Err  error  // ErrPoisoned, ErrRetired, or the context's error
+}
+
+func (e *OpError) Error() string { return fmt.Sprintf("%s on channel %q: %v", e.Op, e.Chan, e.Err) }
+
+// Unwrap returns the cause, so errors.Is(err, ErrPoisoned) works.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// ProcessError is a process's failure as Parallel, Sequence and Handle.Wait report it.
+type ProcessError struct {
+	Process string // the process's name
+	Err     error  // what its body returned, or a *PanicError
+}
+
+func (e *ProcessError) Error() string { return fmt.Sprintf("process %q: %v", e.Process, e.Err) }
+
+// Unwrap returns the cause.
+func (e *ProcessError) Unwrap() error { return e.Err }
+
+// PanicError is a panic recovered from a process body, with the stack where it happened.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack) }
+
+// Unwrap returns the panic value when it is an error, so errors.Is sees through a panic(err).
+func (e *PanicError) Unwrap() error {
+	if err, ok := e.Value.(error); ok {
+		return err
+	}
+	return nil
+}
+
+// terminal reports whether err is a normal way for a process to end: by poison or retirement.
+func terminal(err error) bool {
+	return errors.Is(err, ErrPoisoned) || errors.Is(err, ErrRetired)
+}

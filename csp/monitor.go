@@ -1,0 +1,239 @@
+package csp
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// State is what a process is doing, as a Monitor sees it.
+type State int32
+
+// The states of a process.
+const (
+	StateRunning      State = iota + 1 // running, or blocked outside the framework (I/O, a mutex, a sleep)
+	StateBlockedRead                   // blocked in Read
+	StateBlockedWrite                  // blocked in Write
+	StateAlting                        // blocked in a selection with no Timeout
+	StateSleeping                      // in a selection that has a Timeout
+	StateWaiting                       // waiting for the processes it runs in Parallel or Sequence
+	StateDone                          // ended normally
+	StatePoisoned                      // ended by poison or retirement
+	StateFailed                        // ended with an error or a panic
+)
+
+var stateNames = [...]string{"", "running", "blocked-read", "blocked-write", "alting", "sleeping",
+	"waiting", "done", "poisoned", "failed"}
+
+func (s State) String() string {
+	if s > 0 && int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "unknown"
+}
+
+// Blocked reports whether the state is blocked on channel operations.
+func (s State) Blocked() bool {
+	return s == StateBlockedRead || s == StateBlockedWrite || s == StateAlting
+}
+
+// Monitor observes the processes run under the context it returns from Context: their states, the
+// channels they wait on, and (through their ends) the channels' counters. It detects deadlock: when
+// every live process it observes is blocked on channel operations that only processes it observes
+// could complete, it reports a Deadlock and poisons the channels involved so that the network ends.
+//
+// Processes that no Monitor observes pay one nil check per blocking operation, nothing more.
+type Monitor struct {
+	mu         sync.Mutex
+	recs       []*procRecord
+	live       atomic.Int64
+	blocked    atomic.Uint64 // high 32 bits: a generation counted on every change; low: processes blocked
+	procs      sync.WaitGroup
+	checks     sync.WaitGroup
+	checking   atomic.Bool
+	lastClean  atomic.Uint64 // counters last found stable but not deadlocked
+	lastLive   atomic.Int64
+	nextID     atomic.Uint64
+	onDeadlock func(*Deadlock)
+	deadlock   atomic.Pointer[Deadlock]
+	tracer     Tracer
+	start      time.Time
+}
+
+// MonitorOption configures a Monitor.
+type MonitorOption func(*Monitor)
+
+// OnDeadlock sets a function called, once, when the monitor finds a deadlock; the channels involved
+// are poisoned after it returns.
+func OnDeadlock(f func(*Deadlock)) MonitorOption { return func(m *Monitor) { m.onDeadlock = f } }
+
+// WithTracer sends every process and channel event to t. Events are delivered from many goroutines
+// at once, some of them holding a channel's lock: t must be safe for concurrent use and must not
+// operate on channels.
+func WithTracer(t Tracer) MonitorOption { return func(m *Monitor) { m.tracer = t } }
+
+// NewMonitor makes a Monitor.
+func NewMonitor(opts ...MonitorOption) *Monitor {
+	m := &Monitor{start: time.Now()}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+type scopeKey struct{}
+
+// Context returns a context under which Parallel, Sequence and Spawn run observed processes.
+func (m *Monitor) Context(parent context.Context) context.Context {
+	return context.WithValue(parent, scopeKey{}, &procRecord{m: m, root: true})
+}
+
+func scopeFrom(ctx context.Context) *procRecord {
+	if ctx == nil {
+		return nil
+	}
+	rec, _ := ctx.Value(scopeKey{}).(*procRecord)
+	return rec
+}
+
+// Wait waits until every process started under the monitor has ended, spawned ones included.
+func (m *Monitor) Wait() {
+	m.procs.Wait()
+	m.checks.Wait()
+}
+
+// Deadlock returns the deadlock the monitor found, or nil.
+func (m *Monitor) Deadlock() *Deadlock { return m.deadlock.Load() }
+
+// Start is when the monitor was made; trace times count from it.
+func (m *Monitor) Start() time.Time { return m.start }
+
+// procRecord is a monitored process's state. Its fields that change while the process runs are
+// atomic, because the process, the peers that wake it, and snapshots touch them concurrently.
+type procRecord struct {
+	m       *Monitor
+	root    bool
+	id      uint64
+	name    string
+	proc    *Process
+	state   atomic.Int32
+	waitEnd atomic.Pointer[endCore]
+	waitAlt atomic.Pointer[Alt]
+	altMask atomic.Uint64 // enabled guards of waitAlt (first 64), copied when it blocked
+	err     error         // guarded by m.mu, set once the process ended
+}
+
+func (m *Monitor) adding(n int) {
+	m.live.Add(int64(n))
+	m.procs.Add(n)
+}
+
+func (m *Monitor) started(p *Process, counted bool) *procRecord {
+	if !counted {
+		m.adding(1)
+	}
+	rec := &procRecord{m: m, id: m.nextID.Add(1), name: p.name, proc: p}
+	rec.state.Store(int32(StateRunning))
+	m.mu.Lock()
+	m.recs = append(m.recs, rec)
+	m.mu.Unlock()
+	for _, e := range p.ends {
+		e.end().owner.Store(rec)
+	}
+	if m.tracer != nil {
+		m.emit(Event{Kind: EventStart, Process: rec.ref(), State: StateRunning})
+	}
+	return rec
+}
+
+func (r *procRecord) ref() ProcessRef { return ProcessRef{ID: r.id, Name: r.name} }
+
+func (r *procRecord) ended(err error) {
+	m := r.m
+	st := StateDone
+	if err != nil {
+		st = StateFailed
+		if terminal(err) {
+			st = StatePoisoned
+		}
+	}
+	for _, e := range r.proc.ends {
+		e.end().owner.CompareAndSwap(r, nil)
+	}
+	m.mu.Lock()
+	r.err = err
+	m.mu.Unlock()
+	r.state.Store(int32(st))
+	if m.tracer != nil {
+		m.emit(Event{Kind: EventEnd, Process: r.ref(), State: st, Err: err})
+	}
+	m.live.Add(-1)
+	m.check()
+	m.procs.Done()
+}
+
+func (r *procRecord) setState(st State) {
+	r.state.Store(int32(st))
+	if r.m.tracer != nil {
+		r.m.emitBlock(r, st)
+	}
+}
+
+// block records that the process waits on e (a Read or Write) or a (a selection). Called with the
+// channel lock(s) held, before the process parks.
+func (r *procRecord) block(st State, e *endCore, a *Alt) {
+	r.waitEnd.Store(e)
+	r.waitAlt.Store(a)
+	if a != nil {
+		r.altMask.Store(a.enabledMask())
+	}
+	r.setState(st)
+	r.m.blocked.Add(1<<32 + 1)
+	r.m.check()
+}
+
+// unblock records that the process may run again. Called by the peer that completed its operation
+// (before that peer can block) or by the process itself when it gave up waiting.
+func (r *procRecord) unblock() {
+	r.setState(StateRunning)
+	r.m.blocked.Add(1<<32 - 1)
+}
+
+func (r *procRecord) sleep(a *Alt) {
+	r.waitEnd.Store(nil)
+	r.waitAlt.Store(a)
+	r.altMask.Store(a.enabledMask())
+	r.setState(StateSleeping)
+}
+
+func (r *procRecord) wakeFromSleep() { r.setState(StateRunning) }
+
+// waitChildren and resume bracket a Parallel or Sequence run by a monitored process: meanwhile it is
+// not live, for it can do nothing until its children end.
+func (r *procRecord) waitChildren() {
+	if r.root {
+		return
+	}
+	r.setState(StateWaiting)
+	r.m.live.Add(-1)
+	r.m.check()
+}
+
+func (r *procRecord) resume() {
+	if r.root {
+		return
+	}
+	r.m.live.Add(1)
+	r.setState(StateRunning)
+}
+
+func (a *Alt) enabledMask() uint64 {
+	var mask uint64
+	for i, b := range a.bases {
+		if i >= 64 || !b.disabled {
+			mask |= 1 << min(i, 63)
+		}
+	}
+	return mask
+}

@@ -1,0 +1,227 @@
+package csp
+
+import (
+	"context"
+	"errors"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+)
+
+// Process is a named sequential piece of work and the ends it owns. Make one with Proc and run it
+// with Parallel, Sequence or Spawn. A Process value may be run more than once, but not twice at once.
+type Process struct {
+	name string
+	body func(ctx context.Context) error
+	ends []End
+	keep []bool // keep[i]: ends[i] is not retired when the body returns nil (KeepOpen)
+}
+
+// Proc makes a process. When body returns nil the framework retires the ends the process owns;
+// when it returns an error or panics, it poisons them. So a producer that finishes drains its
+// pipeline, and a failure shuts the network down instead of hanging it. Wrap an end in KeepOpen to
+// keep it open after a normal return. Ends that are not listed are left alone.
+func Proc(name string, body func(ctx context.Context) error, ends ...End) *Process {
+	p := &Process{name: name, body: body}
+	if len(ends) > 0 {
+		p.ends = make([]End, len(ends))
+		for i, e := range ends {
+			if k, ok := e.(keepOpen); ok {
+				if p.keep == nil {
+					p.keep = make([]bool, len(ends))
+				}
+				p.keep[i], e = true, k.End
+			}
+			p.ends[i] = e
+		}
+	}
+	return p
+}
+
+// Name returns the process's name.
+func (p *Process) Name() string { return p.name }
+
+// Ends returns the ends the process owns.
+func (p *Process) Ends() []End { return p.ends }
+
+// run runs the body and applies ownership. counted says whether the caller already counted the
+// process as live in its monitor (Parallel and Spawn do, before the goroutine starts, so that a
+// monitor never sees a moment with the parent waiting and the children not yet counted).
+func (p *Process) run(ctx context.Context, counted bool) (err error) {
+	var rec *procRecord
+	if parent := scopeFrom(ctx); parent != nil {
+		rec = parent.m.started(p, counted)
+		ctx = context.WithValue(ctx, scopeKey{}, rec)
+	}
+	defer p.finish(rec, &err)
+	return p.body(ctx)
+}
+
+func (p *Process) finish(rec *procRecord, errp *error) {
+	if r := recover(); r != nil {
+		*errp = &PanicError{Value: r, Stack: debug.Stack()}
+	}
+	err := *errp
+	for i, e := range p.ends {
+		if err != nil {
+			e.Poison()
+		} else if p.keep == nil || !p.keep[i] {
+			e.Retire()
+		}
+	}
+	if rec != nil {
+		rec.ended(err)
+	}
+}
+
+// Parallel runs the processes concurrently and waits for all of them. It returns nil when each
+// ended normally or by poison or retirement, and otherwise the failures joined with errors.Join,
+// each a *ProcessError naming its process.
+func Parallel(procs ...*Process) error { return ParallelContext(context.Background(), procs...) }
+
+// ParallelContext is Parallel under ctx: the processes' bodies get a context derived from ctx, and
+// when ctx ends every end the processes own is poisoned, which shuts the network down. If that
+// happened, ctx's error is among those returned.
+func ParallelContext(ctx context.Context, procs ...*Process) error {
+	if len(procs) == 0 {
+		return nil
+	}
+	var cancelled atomic.Bool
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() {
+			cancelled.Store(true)
+			poisonAll(procs)
+		})
+		defer stop()
+	}
+	parent := scopeFrom(ctx)
+	if parent != nil {
+		parent.m.adding(len(procs))
+		parent.waitChildren()
+	}
+	errs := make([]error, len(procs))
+	var wg sync.WaitGroup
+	wg.Add(len(procs) - 1)
+	for i := 1; i < len(procs); i++ {
+		go func() {
+			defer wg.Done()
+			errs[i] = procs[i].run(ctx, parent != nil)
+		}()
+	}
+	errs[0] = procs[0].run(ctx, parent != nil)
+	wg.Wait()
+	if parent != nil {
+		parent.resume()
+	}
+	return failures(ctx, cancelled.Load(), procs, errs)
+}
+
+func poisonAll(procs []*Process) {
+	for _, p := range procs {
+		for _, e := range p.ends {
+			e.Poison()
+		}
+	}
+}
+
+// failures turns the processes' results into Parallel's error.
+func failures(ctx context.Context, cancelled bool, procs []*Process, errs []error) error {
+	var fs []error
+	if cancelled {
+		fs = append(fs, context.Cause(ctx))
+	}
+	for i, err := range errs {
+		if err == nil || (cancelled && errors.Is(err, ctx.Err())) {
+			continue
+		}
+		var pe *PanicError
+		if terminal(err) && !errors.As(err, &pe) {
+			continue
+		}
+		fs = append(fs, &ProcessError{Process: procs[i].name, Err: err})
+	}
+	return errors.Join(fs...)
+}
+
+// Sequence runs the processes one after another in the calling goroutine. It stops at the first
+// that does not return nil; it returns that process's failure, or nil if it ended by poison or
+// retirement (or every process returned nil).
+func Sequence(procs ...*Process) error { return SequenceContext(context.Background(), procs...) }
+
+// SequenceContext is Sequence under ctx; when ctx ends, the ends of all the processes are poisoned.
+func SequenceContext(ctx context.Context, procs ...*Process) error {
+	var cancelled atomic.Bool
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() {
+			cancelled.Store(true)
+			poisonAll(procs)
+		})
+		defer stop()
+	}
+	parent := scopeFrom(ctx)
+	if parent != nil {
+		parent.waitChildren()
+		defer parent.resume()
+	}
+	for _, p := range procs {
+		if err := p.run(ctx, false); err != nil {
+			return failures(ctx, cancelled.Load(), []*Process{p}, []error{err})
+		}
+	}
+	return failures(ctx, cancelled.Load(), nil, nil)
+}
+
+// Handle is a spawned process, to wait on.
+type Handle struct {
+	done chan struct{}
+	err  error
+}
+
+// Spawn starts p in its own goroutine and returns at once. The process takes part in the network
+// of the caller only through its ends; use SpawnContext inside a process body so that a Monitor
+// observing the caller observes the spawned process too.
+func Spawn(p *Process) *Handle { return SpawnContext(context.Background(), p) }
+
+// SpawnContext is Spawn under ctx: the body gets a context derived from ctx, and when ctx ends the
+// process's ends are poisoned.
+func SpawnContext(ctx context.Context, p *Process) *Handle {
+	h := &Handle{done: make(chan struct{})}
+	parent := scopeFrom(ctx)
+	if parent != nil {
+		parent.m.adding(1)
+	}
+	go func() {
+		defer close(h.done)
+		var cancelled atomic.Bool
+		if ctx.Done() != nil {
+			stop := context.AfterFunc(ctx, func() {
+				cancelled.Store(true)
+				poisonAll([]*Process{p})
+			})
+			defer stop()
+		}
+		err := p.run(ctx, parent != nil)
+		h.err = failures(ctx, cancelled.Load(), []*Process{p}, []error{err})
+	}()
+	return h
+}
+
+// Wait waits for the process to end and returns its failure, or nil if it ended normally or by
+// poison or retirement.
+func (h *Handle) Wait() error {
+	<-h.done
+	return h.err
+}
+
+// Done is closed when the process has ended.
+func (h *Handle) Done() <-chan struct{} { return h.done }
+
+// Replicate makes n processes with proc(0) … proc(n-1), for a replicated PAR:
+// Parallel(Replicate(n, worker)...).
+func Replicate(n int, proc func(i int) *Process) []*Process {
+	ps := make([]*Process, n)
+	for i := range ps {
+		ps[i] = proc(i)
+	}
+	return ps
+}

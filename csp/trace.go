@@ -1,0 +1,79 @@
+package csp
+
+import "time"
+
+// Tracer receives a Monitor's events (see WithTracer).
+type Tracer interface {
+	Trace(Event)
+}
+
+// TracerFunc adapts a function to Tracer.
+type TracerFunc func(Event)
+
+// Trace calls f(e).
+func (f TracerFunc) Trace(e Event) { f(e) }
+
+// EventKind says what happened.
+type EventKind uint8
+
+// The kinds of event.
+const (
+	EventStart    EventKind = iota + 1 // a process started
+	EventBlock                         // a process blocked or went to sleep in a selection (State, Waits)
+	EventUnblock                       // a blocked process may run again
+	EventEnd                           // a process ended (State, Err)
+	EventRead                          // a process read from Channel
+	EventWrite                         // a process wrote to Channel
+	EventPoison                        // a process poisoned Channel
+	EventRetire                        // a process retired an end of Channel
+	EventChoice                        // a selection fired guard Guard (Channel, if a channel guard)
+	EventDeadlock                      // the monitor found Deadlock
+)
+
+var eventNames = [...]string{"", "proc.start", "proc.block", "proc.unblock", "proc.end", "chan.read",
+	"chan.write", "chan.poison", "chan.retire", "alt.choice", "deadlock"}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) && k > 0 {
+		return eventNames[k]
+	}
+	return "unknown"
+}
+
+// Event is one thing that happened in a monitored network.
+type Event struct {
+	Time     time.Duration // since the monitor's Start
+	Kind     EventKind
+	Process  ProcessRef
+	State    State
+	Channel  Channel
+	Waits    []Wait
+	Guard    int
+	Err      error
+	Deadlock *Deadlock
+}
+
+func (m *Monitor) emit(e Event) {
+	e.Time = time.Since(m.start)
+	m.tracer.Trace(e)
+}
+
+func (m *Monitor) emitBlock(r *procRecord, st State) {
+	e := Event{Kind: EventUnblock, Process: r.ref(), State: st}
+	if st.Blocked() || st == StateSleeping {
+		e.Kind, e.Waits = EventBlock, r.waits()
+	}
+	m.emit(e)
+}
+
+func (r *procRecord) traceOp(kind EventKind, c *chanCore) {
+	r.m.emit(Event{Kind: kind, Process: r.ref(), Channel: c.self})
+}
+
+func (r *procRecord) traceChoice(a *Alt, i int, err error) {
+	e := Event{Kind: EventChoice, Process: r.ref(), Guard: i, Err: err}
+	if b := a.bases[i]; b.end != nil {
+		e.Channel = b.end.ch.self
+	}
+	r.m.emit(e)
+}
