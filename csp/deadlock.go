@@ -25,10 +25,11 @@ type Wait struct {
 // ProcessInfo is a monitored process's state at one moment.
 type ProcessInfo struct {
 	ProcessRef
-	State State
-	Waits []Wait // what it waits on, when blocked or sleeping
-	Ends  []End  // the ends it owns
-	Err   error  // how it ended, once ended
+	Process *Process
+	State   State
+	Waits   []Wait // what it waits on, when blocked or sleeping
+	Ends    []End  // the ends it owns
+	Err     error  // how it ended, once ended
 }
 
 // Deadlock is what a Monitor found when every live process was blocked on channel operations that
@@ -62,7 +63,7 @@ func (m *Monitor) Processes() []ProcessInfo {
 	out := make([]ProcessInfo, len(recs))
 	for i, r := range recs {
 		st := State(r.state.Load())
-		out[i] = ProcessInfo{ProcessRef: r.ref(), State: st, Ends: r.proc.ends, Err: errs[i]}
+		out[i] = ProcessInfo{ProcessRef: r.ref(), Process: r.proc, State: st, Ends: r.proc.ends, Err: errs[i]}
 		if st.Blocked() || st == StateSleeping {
 			out[i].Waits = r.waits()
 		}

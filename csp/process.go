@@ -12,6 +12,7 @@ import (
 // with Parallel, Sequence or Spawn. A Process value may be run more than once, but not twice at once.
 type Process struct {
 	name string
+	kind string
 	body func(ctx context.Context) error
 	ends []End
 	keep []bool // keep[i]: ends[i] is not retired when the body returns nil (KeepOpen)
@@ -40,6 +41,13 @@ func Proc(name string, body func(ctx context.Context) error, ends ...End) *Proce
 
 // Name returns the process's name.
 func (p *Process) Name() string { return p.name }
+
+// SetKind records what the process is an instance of (a component's name, say) for topologies and
+// viewers, and returns p.
+func (p *Process) SetKind(kind string) *Process { p.kind = kind; return p }
+
+// Kind returns what SetKind recorded, or "".
+func (p *Process) Kind() string { return p.kind }
 
 // Ends returns the ends the process owns.
 func (p *Process) Ends() []End { return p.ends }
