@@ -1,0 +1,147 @@
+package format
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Trace event kinds (the "ev" field).
+const (
+	EvProcStart   = "proc.start"
+	EvProcBlock   = "proc.block"
+	EvProcUnblock = "proc.unblock"
+	EvProcEnd     = "proc.end"
+	EvChanRead    = "chan.read"
+	EvChanWrite   = "chan.write"
+	EvChanPoison  = "chan.poison"
+	EvChanRetire  = "chan.retire"
+	EvAltChoice   = "alt.choice"
+	EvDeadlock    = "deadlock"
+)
+
+// maxLine bounds one trace line. Deadlock events of large networks are the
+// longest lines; 16 MiB leaves plenty of room while still refusing a file that
+// is not JSON lines at all before it exhausts memory.
+const maxLine = 16 << 20
+
+// TraceHeader is the first line of a trace.
+type TraceHeader struct {
+	Format   string   `json:"format"`
+	Version  int      `json:"version"`
+	Start    string   `json:"start"`
+	Topology Topology `json:"topology"`
+}
+
+// Event is one line of a trace after the header.
+type Event struct {
+	T        int64     `json:"t"`
+	Ev       string    `json:"ev"`
+	Proc     string    `json:"proc,omitempty"`
+	Chan     string    `json:"chan,omitempty"`
+	Name     string    `json:"name,omitempty"`
+	State    string    `json:"state,omitempty"`
+	Waits    []Wait    `json:"waits,omitempty"`
+	Error    string    `json:"error,omitempty"`
+	Guard    *int      `json:"guard,omitempty"`
+	Dir      string    `json:"dir,omitempty"`
+	Deadlock *Deadlock `json:"deadlock,omitempty"`
+}
+
+// Trace is a decoded trace: its header and its events in file order.
+type Trace struct {
+	Header TraceHeader
+	Events []Event
+}
+
+// ReadTrace reads a JSON-lines trace. Errors name the line they are about.
+// Events of kinds this cspviz does not know are kept (the replayer ignores
+// them) so that a newer minor writer's traces still replay.
+func ReadTrace(r io.Reader) (*Trace, error) {
+	br := bufio.NewReader(r)
+	var tr Trace
+	line := 0
+	for {
+		raw, err := readLine(br)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("line %d: %w", line+1, err)
+		}
+		if raw != nil {
+			line++
+			if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 {
+				if err := tr.addLine(line, trimmed); err != nil {
+					return nil, err
+				}
+			} else if line == 1 {
+				return nil, errors.New("line 1: empty; a trace starts with its header line")
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	if line == 0 {
+		return nil, errors.New("the trace is empty; it must start with a gocsp-trace header line")
+	}
+	return &tr, nil
+}
+
+// readLine returns the next line without its newline, or nil at the end.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		buf = append(buf, chunk...)
+		if len(buf) > maxLine {
+			return nil, fmt.Errorf("longer than %d bytes; is this a JSON-lines trace?", maxLine)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil && len(buf) == 0 {
+			return nil, err
+		}
+		return bytes.TrimSuffix(buf, []byte("\n")), err
+	}
+}
+
+func (tr *Trace) addLine(line int, data []byte) error {
+	if line == 1 {
+		if err := json.Unmarshal(data, &tr.Header); err != nil {
+			return fmt.Errorf("line 1 (header): %w", jsonError(err))
+		}
+		if err := checkHeader(TraceFormat, tr.Header.Format, tr.Header.Version); err != nil {
+			return fmt.Errorf("line 1 (header): %w", err)
+		}
+		top := &tr.Header.Topology
+		// A writer may embed the topology with or without its own header;
+		// when it is there it must be right.
+		if top.Format != "" || top.Version != 0 {
+			if err := checkHeader(TopologyFormat, top.Format, top.Version); err != nil {
+				return fmt.Errorf("line 1 (header topology): %w", err)
+			}
+		}
+		if err := top.validateBody(); err != nil {
+			return fmt.Errorf("line 1 (header topology): %w", err)
+		}
+		return nil
+	}
+	var ev Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return fmt.Errorf("line %d: %w", line, jsonError(err))
+	}
+	if ev.Ev == "" {
+		return fmt.Errorf("line %d: event has no \"ev\" field", line)
+	}
+	if n := len(tr.Events); n > 0 && ev.T < tr.Events[n-1].T {
+		return fmt.Errorf("line %d: time %d ns goes back (previous event at %d ns)", line, ev.T, tr.Events[n-1].T)
+	}
+	if ev.T < 0 {
+		return fmt.Errorf("line %d: negative time %d ns", line, ev.T)
+	}
+	tr.Events = append(tr.Events, ev)
+	return nil
+}

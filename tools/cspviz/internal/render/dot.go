@@ -1,0 +1,212 @@
+package render
+
+import (
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+
+	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+)
+
+// Graph is a topology prepared for Graphviz.
+type Graph struct {
+	// DOT is the Graphviz source.
+	DOT []byte
+	// Procs maps each process id to the SVG id of its node.
+	Procs map[string]string
+	// Chans maps each channel id to the SVG ids of the elements that draw
+	// it: one edge, or a channel node followed by its edges.
+	Chans map[string][]string
+	// ChanLabels maps each channel id to the SVG id of the element whose
+	// last text line carries the channel's live counts (live mode only).
+	ChanLabels map[string]string
+}
+
+// Option adjusts how a topology is drawn.
+type Option func(*options)
+
+type options struct {
+	layout string
+	live   bool
+}
+
+// WithLayout picks the Graphviz layout engine (dot, neato, circo, fdp, sfdp,
+// twopi, osage). The default, dot, reads best for pipelines.
+func WithLayout(engine string) Option { return func(o *options) { o.layout = engine } }
+
+// WithLiveLabels reserves a second line on every channel label and a state
+// line on every process, which the live viewer fills in; the layout then does
+// not have to change as counts grow.
+func WithLiveLabels() Option { return func(o *options) { o.live = true } }
+
+func buildOptions(opts []Option) options {
+	o := options{layout: "dot"}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// Layouts lists the layout engines WithLayout accepts.
+func Layouts() []string {
+	return []string{"dot", "neato", "circo", "fdp", "sfdp", "twopi", "osage"}
+}
+
+// Placeholders sized like the widest text the viewer writes in, so that the
+// live labels fit the layout made for them.
+const (
+	statePlaceholder = "blocked-write"
+	countPlaceholder = "888888 msgs"
+)
+
+// Build converts t into DOT text. It never fails: names are quoted and
+// escaped, so any valid topology yields DOT that Graphviz parses.
+func Build(t *format.Topology, opts ...Option) *Graph {
+	o := buildOptions(opts)
+	g := &Graph{
+		Procs:      make(map[string]string, len(t.Processes)),
+		Chans:      make(map[string][]string, len(t.Channels)),
+		ChanLabels: make(map[string]string, len(t.Channels)),
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "digraph %s {\n", quote(orDefault(t.Name, "network")))
+	fmt.Fprintf(&b, "  graph [layout=%s, rankdir=LR, nodesep=0.5, ranksep=0.7, pad=0.3, fontname=\"Helvetica\", overlap=false, splines=true];\n", quote(o.layout))
+	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", color=\"#444444\", fontname=\"Helvetica\", fontsize=14, margin=\"0.15,0.08\"];\n")
+	b.WriteString("  edge [color=\"#555555\", fontname=\"Helvetica\", fontsize=12, fontcolor=\"#222222\", arrowsize=0.8];\n")
+
+	for i, p := range t.Processes {
+		id := fmt.Sprintf("proc-%d", i)
+		g.Procs[p.ID] = id
+		fmt.Fprintf(&b, "  %s [id=%s, class=\"proc\", label=<%s>, tooltip=%s];\n",
+			quote("p:"+p.ID), quote(id), procLabel(p, o.live), quote(orDefault(p.Name, p.ID)))
+	}
+
+	writers, readers := endsByChannel(t)
+	for i, c := range t.Channels {
+		base := fmt.Sprintf("chan-%d", i)
+		label := chanLabel(c, o.live)
+		ws, rs := writers[c.ID], readers[c.ID]
+		if len(ws) == 1 && len(rs) == 1 {
+			g.Chans[c.ID] = []string{base}
+			g.ChanLabels[c.ID] = base
+			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan\", label=%s, tooltip=%s];\n",
+				quote("p:"+ws[0]), quote("p:"+rs[0]), quote(base), quote(label), quote(orDefault(c.Name, c.ID)))
+			continue
+		}
+		ids := []string{base}
+		g.ChanLabels[c.ID] = base
+		fmt.Fprintf(&b, "  %s [id=%s, class=\"chan chan-node\", shape=ellipse, style=filled, fillcolor=\"#ffffff\", color=\"#555555\", fontsize=12, margin=\"0.05,0.02\", label=%s, tooltip=%s];\n",
+			quote("c:"+c.ID), quote(base), quote(label), quote(orDefault(c.Name, c.ID)))
+		for k, w := range ws {
+			id := fmt.Sprintf("%s-w%d", base, k)
+			ids = append(ids, id)
+			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan chan-end\"];\n", quote("p:"+w), quote("c:"+c.ID), quote(id))
+		}
+		for k, r := range rs {
+			id := fmt.Sprintf("%s-r%d", base, k)
+			ids = append(ids, id)
+			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan chan-end\"];\n", quote("c:"+c.ID), quote("p:"+r), quote(id))
+		}
+		g.Chans[c.ID] = ids
+	}
+	b.WriteString("}\n")
+	g.DOT = []byte(b.String())
+	return g
+}
+
+// endsByChannel lists the writer and reader processes of each channel, each
+// process once per direction, in a stable order.
+func endsByChannel(t *format.Topology) (writers, readers map[string][]string) {
+	writers, readers = map[string][]string{}, map[string][]string{}
+	seen := map[format.End]bool{}
+	for _, e := range t.Ends {
+		k := format.End{Process: e.Process, Channel: e.Channel, Dir: e.Dir}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if e.Dir == format.DirWrite {
+			writers[e.Channel] = append(writers[e.Channel], e.Process)
+		} else {
+			readers[e.Channel] = append(readers[e.Channel], e.Process)
+		}
+	}
+	for _, m := range []map[string][]string{writers, readers} {
+		for _, v := range m {
+			sort.Strings(v)
+		}
+	}
+	return writers, readers
+}
+
+// procLabel is an HTML-like label: the name, the kind smaller and grey, and in
+// live mode a state line that the viewer rewrites.
+func procLabel(p format.Process, live bool) string {
+	var b strings.Builder
+	b.WriteString(htmlText(orDefault(p.Name, p.ID)))
+	if p.Kind != "" {
+		fmt.Fprintf(&b, `<BR/><FONT POINT-SIZE="11" COLOR="#555555">%s</FONT>`, htmlText(p.Kind))
+	}
+	if live {
+		fmt.Fprintf(&b, `<BR/><FONT POINT-SIZE="11">%s</FONT>`, statePlaceholder)
+	}
+	return b.String()
+}
+
+func chanLabel(c format.Channel, live bool) string {
+	s := orDefault(c.Name, c.ID)
+	if c.Buffer > 0 {
+		s = fmt.Sprintf("%s [%d]", s, c.Buffer)
+	}
+	if live {
+		s += "\n" + countPlaceholder
+		if c.Buffer > 0 {
+			s += fmt.Sprintf(" · %d/%d", c.Buffer, c.Buffer)
+		}
+	}
+	return s
+}
+
+// htmlText escapes s for a Graphviz HTML-like label. Graphviz also needs
+// control characters gone and treats a bare newline as a space anyway.
+func htmlText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	return html.EscapeString(s)
+}
+
+// quote makes s a DOT double-quoted string. Graphviz's escString treats
+// backslash sequences (\n, \N, \G, ...) specially in labels and ids, so a
+// literal backslash is doubled and the only escape we emit on purpose is \n.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r < 0x20 || r == 0x7f:
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
