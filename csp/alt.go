@@ -72,10 +72,15 @@ func (g *RecvGuard[T]) When(cond bool) *RecvGuard[T] { g.disabled = !cond; retur
 // Value returns the value received the last time the guard fired.
 func (g *RecvGuard[T]) Value() T { return g.val }
 
+// poll wakes a completed peer at once, under the selection's locks: deferring it would cost a
+// field per Alt, and selections are not the path where that hold time shows.
 func (g *RecvGuard[T]) poll(int) (bool, error) {
-	v, ok, err := g.r.c.recvNow(&g.r.endCore)
+	v, ok, err, wake := g.r.c.recvNow(&g.r.endCore)
 	if ok && err == nil {
 		g.val = v
+	}
+	if wake != nil {
+		wake.notify()
 	}
 	return ok, err
 }
@@ -124,7 +129,13 @@ func (g *SendGuard[T]) Do(action func()) *SendGuard[T] { g.do = action; return g
 // When sets the guard's precondition for the selections that follow; false disables it.
 func (g *SendGuard[T]) When(cond bool) *SendGuard[T] { g.disabled = !cond; return g }
 
-func (g *SendGuard[T]) poll(int) (bool, error) { return g.wr.c.sendNow(&g.wr.endCore, g.v) }
+func (g *SendGuard[T]) poll(int) (bool, error) {
+	ok, err, wake := g.wr.c.sendNow(&g.wr.endCore, g.v)
+	if wake != nil {
+		wake.notify()
+	}
+	return ok, err
+}
 
 func (g *SendGuard[T]) enqueue(s *signal, idx int) {
 	g.w.sig, g.w.idx, g.w.val = s, idx, g.v

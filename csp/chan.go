@@ -172,10 +172,11 @@ func (c *Chan[T]) retire(e *endCore) {
 }
 
 // recvNow completes a read without blocking if it can; called under c.mu. ok reports whether the
-// read completed (with v) or ended (with err).
-func (c *Chan[T]) recvNow(e *endCore) (v T, ok bool, err error) {
+// read completed (with v) or ended (with err). A writer it completed is returned in wake, to be
+// notified once the lock is released, so the woken goroutine does not run into a held lock.
+func (c *Chan[T]) recvNow(e *endCore) (v T, ok bool, err error, wake *signal) {
 	if e.retired {
-		return v, true, ErrRetired
+		return v, true, ErrRetired, nil
 	}
 	if c.n > 0 {
 		v = c.pop()
@@ -184,48 +185,47 @@ func (c *Chan[T]) recvNow(e *endCore) (v T, ok bool, err error) {
 			c.push(w.val)
 			var zero T
 			w.val = zero
-			w.sig.notify()
+			wake = w.sig
 		}
 		c.msgs++
-		return v, true, nil
+		return v, true, nil, wake
 	}
 	if c.poisoned {
-		return v, true, ErrPoisoned
+		return v, true, ErrPoisoned, nil
 	}
 	if w := c.sendq.take(nil); w != nil {
 		v = w.val
 		var zero T
 		w.val = zero
 		c.msgs++
-		w.sig.notify()
-		return v, true, nil
+		return v, true, nil, w.sig
 	}
 	if c.writersGone {
-		return v, true, ErrRetired
+		return v, true, ErrRetired, nil
 	}
-	return v, false, nil
+	return v, false, nil, nil
 }
 
-// sendNow completes a write without blocking if it can; called under c.mu.
-func (c *Chan[T]) sendNow(e *endCore, v T) (ok bool, err error) {
+// sendNow completes a write without blocking if it can; called under c.mu. A reader it completed is
+// returned in wake, to be notified once the lock is released.
+func (c *Chan[T]) sendNow(e *endCore, v T) (ok bool, err error, wake *signal) {
 	if e.retired {
-		return true, ErrRetired
+		return true, ErrRetired, nil
 	}
 	if c.poisoned {
-		return true, ErrPoisoned
+		return true, ErrPoisoned, nil
 	}
 	if c.readersGone {
-		return true, ErrRetired
+		return true, ErrRetired, nil
 	}
 	if w := c.recvq.take(nil); w != nil {
 		w.val = v
 		c.msgs++
-		w.sig.notify()
-		return true, nil
+		return true, nil, w.sig
 	}
 	if c.n < len(c.buf) {
 		c.push(v)
-		return true, nil
+		return true, nil, nil
 	}
-	return false, nil
+	return false, nil, nil
 }

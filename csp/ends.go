@@ -112,9 +112,12 @@ func (r *Reader[T]) ReadContext(ctx context.Context) (T, error) { return r.read(
 func (r *Reader[T]) read(ctx context.Context) (T, error) {
 	c := r.c
 	c.mu.Lock()
-	v, ok, err := c.recvNow(&r.endCore)
+	v, ok, err, wake := c.recvNow(&r.endCore)
 	if ok {
 		c.mu.Unlock()
+		if wake != nil {
+			wake.notify()
+		}
 		if err != nil {
 			return v, r.opErr("read", err)
 		}
@@ -163,8 +166,11 @@ func (w *Writer[T]) WriteContext(ctx context.Context, v T) error { return w.writ
 func (w *Writer[T]) write(ctx context.Context, v T) error {
 	c := w.c
 	c.mu.Lock()
-	if ok, err := c.sendNow(&w.endCore, v); ok {
+	if ok, err, wake := c.sendNow(&w.endCore, v); ok {
 		c.mu.Unlock()
+		if wake != nil {
+			wake.notify()
+		}
 		if err != nil {
 			return w.opErr("write", err)
 		}
