@@ -1,0 +1,135 @@
+package networks
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func run(t *testing.T, n *Network) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := n.Run(ctx)
+	if ctx.Err() != nil {
+		t.Fatalf("network did not end in time: %v", err)
+	}
+	return err
+}
+
+func TestCommstime(t *testing.T) {
+	const cycles = 5000
+	n, res := Commstime(CommstimeConfig{Cycles: cycles})
+	if err := run(t, n); err != nil {
+		t.Fatal(err)
+	}
+	if res.Cycles != cycles {
+		t.Fatalf("consumer took %d values, want %d", res.Cycles, cycles)
+	}
+	if res.Elapsed <= 0 || res.NsPerComm() <= 0 {
+		t.Fatalf("elapsed %v, %v ns/comm", res.Elapsed, res.NsPerComm())
+	}
+}
+
+func TestCommstimeGo(t *testing.T) {
+	if d := CommstimeGo(1000); d <= 0 {
+		t.Fatalf("elapsed %v", d)
+	}
+}
+
+func TestSieve(t *testing.T) {
+	want := []int{2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71}
+	var streamed []int
+	n, res := Sieve(SieveConfig{Primes: 20, OnPrime: func(p int) { streamed = append(streamed, p) }})
+	if err := run(t, n); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Primes, want) {
+		t.Fatalf("primes %v, want %v", res.Primes, want)
+	}
+	if !slices.Equal(streamed, want) {
+		t.Fatalf("OnPrime saw %v, want %v", streamed, want)
+	}
+	if res.Filters() != len(want)+1 {
+		t.Fatalf("%d filters ran, want %d", res.Filters(), len(want)+1)
+	}
+}
+
+func TestSieveLong(t *testing.T) {
+	n, res := Sieve(SieveConfig{Primes: 500})
+	if err := run(t, n); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Primes) != 500 || res.Primes[499] != 3571 {
+		t.Fatalf("got %d primes, last %d; want 500, last 3571", len(res.Primes), res.Primes[len(res.Primes)-1])
+	}
+}
+
+func TestMCPi(t *testing.T) {
+	cfg := MCPiConfig{Workers: 3, Jobs: 40, Samples: 20000, Seed: 7}
+	n, res := MCPi(cfg)
+	if err := run(t, n); err != nil {
+		t.Fatal(err)
+	}
+	if res.Jobs != cfg.Jobs || res.Samples != cfg.Jobs*cfg.Samples {
+		t.Fatalf("collected %d jobs, %d samples", res.Jobs, res.Samples)
+	}
+	if res.Error() > 0.02 {
+		t.Fatalf("estimate %v is %v off π", res.Estimate(), res.Error())
+	}
+	// The estimate depends on the seed only, not on which worker ran which job.
+	n2, res2 := MCPi(MCPiConfig{Workers: 5, Jobs: 40, Samples: 20000, Seed: 7})
+	if err := run(t, n2); err != nil {
+		t.Fatal(err)
+	}
+	if res2.Hits != res.Hits {
+		t.Fatalf("same seed, %d hits with 3 workers and %d with 5", res.Hits, res2.Hits)
+	}
+	if math.Abs(res.Estimate()-math.Pi) != res.Error() {
+		t.Fatal("Error is not |Estimate-π|")
+	}
+}
+
+func TestPhilosophersWithButler(t *testing.T) {
+	n, res := Philosophers(PhilosophersConfig{Duration: 300 * time.Millisecond, MaxPause: 200 * time.Microsecond})
+	if err := run(t, n); err != nil {
+		t.Fatal(err)
+	}
+	meals := res.Meals()
+	if len(meals) != 5 {
+		t.Fatalf("%d philosophers", len(meals))
+	}
+	for i, m := range meals {
+		if m == 0 {
+			t.Errorf("philosopher-%d never ate: %v", i, meals)
+		}
+	}
+}
+
+func TestPhilosophersDeadlock(t *testing.T) {
+	n, res := Philosophers(PhilosophersConfig{Deadlock: true, Duration: 10 * time.Second})
+	err := run(t, n)
+	var dl *DeadlockError
+	if !errors.As(err, &dl) {
+		t.Fatalf("Run returned %v, want a *DeadlockError", err)
+	}
+	msg := dl.Error()
+	for i := range 5 {
+		for _, name := range []string{"philosopher-", "fork-", "left-fork-", "right-fork-"} {
+			if want := name + string(rune('0'+i)); !strings.Contains(msg, want) {
+				t.Errorf("deadlock message lacks %q: %s", want, msg)
+			}
+		}
+	}
+	if got := res.Meals(); slices.Max(got) != 0 {
+		t.Errorf("meals %v in a network that deadlocks on the first round", got)
+	}
+}
