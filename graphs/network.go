@@ -1,0 +1,246 @@
+package graphs
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gocsp/gocsp/csp"
+	"go.uber.org/zap"
+)
+
+// Option configures a Network.
+type Option func(*config)
+
+type config struct {
+	trace   io.Writer
+	log     *zap.Logger
+	observe bool
+}
+
+// WithTrace writes a JSON-lines trace of the run to w (docs/FORMATS.md): a header line with the
+// topology, then one line per process and channel event. Events are buffered and w is written from
+// whichever goroutine produced them, under a mutex; the buffer is flushed when Run returns. Write
+// errors stop the trace (the network keeps running) and are logged.
+func WithTrace(w io.Writer) Option { return func(c *config) { c.trace = w } }
+
+// WithLogger logs the network's life (start, end, deadlock, trace errors) to l. The default is a
+// no-op logger: the package never uses zap's global logger.
+func WithLogger(l *zap.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithoutObservation runs the network as plain csp.ParallelContext, with no monitor: no deadlock
+// detection, no trace, and snapshots that show channel counters but no per-process states. It costs
+// nothing beyond the network itself.
+func WithoutObservation() Option { return func(c *config) { c.observe = false } }
+
+// Network is a declared process network. Declare its processes with Add, then Run it once.
+// Topology, Snapshot and Handler may be used at any time, also concurrently with Run.
+type Network struct {
+	name  string
+	cfg   config
+	procs []*csp.Process
+
+	mu        sync.Mutex
+	procIDs   map[*csp.Process]string // declared processes
+	chanIDs   map[csp.Channel]string  // every channel seen so far, declared or not
+	chans     []csp.Channel           // in id order
+	declChans int                     // chans[:declChans] are the topology's
+	bound     map[uint64]string       // monitor id → network id
+	boundDecl map[*csp.Process]bool   // declared processes already bound to a monitor record
+	mon       *csp.Monitor
+	dl        *DeadlockError
+	runErr    error // what Run returned, once it did
+
+	started atomic.Bool
+	done    chan struct{} // closed when Run returns
+	seq     atomic.Int64
+}
+
+// New makes an empty network called name.
+func New(name string, opts ...Option) *Network {
+	n := &Network{
+		name:      name,
+		cfg:       config{observe: true},
+		procIDs:   make(map[*csp.Process]string),
+		chanIDs:   make(map[csp.Channel]string),
+		bound:     make(map[uint64]string),
+		boundDecl: make(map[*csp.Process]bool),
+		done:      make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(&n.cfg)
+	}
+	if n.cfg.log == nil {
+		n.cfg.log = zap.NewNop()
+	}
+	return n
+}
+
+// Name returns the network's name.
+func (n *Network) Name() string { return n.name }
+
+// Add declares processes, in order: the first process ever added gets id p1. Their channels are
+// found through the ends they own. Adding a process twice, or after Run started, panics: both are
+// programming errors that would make ids and the run disagree.
+func (n *Network) Add(procs ...*csp.Process) *Network {
+	if n.started.Load() {
+		panic("graphs: Network.Add after Run")
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, p := range procs {
+		if p == nil {
+			panic("graphs: Network.Add of a nil process")
+		}
+		if _, dup := n.procIDs[p]; dup {
+			panic(fmt.Sprintf("graphs: process %q added twice", p.Name()))
+		}
+		n.procs = append(n.procs, p)
+		n.procIDs[p] = "p" + strconv.Itoa(len(n.procs))
+		for _, e := range p.Ends() {
+			n.chanIDLocked(e.Channel(), true)
+		}
+	}
+	return n
+}
+
+// chanIDLocked returns c's id, giving it the next one if it has none.
+func (n *Network) chanIDLocked(c csp.Channel, declared bool) (id string, isNew bool) {
+	if id, ok := n.chanIDs[c]; ok {
+		return id, false
+	}
+	n.chans = append(n.chans, c)
+	if declared {
+		n.declChans++
+		id = "c" + strconv.Itoa(n.declChans)
+	} else {
+		id = "dc" + strconv.Itoa(len(n.chans)-n.declChans)
+	}
+	n.chanIDs[c] = id
+	return id, true
+}
+
+// procIDLocked returns the network id of the monitored process described by ref and p.
+func (n *Network) procIDLocked(ref csp.ProcessRef, p *csp.Process) string {
+	if id, ok := n.bound[ref.ID]; ok {
+		return id
+	}
+	id, declared := n.procIDs[p]
+	if !declared || n.boundDecl[p] {
+		// Started at run time, or a declared process value run again by some body.
+		id = "d" + strconv.FormatUint(ref.ID, 10)
+	} else {
+		n.boundDecl[p] = true
+	}
+	n.bound[ref.ID] = id
+	return id
+}
+
+// Topology returns the network's declared structure.
+func (n *Network) Topology() *Topology {
+	n.mu.Lock()
+	t := &Topology{Format: TopologyFormat, Version: FormatVersion, Name: n.name,
+		Processes: make([]TopoProcess, 0, len(n.procs)),
+		Channels:  make([]TopoChannel, 0, n.declChans),
+		Ends:      []TopoEnd{},
+	}
+	for _, p := range n.procs {
+		id := n.procIDs[p]
+		t.Processes = append(t.Processes, TopoProcess{ID: id, Name: p.Name(), Kind: p.Kind()})
+		for _, e := range p.Ends() {
+			cid, _ := n.chanIDLocked(e.Channel(), true)
+			t.Ends = append(t.Ends, TopoEnd{Process: id, Channel: cid, Dir: e.Dir().String(), Owned: true})
+		}
+	}
+	chans := slices.Clone(n.chans[:n.declChans])
+	ids := make([]string, len(chans))
+	for i, c := range chans {
+		ids[i] = n.chanIDs[c]
+	}
+	n.mu.Unlock()
+	// Channel locks are taken without n.mu: the tracer takes n.mu while a channel lock is held.
+	for i, c := range chans {
+		t.Channels = append(t.Channels, TopoChannel{ID: ids[i], Name: c.Name(),
+			Type: c.ElemType().String(), Buffer: c.Stats().Buffer})
+	}
+	return t
+}
+
+// Run runs every declared process in parallel under ctx and waits until all of them, and every
+// process they started under their context, have ended. It returns what csp.ParallelContext
+// returns, except that when the network deadlocked it returns a *DeadlockError (which wraps the
+// processes' failures, if any). A network runs once: a second Run returns an error at once.
+func (n *Network) Run(ctx context.Context) (err error) {
+	if !n.started.CompareAndSwap(false, true) {
+		return fmt.Errorf("graphs: network %q has already been run", n.name)
+	}
+	log := n.cfg.log.With(zap.String("network", n.name))
+	defer func() {
+		n.mu.Lock()
+		n.runErr = err
+		n.mu.Unlock()
+		close(n.done)
+	}()
+	if !n.cfg.observe {
+		log.Debug("network starting", zap.Int("processes", len(n.procs)), zap.Bool("observed", false))
+		err = csp.ParallelContext(ctx, n.procs...)
+		log.Debug("network ended", zap.Error(err))
+		return err
+	}
+	opts := []csp.MonitorOption{csp.OnDeadlock(n.onDeadlock)}
+	var tr *tracer
+	if n.cfg.trace != nil {
+		tr = &tracer{n: n, w: bufio.NewWriterSize(n.cfg.trace, 64<<10), log: log}
+		opts = append(opts, csp.WithTracer(tr))
+	}
+	m := csp.NewMonitor(opts...)
+	if tr != nil {
+		tr.m = m
+		tr.header(n.Topology(), m.Start())
+	}
+	n.mu.Lock()
+	n.mon = m
+	n.mu.Unlock()
+	log.Debug("network starting", zap.Int("processes", len(n.procs)), zap.Bool("observed", true))
+	err = csp.ParallelContext(m.Context(ctx), n.procs...)
+	m.Wait() // spawned processes and the deadlock analysis too: no goroutine is left behind
+	if tr != nil {
+		tr.close()
+	}
+	n.mu.Lock()
+	dl := n.dl
+	n.mu.Unlock()
+	if dl != nil {
+		dl.Err = err
+		log.Warn("network deadlocked", zap.String("deadlock", dl.Error()))
+		return dl
+	}
+	log.Debug("network ended", zap.Error(err))
+	return err
+}
+
+// onDeadlock is the monitor's callback: it runs before the monitor poisons the channels, so the
+// error is in place before any process sees the poison.
+func (n *Network) onDeadlock(d *csp.Deadlock) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.dl = newDeadlockError(d, n.rankLocked)
+}
+
+// rankLocked orders processes for reports: declared ones by declaration, then the others by start.
+func (n *Network) rankLocked(ref csp.ProcessRef, p *csp.Process) uint64 {
+	id := n.procIDLocked(ref, p)
+	if id[0] == 'p' {
+		k, _ := strconv.ParseUint(id[1:], 10, 64)
+		return k
+	}
+	return 1<<32 + ref.ID
+}
+
+// Done is closed when Run has returned.
+func (n *Network) Done() <-chan struct{} { return n.done }

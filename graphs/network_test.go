@@ -1,0 +1,90 @@
+package graphs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/gocsp/gocsp/csp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// commsTime builds the classic CommsTime ring (Prefix → Delta → Successor → Prefix) with a consumer
+// that reads n values from the Delta and then poisons its input.
+func commsTime(n int, got *[]int) []*csp.Process {
+	a := csp.NewChan[int](csp.Named("a"))
+	b := csp.NewChan[int](csp.Named("b"))
+	c := csp.NewChan[int](csp.Named("c"))
+	d := csp.NewChan[int](csp.Named("d"))
+	dr := d.Reader()
+	return []*csp.Process{
+		Prefix("prefix", 0, c.Reader(), a.Writer()),
+		Delta("delta", a.Reader(), b.Writer(), d.Writer()),
+		Successor("succ", b.Reader(), c.Writer()),
+		csp.Proc("consume", func(ctx context.Context) error {
+			for range n {
+				v, err := dr.Read()
+				if err != nil {
+					return err
+				}
+				if got != nil {
+					*got = append(*got, v)
+				}
+			}
+			return csp.ErrPoisoned // ends the ring: its ends are poisoned
+		}, dr),
+	}
+}
+
+func TestRunCommsTime(t *testing.T) {
+	var got []int
+	n := New("commstime").Add(commsTime(10, &got)...)
+	require.NoError(t, n.Run(context.Background()))
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, got)
+
+	top := n.Topology()
+	assert.Len(t, top.Processes, 4)
+	assert.Len(t, top.Channels, 4)
+	assert.Equal(t, "p1", top.Processes[0].ID)
+	assert.Equal(t, "Prefix", top.Processes[0].Kind)
+	// Channels are numbered by first appearance: prefix owns c (read) then a (write).
+	assert.Equal(t, "c", top.Channels[0].Name)
+	assert.Equal(t, "a", top.Channels[1].Name)
+
+	s := n.Snapshot()
+	assert.False(t, s.Running)
+	require.Len(t, s.Processes, 4)
+	for _, p := range s.Processes {
+		assert.Contains(t, []string{"done", "poisoned"}, p.State, p.Name)
+	}
+	assert.Error(t, n.Run(context.Background()), "a network runs once")
+}
+
+func TestRunPlainSameResult(t *testing.T) {
+	var got []int
+	n := New("commstime", WithoutObservation()).Add(commsTime(5, &got)...)
+	require.NoError(t, n.Run(context.Background()))
+	assert.Equal(t, []int{0, 1, 2, 3, 4}, got)
+	s := n.Snapshot()
+	assert.Len(t, s.Processes, 4)
+	assert.Equal(t, uint64(5), s.Channels[3].Messages, "d carried 5 values")
+}
+
+func TestRunFailureReported(t *testing.T) {
+	boom := errors.New("boom")
+	c := csp.NewChan[int]()
+	r := c.Reader()
+	n := New("fail").Add(
+		Generator("gen", []int{1, 2, 3}, c.Writer()),
+		csp.Proc("bad", func(ctx context.Context) error { _, _ = r.Read(); return boom }, r),
+	)
+	err := n.Run(context.Background())
+	require.ErrorIs(t, err, boom)
+	var pe *csp.ProcessError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "bad", pe.Process)
+	var buf bytes.Buffer
+	require.NoError(t, n.Topology().WriteJSON(&buf))
+}

@@ -1,0 +1,175 @@
+package graphs
+
+import (
+	"slices"
+	"time"
+
+	"github.com/gocsp/gocsp/csp"
+)
+
+// Snapshot is a network's live state at one moment: the "gocsp-snapshot" document of
+// docs/FORMATS.md.
+type Snapshot struct {
+	Format    string         `json:"format"`
+	Version   int            `json:"version"`
+	Seq       int64          `json:"seq"`  // counts the snapshots taken of this network
+	Time      time.Time      `json:"time"` // RFC 3339 with nanoseconds, UTC
+	Running   bool           `json:"running"`
+	Processes []ProcState    `json:"processes"`
+	Channels  []ChanState    `json:"channels"`
+	Deadlock  *DeadlockState `json:"deadlock"`
+}
+
+// ProcState is one process in a snapshot.
+type ProcState struct {
+	ID    string     `json:"id"`
+	Name  string     `json:"name"`
+	State string     `json:"state"`
+	Waits []WaitJSON `json:"waits,omitempty"`
+	Error string     `json:"error"`
+}
+
+// WaitJSON is one channel operation a blocked process waits on.
+type WaitJSON struct {
+	Channel string `json:"channel"`
+	Op      string `json:"op"` // "read" or "write"
+}
+
+// ChanState is one channel in a snapshot.
+type ChanState struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	Buffer         int    `json:"buffer"`
+	Len            int    `json:"len"`
+	Messages       uint64 `json:"messages"`
+	Readers        int    `json:"readers"`
+	Writers        int    `json:"writers"`
+	ReadersRetired int    `json:"readersRetired"`
+	WritersRetired int    `json:"writersRetired"`
+	Poisoned       bool   `json:"poisoned"`
+}
+
+// DeadlockState is a deadlock as snapshots and traces carry it.
+type DeadlockState struct {
+	Message string       `json:"message"`
+	Cycles  [][]StepJSON `json:"cycles"`
+	Waiting []StepJSON   `json:"waiting"`
+}
+
+// StepJSON is one step of a wait-for cycle: process waits by op on channel.
+type StepJSON struct {
+	Process string `json:"process"`
+	Op      string `json:"op"`
+	Channel string `json:"channel"`
+}
+
+// Snapshot returns the network's state now. Before Run it lists the declared channels and no
+// processes (none has started); processes started at run time appear with new ids (d<n>), and so
+// do channels first seen through them (dc<n>). Without observation, processes are "running" while
+// the network runs and "done" (or "failed", from Run's error) after.
+func (n *Network) Snapshot() *Snapshot {
+	s := &Snapshot{Format: SnapshotFormat, Version: FormatVersion, Seq: n.seq.Add(1),
+		Time: time.Now().UTC(), Processes: []ProcState{}, Channels: []ChanState{}}
+	started := n.started.Load()
+	ended := false
+	select {
+	case <-n.done:
+		ended = true
+	default:
+	}
+	s.Running = started && !ended
+	n.mu.Lock()
+	m := n.mon
+	n.mu.Unlock()
+	var infos []csp.ProcessInfo
+	if m != nil {
+		infos = m.Processes() // outside n.mu: it takes the monitor's lock
+	}
+	n.mu.Lock()
+	switch {
+	case m != nil:
+		for _, p := range infos {
+			ps := ProcState{ID: n.procIDLocked(p.ProcessRef, p.Process), Name: p.Name, State: p.State.String()}
+			for _, w := range p.Waits {
+				id, _ := n.chanIDLocked(w.Channel, false)
+				ps.Waits = append(ps.Waits, WaitJSON{Channel: id, Op: w.Op.String()})
+			}
+			for _, e := range p.Ends {
+				n.chanIDLocked(e.Channel(), false)
+			}
+			if p.Err != nil {
+				ps.Error = p.Err.Error()
+			}
+			s.Processes = append(s.Processes, ps)
+		}
+	case started:
+		for _, p := range n.procs {
+			ps := ProcState{ID: n.procIDs[p], Name: p.Name(), State: csp.StateRunning.String()}
+			if ended {
+				ps.State = csp.StateDone.String()
+				if err := failureOf(n.runErr, p.Name()); err != nil {
+					ps.State, ps.Error = csp.StateFailed.String(), err.Error()
+				}
+			}
+			s.Processes = append(s.Processes, ps)
+		}
+	}
+	if n.dl != nil {
+		s.Deadlock = n.deadlockStateLocked(n.dl)
+	}
+	chans := slices.Clone(n.chans)
+	ids := make([]string, len(chans))
+	for i, c := range chans {
+		ids[i] = n.chanIDs[c]
+	}
+	n.mu.Unlock()
+	// Channel locks are taken without n.mu: the tracer takes n.mu while a channel lock is held.
+	for i, c := range chans {
+		st := c.Stats()
+		s.Channels = append(s.Channels, ChanState{ID: ids[i], Name: st.Name, Buffer: st.Buffer,
+			Len: st.Len, Messages: st.Messages, Readers: st.Readers, Writers: st.Writers,
+			ReadersRetired: st.ReadersRetired, WritersRetired: st.WritersRetired, Poisoned: st.Poisoned})
+	}
+	return s
+}
+
+// failureOf finds the *csp.ProcessError for the process called name in Run's error tree.
+func failureOf(err error, name string) error {
+	if err == nil {
+		return nil
+	}
+	if pe, ok := err.(*csp.ProcessError); ok {
+		if pe.Process == name {
+			return pe.Err
+		}
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if f := failureOf(e, name); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// deadlockStateLocked converts a DeadlockError to its JSON form with network ids.
+func (n *Network) deadlockStateLocked(e *DeadlockError) *DeadlockState {
+	conv := func(st WaitStep) StepJSON {
+		cid, _ := n.chanIDLocked(st.Channel, false)
+		return StepJSON{Process: n.procIDLocked(st.Process, st.Proc), Op: st.Op.String(), Channel: cid}
+	}
+	d := &DeadlockState{Message: e.Error(), Cycles: [][]StepJSON{}, Waiting: []StepJSON{}}
+	for _, c := range e.Cycles {
+		js := make([]StepJSON, len(c))
+		for i, st := range c {
+			js[i] = conv(st)
+		}
+		d.Cycles = append(d.Cycles, js)
+	}
+	for _, st := range e.Waiting {
+		d.Waiting = append(d.Waiting, conv(st))
+	}
+	return d
+}
