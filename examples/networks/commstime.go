@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs"
 )
 
 // CommstimeConfig sizes the commstime network.
@@ -41,7 +42,7 @@ func nsPerComm(d time.Duration, cycles int) float64 {
 //
 // Channels: a (prefix → delta), b (delta → successor), c (successor → prefix) and d
 // (delta → consumer).
-func Commstime(cfg CommstimeConfig, opts ...Option) (*Network, *CommstimeResult) {
+func Commstime(cfg CommstimeConfig, opts ...graphs.Option) (*graphs.Network, *CommstimeResult) {
 	if cfg.Cycles <= 0 {
 		cfg.Cycles = 10000
 	}
@@ -69,10 +70,10 @@ func Commstime(cfg CommstimeConfig, opts ...Option) (*Network, *CommstimeResult)
 		res.Elapsed = time.Since(start)
 		return nil
 	}, in).SetKind("Consumer")
-	n := newNetwork("commstime", opts...).Add(
-		prefix("prefix", 0, c.Reader(), a.Writer()),
-		delta("delta", a.Reader(), d.Writer(), b.Writer()),
-		successor("successor", b.Reader(), c.Writer()),
+	n := graphs.New("commstime", opts...).Add(
+		graphs.Prefix("prefix", 0, c.Reader(), a.Writer()),
+		graphs.Delta("delta", a.Reader(), d.Writer(), b.Writer()),
+		graphs.Successor("successor", b.Reader(), c.Writer()),
 		consumer,
 	)
 	return n, res

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs"
 )
 
 // MCPiConfig sizes the Monte Carlo π network.
@@ -55,7 +56,7 @@ func (r *MCPiResult) Error() float64 { return math.Abs(r.Estimate() - math.Pi) }
 // "counts" (any-to-any channels) throws the points, and a collector sums the counts. The network
 // ends by retirement: the producer retires after the last job, each worker then retires, and the
 // collector's read fails with ErrRetired once the last worker has gone.
-func MCPi(cfg MCPiConfig, opts ...Option) (*Network, *MCPiResult) {
+func MCPi(cfg MCPiConfig, opts ...graphs.Option) (*graphs.Network, *MCPiResult) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
 	}
@@ -116,7 +117,7 @@ func MCPi(cfg MCPiConfig, opts ...Option) (*Network, *MCPiResult) {
 		}
 	}, in).SetKind("Collector")
 
-	n := newNetwork("mcpi", opts...).Add(producer).Add(workers...).Add(collector)
+	n := graphs.New("mcpi", opts...).Add(producer).Add(workers...).Add(collector)
 	return n, res
 }
 

@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocsp/gocsp/graphs"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func run(t *testing.T, n *Network) error {
+func run(t *testing.T, n *graphs.Network) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -117,7 +118,7 @@ func TestPhilosophersWithButler(t *testing.T) {
 func TestPhilosophersDeadlock(t *testing.T) {
 	n, res := Philosophers(PhilosophersConfig{Deadlock: true, Duration: 10 * time.Second})
 	err := run(t, n)
-	var dl *DeadlockError
+	var dl *graphs.DeadlockError
 	if !errors.As(err, &dl) {
 		t.Fatalf("Run returned %v, want a *DeadlockError", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs"
 )
 
 // PhilosophersConfig sets up the dining philosophers.
@@ -54,7 +55,7 @@ func (r *PhilosophersResult) Meals() []int64 {
 //
 // With cfg.Deadlock there is no butler and the network deadlocks: Run returns the deadlock error,
 // which names the cycle (philosopher-0 writes right-fork-1 → fork-1 reads left-fork-1 ← philosopher-1 …).
-func Philosophers(cfg PhilosophersConfig, opts ...Option) (*Network, *PhilosophersResult) {
+func Philosophers(cfg PhilosophersConfig, opts ...graphs.Option) (*graphs.Network, *PhilosophersResult) {
 	if cfg.N < 2 {
 		cfg.N = 5
 	}
@@ -73,7 +74,7 @@ func Philosophers(cfg PhilosophersConfig, opts ...Option) (*Network, *Philosophe
 		name = "philosophers-deadlock"
 	}
 	res := &PhilosophersResult{meals: make([]atomic.Int64, n)}
-	net := newNetwork(name, opts...)
+	net := graphs.New(name, opts...)
 
 	left := make([]*csp.Chan[int], n)
 	right := make([]*csp.Chan[int], n)

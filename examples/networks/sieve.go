@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs"
 )
 
 // SieveConfig sizes the prime sieve.
@@ -33,7 +34,7 @@ func (r *SieveResult) Filters() int { return int(r.filters.Load()) }
 // primes and poisons "primes"; the poison cascades from filter to filter back to the generator
 // and forward to the newest filter. Each filter waits for the one it spawned, so when Run returns
 // no goroutine is left.
-func Sieve(cfg SieveConfig, opts ...Option) (*Network, *SieveResult) {
+func Sieve(cfg SieveConfig, opts ...graphs.Option) (*graphs.Network, *SieveResult) {
 	if cfg.Primes <= 0 {
 		cfg.Primes = 20
 	}
@@ -107,6 +108,6 @@ func Sieve(cfg SieveConfig, opts ...Option) (*Network, *SieveResult) {
 		}, in, report).SetKind("Filter")
 	}
 	first := filter(1, numbers.Reader())
-	n := newNetwork("sieve", opts...).Add(generator, first, printer)
+	n := graphs.New("sieve", opts...).Add(generator, first, printer)
 	return n, res
 }
