@@ -199,6 +199,32 @@ func TestExamples(t *testing.T) {
 		})
 	}
 
+	t.Run("trace", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "trace.jsonl")
+		run(t, bin("philosophers"), "-deadlock", "-trace", file).ok(t)
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		hdr, evs, err := graphs.ReadTrace(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hdr.Topology == nil || hdr.Topology.Name != "philosophers-deadlock" {
+			t.Fatalf("header %+v", hdr)
+		}
+		seen := map[string]int{}
+		for _, e := range evs {
+			seen[e.Ev]++
+		}
+		for _, ev := range []string{"proc.start", "proc.end", "chan.write", "deadlock"} {
+			if seen[ev] == 0 {
+				t.Errorf("no %s event in the trace: %v", ev, seen)
+			}
+		}
+	})
+
 	t.Run("debug", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

@@ -70,32 +70,15 @@ func MCPi(cfg MCPiConfig, opts ...graphs.Option) (*graphs.Network, *MCPiResult) 
 	counts := csp.NewChan[MCPiCount](csp.Named("counts"))
 	res := &MCPiResult{}
 
-	out := jobs.Writer()
-	producer := csp.Proc("producer", func(ctx context.Context) error {
-		for i := range cfg.Jobs {
-			if err := out.Write(MCPiJob{Index: i, Seed: cfg.Seed, Samples: cfg.Samples}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, out).SetKind("Producer")
-
+	jobList := make([]MCPiJob, cfg.Jobs)
+	for i := range jobList {
+		jobList[i] = MCPiJob{Index: i, Seed: cfg.Seed, Samples: cfg.Samples}
+	}
+	producer := graphs.Generator("producer", jobList, jobs.Writer())
+	// Each worker is a graphs.Map, which ends normally when "jobs" retires, so that every count in
+	// flight still reaches the collector.
 	workers := csp.Replicate(cfg.Workers, func(i int) *csp.Process {
-		in, out := jobs.Reader(), counts.Writer()
-		return csp.Proc(fmt.Sprintf("worker-%d", i), func(ctx context.Context) error {
-			for {
-				job, err := in.Read()
-				if errors.Is(err, csp.ErrRetired) {
-					return nil // no more jobs: retire, so the collector sees the end once all are done
-				}
-				if err != nil {
-					return err
-				}
-				if err := out.Write(throw(job)); err != nil {
-					return err
-				}
-			}
-		}, in, out).SetKind("Worker")
+		return graphs.Map(fmt.Sprintf("worker-%d", i), throw, jobs.Reader(), counts.Writer())
 	})
 
 	in := counts.Reader()

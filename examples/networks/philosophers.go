@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,12 +22,9 @@ type PhilosophersConfig struct {
 	Duration time.Duration
 	// MaxPause bounds the random time a philosopher thinks, and eats (default 1ms).
 	MaxPause time.Duration
-	// Deadlock leaves the butler out: every philosopher picks up the left fork, holds it for Hold,
-	// and reaches for the right one, so that they all deadlock on the first round.
+	// Deadlock leaves the butler out: every philosopher picks up the left fork, waits until all
+	// have theirs (so that the deadlock is certain, not just likely), and reaches for the right one.
 	Deadlock bool
-	// Hold is how long a philosopher without a butler holds the left fork before reaching for the
-	// right (default 20ms).
-	Hold time.Duration
 }
 
 // PhilosophersResult counts meals; its counters may be read at any time.
@@ -65,9 +63,6 @@ func Philosophers(cfg PhilosophersConfig, opts ...graphs.Option) (*graphs.Networ
 	if cfg.MaxPause <= 0 {
 		cfg.MaxPause = time.Millisecond
 	}
-	if cfg.Hold <= 0 {
-		cfg.Hold = 20 * time.Millisecond
-	}
 	n := cfg.N
 	name := "philosophers"
 	if cfg.Deadlock {
@@ -98,9 +93,14 @@ func Philosophers(cfg PhilosophersConfig, opts ...graphs.Option) (*graphs.Networ
 		net.Add(butler(sitR, standR))
 	}
 
+	var all *sync.WaitGroup // without a butler: everyone holds the left fork before reaching right
+	if cfg.Deadlock {
+		all = &sync.WaitGroup{}
+		all.Add(n)
+	}
 	for i := range n {
 		p := philosopher{
-			i: i, cfg: cfg, meals: &res.meals[i],
+			i: i, cfg: cfg, meals: &res.meals[i], all: all,
 			left:  left[i].Writer(),
 			right: right[(i+1)%n].Writer(),
 		}
@@ -189,6 +189,7 @@ type philosopher struct {
 	meals       *atomic.Int64
 	left, right *csp.Writer[int]
 	sit, stand  *csp.Writer[int] // nil without a butler
+	all         *sync.WaitGroup  // without a butler, for the first round
 }
 
 func (p *philosopher) run(ctx context.Context) error {
@@ -205,8 +206,10 @@ func (p *philosopher) run(ctx context.Context) error {
 		if err := p.left.Write(p.i); err != nil {
 			return err
 		}
-		if p.sit == nil {
-			time.Sleep(p.cfg.Hold)
+		if p.all != nil {
+			p.all.Done()
+			p.all.Wait()
+			p.all = nil
 		}
 		if err := p.right.Write(p.i); err != nil {
 			return err

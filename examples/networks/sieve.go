@@ -41,14 +41,11 @@ func Sieve(cfg SieveConfig, opts ...graphs.Option) (*graphs.Network, *SieveResul
 	numbers := csp.NewChan[int](csp.Named("numbers"))
 	primes := csp.NewChan[int](csp.Named("primes"))
 	res := &SieveResult{}
-	out := numbers.Writer()
-	generator := csp.Proc("generator", func(ctx context.Context) error {
-		for i := 2; ; i++ {
-			if err := out.Write(i); err != nil {
-				return err
-			}
+	naturals := func(yield func(int) bool) {
+		for i := 2; yield(i); i++ {
 		}
-	}, out).SetKind("Generator")
+	}
+	generator := graphs.GeneratorSeq("generator", naturals, numbers.Writer())
 
 	in := primes.Reader()
 	printer := csp.Proc("printer", func(ctx context.Context) error {

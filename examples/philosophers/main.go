@@ -7,8 +7,8 @@
 //
 //	go run ./examples/philosophers -d 2s
 //
-// With -deadlock there is no butler: every philosopher picks up the left fork, pauses, and reaches
-// for the right one, and the network deadlocks. graphs detects it, ends the network, and the command
+// With -deadlock there is no butler: every philosopher picks up the left fork, waits until all
+// have theirs, and reaches for the right one, and the network deadlocks. graphs detects it, ends the network, and the command
 // prints the *graphs.DeadlockError, which names the wait-for cycle in philosopher, fork and channel
 // names. Because that deadlock is what -deadlock sets out to show, the command then exits 0; it
 // exits 1 if the network did not deadlock, or on any other failure.
