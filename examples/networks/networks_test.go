@@ -134,3 +134,27 @@ func TestPhilosophersDeadlock(t *testing.T) {
 		t.Errorf("meals %v in a network that deadlocks on the first round", got)
 	}
 }
+
+func TestDemos(t *testing.T) {
+	for _, d := range Demos() {
+		t.Run(d.Name, func(t *testing.T) {
+			n := d.New()
+			if err := n.Topology().Validate(); err != nil {
+				t.Fatal(err)
+			}
+			// Each demo runs, and stops when cancelled (the deadlock one ends by itself).
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			err := n.Run(ctx)
+			var dl *graphs.DeadlockError
+			switch {
+			case d.Name == "philosophers-deadlock":
+				if !errors.As(err, &dl) {
+					t.Fatalf("Run: %v, want a deadlock", err)
+				}
+			case err != nil && !errors.Is(err, context.DeadlineExceeded):
+				t.Fatalf("Run: %v", err)
+			}
+		})
+	}
+}
