@@ -1,0 +1,115 @@
+package graphs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gocsp/gocsp/csp"
+)
+
+// Farm applies work to every value read from in on workers parallel workers, and writes the
+// results to out in the order they are done (not the order of the inputs).
+//
+// It is one process that, when run, runs a small network inside: a dispatcher that deals each value
+// to whichever worker is ready first (an alternation over output guards, one per worker), the
+// workers, and a gatherer that merges their results fairly (an alternation over input guards). A
+// monitor observing the farm observes these processes too (they appear in snapshots as processes
+// started at run time).
+//
+// Termination follows the package's rule: when in retires, the work in flight is finished, the
+// results are written, and out retires. A poison reaching any part of the farm (through in, out or
+// a failing worker) poisons every end of the farm, in and out included, at once.
+func Farm[In, Out any](name string, workers int, work func(In) Out, in *csp.Reader[In], out *csp.Writer[Out]) *csp.Process {
+	workers = max(workers, 1)
+	return csp.Proc(name, func(ctx context.Context) error {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var (
+			once  sync.Once
+			first error
+		)
+		// stop records the first error of an inner process and cancels the inner network, which
+		// poisons every end its processes own: the whole farm stops, not just the part that failed.
+		stop := func(err error) error {
+			if err != nil {
+				once.Do(func() { first = err })
+				cancel()
+			}
+			return err
+		}
+		jobW := make([]*csp.Writer[In], workers)
+		resR := make([]*csp.Reader[Out], workers)
+		procs := make([]*csp.Process, 0, workers+2)
+		for i := range workers {
+			jobs := csp.NewChan[In](csp.Named(fmt.Sprintf("%s/job-%d", name, i)))
+			res := csp.NewChan[Out](csp.Named(fmt.Sprintf("%s/result-%d", name, i)))
+			jobW[i], resR[i] = jobs.Writer(), res.Reader()
+			jr, rw := jobs.Reader(), res.Writer()
+			procs = append(procs, csp.Proc(fmt.Sprintf("%s/worker-%d", name, i), func(ctx context.Context) error {
+				for {
+					v, err := jr.Read()
+					if err != nil {
+						return stop(ended(err))
+					}
+					if err := rw.Write(work(v)); err != nil {
+						return stop(ended(err))
+					}
+				}
+			}, jr, rw).SetKind("Worker"))
+		}
+		// The dispatcher and the gatherer own the farm's own ends while they run, so that a monitor
+		// attributes their waits on in and out to them; the farm process owns them too, for when its
+		// inner network never starts.
+		dispatch := csp.Proc(name+"/dispatch", func(ctx context.Context) error {
+			sends := make([]csp.Guard, workers)
+			gs := make([]*csp.SendGuard[In], workers)
+			for i, w := range jobW {
+				var zero In
+				gs[i] = csp.Send(w, zero)
+				sends[i] = gs[i]
+			}
+			alt := csp.NewAlt(sends...)
+			for {
+				v, err := in.Read()
+				if err != nil {
+					return stop(ended(err))
+				}
+				for _, g := range gs {
+					g.Set(v)
+				}
+				if _, err := alt.Select(ctx); err != nil {
+					return stop(ended(err))
+				}
+			}
+		}, ends(in, jobW)...).SetKind("Dispatcher")
+		gather := csp.Proc(name+"/gather", func(ctx context.Context) error {
+			return stop(merge(ctx, resR, out))
+		}, ends(out, resR)...).SetKind("Gatherer")
+		procs = append(procs, dispatch, gather)
+		if err := withoutCanceled(csp.ParallelContext(ctx, procs...)); err != nil {
+			return err // failures (a worker's panic, say), each naming its inner process
+		}
+		return first // nil, or the poison to propagate: the framework poisons the farm's ends
+	}, in, out).SetKind("Farm")
+}
+
+// withoutCanceled drops the context.Canceled that ParallelContext reports when the farm stopped its
+// own inner network, keeping the failures that caused it.
+func withoutCanceled(err error) error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	}
+	var keep []error
+	for _, e := range j.Unwrap() {
+		if e != context.Canceled {
+			keep = append(keep, e)
+		}
+	}
+	return errors.Join(keep...)
+}

@@ -1,0 +1,68 @@
+package graphs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gocsp/gocsp/csp"
+)
+
+// Mux merges ins onto out: it forwards each value from whichever input is ready, choosing fairly
+// (FairSelect), so no busy input starves another. An input that retires drops out; Mux ends when
+// every input has retired (or out has).
+func Mux[T any](name string, ins []*csp.Reader[T], out *csp.Writer[T]) *csp.Process {
+	es := make([]csp.End, 0, len(ins)+1)
+	for _, in := range ins {
+		es = append(es, in)
+	}
+	es = append(es, out)
+	return csp.Proc(name, func(ctx context.Context) error { return merge(ctx, ins, out) }, es...).SetKind("Mux")
+}
+
+// merge is Mux's body, shared with Farm's gatherer.
+func merge[T any](ctx context.Context, ins []*csp.Reader[T], out *csp.Writer[T]) error {
+	guards := make([]csp.Guard, len(ins))
+	recvs := make([]*csp.RecvGuard[T], len(ins))
+	for i, in := range ins {
+		recvs[i] = csp.Recv(in)
+		guards[i] = recvs[i]
+	}
+	alt := csp.NewAlt(guards...)
+	for live := len(ins); live > 0; {
+		i, err := alt.FairSelect(ctx)
+		if errors.Is(err, csp.ErrRetired) && i >= 0 {
+			recvs[i].When(false) // that input has ended; the others go on
+			live--
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.Write(recvs[i].Value()); err != nil {
+			return ended(err)
+		}
+	}
+	return nil
+}
+
+// Demux sends each value read from in to outs[route(v)]. A route outside outs is a failure of the
+// process (it poisons its ends), because dropping the value silently would hide a bug. Demux ends
+// when in retires, or when the output chosen for a value has retired.
+func Demux[T any](name string, route func(T) int, in *csp.Reader[T], outs []*csp.Writer[T]) *csp.Process {
+	return csp.Proc(name, func(ctx context.Context) error {
+		for {
+			v, err := in.Read()
+			if err != nil {
+				return ended(err)
+			}
+			k := route(v)
+			if k < 0 || k >= len(outs) {
+				return fmt.Errorf("graphs: Demux %q: route(%v) = %d, not in [0, %d)", name, v, k, len(outs))
+			}
+			if err := outs[k].Write(v); err != nil {
+				return ended(err)
+			}
+		}
+	}, ends(in, outs)...).SetKind("Demux")
+}
