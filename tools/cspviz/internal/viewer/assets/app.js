@@ -1,0 +1,366 @@
+// cspviz page: draws the server's Graphviz layout and restyles it from
+// snapshots, live (server-sent events) or replayed (frames of a trace).
+// Everything that comes from the network is inserted as text, never as HTML.
+'use strict';
+
+(function () {
+  const STATES = [
+    ['running', 'running'],
+    ['blocked-read', 'blocked reading'],
+    ['blocked-write', 'blocked writing'],
+    ['alting', 'alting (choosing)'],
+    ['sleeping', 'sleeping'],
+    ['waiting', 'waiting for its children'],
+    ['done', 'done'],
+    ['poisoned', 'poisoned'],
+    ['failed', 'failed'],
+    ['absent', 'not started / unknown'],
+  ];
+  const KNOWN = new Set(STATES.map((s) => s[0]));
+
+  const $ = (id) => document.getElementById(id);
+  const view = {
+    info: null,
+    topo: null,
+    layout: null,
+    snap: null,
+    selected: null, // {kind: 'proc'|'chan', id}
+    relayout: null, // pending promise
+    triedUnknown: '',
+    ended: false,
+  };
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    for (const c of children) e.append(c);
+    return e;
+  }
+
+  async function getJSON(url) {
+    const r = await fetch(url, { cache: 'no-store' });
+    if (!r.ok) throw new Error(url + ': ' + r.status + ' ' + (await r.text()).trim());
+    return r.json();
+  }
+
+  function showBanner(text, cls) {
+    const b = $('banner');
+    b.textContent = text;
+    b.className = 'banner' + (cls ? ' ' + cls : '');
+    b.hidden = !text;
+  }
+
+  function setStatus(text, cls) {
+    const s = $('status');
+    s.textContent = text;
+    s.className = 'status' + (cls ? ' ' + cls : '');
+  }
+
+  function drawLegend() {
+    const ul = $('legend');
+    for (const [state, label] of STATES) {
+      const sw = el('span', { class: 'swatch ' + state, style: 'background: var(--' + state + ')' });
+      ul.append(el('li', { 'data-state': state }, sw, label));
+    }
+  }
+
+  // ---- layout -------------------------------------------------------------
+
+  async function loadLayout() {
+    const [topo, layout] = await Promise.all([getJSON('topology'), getJSON('layout')]);
+    const doc = new DOMParser().parseFromString(layout.svg, 'image/svg+xml');
+    const err = doc.querySelector('parsererror');
+    if (err) throw new Error('the layout is not valid SVG: ' + err.textContent);
+    const svg = document.importNode(doc.documentElement, true);
+    const graph = $('graph');
+    graph.replaceChildren(svg);
+    view.topo = topo;
+    view.layout = layout;
+    for (const [id, sid] of Object.entries(layout.procs)) {
+      const e = document.getElementById(sid);
+      if (e) e.addEventListener('click', () => select('proc', id));
+    }
+    for (const [id, sids] of Object.entries(layout.chans)) {
+      for (const sid of sids) {
+        const e = document.getElementById(sid);
+        if (e) e.addEventListener('click', () => select('chan', id));
+      }
+    }
+    // Graphviz's own <title>s would show internal node names on hover.
+    svg.querySelectorAll('g.node > title, g.edge > title').forEach((t) => t.remove());
+  }
+
+  // relayout fetches a new layout when snapshots show processes or channels
+  // the current one lacks; the server has learnt them from the same snapshots.
+  function relayoutFor(unknown) {
+    const key = unknown.join('\u0000');
+    if (view.relayout || key === view.triedUnknown) return;
+    view.triedUnknown = key;
+    view.relayout = loadLayout()
+      .catch((e) => showBanner('Could not lay out the new processes: ' + e.message))
+      .finally(() => {
+        view.relayout = null;
+        if (view.snap) apply(view.snap);
+      });
+  }
+
+  // ---- applying a snapshot -----------------------------------------------
+
+  function lastText(sid) {
+    const e = document.getElementById(sid);
+    if (!e) return null;
+    const texts = e.querySelectorAll('text');
+    return texts.length ? texts[texts.length - 1] : null;
+  }
+
+  function setClass(e, prefix, value) {
+    for (const c of [...e.classList]) if (c.startsWith(prefix)) e.classList.remove(c);
+    if (value) e.classList.add(prefix + value);
+  }
+
+  function fmtCount(n) {
+    return Number(n || 0).toLocaleString('en-US');
+  }
+
+  function chanText(c) {
+    let s = fmtCount(c.messages) + (c.messages === 1 ? ' msg' : ' msgs');
+    if (c.buffer > 0) s += ' · ' + c.len + '/' + c.buffer;
+    if (c.poisoned) s += ' · poisoned';
+    return s;
+  }
+
+  function apply(snap) {
+    view.snap = snap;
+    const layout = view.layout;
+    if (!layout) return;
+    const procs = new Map((snap.processes || []).map((p) => [p.id, p]));
+    const chans = new Map((snap.channels || []).map((c) => [c.id, c]));
+
+    const unknown = [];
+    for (const id of procs.keys()) if (!(id in layout.procs)) unknown.push('p:' + id);
+    for (const id of chans.keys()) if (!(id in layout.chans)) unknown.push('c:' + id);
+    if (unknown.length) relayoutFor(unknown);
+
+    for (const [id, sid] of Object.entries(layout.procs)) {
+      const e = document.getElementById(sid);
+      if (!e) continue;
+      const p = procs.get(id);
+      const state = p ? (KNOWN.has(p.state) ? p.state : 'running') : 'absent';
+      setClass(e, 'state-', state);
+      const t = lastText(sid);
+      if (t) t.textContent = p ? p.state : 'not started';
+    }
+    for (const [id, sids] of Object.entries(layout.chans)) {
+      const c = chans.get(id);
+      const t = lastText(layout.chanLabels[id]);
+      if (t) t.textContent = c ? chanText(c) : '–';
+      for (const sid of sids) {
+        const e = document.getElementById(sid);
+        if (e) e.classList.toggle('poisoned', !!(c && c.poisoned));
+      }
+    }
+    highlightDeadlock(snap.deadlock);
+    showDetails();
+  }
+
+  function highlightDeadlock(dl) {
+    document.querySelectorAll('.graph .deadlock, .graph .deadlock-waiting').forEach((e) =>
+      e.classList.remove('deadlock', 'deadlock-waiting'));
+    if (!dl) return;
+    const mark = (step, cls) => {
+      const sid = view.layout.procs[step.process];
+      if (sid && document.getElementById(sid)) document.getElementById(sid).classList.add(cls);
+      for (const csid of view.layout.chans[step.channel] || []) {
+        const e = document.getElementById(csid);
+        if (e) e.classList.add(cls);
+      }
+    };
+    for (const cycle of dl.cycles || []) for (const step of cycle) mark(step, 'deadlock');
+    for (const step of dl.waiting || []) mark(step, 'deadlock-waiting');
+  }
+
+  // ---- details ------------------------------------------------------------
+
+  function select(kind, id) {
+    document.querySelectorAll('.graph .selected').forEach((e) => e.classList.remove('selected'));
+    view.selected = { kind, id };
+    const sids = kind === 'proc' ? [view.layout.procs[id]] : view.layout.chans[id] || [];
+    for (const sid of sids) {
+      const e = document.getElementById(sid);
+      if (e) e.classList.add('selected');
+    }
+    showDetails();
+  }
+
+  function nameOf(kind, id) {
+    const list = kind === 'proc' ? view.topo.processes : view.topo.channels;
+    const x = (list || []).find((v) => v.id === id);
+    return x && x.name ? x.name : id;
+  }
+
+  function showDetails() {
+    const sec = $('details');
+    if (!view.selected || !view.topo) return;
+    const { kind, id } = view.selected;
+    const rows = [];
+    const add = (k, v) => {
+      if (v === undefined || v === null || v === '') return;
+      rows.push(el('dt', {}, k), el('dd', {}, String(v)));
+    };
+    const ends = (view.topo.ends || []);
+    let title;
+    if (kind === 'proc') {
+      const p = (view.topo.processes || []).find((v) => v.id === id) || { id };
+      const s = ((view.snap && view.snap.processes) || []).find((v) => v.id === id);
+      title = 'Process ' + (p.name || id);
+      add('id', id);
+      add('kind', p.kind);
+      add('state', s ? s.state : 'not started');
+      if (s && s.waits && s.waits.length)
+        add('waits', s.waits.map((w) => w.op + ' ' + nameOf('chan', w.channel)).join(', '));
+      if (s) add('error', s.error);
+      for (const [k, v] of Object.entries(p.attrs || {})) add(k, typeof v === 'string' ? v : JSON.stringify(v));
+      add('writes', ends.filter((e) => e.process === id && e.dir === 'write').map((e) => nameOf('chan', e.channel)).join(', '));
+      add('reads', ends.filter((e) => e.process === id && e.dir === 'read').map((e) => nameOf('chan', e.channel)).join(', '));
+    } else {
+      const c = (view.topo.channels || []).find((v) => v.id === id) || { id };
+      const s = ((view.snap && view.snap.channels) || []).find((v) => v.id === id);
+      title = 'Channel ' + (c.name || id);
+      add('id', id);
+      add('type', c.type);
+      add('buffer', c.buffer ? c.buffer : 'none (rendezvous)');
+      if (s) {
+        add('messages', fmtCount(s.messages));
+        if (s.buffer > 0) add('in buffer', s.len + ' of ' + s.buffer);
+        add('readers', s.readers + (s.readersRetired ? ' (' + s.readersRetired + ' retired)' : ''));
+        add('writers', s.writers + (s.writersRetired ? ' (' + s.writersRetired + ' retired)' : ''));
+        add('poisoned', s.poisoned ? 'yes' : 'no');
+      }
+      add('written by', ends.filter((e) => e.channel === id && e.dir === 'write').map((e) => nameOf('proc', e.process)).join(', '));
+      add('read by', ends.filter((e) => e.channel === id && e.dir === 'read').map((e) => nameOf('proc', e.process)).join(', '));
+    }
+    sec.replaceChildren(el('h2', {}, 'Details'), el('h3', {}, title), el('dl', {}, ...rows));
+  }
+
+  // ---- live ---------------------------------------------------------------
+
+  function startLive() {
+    const es = new EventSource('events');
+    es.addEventListener('snapshot', (e) => {
+      let snap;
+      try {
+        snap = JSON.parse(e.data);
+      } catch (err) {
+        showBanner('The network sent a snapshot that is not JSON: ' + err.message);
+        return;
+      }
+      apply(snap);
+      if (snap.deadlock) {
+        showBanner('Deadlock: ' + (snap.deadlock.message || 'the processes in red wait for each other'), 'deadlock');
+      }
+      if (!view.ended) {
+        setStatus((snap.running === false ? 'stopped' : 'live') + ' · snapshot ' + snap.seq, snap.running === false ? 'ended' : 'live');
+      }
+    });
+    es.addEventListener('end', () => {
+      view.ended = true;
+      es.close();
+      setStatus('the network ended · last snapshot ' + (view.snap ? view.snap.seq : '–'), 'ended');
+    });
+    es.addEventListener('problem', (e) => {
+      let msg = e.data;
+      try { msg = JSON.parse(e.data).message; } catch (_) { /* show it raw */ }
+      showBanner(msg);
+    });
+    es.onerror = () => {
+      if (!view.ended) setStatus('connection lost, retrying…', 'lost');
+    };
+  }
+
+  // ---- replay -------------------------------------------------------------
+
+  function startReplay() {
+    const info = view.info;
+    const last = info.frames - 1;
+    const r = { pos: 0, playing: false, timer: null, loading: false, want: 0 };
+    $('controls').hidden = false;
+    const scrub = $('scrub');
+    scrub.max = String(last);
+
+    async function show(i) {
+      r.want = Math.max(0, Math.min(last, i));
+      if (r.loading) return; // the newest wish is fetched when this one lands
+      r.loading = true;
+      try {
+        while (r.pos !== r.want || !view.snap) {
+          const i = r.want;
+          const snap = await getJSON('frame?i=' + i);
+          r.pos = i;
+          apply(snap);
+          if (snap.deadlock) showBanner('Deadlock: ' + (snap.deadlock.message || ''), 'deadlock');
+          else showBanner('');
+        }
+      } catch (e) {
+        showBanner('Could not load event ' + r.want + ': ' + e.message);
+        pause();
+      } finally {
+        r.loading = false;
+      }
+      scrub.value = String(r.pos);
+      $('position').textContent = 'event ' + r.pos + ' of ' + last + ' · ' + info.labels[r.pos];
+      setStatus(r.pos === last ? 'end of trace' : r.playing ? 'playing' : 'paused', r.playing ? 'live' : 'ended');
+    }
+
+    function pause() {
+      r.playing = false;
+      clearInterval(r.timer);
+      r.timer = null;
+      $('play').textContent = '▶︎ play';
+      show(r.pos);
+    }
+
+    function play() {
+      if (r.pos >= last) r.pos = r.want = 0;
+      r.playing = true;
+      $('play').textContent = '⏸ pause';
+      const speed = Number($('speed').value);
+      // Fast speeds skip frames rather than fetch faster than the page draws.
+      const tick = Math.max(1000 / speed, 50);
+      const stride = Math.max(1, Math.round(speed * tick / 1000));
+      clearInterval(r.timer);
+      r.timer = setInterval(() => {
+        if (r.loading) return;
+        if (r.pos >= last) { pause(); return; }
+        show(r.pos + stride);
+      }, tick);
+    }
+
+    $('play').addEventListener('click', () => (r.playing ? pause() : play()));
+    $('step').addEventListener('click', () => { if (r.playing) pause(); show(r.pos + 1); });
+    $('back').addEventListener('click', () => { if (r.playing) pause(); show(r.pos - 1); });
+    $('restart').addEventListener('click', () => { if (r.playing) pause(); show(0); });
+    $('speed').addEventListener('change', () => { if (r.playing) play(); });
+    scrub.addEventListener('input', () => { if (r.playing) pause(); show(Number(scrub.value)); });
+    show(0);
+  }
+
+  // ---- start --------------------------------------------------------------
+
+  async function main() {
+    drawLegend();
+    try {
+      view.info = await getJSON('info');
+      $('title').textContent = view.info.name || '';
+      document.title = 'cspviz · ' + (view.info.name || view.info.mode);
+      await loadLayout();
+    } catch (e) {
+      showBanner('Could not load the network: ' + e.message);
+      setStatus('error', 'lost');
+      return;
+    }
+    if (view.info.mode === 'replay') startReplay();
+    else startLive();
+  }
+
+  main();
+})();

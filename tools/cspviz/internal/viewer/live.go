@@ -1,0 +1,240 @@
+package viewer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+)
+
+// Live is the viewer of a running network reached over HTTP.
+type Live struct {
+	base   string
+	cfg    config
+	page   *page
+	name   string
+	handle http.Handler
+}
+
+// NewLive connects to the network served at base (the URL where its handler
+// is mounted, answering /topology, /snapshot and /events), reads its
+// topology and returns the viewer. It fails, naming the URL, when the network
+// cannot be reached or answers with something that is not a topology this
+// cspviz reads.
+func NewLive(ctx context.Context, base string, opts ...Option) (*Live, error) {
+	cfg := newConfig(opts)
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http:// or https:// URL of a running network", base)
+	}
+	base = strings.TrimSuffix(base, "/")
+	l := &Live{base: base, cfg: cfg}
+	top, err := FetchTopology(ctx, cfg.client, base, cfg.timeout)
+	if err != nil {
+		return nil, err
+	}
+	l.name = top.Name
+	l.page = &page{model: NewModel(top), layout: cfg.layout, info: l.info}
+	mux := http.NewServeMux()
+	l.page.routes(mux)
+	mux.HandleFunc("GET /snapshot", l.snapshot)
+	mux.HandleFunc("GET /events", l.events)
+	l.handle = mux
+	return l, nil
+}
+
+// ServeHTTP serves the page and its data.
+func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) { l.handle.ServeHTTP(w, r) }
+
+// Model returns what the viewer knows of the network.
+func (l *Live) Model() *Model { return l.page.model }
+
+func (l *Live) info() any {
+	return map[string]any{"mode": "live", "name": l.name, "source": l.base}
+}
+
+// FetchTopology GETs base/topology and decodes it. base may also be the
+// topology's own URL. Errors name the URL and say what went wrong.
+func FetchTopology(ctx context.Context, client *http.Client, base string, timeout time.Duration) (*format.Topology, error) {
+	target := strings.TrimSuffix(base, "/")
+	if !strings.HasSuffix(target, "/topology") {
+		target += "/topology"
+	}
+	body, err := get(ctx, client, target, timeout)
+	if err != nil {
+		return nil, err
+	}
+	top, err := format.DecodeTopology(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	return top, nil
+}
+
+// get fetches a small JSON document, with a timeout.
+func get(ctx context.Context, client *http.Client, target string, timeout time.Duration) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the network at %s: %w", target, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the answer: %w", target, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: the network answered %s: %s", target, resp.Status, firstLine(body))
+	}
+	return body, nil
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+func (l *Live) snapshot(w http.ResponseWriter, r *http.Request) {
+	body, err := get(r.Context(), l.cfg.client, l.base+"/snapshot", l.cfg.timeout)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	s, err := format.DecodeSnapshot(body)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("%s/snapshot: %v", l.base, err), http.StatusBadGateway)
+		return
+	}
+	l.page.model.Discover(s)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(body)
+}
+
+// events passes the network's server-sent events through to the page. Each
+// snapshot is checked and fed to the model before the page sees it, so that
+// a page that finds an unknown id and asks for a new layout gets one that has
+// it.
+func (l *Live) events(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, l.base+"/events", nil)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := l.cfg.client.Do(req)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("cannot reach the network at %s/events: %v", l.base, err), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		http.Error(w, fmt.Sprintf("%s/events: the network answered %s: %s", l.base, resp.Status, firstLine(b)), http.StatusBadGateway)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	// Reconnect after 2s when the stream breaks without an end event.
+	io.WriteString(w, "retry: 2000\n\n")
+	rc.Flush()
+
+	err = readEvents(resp.Body, func(name string, data []byte) bool {
+		switch name {
+		case "", "snapshot":
+			s, err := format.DecodeSnapshot(data)
+			if err != nil {
+				writeEvent(w, "problem", fmt.Appendf(nil, `{"message":%q}`, fmt.Sprintf("%s/events: %v", l.base, err)))
+				return rc.Flush() == nil
+			}
+			l.page.model.Discover(s)
+			writeEvent(w, "snapshot", data)
+		case "end":
+			writeEvent(w, "end", []byte("{}"))
+			rc.Flush()
+			return false
+		default:
+			// Later minor versions may add events; the page ignores
+			// what it does not know, so pass them on.
+			writeEvent(w, name, data)
+		}
+		return rc.Flush() == nil
+	})
+	if err != nil && r.Context().Err() == nil {
+		writeEvent(w, "problem", fmt.Appendf(nil, `{"message":%q}`, fmt.Sprintf("%s/events: %v", l.base, err)))
+		rc.Flush()
+	}
+}
+
+// readEvents parses a text/event-stream, calling fn for each event until fn
+// returns false or the stream ends.
+func readEvents(r io.Reader, fn func(name string, data []byte) bool) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var name string
+	var data []byte
+	for {
+		line, err := br.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if len(line) == 0 && errors.Is(err, io.EOF) {
+			return nil
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		switch {
+		case len(line) == 0:
+			if data != nil || name != "" {
+				if !fn(name, data) {
+					return nil
+				}
+			}
+			name, data = "", nil
+		case line[0] == ':':
+			// A comment, used as a keep-alive.
+		default:
+			field, value, _ := bytes.Cut(line, []byte(":"))
+			value = bytes.TrimPrefix(value, []byte(" "))
+			switch string(field) {
+			case "event":
+				name = string(value)
+			case "data":
+				if data != nil {
+					data = append(data, '\n')
+				}
+				data = append(data, value...)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+	}
+}
+
+// writeEvent writes one server-sent event. data must not contain newlines
+// unless each line is meant as a data line; JSON from json.Marshal has none.
+func writeEvent(w io.Writer, name string, data []byte) {
+	fmt.Fprintf(w, "event: %s\n", name)
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		fmt.Fprintf(w, "data: %s\n", line)
+	}
+	io.WriteString(w, "\n")
+}

@@ -1,0 +1,239 @@
+package viewer
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+)
+
+// startLive serves net and a live viewer of it, both on httptest servers.
+func startLive(t *testing.T, net http.Handler) (*Live, *httptest.Server) {
+	t.Helper()
+	upstream := httptest.NewServer(net)
+	t.Cleanup(upstream.Close)
+	live, err := NewLive(context.Background(), upstream.URL)
+	require.NoError(t, err)
+	srv := httptest.NewServer(live)
+	t.Cleanup(srv.Close)
+	return live, srv
+}
+
+func getBody(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func TestLiveServesPageAndAssets(t *testing.T) {
+	_, srv := startLive(t, fakenet.Commstime())
+	code, body, _ := getBody(t, srv.URL+"/")
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `<script src="assets/app.js">`)
+	for _, asset := range []string{"app.js", "style.css"} {
+		code, body, _ := getBody(t, srv.URL+"/assets/"+asset)
+		assert.Equal(t, http.StatusOK, code, asset)
+		assert.NotEmpty(t, body)
+	}
+	code, _, _ = getBody(t, srv.URL+"/nothing-here")
+	assert.Equal(t, http.StatusNotFound, code)
+
+	code, body, _ = getBody(t, srv.URL+"/info")
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `"mode":"live"`)
+	assert.Contains(t, body, `"name":"commstime"`)
+}
+
+func TestLiveLayoutNamesEverything(t *testing.T) {
+	_, srv := startLive(t, fakenet.Commstime())
+	code, body, _ := getBody(t, srv.URL+"/layout")
+	require.Equal(t, http.StatusOK, code, body)
+	var doc layoutDoc
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	for _, name := range []string{"prefix", "delta", "succ", "consume", ">a<", "d [4]"} {
+		assert.Contains(t, doc.SVG, name)
+	}
+	assert.Len(t, doc.Procs, 4)
+	assert.Len(t, doc.Chans, 4)
+	for id, sid := range doc.Procs {
+		assert.Contains(t, doc.SVG, `id="`+strings.ReplaceAll(sid, "-", "&#45;")+`"`, id)
+	}
+}
+
+func TestLiveSnapshotProxy(t *testing.T) {
+	net := fakenet.Commstime(fakenet.WithInterval(20 * time.Millisecond))
+	_, srv := startLive(t, net)
+	var counts []int64
+	for range 3 {
+		code, body, hdr := getBody(t, srv.URL+"/snapshot")
+		require.Equal(t, http.StatusOK, code, body)
+		assert.Equal(t, "application/json", hdr.Get("Content-Type"))
+		s, err := format.DecodeSnapshot([]byte(body))
+		require.NoError(t, err)
+		counts = append(counts, s.Channels[0].Messages)
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.Less(t, counts[0], counts[2], "message counts should grow: %v", counts)
+}
+
+// sseEvent is one parsed server-sent event.
+type sseEvent struct {
+	name string
+	data string
+}
+
+// readSSE reads events from r until n have arrived or the stream ends.
+func readSSE(t *testing.T, r io.Reader, n int) []sseEvent {
+	t.Helper()
+	var evs []sseEvent
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	var cur sseEvent
+	for len(evs) < n && sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur.name != "" || cur.data != "" {
+				evs = append(evs, cur)
+			}
+			cur = sseEvent{}
+		case strings.HasPrefix(line, "event: "):
+			cur.name = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			cur.data += strings.TrimPrefix(line, "data: ")
+		}
+	}
+	return evs
+}
+
+func TestLiveEventsStreamAndDiscovery(t *testing.T) {
+	net := fakenet.Commstime(fakenet.WithInterval(20 * time.Millisecond))
+	live, srv := startLive(t, net)
+	_, ver0 := live.Model().Topology()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+
+	evs := readSSE(t, resp.Body, 8)
+	require.Len(t, evs, 8)
+	var seqs, msgs []int64
+	for _, ev := range evs {
+		require.Equal(t, "snapshot", ev.name)
+		s, err := format.DecodeSnapshot([]byte(ev.data))
+		require.NoError(t, err)
+		seqs = append(seqs, s.Seq)
+		msgs = append(msgs, s.Channels[0].Messages)
+	}
+	assert.Less(t, msgs[0], msgs[len(msgs)-1], "counts change over the stream: %v", msgs)
+	assert.Less(t, seqs[0], seqs[len(seqs)-1])
+
+	// From tick 3 the fake network shows a monitor process and a stats
+	// channel that its topology lacks; the viewer learns them, and the end
+	// the monitor waits on, and lays them out.
+	top, ver := live.Model().Topology()
+	assert.Greater(t, ver, ver0)
+	require.NotNil(t, top.Process("p9"))
+	assert.Equal(t, "monitor", top.Process("p9").Name)
+	require.NotNil(t, top.Channel("c9"))
+	assert.Contains(t, top.Ends, format.End{Process: "p9", Channel: "c9", Dir: "read"})
+	_, body, _ := getBody(t, srv.URL+"/layout")
+	assert.Contains(t, body, "monitor")
+	assert.Contains(t, body, "stats")
+}
+
+func TestLiveEventsEnd(t *testing.T) {
+	net := fakenet.Philosophers(5, fakenet.WithInterval(10*time.Millisecond), fakenet.WithEndAfter(2))
+	_, srv := startLive(t, net)
+	resp, err := http.Get(srv.URL + "/events")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	evs := readSSE(t, resp.Body, 100) // returns when the proxy closes
+	require.NotEmpty(t, evs)
+	assert.Equal(t, "end", evs[len(evs)-1].name)
+	s, err := format.DecodeSnapshot([]byte(evs[0].data))
+	require.NoError(t, err)
+	require.NotNil(t, s.Deadlock)
+	assert.Len(t, s.Deadlock.Cycles[0], 10)
+}
+
+func TestLiveBadUpstream(t *testing.T) {
+	t.Run("unreachable", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		url := srv.URL
+		srv.Close()
+		_, err := NewLive(context.Background(), url)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "cannot reach the network at "+url+"/topology")
+	})
+	t.Run("not a URL", func(t *testing.T) {
+		_, err := NewLive(context.Background(), "localhost:8080")
+		require.ErrorContains(t, err, `"localhost:8080" is not an http:// or https:// URL`)
+	})
+	t.Run("404", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		defer srv.Close()
+		_, err := NewLive(context.Background(), srv.URL)
+		require.ErrorContains(t, err, srv.URL+"/topology: the network answered 404 Not Found")
+	})
+	t.Run("newer version", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"format":"gocsp-topology","version":2}`)
+		}))
+		defer srv.Close()
+		_, err := NewLive(context.Background(), srv.URL)
+		require.ErrorContains(t, err, srv.URL+"/topology: gocsp-topology version 2 is newer")
+	})
+	t.Run("bad snapshot in stream", func(t *testing.T) {
+		net := fakenet.Commstime()
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/events" {
+				w.Header().Set("Content-Type", "text/event-stream")
+				io.WriteString(w, "event: snapshot\ndata: {\"format\":\"gocsp-snapshot\",\"version\":7}\n\n")
+				return
+			}
+			net.ServeHTTP(w, r)
+		}))
+		defer srv.Close()
+		live, err := NewLive(context.Background(), srv.URL)
+		require.NoError(t, err)
+		view := httptest.NewServer(live)
+		defer view.Close()
+		resp, err := http.Get(view.URL + "/events")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		evs := readSSE(t, resp.Body, 1)
+		require.Len(t, evs, 1)
+		assert.Equal(t, "problem", evs[0].name)
+		assert.Contains(t, evs[0].data, "version 7 is newer")
+	})
+}
+
+func TestReadEvents(t *testing.T) {
+	in := ": keep-alive\n\nevent: snapshot\ndata: {\"a\":\r\ndata: 1}\n\nretry: 10\n\nevent: end\ndata: {}\n\nevent: after\n\n"
+	var got []sseEvent
+	require.NoError(t, readEvents(strings.NewReader(in), func(name string, data []byte) bool {
+		got = append(got, sseEvent{name, string(data)})
+		return name != "end"
+	}))
+	assert.Equal(t, []sseEvent{{"snapshot", "{\"a\":\n1}"}, {"end", "{}"}}, got)
+}

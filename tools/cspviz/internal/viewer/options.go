@@ -1,0 +1,58 @@
+package viewer
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"time"
+)
+
+// Option configures a viewer or the server that serves it. Each function
+// reads the options that concern it and ignores the rest, so one list of
+// options can be passed along from the command line to all of them.
+type Option func(*config)
+
+type config struct {
+	addr    string
+	out     io.Writer
+	open    bool
+	layout  string
+	client  *http.Client
+	timeout time.Duration
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		addr:    "127.0.0.1:0",
+		out:     os.Stdout,
+		layout:  "dot",
+		client:  http.DefaultClient,
+		timeout: 10 * time.Second,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithAddr sets the address Serve listens on (default 127.0.0.1:0, a free
+// port on the loopback interface only).
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithOutput sets where Serve prints the page's URL (default os.Stdout).
+func WithOutput(w io.Writer) Option { return func(c *config) { c.out = w } }
+
+// WithOpenBrowser makes Serve open the page in the desktop's browser.
+func WithOpenBrowser(open bool) Option { return func(c *config) { c.open = open } }
+
+// WithLayout picks the Graphviz layout engine for the page (default dot).
+func WithLayout(engine string) Option { return func(c *config) { c.layout = engine } }
+
+// WithHTTPClient sets the client a live viewer reaches the network with.
+// It must not have a overall timeout: /events streams for as long as the
+// page is open.
+func WithHTTPClient(cl *http.Client) Option { return func(c *config) { c.client = cl } }
+
+// WithRequestTimeout bounds each plain request to the network (/topology,
+// /snapshot); default 10s.
+func WithRequestTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }

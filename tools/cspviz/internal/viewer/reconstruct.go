@@ -1,0 +1,249 @@
+package viewer
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+)
+
+// Frame is the state of a traced network after some prefix of its events.
+type Frame struct {
+	// T is the time of the last event applied, in ns since the trace start.
+	T int64
+	// Label describes the last event applied, for people.
+	Label string
+	// Snap is the reconstructed state, in the snapshot format.
+	Snap *format.Snapshot
+}
+
+// Reconstruct replays a trace's events and returns the model (the header
+// topology plus what the events reveal) and one frame per event, preceded by
+// the frame before any event.
+//
+// What the events say is taken as follows: chan.write counts a message and
+// chan.read takes one out of the buffer, so a channel's "messages" is the
+// number of values written and "len" is writes minus reads, bounded by the
+// buffer. A process appears when any event first names it. The network
+// stops running at a deadlock event or when every process it has seen has
+// ended. Unknown event kinds are kept as frames that change nothing.
+func Reconstruct(tr *format.Trace) (*Model, []Frame) {
+	model := NewModel(&tr.Header.Topology)
+	r := &reconstructor{model: model, procs: map[string]*format.ProcState{}, chans: map[string]*chanCount{}}
+	for _, c := range tr.Header.Topology.Channels {
+		r.chanState(c.ID, c.Name)
+	}
+	start, _ := time.Parse(time.RFC3339Nano, tr.Header.Start)
+	frames := make([]Frame, 0, len(tr.Events)+1)
+	frames = append(frames, Frame{Label: "start", Snap: r.snapshot(0, start, 0)})
+	for i, ev := range tr.Events {
+		label := r.apply(ev)
+		frames = append(frames, Frame{T: ev.T, Label: fmt.Sprintf("+%v %s", time.Duration(ev.T), label),
+			Snap: r.snapshot(int64(i+1), start, ev.T)})
+	}
+	// Readers and writers are only final once every event has been seen.
+	top, _ := model.Topology()
+	readers, writers := map[string]int{}, map[string]int{}
+	for _, e := range top.Ends {
+		if e.Dir == format.DirRead {
+			readers[e.Channel]++
+		} else {
+			writers[e.Channel]++
+		}
+	}
+	for _, f := range frames {
+		for i := range f.Snap.Channels {
+			c := &f.Snap.Channels[i]
+			c.Readers, c.Writers = readers[c.ID], writers[c.ID]
+		}
+	}
+	return model, frames
+}
+
+type chanCount struct {
+	format.ChanState
+	reads int64
+}
+
+// reconstructor is used by one goroutine, before the model is shared, so it
+// may read the model's topology directly.
+type reconstructor struct {
+	model     *Model
+	procOrder []string
+	procs     map[string]*format.ProcState
+	chanOrder []string
+	chans     map[string]*chanCount
+	deadlock  *format.Deadlock
+}
+
+func (r *reconstructor) procState(id, name string) *format.ProcState {
+	if p, ok := r.procs[id]; ok {
+		if p.Name == "" {
+			p.Name = name
+		}
+		return p
+	}
+	if name == "" {
+		if tp := r.model.top.Process(id); tp != nil {
+			name = tp.Name
+		}
+	}
+	r.model.AddProcess(id, name)
+	p := &format.ProcState{ID: id, Name: name, State: format.StateRunning}
+	r.procs[id] = p
+	r.procOrder = append(r.procOrder, id)
+	return p
+}
+
+func (r *reconstructor) chanState(id, name string) *chanCount {
+	if c, ok := r.chans[id]; ok {
+		if c.Name == "" && name != "" {
+			// The channel was first seen in a wait, which carries no name.
+			c.Name = name
+			r.model.NameChannel(id, name)
+		}
+		return c
+	}
+	buffer := 0
+	if tc := r.model.top.Channel(id); tc != nil {
+		name, buffer = tc.Name, tc.Buffer
+	}
+	r.model.AddChannel(id, name, 0)
+	c := &chanCount{ChanState: format.ChanState{ID: id, Name: name, Buffer: buffer}}
+	r.chans[id] = c
+	r.chanOrder = append(r.chanOrder, id)
+	return c
+}
+
+func (r *reconstructor) name(id string) string {
+	if p, ok := r.procs[id]; ok && p.Name != "" {
+		return p.Name
+	}
+	if c, ok := r.chans[id]; ok && c.Name != "" {
+		return c.Name
+	}
+	return id
+}
+
+// apply changes the state by one event and describes it.
+func (r *reconstructor) apply(ev format.Event) string {
+	switch ev.Ev {
+	case format.EvProcStart:
+		p := r.procState(ev.Proc, ev.Name)
+		p.State, p.Waits, p.Error = format.StateRunning, nil, ""
+		return p.Name + " starts"
+	case format.EvProcBlock:
+		p := r.procState(ev.Proc, ev.Name)
+		p.State, p.Waits = blockedState(ev), ev.Waits
+		for _, w := range ev.Waits {
+			r.chanState(w.Channel, "")
+			r.model.AddEnd(ev.Proc, w.Channel, w.Op)
+		}
+		return fmt.Sprintf("%s is %s", p.Name, p.State)
+	case format.EvProcUnblock, format.EvAltChoice:
+		p := r.procState(ev.Proc, ev.Name)
+		p.State, p.Waits = format.StateRunning, nil
+		if ev.Ev == format.EvAltChoice && ev.Guard != nil {
+			return fmt.Sprintf("%s chooses guard %d", p.Name, *ev.Guard)
+		}
+		return p.Name + " runs"
+	case format.EvProcEnd:
+		p := r.procState(ev.Proc, ev.Name)
+		p.State, p.Waits, p.Error = ev.State, nil, ev.Error
+		if p.State == "" {
+			p.State = format.StateDone
+		}
+		if p.Error != "" {
+			return fmt.Sprintf("%s ends %s: %s", p.Name, p.State, p.Error)
+		}
+		return fmt.Sprintf("%s ends %s", p.Name, p.State)
+	case format.EvChanWrite, format.EvChanRead:
+		c := r.chanState(ev.Chan, ev.Name)
+		verb, dir := "writes", format.DirWrite
+		if ev.Ev == format.EvChanWrite {
+			c.Messages++
+		} else {
+			c.reads++
+			verb, dir = "reads", format.DirRead
+		}
+		c.Len = int(min(max(c.Messages-c.reads, 0), int64(c.Buffer)))
+		if ev.Proc != "" {
+			r.procState(ev.Proc, "")
+			r.model.AddEnd(ev.Proc, ev.Chan, dir)
+		}
+		return fmt.Sprintf("%s %s %s", r.name(ev.Proc), verb, c.Name)
+	case format.EvChanPoison:
+		c := r.chanState(ev.Chan, ev.Name)
+		c.Poisoned = true
+		if ev.Proc != "" {
+			return fmt.Sprintf("%s poisons %s", r.name(ev.Proc), c.Name)
+		}
+		return c.Name + " is poisoned"
+	case format.EvChanRetire:
+		c := r.chanState(ev.Chan, ev.Name)
+		dir := ev.Dir
+		if dir == "" && r.model.HasEnd(ev.Proc, ev.Chan, format.DirWrite) && !r.model.HasEnd(ev.Proc, ev.Chan, format.DirRead) {
+			dir = format.DirWrite
+		}
+		if dir == format.DirWrite {
+			c.WritersRetired++
+			return fmt.Sprintf("%s retires its writer of %s", r.name(ev.Proc), c.Name)
+		}
+		c.ReadersRetired++
+		return fmt.Sprintf("%s retires its reader of %s", r.name(ev.Proc), c.Name)
+	case format.EvDeadlock:
+		r.deadlock = ev.Deadlock
+		if r.deadlock == nil {
+			r.deadlock = &format.Deadlock{Message: "deadlock"}
+		}
+		for _, cyc := range r.deadlock.Cycles {
+			for _, st := range cyc {
+				r.model.AddEnd(st.Process, st.Channel, st.Op)
+			}
+		}
+		return "deadlock: " + r.deadlock.Message
+	}
+	return "(" + ev.Ev + ")"
+}
+
+// blockedState is the event's state, or one inferred from its waits when a
+// writer left it out.
+func blockedState(ev format.Event) string {
+	switch {
+	case ev.State != "":
+		return ev.State
+	case len(ev.Waits) > 1:
+		return format.StateAlting
+	case len(ev.Waits) == 1 && ev.Waits[0].Op == format.DirWrite:
+		return format.StateBlockedWrite
+	case len(ev.Waits) == 1:
+		return format.StateBlockedRead
+	}
+	return format.StateSleeping
+}
+
+func (r *reconstructor) snapshot(seq int64, start time.Time, t int64) *format.Snapshot {
+	s := &format.Snapshot{Format: format.SnapshotFormat, Version: format.Version, Seq: seq,
+		Running: r.deadlock == nil, Deadlock: r.deadlock}
+	if !start.IsZero() {
+		s.Time = start.Add(time.Duration(t)).Format(time.RFC3339Nano)
+	}
+	ended := len(r.procOrder) > 0
+	for _, id := range r.procOrder {
+		p := *r.procs[id]
+		p.Waits = append([]format.Wait(nil), p.Waits...)
+		s.Processes = append(s.Processes, p)
+		switch p.State {
+		case format.StateDone, format.StatePoisoned, format.StateFailed:
+		default:
+			ended = false
+		}
+	}
+	if ended {
+		s.Running = false
+	}
+	for _, id := range r.chanOrder {
+		s.Channels = append(s.Channels, r.chans[id].ChanState)
+	}
+	return s
+}

@@ -1,0 +1,68 @@
+package viewer
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+)
+
+// Replay is the viewer of a recorded trace. The server reconstructs the
+// state after every event once, up front; the page fetches frames as it
+// plays, so a long trace costs the browser no more than a short one.
+type Replay struct {
+	page   *page
+	name   string
+	source string
+	frames []Frame
+	handle http.Handler
+}
+
+// NewReplay reconstructs the trace's states and returns the viewer. source
+// names the trace (its file) on the page.
+func NewReplay(tr *format.Trace, source string, opts ...Option) *Replay {
+	cfg := newConfig(opts)
+	model, frames := Reconstruct(tr)
+	r := &Replay{name: tr.Header.Topology.Name, source: source, frames: frames}
+	r.page = &page{model: model, layout: cfg.layout, info: r.info}
+	mux := http.NewServeMux()
+	r.page.routes(mux)
+	mux.HandleFunc("GET /frame", r.frame)
+	r.handle = mux
+	return r
+}
+
+// ServeHTTP serves the page and its data.
+func (r *Replay) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.handle.ServeHTTP(w, req) }
+
+// Frames returns the reconstructed states, the first one before any event.
+func (r *Replay) Frames() []Frame { return r.frames }
+
+// replayInfo tells the page how many frames there are, when each happened
+// and what happened, so it can draw its controls without fetching them all.
+type replayInfo struct {
+	Mode   string   `json:"mode"`
+	Name   string   `json:"name"`
+	Source string   `json:"source"`
+	Frames int      `json:"frames"`
+	Times  []int64  `json:"times"`
+	Labels []string `json:"labels"`
+}
+
+func (r *Replay) info() any {
+	in := replayInfo{Mode: "replay", Name: r.name, Source: r.source, Frames: len(r.frames),
+		Times: make([]int64, len(r.frames)), Labels: make([]string, len(r.frames))}
+	for i, f := range r.frames {
+		in.Times[i], in.Labels[i] = f.T, f.Label
+	}
+	return in
+}
+
+func (r *Replay) frame(w http.ResponseWriter, req *http.Request) {
+	i, err := strconv.Atoi(req.URL.Query().Get("i"))
+	if err != nil || i < 0 || i >= len(r.frames) {
+		http.Error(w, "frame: want ?i= from 0 to "+strconv.Itoa(len(r.frames)-1), http.StatusBadRequest)
+		return
+	}
+	writeJSON(w, r.frames[i].Snap)
+}

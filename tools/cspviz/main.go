@@ -1,0 +1,118 @@
+// Command cspviz draws GoCSP process networks: it renders a topology as SVG or
+// Graphviz DOT, watches a running network live in the browser, and replays a
+// recorded trace.
+//
+//	cspviz render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout dot]
+//	cspviz watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
+//	cspviz replay TRACE.jsonl [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
+//	cspviz demo
+//
+// Graphviz is built in (compiled to WebAssembly); nothing else needs to be
+// installed. The formats read are those of docs/FORMATS.md, version 1.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil:
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// errUsage marks an error already explained to the user by printing usage.
+var errUsage = errors.New("usage")
+
+const usage = `cspviz draws GoCSP process networks.
+
+Usage:
+  cspviz render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout dot]
+      Draw a topology (a JSON file, a trace, or a running network's URL).
+  cspviz watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
+      Show a running network live in the browser.
+  cspviz replay TRACE.jsonl [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
+      Replay a recorded trace in the browser.
+  cspviz demo
+      Run a demo network and show it live.
+
+Run "cspviz COMMAND -h" for a command's flags.
+`
+
+// run is main without the process: it returns errors instead of exiting so
+// that tests can drive every command.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "render":
+		return runRender(ctx, rest, stdout, stderr)
+	case "watch":
+		return runWatch(ctx, rest, stdout, stderr)
+	case "replay":
+		return runReplay(ctx, rest, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "cspviz: unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments ("cspviz watch URL -addr :8080" reads naturally), and
+// returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("cspviz "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: cspviz %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// oneArg checks that exactly one positional argument was given.
+func oneArg(fs *flag.FlagSet, pos []string, what string) (string, error) {
+	if len(pos) != 1 {
+		fmt.Fprintf(fs.Output(), "%s: want exactly one %s, got %d arguments\n", fs.Name(), what, len(pos))
+		fs.Usage()
+		return "", errUsage
+	}
+	return pos[0], nil
+}

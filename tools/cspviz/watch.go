@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
+)
+
+// serveFlags are the flags every serving command (watch, replay) takes.
+type serveFlags struct {
+	addr   *string
+	open   *bool
+	dur    *time.Duration
+	layout *string
+}
+
+func addServeFlags(fs *flag.FlagSet) serveFlags {
+	return serveFlags{
+		addr:   fs.String("addr", "127.0.0.1:0", "address to serve the page on (port 0 picks a free one)"),
+		open:   fs.Bool("open", false, "open the page in the desktop's browser"),
+		dur:    fs.Duration("for", 0, "stop serving after this long (default: until interrupted)"),
+		layout: fs.String("layout", "dot", "Graphviz layout engine: "+strings.Join(render.Layouts(), ", ")),
+	}
+}
+
+// setup checks the flags and returns the context to serve under and the
+// viewer options.
+func (f serveFlags) setup(ctx context.Context, stdout io.Writer) (context.Context, context.CancelFunc, []viewer.Option, error) {
+	if !slices.Contains(render.Layouts(), *f.layout) {
+		return nil, nil, nil, fmt.Errorf("unknown layout %q (want one of %s)", *f.layout, strings.Join(render.Layouts(), ", "))
+	}
+	if *f.dur < 0 {
+		return nil, nil, nil, fmt.Errorf("-for %v is negative", *f.dur)
+	}
+	cancel := context.CancelFunc(func() {})
+	if *f.dur > 0 {
+		ctx, cancel = context.WithTimeout(ctx, *f.dur)
+	}
+	opts := []viewer.Option{viewer.WithAddr(*f.addr), viewer.WithOpenBrowser(*f.open),
+		viewer.WithLayout(*f.layout), viewer.WithOutput(stdout)}
+	return ctx, cancel, opts, nil
+}
+
+func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("watch", "watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]", stderr)
+	sf := addServeFlags(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return errUsage
+	}
+	url, err := oneArg(fs, pos, "network URL")
+	if err != nil {
+		return err
+	}
+	ctx, cancel, opts, err := sf.setup(ctx, stdout)
+	if err != nil {
+		return fmt.Errorf("cspviz watch: %w", err)
+	}
+	defer cancel()
+	live, err := viewer.NewLive(ctx, url, opts...)
+	if err != nil {
+		return fmt.Errorf("cspviz watch: %w", err)
+	}
+	if err := viewer.Serve(ctx, live, "watching "+url, opts...); err != nil {
+		return fmt.Errorf("cspviz watch: %w", err)
+	}
+	return nil
+}
