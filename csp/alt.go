@@ -359,11 +359,13 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		}
 		timer = a.timer.C
 	}
-	// A selection that can time out is sleeping, not blocked: its signal carries no record, so a
-	// peer that wakes it does not count it as unblocked, and the record is updated here instead.
+	// A selection that can time out (a Timeout guard, or a context with a deadline) is sleeping,
+	// not blocked: its signal carries no record, so a peer that wakes it does not count it as
+	// unblocked, and the record is updated here instead.
 	s := &a.sig
 	rec := a.owner()
-	if timeout >= 0 {
+	sleeping := timeout >= 0 || (rec != nil && hasDeadline(ctx))
+	if sleeping {
 		s.arm(nil)
 	} else {
 		s.arm(rec)
@@ -374,7 +376,7 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		}
 	}
 	if rec != nil {
-		if timeout >= 0 {
+		if sleeping {
 			rec.sleep(a)
 		} else {
 			rec.block(StateAlting, nil, a)
@@ -393,7 +395,7 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	}
 	a.unlock()
 	if rec != nil {
-		if timeout >= 0 {
+		if sleeping {
 			rec.wakeFromSleep()
 		} else if !woken {
 			rec.unblock()

@@ -40,6 +40,7 @@
 //
 // A Monitor observes processes run under its Context: their states, what they wait on, and the
 // channels they own ends of. It reports a Deadlock when every live process is blocked on channel
-// operations that only blocked processes could complete; a process running, sleeping or blocked
-// outside the framework counts as live. Without a Monitor, observation costs nothing.
+// operations that only blocked processes could complete; a process running, sleeping (in a
+// selection with a Timeout, or in an operation under a context with a deadline) or blocked outside
+// the framework counts as live. Without a Monitor, observation costs nothing.
 package csp

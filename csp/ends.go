@@ -127,14 +127,20 @@ func (r *Reader[T]) read(ctx context.Context) (T, error) {
 		return v, nil
 	}
 	s := &r.sig
-	s.arm(r.owner.Load())
+	sleeper := armFor(s, r.owner.Load(), ctx)
 	r.w.idx = 0
 	c.recvq.push(&r.w)
 	if s.rec != nil {
 		s.rec.block(StateBlockedRead, &r.endCore, nil)
+	} else if sleeper != nil {
+		sleeper.sleepOn(&r.endCore)
 	}
 	c.mu.Unlock()
-	if woken, _ := s.park(ctx, nil); !woken {
+	woken, _ := s.park(ctx, nil)
+	if sleeper != nil {
+		sleeper.wakeFromSleep()
+	}
+	if !woken {
 		c.mu.Lock()
 		c.recvq.remove(&r.w)
 		c.mu.Unlock()
@@ -180,15 +186,20 @@ func (w *Writer[T]) write(ctx context.Context, v T) error {
 		return nil
 	}
 	s := &w.sig
-	s.arm(w.owner.Load())
+	sleeper := armFor(s, w.owner.Load(), ctx)
 	w.w.idx = 0
 	w.w.val = v
 	c.sendq.push(&w.w)
 	if s.rec != nil {
 		s.rec.block(StateBlockedWrite, &w.endCore, nil)
+	} else if sleeper != nil {
+		sleeper.sleepOn(&w.endCore)
 	}
 	c.mu.Unlock()
 	woken, _ := s.park(ctx, nil)
+	if sleeper != nil {
+		sleeper.wakeFromSleep()
+	}
 	var zero T
 	if !woken {
 		c.mu.Lock()

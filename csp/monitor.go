@@ -16,7 +16,7 @@ const (
 	StateBlockedRead                   // blocked in Read
 	StateBlockedWrite                  // blocked in Write
 	StateAlting                        // blocked in a selection with no Timeout
-	StateSleeping                      // in a selection that has a Timeout
+	StateSleeping                      // in a selection that has a Timeout, or waiting under a context with a deadline
 	StateWaiting                       // waiting for the processes it runs in Parallel or Sequence
 	StateDone                          // ended normally
 	StatePoisoned                      // ended by poison or retirement
@@ -204,6 +204,14 @@ func (r *procRecord) sleep(a *Alt) {
 	r.waitEnd.Store(nil)
 	r.waitAlt.Store(a)
 	r.altMask.Store(a.enabledMask())
+	r.setState(StateSleeping)
+}
+
+// sleepOn records that the process waits on e under a context with a deadline: like a selection
+// with a Timeout, it will go on by itself.
+func (r *procRecord) sleepOn(e *endCore) {
+	r.waitEnd.Store(e)
+	r.waitAlt.Store(nil)
 	r.setState(StateSleeping)
 }
 

@@ -80,6 +80,29 @@ func (s *signal) park(ctx context.Context, timer <-chan time.Time) (woken bool, 
 	return true, false
 }
 
+// hasDeadline reports whether ctx ends by itself at some time. An operation waiting under such a
+// context will go on by itself, as a selection with a Timeout guard will: it is sleeping, not
+// blocked, and no deadlock.
+func hasDeadline(ctx context.Context) bool {
+	if ctx == nil {
+		return false
+	}
+	_, ok := ctx.Deadline()
+	return ok
+}
+
+// armFor arms s for a Read or Write of the process rec (nil if unobserved) under ctx (nil for
+// none). Under a deadline the process is sleeping, not blocked: s is armed without the record and
+// armFor returns the record, which the caller marks sleeping and wakes itself; otherwise nil.
+func armFor(s *signal, rec *procRecord, ctx context.Context) (sleeper *procRecord) {
+	if rec != nil && hasDeadline(ctx) {
+		s.arm(nil)
+		return rec
+	}
+	s.arm(rec)
+	return nil
+}
+
 // waiter is one pending operation queued on a channel: a blocked Read or Write, or one guard of a
 // parked alternation. The value travels inside it, so nothing escapes to the heap per operation.
 type waiter[T any] struct {
