@@ -121,7 +121,10 @@ func (t *tracer) Trace(e csp.Event) {
 		t.n.mu.Lock()
 		ev.Proc = t.n.procIDLocked(e.Process, p)
 		t.n.mu.Unlock()
-		ev.Name = e.Process.Name
+		if e.Channel == nil {
+			// Process events carry the process's name; channel events use "name" for the channel.
+			ev.Name = e.Process.Name
+		}
 	}
 	t.n.mu.Lock()
 	if e.Channel != nil {
