@@ -183,8 +183,14 @@ func (r *procRecord) setState(st State) {
 // block records that the process waits on e (a Read or Write) or a (a selection). Called with the
 // channel lock(s) held, before the process parks.
 func (r *procRecord) block(st State, e *endCore, a *Alt) {
-	r.waitEnd.Store(e)
-	r.waitAlt.Store(a)
+	// A process mostly blocks on the same end or Alt as last time: skipping the unchanged pointer
+	// stores (atomic stores with write barriers) keeps observation cheap on the hot path.
+	if r.waitEnd.Load() != e {
+		r.waitEnd.Store(e)
+	}
+	if r.waitAlt.Load() != a {
+		r.waitAlt.Store(a)
+	}
 	if a != nil {
 		r.altMask.Store(a.enabledMask())
 	}
