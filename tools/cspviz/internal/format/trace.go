@@ -111,7 +111,7 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 func (tr *Trace) addLine(line int, data []byte) error {
 	if line == 1 {
 		if err := json.Unmarshal(data, &tr.Header); err != nil {
-			return fmt.Errorf("line 1 (header): %w", jsonError(err))
+			return fmt.Errorf("line 1 (header): %w; a trace is JSON lines and starts with a one-line gocsp-trace header", jsonError(err))
 		}
 		if err := checkHeader(TraceFormat, tr.Header.Format, tr.Header.Version); err != nil {
 			return fmt.Errorf("line 1 (header): %w", err)

@@ -86,6 +86,18 @@
         if (e) e.addEventListener('click', () => select('chan', id));
       }
     }
+    // Graphviz left-aligns the lines of an HTML label at the start of the
+    // widest placeholder; centre the state line so that shorter states sit
+    // in the middle of the box.
+    for (const sid of Object.values(layout.procs)) {
+      const e = document.getElementById(sid);
+      const t = lastText(sid);
+      const shape = e && e.querySelector('path, polygon');
+      if (!t || !shape) continue;
+      const box = shape.getBBox();
+      t.setAttribute('x', String(box.x + box.width / 2));
+      t.setAttribute('text-anchor', 'middle');
+    }
     // Graphviz's own <title>s would show internal node names on hover.
     svg.querySelectorAll('g.node > title, g.edge > title').forEach((t) => t.remove());
   }
@@ -125,7 +137,8 @@
   function chanText(c) {
     let s = fmtCount(c.messages) + (c.messages === 1 ? ' msg' : ' msgs');
     if (c.buffer > 0) s += ' · ' + c.len + '/' + c.buffer;
-    if (c.poisoned) s += ' · poisoned';
+    // Poisoning shows as a dashed line (see the legend); more text here
+    // would outgrow the space the layout left for the label.
     return s;
   }
 
@@ -161,6 +174,12 @@
     }
     highlightDeadlock(snap.deadlock);
     showDetails();
+  }
+
+  function deadlockText(dl) {
+    // graphs' messages start with "deadlock:" already; do not say it twice.
+    const msg = (dl.message || '').replace(/^deadlock:\s*/i, '');
+    return 'Deadlock: ' + (msg || 'the processes in red wait for each other in a cycle');
   }
 
   function highlightDeadlock(dl) {
@@ -256,7 +275,7 @@
       }
       apply(snap);
       if (snap.deadlock) {
-        showBanner('Deadlock: ' + (snap.deadlock.message || 'the processes in red wait for each other'), 'deadlock');
+        showBanner(deadlockText(snap.deadlock), 'deadlock');
       }
       if (!view.ended) {
         setStatus((snap.running === false ? 'stopped' : 'live') + ' · snapshot ' + snap.seq, snap.running === false ? 'ended' : 'live');
@@ -297,7 +316,7 @@
           const snap = await getJSON('frame?i=' + i);
           r.pos = i;
           apply(snap);
-          if (snap.deadlock) showBanner('Deadlock: ' + (snap.deadlock.message || ''), 'deadlock');
+          if (snap.deadlock) showBanner(deadlockText(snap.deadlock), 'deadlock');
           else showBanner('');
         }
       } catch (e) {

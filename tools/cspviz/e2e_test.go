@@ -1,0 +1,360 @@
+//go:build e2e
+
+// End-to-end tests: the live and replay pages in a real headless Chromium.
+// Run with `go test -tags e2e ./...`; they fail (not skip) without a browser.
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
+)
+
+// findChrome returns the browser to drive: $CSPVIZ_CHROME, else the first of
+// the usual names on PATH.
+func findChrome(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CSPVIZ_CHROME"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("CSPVIZ_CHROME=%s: %v; install Chromium: apt-get install -y chromium (or point CSPVIZ_CHROME at a Chrome/Chromium binary)", p, err)
+		}
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("no Chromium found for the e2e tests: install Chromium: apt-get install -y chromium (or set CSPVIZ_CHROME to a Chrome/Chromium binary)")
+	return ""
+}
+
+// browser is a headless Chromium tab that records console errors and
+// uncaught exceptions.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	// Not t.TempDir: Chromium's helper processes may still be writing to
+	// the profile as the test ends, and that must not fail the test.
+	profile, err := os.MkdirTemp("", "cspviz-e2e-chromium-")
+	require.NoError(t, err)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(findChrome(t)),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1400, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// cdproto lags behind Chromium and logs every event field it does not
+	// know; those are noise, anything else is worth seeing.
+	quiet := func(format string, args ...any) {
+		if !strings.Contains(format, "could not unmarshal event") &&
+			!strings.Contains(fmt.Sprint(args...), "could not unmarshal event") {
+			t.Logf("chromedp: "+format, args...)
+		}
+	}
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithErrorf(quiet))
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		os.RemoveAll(profile)
+	})
+
+	b := &browser{ctx: ctx}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			b.errors = append(b.errors, "exception: "+ev.ExceptionDetails.Error())
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.APITypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				b.errors = append(b.errors, "console.error: "+strings.Join(parts, " "))
+			}
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.LevelError {
+				b.errors = append(b.errors, "log: "+ev.Entry.Text+" "+ev.Entry.URL)
+			}
+		}
+	})
+	require.NoError(t, chromedp.Run(ctx, log.Enable()), "starting Chromium")
+	return b
+}
+
+func (b *browser) noErrors(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	assert.Empty(t, b.errors, "the page logged errors")
+}
+
+func (b *browser) run(t *testing.T, actions ...chromedp.Action) {
+	t.Helper()
+	require.NoError(t, chromedp.Run(b.ctx, actions...))
+}
+
+// eval evaluates a JavaScript expression in the page.
+func (b *browser) eval(t *testing.T, expr string, out any) {
+	t.Helper()
+	require.NoError(t, chromedp.Run(b.ctx, chromedp.Evaluate(expr, out)), expr)
+}
+
+// waitJS polls a JavaScript condition until it holds.
+func (b *browser) waitJS(t *testing.T, cond string, within time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, within)
+	defer cancel()
+	require.NoError(t, chromedp.Run(ctx, chromedp.Poll(cond, nil, chromedp.WithPollingInterval(50*time.Millisecond))),
+		"waiting for %s", cond)
+}
+
+// watchServer serves a live viewer of net and returns the page's URL.
+func watchServer(t *testing.T, net http.Handler) string {
+	t.Helper()
+	upstream := httptest.NewServer(net)
+	t.Cleanup(upstream.Close)
+	return watchURL(t, upstream.URL)
+}
+
+// watchURL serves a live viewer of the network at base.
+func watchURL(t *testing.T, base string) string {
+	t.Helper()
+	live, err := viewer.NewLive(context.Background(), base)
+	require.NoError(t, err)
+	srv := httptest.NewServer(live)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/"
+}
+
+// layoutIDs fetches the page's layout: the SVG ids of processes and channels.
+func layoutIDs(t *testing.T, page string) (procs map[string]string, chans map[string][]string, labels map[string]string) {
+	t.Helper()
+	resp, err := http.Get(page + "layout")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var doc struct {
+		Procs      map[string]string   `json:"procs"`
+		Chans      map[string][]string `json:"chans"`
+		ChanLabels map[string]string   `json:"chanLabels"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&doc))
+	return doc.Procs, doc.Chans, doc.ChanLabels
+}
+
+const svgTextsJS = `[...document.querySelectorAll('#graph svg text')].map(t => t.textContent)`
+
+func lastTextJS(svgID string) string {
+	return fmt.Sprintf(`(() => { const t = document.getElementById(%q).querySelectorAll('text'); return t[t.length-1].textContent })()`, svgID)
+}
+
+var countRE = regexp.MustCompile(`^([\d,]+) msgs?`)
+
+func parseCount(t *testing.T, label string) int {
+	t.Helper()
+	m := countRE.FindStringSubmatch(label)
+	require.NotNil(t, m, "channel label %q has no message count", label)
+	n, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	require.NoError(t, err)
+	return n
+}
+
+func TestE2ELive(t *testing.T) {
+	// Servers first: cleanups run last-in first-out, and the browser must go
+	// before the servers, whose Close waits for open event streams.
+	page := watchServer(t, fakenet.Commstime(fakenet.WithInterval(100*time.Millisecond)))
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+
+	var texts []string
+	b.eval(t, svgTextsJS, &texts)
+	for _, name := range []string{"prefix", "delta", "succ", "consume"} {
+		assert.Contains(t, texts, name)
+	}
+
+	// Channel a's count grows as snapshots arrive.
+	_, _, labels := layoutIDs(t, page)
+	var first, later string
+	b.eval(t, lastTextJS(labels["c1"]), &first)
+	n0 := parseCount(t, first)
+	b.waitJS(t, fmt.Sprintf(`%s !== %q`, lastTextJS(labels["c1"]), first), 5*time.Second)
+	b.eval(t, lastTextJS(labels["c1"]), &later)
+	assert.Greater(t, parseCount(t, later), n0, "count went from %q to %q", first, later)
+
+	// The monitor and its stats channel appear only in snapshots; the page
+	// adds them.
+	b.waitJS(t, `[...document.querySelectorAll('#graph svg text')].some(t => t.textContent === 'monitor')`, 5*time.Second)
+	b.waitJS(t, `[...document.querySelectorAll('#graph svg text')].some(t => t.textContent === 'stats')`, 5*time.Second)
+
+	// Clicking a process shows its details.
+	procs, _, _ := layoutIDs(t, page)
+	b.eval(t, fmt.Sprintf(`document.getElementById(%q).dispatchEvent(new MouseEvent('click', {bubbles: true}))`, procs["p2"]), nil)
+	var details string
+	b.eval(t, `document.getElementById('details').textContent`, &details)
+	assert.Contains(t, details, "Process delta")
+	assert.Contains(t, details, "Delta")
+
+	// The legend names every state.
+	var legend string
+	b.eval(t, `document.getElementById('legend').textContent`, &legend)
+	for _, s := range []string{"running", "blocked reading", "blocked writing", "failed", "poisoned"} {
+		assert.Contains(t, legend, s)
+	}
+	b.noErrors(t)
+}
+
+func TestE2EDeadlock(t *testing.T) {
+	page := watchServer(t, fakenet.Philosophers(5, fakenet.WithEndAfter(3)))
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelectorAll('#graph svg .deadlock').length > 0`, 10*time.Second)
+	b.waitJS(t, `document.getElementById('status').textContent.includes('ended')`, 10*time.Second)
+
+	procs, chans, _ := layoutIDs(t, page)
+	for i := range 5 {
+		for _, id := range []string{fmt.Sprintf("phil%d", i), fmt.Sprintf("fork%d", i)} {
+			var has bool
+			b.eval(t, fmt.Sprintf(`document.getElementById(%q).classList.contains('deadlock')`, procs[id]), &has)
+			assert.True(t, has, "process %s is highlighted", id)
+		}
+		for _, id := range []string{fmt.Sprintf("right%d", i), fmt.Sprintf("left%d", i)} {
+			var has bool
+			b.eval(t, fmt.Sprintf(`document.getElementById(%q).classList.contains('deadlock')`, chans[id][0]), &has)
+			assert.True(t, has, "channel %s is highlighted", id)
+		}
+	}
+	var banner string
+	b.eval(t, `document.getElementById('banner').textContent`, &banner)
+	assert.True(t, strings.HasPrefix(banner, "Deadlock: philosopher-0"), "banner %q", banner)
+	assert.Contains(t, banner, "philosopher-0 writes right-0")
+	// The highlight is visible: the stroke really is red and thick.
+	var stroke string
+	b.eval(t, fmt.Sprintf(`getComputedStyle(document.getElementById(%q).querySelector('path')).strokeWidth`, procs["phil0"]), &stroke)
+	assert.Equal(t, "3.5px", stroke)
+	b.noErrors(t)
+}
+
+func TestE2EReplay(t *testing.T) {
+	tr, err := readTraceFile("testdata/philosophers.trace.jsonl")
+	require.NoError(t, err)
+	srv := httptest.NewServer(viewer.NewReplay(tr, "philosophers.trace.jsonl"))
+	t.Cleanup(srv.Close)
+	b := newBrowser(t)
+	last := len(tr.Events)
+
+	b.run(t, chromedp.Navigate(srv.URL+"/"))
+	b.waitJS(t, `document.getElementById('position').textContent.startsWith('event 0 of')`, 10*time.Second)
+	b.run(t, chromedp.Click("#step", chromedp.ByID))
+	b.waitJS(t, `document.getElementById('position').textContent.startsWith('event 1 of')`, 5*time.Second)
+	var pos string
+	b.eval(t, `document.getElementById('position').textContent`, &pos)
+	assert.Contains(t, pos, "philosopher-0 starts")
+
+	// Play at full speed to the end: the deadlock shows up.
+	b.run(t, chromedp.SetValue("#speed", "1000", chromedp.ByID),
+		chromedp.Evaluate(`document.getElementById('speed').dispatchEvent(new Event('change'))`, nil),
+		chromedp.Click("#play", chromedp.ByID))
+	b.waitJS(t, fmt.Sprintf(`document.getElementById('position').textContent.startsWith('event %d of')`, last), 10*time.Second)
+	b.waitJS(t, `document.querySelectorAll('#graph svg .deadlock').length >= 20`, 5*time.Second)
+	b.noErrors(t)
+}
+
+// screenshotDir is where TestScreenshots writes; by default a temporary
+// directory, so that a plain e2e run does not touch the repository. To
+// regenerate the committed screenshots:
+//
+//	go test -tags e2e -run TestScreenshots . -screenshots ../../docs/screenshots
+//
+// Set CSPVIZ_COMMSTIME_URL or CSPVIZ_PHILOSOPHERS_URL to a running network's
+// handler URL to shoot a real network instead of the fake one.
+var screenshotDir = flag.String("screenshots", "", "directory to write the screenshots to (default: a temporary directory)")
+
+func TestScreenshots(t *testing.T) {
+	dir := *screenshotDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	shoot := func(t *testing.T, page, file, ready string) {
+		b := newBrowser(t)
+		var png []byte
+		b.run(t, chromedp.Navigate(page))
+		b.waitJS(t, ready, 15*time.Second)
+		time.Sleep(300 * time.Millisecond) // let counts move and the page settle
+		b.run(t, chromedp.FullScreenshot(&png, 100))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, file), png, 0o644))
+		b.noErrors(t)
+		t.Logf("wrote %s", filepath.Join(dir, file))
+	}
+	t.Run("commstime", func(t *testing.T) {
+		page := ""
+		if u := os.Getenv("CSPVIZ_COMMSTIME_URL"); u != "" {
+			page = watchURL(t, u)
+		} else {
+			page = watchServer(t, fakenet.Commstime())
+		}
+		shoot(t, page, "live-commstime.png",
+			`[...document.querySelectorAll('#graph svg text')].some(t => t.textContent === 'monitor') && document.querySelector('#graph .proc[class*="state-"]') !== null`)
+	})
+	t.Run("philosophers", func(t *testing.T) {
+		page := ""
+		if u := os.Getenv("CSPVIZ_PHILOSOPHERS_URL"); u != "" {
+			page = watchURL(t, u)
+		} else {
+			page = watchServer(t, fakenet.Philosophers(5, fakenet.WithEndAfter(3)))
+		}
+		shoot(t, page, "deadlock-philosophers.png", `document.querySelectorAll('#graph svg .deadlock').length > 0`)
+	})
+	t.Run("replay", func(t *testing.T) {
+		tr, err := readTraceFile("testdata/commstime.trace.jsonl")
+		require.NoError(t, err)
+		srv := httptest.NewServer(viewer.NewReplay(tr, "testdata/commstime.trace.jsonl"))
+		t.Cleanup(srv.Close)
+		// Part-way through, with one process failed and one poisoned.
+		shoot(t, srv.URL+"/", "replay-commstime.png", `(() => {
+			const s = document.getElementById('scrub');
+			if (s.value !== '60') { s.value = '60'; s.dispatchEvent(new Event('input')); return false; }
+			return document.getElementById('position').textContent.startsWith('event 60 of');
+		})()`)
+	})
+}

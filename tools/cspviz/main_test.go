@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func runCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err = run(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func TestRenderFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, fixture := range []string{"commstime.json", "workers.json", "philosophers.json", "commstime.trace.jsonl"} {
+		t.Run(fixture, func(t *testing.T) {
+			src := filepath.Join("testdata", fixture)
+			svgPath := filepath.Join(dir, fixture+".svg")
+			dotPath := filepath.Join(dir, fixture+".dot")
+			_, _, err := runCmd(t, "render", src, "-o", svgPath)
+			require.NoError(t, err)
+			_, _, err = runCmd(t, "render", "-o", dotPath, src) // flags either side
+			require.NoError(t, err)
+
+			svg, err := os.ReadFile(svgPath)
+			require.NoError(t, err)
+			assert.True(t, bytes.HasPrefix(svg, []byte("<?xml")), "SVG file starts with %q", svg[:min(20, len(svg))])
+			top, err := loadTopology(context.Background(), src)
+			require.NoError(t, err)
+			for _, p := range top.Processes {
+				assert.Contains(t, string(svg), ">"+xmlEscape(p.Name)+"<")
+			}
+			for _, c := range top.Channels {
+				assert.Contains(t, string(svg), xmlEscape(c.Name))
+			}
+
+			dot, err := os.ReadFile(dotPath)
+			require.NoError(t, err)
+			nodes, _, err := render.ParseDOT(dot)
+			require.NoError(t, err, "DOT output parses back")
+			assert.GreaterOrEqual(t, len(nodes), len(top.Processes))
+		})
+	}
+}
+
+// xmlEscape escapes like Graphviz's SVG output does.
+func xmlEscape(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "-", "&#45;", "'", "&#39;")
+	return r.Replace(s)
+}
+
+func TestRenderStdoutAndFormatFlag(t *testing.T) {
+	out, _, err := runCmd(t, "render", "testdata/commstime.json", "-format", "dot")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out, `digraph "commstime" {`), out)
+	out, _, err = runCmd(t, "render", "testdata/commstime.json")
+	require.NoError(t, err)
+	assert.Contains(t, out, "<svg")
+	out, _, err = runCmd(t, "render", "testdata/philosophers.json", "-layout", "circo", "-format", "svg")
+	require.NoError(t, err)
+	assert.Contains(t, out, "philosopher&#45;3")
+}
+
+func TestRenderURL(t *testing.T) {
+	net := httptest.NewServer(fakenet.Commstime())
+	defer net.Close()
+	out, _, err := runCmd(t, "render", net.URL, "-format", "dot")
+	require.NoError(t, err)
+	assert.Contains(t, out, `label=<prefix<BR/>`)
+}
+
+func TestRenderErrors(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	for name, tc := range map[string]struct {
+		args []string
+		want []string
+	}{
+		"missing file":   {[]string{"render", "testdata/nope.json"}, []string{"testdata/nope.json", "no such file"}},
+		"newer version":  {[]string{"render", "testdata/bad-version.json"}, []string{"testdata/bad-version.json", "version 2", "newer"}},
+		"bad syntax":     {[]string{"render", "testdata/bad-syntax.json"}, []string{"testdata/bad-syntax.json", "JSON"}},
+		"bad ends":       {[]string{"render", "testdata/bad-ends.json"}, []string{"testdata/bad-ends.json", `channel "nope"`}},
+		"wrong format":   {[]string{"render", "testdata/wrong-format.json"}, []string{"wrong-format.json", `"gocsp-snapshot"`}},
+		"unknown ext":    {[]string{"render", "testdata/commstime.json", "-o", "x.png"}, []string{`"x.png"`, `".png"`}},
+		"unknown format": {[]string{"render", "testdata/commstime.json", "-format", "pdf"}, []string{`unknown format "pdf"`}},
+		"unknown layout": {[]string{"render", "testdata/commstime.json", "-layout", "spring"}, []string{`unknown layout "spring"`}},
+		"unreachable":    {[]string{"render", deadURL}, []string{"cannot reach the network at " + deadURL + "/topology"}},
+		"watch dead":     {[]string{"watch", deadURL, "-for", "1s"}, []string{"cspviz watch", deadURL}},
+		"replay missing": {[]string{"replay", "testdata/nope.jsonl"}, []string{"cspviz replay", "nope.jsonl"}},
+		"replay topo":    {[]string{"replay", "testdata/commstime.json"}, []string{"commstime.json", "line 1", "one-line gocsp-trace header"}},
+		"demo":           {[]string{"demo"}, []string{"cspviz demo: not wired yet"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := runCmd(t, tc.args...)
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"render"}, {"render", "a", "b"}, {"watch"}, {"render", "-nope"}} {
+		_, stderr, err := runCmd(t, args...)
+		assert.ErrorIs(t, err, errUsage, "%q", args)
+		assert.Contains(t, stderr, "sage", "%q prints usage", args)
+	}
+	out, _, err := runCmd(t, "help")
+	require.NoError(t, err)
+	assert.Contains(t, out, "cspviz replay TRACE.jsonl")
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var urlRE = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+
+// startCmd runs a serving command in the background and returns its URL and
+// a channel that yields its error when it returns.
+func startCmd(t *testing.T, ctx context.Context, args ...string) (string, <-chan error) {
+	t.Helper()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, out, io.Discard) }()
+	var url string
+	require.Eventually(t, func() bool {
+		url = urlRE.FindString(out.String())
+		return url != ""
+	}, 10*time.Second, 10*time.Millisecond, "no URL printed")
+	return url, done
+}
+
+func TestWatchForDuration(t *testing.T) {
+	net := httptest.NewServer(fakenet.Commstime())
+	defer net.Close()
+	start := time.Now()
+	url, done := startCmd(t, context.Background(), "watch", net.URL, "-for", "700ms")
+	_, body := get(t, url+"info")
+	assert.Contains(t, body, net.URL)
+	_, body = get(t, url+"snapshot")
+	assert.Contains(t, body, `"gocsp-snapshot"`)
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, time.Since(start), 700*time.Millisecond)
+	case <-time.After(10 * time.Second):
+		t.Fatal("watch -for did not end")
+	}
+}
+
+func TestReplayUntilInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	url, done := startCmd(t, ctx, "replay", "testdata/philosophers.trace.jsonl", "-addr", "127.0.0.1:0")
+	code, body := get(t, url+"info")
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `"mode":"replay"`)
+	code, body = get(t, url+"frame?i=31")
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `"cycles"`)
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("replay did not end when interrupted")
+	}
+}
+
+func TestServeDemoSeam(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- serveDemo(ctx, fakenet.Philosophers(3), out) }()
+	var url string
+	require.Eventually(t, func() bool {
+		url = urlRE.FindString(out.String())
+		return url != ""
+	}, 10*time.Second, 10*time.Millisecond)
+	_, body := get(t, url+"layout")
+	assert.Contains(t, body, "philosopher")
+	cancel()
+	require.NoError(t, <-done)
+
+	err := serveDemo(context.Background(), http.NotFoundHandler(), io.Discard)
+	require.ErrorContains(t, err, "cspviz demo:")
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
