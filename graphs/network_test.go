@@ -9,6 +9,8 @@ import (
 	"github.com/gocsp/gocsp/csp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // commsTime builds the classic CommsTime ring (Prefix → Delta → Successor → Prefix) with a consumer
@@ -87,4 +89,68 @@ func TestRunFailureReported(t *testing.T) {
 	assert.Equal(t, "bad", pe.Process)
 	var buf bytes.Buffer
 	require.NoError(t, n.Topology().WriteJSON(&buf))
+}
+
+func TestSpawnedProcessesObserved(t *testing.T) {
+	out := csp.NewChan[int](csp.Named("out"))
+	ow, or := out.Writer(), out.Reader()
+	var got []int
+	n := New("spawn").Add(
+		csp.Proc("parent", func(ctx context.Context) error {
+			// A channel and a process made at run time: the child is observed and Run waits for it.
+			inner := csp.NewChan[int](csp.Named("inner"))
+			iw, ir := inner.Writer(), inner.Reader()
+			h := csp.SpawnContext(ctx, Generator("child", []int{1, 2}, iw))
+			if err := copyAll(ir, ow); err != nil {
+				return err
+			}
+			ir.Retire()
+			return h.Wait()
+		}, ow),
+		Collector("col", or, &got),
+	)
+	require.NoError(t, n.Run(context.Background()))
+	assert.Equal(t, []int{1, 2}, got)
+	s := n.Snapshot()
+	ids := map[string]string{}
+	for _, p := range s.Processes {
+		ids[p.Name] = p.ID
+	}
+	assert.Equal(t, "p1", ids["parent"])
+	assert.Equal(t, "p2", ids["col"])
+	assert.Regexp(t, `^d\d+$`, ids["child"])
+	chans := map[string]string{}
+	for _, c := range s.Channels {
+		chans[c.Name] = c.ID
+	}
+	assert.Equal(t, map[string]string{"out": "c1", "inner": "dc1"}, chans)
+}
+
+func TestRunCancelled(t *testing.T) {
+	c := csp.NewChan[int]()
+	r, w := c.Reader(), c.Writer()
+	ctx, cancel := context.WithCancel(context.Background())
+	n := New("cancel").Add(
+		csp.Proc("reader", func(ctx context.Context) error { _, err := r.Read(); return err }, r),
+		csp.Proc("idle", func(ctx context.Context) error {
+			cancel() // blocked outside the framework until the context ends: live, not deadlocked
+			<-ctx.Done()
+			return nil
+		}, w),
+	)
+	err := n.Run(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	var de *DeadlockError
+	assert.False(t, errors.As(err, &de))
+}
+
+func TestLoggerSeesDeadlock(t *testing.T) {
+	core, logs := observer.New(zap.DebugLevel)
+	net := crossNet(false)
+	net.cfg.log = zap.New(core)
+	require.Error(t, net.Run(context.Background()))
+	warn := logs.FilterMessage("network deadlocked").All()
+	require.Len(t, warn, 1)
+	assert.Equal(t, "deadlock: a reads x ← b reads y ← a", warn[0].ContextMap()["deadlock"])
+	assert.Equal(t, "cross", warn[0].ContextMap()["network"])
 }
