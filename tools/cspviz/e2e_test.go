@@ -358,3 +358,21 @@ func TestScreenshots(t *testing.T) {
 		})()`)
 	})
 }
+
+func TestE2ENetworkGone(t *testing.T) {
+	upstream := httptest.NewServer(fakenet.Commstime())
+	t.Cleanup(upstream.Close)
+	page := watchURL(t, upstream.URL)
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.getElementById('status').textContent.startsWith('live')`, 10*time.Second)
+
+	upstream.CloseClientConnections()
+	upstream.Close()
+	b.waitJS(t, `document.getElementById('status').textContent.includes('connection lost')`, 10*time.Second)
+	b.waitJS(t, `document.getElementById('banner').textContent.includes('Cannot reach the network')`, 10*time.Second)
+	// The processes stay on the page as last seen.
+	var texts []string
+	b.eval(t, svgTextsJS, &texts)
+	assert.Contains(t, texts, "prefix")
+}

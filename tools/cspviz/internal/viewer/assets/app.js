@@ -74,6 +74,7 @@
     const svg = document.importNode(doc.documentElement, true);
     const graph = $('graph');
     graph.replaceChildren(svg);
+    fitGraph();
     view.topo = topo;
     view.layout = layout;
     for (const [id, sid] of Object.entries(layout.procs)) {
@@ -100,6 +101,21 @@
     }
     // Graphviz's own <title>s would show internal node names on hover.
     svg.querySelectorAll('g.node > title, g.edge > title').forEach((t) => t.remove());
+  }
+
+  // fitGraph scales the drawing to the width of its pane, but never below
+  // 75%: smaller text is unreadable, and scrolling a big network beats
+  // squinting at it.
+  function fitGraph() {
+    const graph = $('graph');
+    const svg = graph.querySelector('svg');
+    if (!svg || !svg.viewBox || !svg.viewBox.baseVal) return;
+    const vb = svg.viewBox.baseVal;
+    const w = vb.width * 4 / 3, h = vb.height * 4 / 3; // pt to px
+    const room = graph.clientWidth - 26;
+    const scale = Math.max(0.75, Math.min(1, room / w));
+    svg.setAttribute('width', String(Math.round(w * scale)));
+    svg.setAttribute('height', String(Math.round(h * scale)));
   }
 
   // relayout fetches a new layout when snapshots show processes or channels
@@ -274,11 +290,11 @@
         return;
       }
       apply(snap);
-      if (snap.deadlock) {
-        showBanner(deadlockText(snap.deadlock), 'deadlock');
-      }
+      if (snap.deadlock) showBanner(deadlockText(snap.deadlock), 'deadlock');
+      else if ($('banner').classList.contains('lost')) showBanner('');
       if (!view.ended) {
-        setStatus((snap.running === false ? 'stopped' : 'live') + ' · snapshot ' + snap.seq, snap.running === false ? 'ended' : 'live');
+        const stopped = snap.running === false;
+        setStatus((stopped ? 'stopped' : 'live') + ' · snapshot ' + snap.seq, stopped ? 'ended' : 'live');
       }
     });
     es.addEventListener('end', () => {
@@ -292,7 +308,15 @@
       showBanner(msg);
     });
     es.onerror = () => {
-      if (!view.ended) setStatus('connection lost, retrying…', 'lost');
+      if (view.ended) return;
+      setStatus('connection lost, retrying…', 'lost');
+      // The browser retries a broken stream by itself, but gives up for good
+      // when the proxy answers with an error (the network is down); keep
+      // trying, as the network may come back.
+      if (es.readyState === EventSource.CLOSED) {
+        showBanner('Cannot reach the network; retrying every 3 seconds.', 'lost');
+        setTimeout(startLive, 3000);
+      }
     };
   }
 
@@ -367,6 +391,7 @@
 
   async function main() {
     drawLegend();
+    window.addEventListener('resize', fitGraph);
     try {
       view.info = await getJSON('info');
       $('title').textContent = view.info.name || '';
