@@ -33,6 +33,11 @@ func Farm[In, Out any](name string, workers int, work func(In) Out, in *csp.Read
 		// stop records the first error of an inner process and cancels the inner network, which
 		// poisons every end its processes own: the whole farm stops, not just the part that failed.
 		stop := func(err error) error {
+			if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				// Woken by the farm's own shutdown (or the caller's cancellation): that is the
+				// poison spreading, not a failure of this process.
+				err = csp.ErrPoisoned
+			}
 			if err != nil {
 				once.Do(func() { first = err })
 				cancel()

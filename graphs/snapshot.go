@@ -2,6 +2,7 @@ package graphs
 
 import (
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/gocsp/gocsp/csp"
@@ -86,6 +87,7 @@ func (n *Network) Snapshot() *Snapshot {
 		infos = m.Processes() // outside n.mu: it takes the monitor's lock
 	}
 	n.mu.Lock()
+	var ranks []uint64
 	switch {
 	case m != nil:
 		for _, p := range infos {
@@ -101,7 +103,11 @@ func (n *Network) Snapshot() *Snapshot {
 				ps.Error = p.Err.Error()
 			}
 			s.Processes = append(s.Processes, ps)
+			ranks = append(ranks, n.rankLocked(p.ProcessRef, p.Process))
 		}
+		// Declared processes in declaration order, then the others as they started: the monitor
+		// lists them as they started, which varies from run to run.
+		sort.Stable(byRank{s.Processes, ranks})
 	case started:
 		for _, p := range n.procs {
 			ps := ProcState{ID: n.procIDs[p], Name: p.Name(), State: csp.StateRunning.String()}
@@ -172,4 +178,16 @@ func (n *Network) deadlockStateLocked(e *DeadlockError) *DeadlockState {
 		d.Waiting = append(d.Waiting, conv(st))
 	}
 	return d
+}
+
+type byRank struct {
+	ps    []ProcState
+	ranks []uint64
+}
+
+func (b byRank) Len() int           { return len(b.ps) }
+func (b byRank) Less(i, j int) bool { return b.ranks[i] < b.ranks[j] }
+func (b byRank) Swap(i, j int) {
+	b.ps[i], b.ps[j] = b.ps[j], b.ps[i]
+	b.ranks[i], b.ranks[j] = b.ranks[j], b.ranks[i]
 }
