@@ -15,6 +15,7 @@ type WaitStep struct {
 	Channel csp.Channel
 }
 
+// String says it as the deadlock message does: "philosopher-2 writes left-fork-3".
 func (s WaitStep) String() string {
 	return s.Process.Name + " " + s.Op.String() + "s " + s.Channel.Name()
 }
