@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
@@ -201,7 +202,8 @@ func (r *reconstructor) apply(ev format.Event) string {
 				r.model.AddEnd(st.Process, st.Channel, st.Op)
 			}
 		}
-		return "deadlock: " + r.deadlock.Message
+		// graphs' messages start with "deadlock:" already.
+		return "deadlock: " + strings.TrimPrefix(r.deadlock.Message, "deadlock: ")
 	}
 	return "(" + ev.Ev + ")"
 }

@@ -116,7 +116,8 @@ func TestReconstructDeadlock(t *testing.T) {
 	assert.False(t, last.Running)
 	assert.Len(t, last.Deadlock.Cycles[0], 10)
 	assert.Nil(t, frames[len(frames)-2].Snap.Deadlock)
-	assert.Contains(t, frames[len(frames)-1].Label, "deadlock")
+	assert.Contains(t, frames[len(frames)-1].Label, "deadlock: philosopher-0 writes right-0")
+	assert.NotContains(t, frames[len(frames)-1].Label, "deadlock: deadlock")
 }
 
 func TestReplayServer(t *testing.T) {
