@@ -49,7 +49,7 @@ func WithOpenBrowser(open bool) Option { return func(c *config) { c.open = open 
 func WithLayout(engine string) Option { return func(c *config) { c.layout = engine } }
 
 // WithHTTPClient sets the client a live viewer reaches the network with.
-// It must not have a overall timeout: /events streams for as long as the
+// It must not have an overall timeout: /events streams for as long as the
 // page is open.
 func WithHTTPClient(cl *http.Client) Option { return func(c *config) { c.client = cl } }
 
