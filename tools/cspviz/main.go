@@ -5,7 +5,7 @@
 //	cspviz render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout dot]
 //	cspviz watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
 //	cspviz replay TRACE.jsonl [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
-//	cspviz demo
+//	cspviz demo [NAME] [-list] [-addr 127.0.0.1:0] [-open] [-for DURATION]
 //
 // Graphviz is built in (compiled to WebAssembly); nothing else needs to be
 // installed. The formats read are those of docs/FORMATS.md, version 1.
@@ -48,8 +48,9 @@ Usage:
       Show a running network live in the browser.
   cspviz replay TRACE.jsonl [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
       Replay a recorded trace in the browser.
-  cspviz demo
-      Run a demo network and show it live.
+  cspviz demo [NAME] [-list] [-addr 127.0.0.1:0] [-open] [-for DURATION]
+      Run an example network in-process and show it live (default: philosophers;
+      also commstime, sieve, mcpi, deadlock).
 
 Run "cspviz COMMAND -h" for a command's flags.
 `

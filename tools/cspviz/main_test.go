@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -110,7 +111,7 @@ func TestRenderErrors(t *testing.T) {
 		"watch dead":     {[]string{"watch", deadURL, "-for", "1s"}, []string{"cspviz watch", deadURL}},
 		"replay missing": {[]string{"replay", "testdata/nope.jsonl"}, []string{"cspviz replay", "nope.jsonl"}},
 		"replay topo":    {[]string{"replay", "testdata/commstime.json"}, []string{"commstime.json", "line 1", "one-line gocsp-trace header"}},
-		"demo":           {[]string{"demo"}, []string{"cspviz demo: not wired yet"}},
+		"demo unknown":   {[]string{"demo", "nosuch"}, []string{`no demo "nosuch"`, "philosophers"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := runCmd(t, tc.args...)
@@ -221,6 +222,63 @@ func TestServeDemoSeam(t *testing.T) {
 
 	err := serveDemo(context.Background(), http.NotFoundHandler(), io.Discard)
 	require.ErrorContains(t, err, "cspviz demo:")
+}
+
+func TestDemoList(t *testing.T) {
+	out, _, err := runCmd(t, "demo", "-list")
+	require.NoError(t, err)
+	for _, name := range []string{"commstime", "sieve", "mcpi", "philosophers", "philosophers-deadlock"} {
+		assert.Contains(t, out, name)
+	}
+}
+
+// demoSnapshot polls the demo page's snapshot until ok accepts it.
+func demoSnapshot(t *testing.T, url string, ok func(snap demoSnap) bool) demoSnap {
+	t.Helper()
+	var snap demoSnap
+	require.Eventually(t, func() bool {
+		_, body := get(t, url+"snapshot")
+		snap = demoSnap{}
+		return json.Unmarshal([]byte(body), &snap) == nil && ok(snap)
+	}, 20*time.Second, 50*time.Millisecond, "the demo's snapshot never showed what was expected")
+	return snap
+}
+
+type demoSnap struct {
+	Processes []struct{ ID, Name, State string } `json:"processes"`
+	Channels  []struct {
+		Name     string `json:"name"`
+		Messages int    `json:"messages"`
+	} `json:"channels"`
+	Deadlock *struct {
+		Message string `json:"message"`
+	} `json:"deadlock"`
+}
+
+func TestDemoDeadlockShowsTheCycle(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	url, done := startCmd(t, ctx, "demo", "deadlock")
+	snap := demoSnapshot(t, url, func(s demoSnap) bool { return s.Deadlock != nil })
+	for _, name := range []string{"philosopher-0", "fork-0", "left-fork-0", "right-fork-1"} {
+		assert.Contains(t, snap.Deadlock.Message, name)
+	}
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestDemoSieveGrowsWhileWatched(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	url, done := startCmd(t, ctx, "demo", "sieve")
+	first := demoSnapshot(t, url, func(s demoSnap) bool { return len(s.Processes) > 0 })
+	// Filters are spawned at run time: the live view must pick them up, with their messages.
+	grown := demoSnapshot(t, url, func(s demoSnap) bool { return len(s.Processes) >= len(first.Processes)+3 })
+	total := 0
+	for _, c := range grown.Channels {
+		total += c.Messages
+	}
+	assert.Positive(t, total)
+	cancel()
+	require.NoError(t, <-done)
 }
 
 func get(t *testing.T, url string) (int, string) {
