@@ -5,7 +5,6 @@ import (
 	"errors"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 )
 
 // Process is a named sequential piece of work and the ends it owns. Make one with Proc and run it
@@ -88,20 +87,14 @@ func (p *Process) finish(rec *procRecord, errp *error) {
 func Parallel(procs ...*Process) error { return ParallelContext(context.Background(), procs...) }
 
 // ParallelContext is Parallel under ctx: the processes' bodies get a context derived from ctx, and
-// when ctx ends every end the processes own is poisoned, which shuts the network down. If that
-// happened, ctx's error is among those returned.
+// when ctx ends every end the processes own is poisoned, which shuts the network down. If ctx ended
+// before the processes did, ctx's error is among those returned, and errors the processes returned
+// because of it (ctx's own error, poison) are not counted as their failures.
 func ParallelContext(ctx context.Context, procs ...*Process) error {
 	if len(procs) == 0 {
 		return nil
 	}
-	var cancelled atomic.Bool
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() {
-			cancelled.Store(true)
-			poisonAll(procs)
-		})
-		defer stop()
-	}
+	cancelled := poisonOnCancel(ctx, procs)
 	parent := scopeFrom(ctx)
 	if parent != nil {
 		parent.m.adding(len(procs))
@@ -121,7 +114,27 @@ func ParallelContext(ctx context.Context, procs ...*Process) error {
 	if parent != nil {
 		parent.resume()
 	}
-	return failures(ctx, cancelled.Load(), procs, errs)
+	return failures(ctx, cancelled(), procs, errs)
+}
+
+// poisonOnCancel poisons the processes' ends when ctx ends. The function it returns stops that,
+// waits for a poisoning already under way (so none outlives the composition), and reports whether
+// ctx ended: then an error a process returned because of it is no failure of its own.
+func poisonOnCancel(ctx context.Context, procs []*Process) (cancelled func() bool) {
+	if ctx.Done() == nil {
+		return func() bool { return false }
+	}
+	ran := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(ran)
+		poisonAll(procs)
+	})
+	return func() bool {
+		if !stop() {
+			<-ran
+		}
+		return ctx.Err() != nil
+	}
 }
 
 func poisonAll(procs []*Process) {
@@ -158,14 +171,7 @@ func Sequence(procs ...*Process) error { return SequenceContext(context.Backgrou
 
 // SequenceContext is Sequence under ctx; when ctx ends, the ends of all the processes are poisoned.
 func SequenceContext(ctx context.Context, procs ...*Process) error {
-	var cancelled atomic.Bool
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() {
-			cancelled.Store(true)
-			poisonAll(procs)
-		})
-		defer stop()
-	}
+	cancelled := poisonOnCancel(ctx, procs)
 	parent := scopeFrom(ctx)
 	if parent != nil {
 		parent.waitChildren()
@@ -173,10 +179,10 @@ func SequenceContext(ctx context.Context, procs ...*Process) error {
 	}
 	for _, p := range procs {
 		if err := p.run(ctx, false); err != nil {
-			return failures(ctx, cancelled.Load(), []*Process{p}, []error{err})
+			return failures(ctx, cancelled(), []*Process{p}, []error{err})
 		}
 	}
-	return failures(ctx, cancelled.Load(), nil, nil)
+	return failures(ctx, cancelled(), nil, nil)
 }
 
 // Handle is a spawned process, to wait on.
@@ -200,16 +206,10 @@ func SpawnContext(ctx context.Context, p *Process) *Handle {
 	}
 	go func() {
 		defer close(h.done)
-		var cancelled atomic.Bool
-		if ctx.Done() != nil {
-			stop := context.AfterFunc(ctx, func() {
-				cancelled.Store(true)
-				poisonAll([]*Process{p})
-			})
-			defer stop()
-		}
+		procs := []*Process{p}
+		cancelled := poisonOnCancel(ctx, procs)
 		err := p.run(ctx, parent != nil)
-		h.err = failures(ctx, cancelled.Load(), []*Process{p}, []error{err})
+		h.err = failures(ctx, cancelled(), procs, []error{err})
 	}()
 	return h
 }
