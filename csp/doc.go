@@ -23,7 +23,9 @@
 //
 // Proc names a body and the ends it owns. Ownership, not argument scanning, decides what happens
 // when the body ends: returning nil retires the owned ends (KeepOpen opts one out); returning any
-// error, ErrPoisoned and ErrRetired included, or panicking, poisons them. Parallel runs processes
+// error, ErrPoisoned and ErrRetired included, or panicking, poisons them. An end made while the
+// body runs (the channel to a child it spawns, say) is owned the same way once the body passes it
+// to Own with its context. Parallel runs processes
 // concurrently and reports failures (not poison or retirement) joined, each a *ProcessError naming
 // its process; a panic is recovered and reported as a *PanicError with its stack.
 //

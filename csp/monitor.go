@@ -2,6 +2,7 @@ package csp
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,6 +98,15 @@ func scopeFrom(ctx context.Context) *procRecord {
 	return rec
 }
 
+// observer returns the record of the observed process (or monitor root) ctx belongs to, or nil
+// when no Monitor observes it.
+func observer(ctx context.Context) *procRecord {
+	if rec := scopeFrom(ctx); rec != nil && rec.m != nil {
+		return rec
+	}
+	return nil
+}
+
 // Wait waits until every process started under the monitor has ended, spawned ones included.
 func (m *Monitor) Wait() {
 	m.procs.Wait()
@@ -122,6 +132,38 @@ type procRecord struct {
 	waitAlt atomic.Pointer[Alt]
 	altMask atomic.Uint64 // enabled guards of waitAlt (first 64), copied when it blocked
 	err     error         // guarded by m.mu, set once the process ended
+
+	// Ends adopted with Own while the process runs. Appended by the process's own goroutine under
+	// ownMu, which snapshots take to read them.
+	ownMu       sync.Mutex
+	adopted     []End
+	keepAdopted []bool
+}
+
+func (r *procRecord) adopt(ends []End) {
+	r.ownMu.Lock()
+	defer r.ownMu.Unlock()
+	for _, e := range ends {
+		keep := false
+		if k, ok := e.(keepOpen); ok {
+			e, keep = k.End, true
+		}
+		r.adopted = append(r.adopted, e)
+		r.keepAdopted = append(r.keepAdopted, keep)
+		if r.m != nil {
+			e.end().owner.Store(r)
+		}
+	}
+}
+
+// ends returns the ends the process owns: those it was made with, then those it adopted.
+func (r *procRecord) ends() []End {
+	r.ownMu.Lock()
+	defer r.ownMu.Unlock()
+	if len(r.adopted) == 0 {
+		return r.proc.ends
+	}
+	return append(slices.Clip(r.proc.ends), r.adopted...)
 }
 
 func (m *Monitor) adding(n int) {
@@ -158,7 +200,7 @@ func (r *procRecord) ended(err error) {
 			st = StatePoisoned
 		}
 	}
-	for _, e := range r.proc.ends {
+	for _, e := range r.ends() {
 		e.end().owner.CompareAndSwap(r, nil)
 	}
 	m.mu.Lock()

@@ -54,12 +54,16 @@ func (p *Process) Ends() []End { return p.ends }
 // run runs the body and applies ownership. counted says whether the caller already counted the
 // process as live in its monitor (Parallel and Spawn do, before the goroutine starts, so that a
 // monitor never sees a moment with the parent waiting and the children not yet counted).
+//
+// Every run has a record in its body's context, observed or not, so that Own can find the process.
 func (p *Process) run(ctx context.Context, counted bool) (err error) {
 	var rec *procRecord
-	if parent := scopeFrom(ctx); parent != nil {
+	if parent := observer(ctx); parent != nil {
 		rec = parent.m.started(p, counted)
-		ctx = context.WithValue(ctx, scopeKey{}, rec)
+	} else {
+		rec = &procRecord{name: p.name, proc: p}
 	}
+	ctx = context.WithValue(ctx, scopeKey{}, rec)
 	defer p.finish(rec, &err)
 	return p.body(ctx)
 }
@@ -69,16 +73,38 @@ func (p *Process) finish(rec *procRecord, errp *error) {
 		*errp = &PanicError{Value: r, Stack: debug.Stack()}
 	}
 	err := *errp
-	for i, e := range p.ends {
+	settle := func(e End, keep bool) {
 		if err != nil {
 			e.Poison()
-		} else if p.keep == nil || !p.keep[i] {
+		} else if !keep {
 			e.Retire()
 		}
 	}
-	if rec != nil {
+	for i, e := range p.ends {
+		settle(e, p.keep != nil && p.keep[i])
+	}
+	// Own appends only from this goroutine, so the adopted ends can be read without the lock here.
+	for i, e := range rec.adopted {
+		settle(e, rec.keepAdopted[i])
+	}
+	if rec.m != nil {
 		rec.ended(err)
 	}
+}
+
+// ErrNotProcess is returned by Own when its context is not a running process's.
+var ErrNotProcess = errors.New("csp: context is not a running process's (Own needs the ctx a process body receives)")
+
+// Own makes the process whose body received ctx the owner of ends it made or was handed while
+// running — the channel to a child it spawns, say. They are retired or poisoned with its other ends
+// when it ends (KeepOpen works here too), and monitors attribute them to it.
+func Own(ctx context.Context, ends ...End) error {
+	rec := scopeFrom(ctx)
+	if rec == nil || rec.root {
+		return ErrNotProcess
+	}
+	rec.adopt(ends)
+	return nil
 }
 
 // Parallel runs the processes concurrently and waits for all of them. It returns nil when each
@@ -95,7 +121,7 @@ func ParallelContext(ctx context.Context, procs ...*Process) error {
 		return nil
 	}
 	cancelled := poisonOnCancel(ctx, procs)
-	parent := scopeFrom(ctx)
+	parent := observer(ctx)
 	if parent != nil {
 		parent.m.adding(len(procs))
 		parent.waitChildren()
@@ -172,7 +198,7 @@ func Sequence(procs ...*Process) error { return SequenceContext(context.Backgrou
 // SequenceContext is Sequence under ctx; when ctx ends, the ends of all the processes are poisoned.
 func SequenceContext(ctx context.Context, procs ...*Process) error {
 	cancelled := poisonOnCancel(ctx, procs)
-	parent := scopeFrom(ctx)
+	parent := observer(ctx)
 	if parent != nil {
 		parent.waitChildren()
 		defer parent.resume()
@@ -200,7 +226,7 @@ func Spawn(p *Process) *Handle { return SpawnContext(context.Background(), p) }
 // process's ends are poisoned.
 func SpawnContext(ctx context.Context, p *Process) *Handle {
 	h := &Handle{done: make(chan struct{})}
-	parent := scopeFrom(ctx)
+	parent := observer(ctx)
 	if parent != nil {
 		parent.m.adding(1)
 	}
