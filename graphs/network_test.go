@@ -100,6 +100,9 @@ func TestSpawnedProcessesObserved(t *testing.T) {
 			// A channel and a process made at run time: the child is observed and Run waits for it.
 			inner := csp.NewChan[int](csp.Named("inner"))
 			iw, ir := inner.Writer(), inner.Reader()
+			if err := csp.Own(ctx, ir); err != nil {
+				return err
+			}
 			h := csp.SpawnContext(ctx, Generator("child", []int{1, 2}, iw))
 			if err := copyAll(ir, ow); err != nil {
 				return err
@@ -124,6 +127,18 @@ func TestSpawnedProcessesObserved(t *testing.T) {
 		chans[c.Name] = c.ID
 	}
 	assert.Equal(t, map[string]string{"out": "c1", "inner": "dc1"}, chans)
+	// The child is not in the topology, so the snapshot says which ends it holds; for declared
+	// processes it lists only the ends they adopted while running.
+	for _, p := range s.Processes {
+		switch p.Name {
+		case "child":
+			assert.Equal(t, []EndJSON{{Channel: "dc1", Dir: "write"}}, p.Ends)
+		case "parent":
+			assert.Equal(t, []EndJSON{{Channel: "dc1", Dir: "read"}}, p.Ends)
+		default:
+			assert.Empty(t, p.Ends, p.Name)
+		}
+	}
 }
 
 func TestRunCancelled(t *testing.T) {

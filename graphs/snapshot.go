@@ -27,7 +27,15 @@ type ProcState struct {
 	Name  string     `json:"name"`
 	State string     `json:"state"`
 	Waits []WaitJSON `json:"waits,omitempty"`
+	Ends  []EndJSON  `json:"ends,omitempty"` // ends the topology cannot list: see FORMATS.md
 	Error string     `json:"error"`
+}
+
+// EndJSON is an end the topology cannot list: one held by a process started at run time, or one a
+// process adopted with csp.Own while running.
+type EndJSON struct {
+	Channel string `json:"channel"`
+	Dir     string `json:"dir"` // "read" or "write"
 }
 
 // WaitJSON is one channel operation a blocked process waits on.
@@ -96,8 +104,13 @@ func (n *Network) Snapshot() *Snapshot {
 				id, _ := n.chanIDLocked(w.Channel, false)
 				ps.Waits = append(ps.Waits, WaitJSON{Channel: id, Op: w.Op.String()})
 			}
+			_, declared := n.procIDs[p.Process]
 			for _, e := range p.Ends {
-				n.chanIDLocked(e.Channel(), false)
+				id, _ := n.chanIDLocked(e.Channel(), false)
+				if !declared || !slices.Contains(p.Process.Ends(), e) {
+					// Without these a viewer could draw a run-time process but not connect it.
+					ps.Ends = append(ps.Ends, EndJSON{Channel: id, Dir: e.Dir().String()})
+				}
 			}
 			if p.Err != nil {
 				ps.Error = p.Err.Error()

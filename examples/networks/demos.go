@@ -29,9 +29,9 @@ func Demos() []Demo {
 		},
 		{
 			Name:        "sieve",
-			Description: "dynamic prime sieve: each filter spawns the next; 200 primes, 50ms apart",
+			Description: "dynamic prime sieve: each filter spawns the next; 200 primes, 250ms apart",
 			New: func(opts ...graphs.Option) *graphs.Network {
-				n, _ := Sieve(SieveConfig{Primes: 200, OnPrime: func(int) { time.Sleep(50 * time.Millisecond) }}, opts...)
+				n, _ := Sieve(SieveConfig{Primes: 200, OnPrime: func(int) { time.Sleep(250 * time.Millisecond) }}, opts...)
 				return n
 			},
 		},

@@ -77,9 +77,14 @@ func Sieve(cfg SieveConfig, opts ...graphs.Option) (*graphs.Network, *SieveResul
 			}
 			next := csp.NewChan[int](csp.Named(fmt.Sprintf("sieve-%d", k+1)))
 			out := next.Writer()
+			// Owning the end made here lets observers draw the chain filter-k → sieve-k+1.
+			if err := csp.Own(ctx, out); err != nil {
+				return err
+			}
 			child := csp.SpawnContext(ctx, filter(k+1, next.Reader()))
 			// The child must see this filter's end of next go before we wait for it, so settle out
-			// here instead of leaving it to the framework after the body returns.
+			// here rather than leave it to the framework after the body returns (doing both is
+			// harmless: poison and retirement are idempotent).
 			defer func() {
 				if err != nil {
 					out.Poison()

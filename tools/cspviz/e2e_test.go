@@ -28,6 +28,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gocsp/gocsp/examples/networks"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )
@@ -274,6 +275,71 @@ func TestE2EDeadlock(t *testing.T) {
 	b.noErrors(t)
 }
 
+// demoPage runs the named demo network for real (graphs, csp) for the length of
+// the test and returns the URL of a live page watching it.
+func demoPage(t *testing.T, name string) string {
+	t.Helper()
+	demo, ok := findDemo(networks.Demos(), name)
+	require.True(t, ok, "no demo %q", name)
+	n := demo.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		_ = n.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-ran
+	})
+	return watchServer(t, n.Handler())
+}
+
+// TestE2ERealDeadlock watches the real butler-less philosophers: the graphs
+// package's deadlock detection, its snapshot stream and the page together.
+func TestE2ERealDeadlock(t *testing.T) {
+	page := demoPage(t, "philosophers-deadlock")
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelectorAll('#graph svg .deadlock').length > 0`, 15*time.Second)
+	procs, _, _ := layoutIDs(t, page)
+	highlighted := 0
+	for _, svgID := range procs {
+		var has bool
+		b.eval(t, fmt.Sprintf(`document.getElementById(%q).classList.contains('deadlock')`, svgID), &has)
+		if has {
+			highlighted++
+		}
+	}
+	assert.Equal(t, 10, highlighted, "the five philosophers and five forks are in the cycle")
+	var banner string
+	b.eval(t, `document.getElementById('banner').textContent`, &banner)
+	assert.Contains(t, banner, "philosopher-")
+	assert.Contains(t, banner, "fork-")
+	b.noErrors(t)
+}
+
+// TestE2ERealCounts watches the real commstime ring: its message counts move.
+func TestE2ERealCounts(t *testing.T) {
+	page := demoPage(t, "commstime")
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 15*time.Second)
+	_, _, labels := layoutIDs(t, page)
+	require.NotEmpty(t, labels)
+	var id, first, later string
+	for _, v := range labels {
+		id = v
+		break
+	}
+	b.eval(t, lastTextJS(id), &first)
+	n0 := parseCount(t, first)
+	b.waitJS(t, fmt.Sprintf(`%s !== %q`, lastTextJS(id), first), 10*time.Second)
+	b.eval(t, lastTextJS(id), &later)
+	assert.Greater(t, parseCount(t, later), n0, "count went from %q to %q", first, later)
+	b.noErrors(t)
+}
+
 func TestE2EReplay(t *testing.T) {
 	tr, err := readTraceFile("testdata/philosophers.trace.jsonl")
 	require.NoError(t, err)
@@ -304,9 +370,6 @@ func TestE2EReplay(t *testing.T) {
 // regenerate the committed screenshots:
 //
 //	go test -tags e2e -run TestScreenshots . -screenshots ../../docs/screenshots
-//
-// Set CSPVIZ_COMMSTIME_URL or CSPVIZ_PHILOSOPHERS_URL to a running network's
-// handler URL to shoot a real network instead of the fake one.
 var screenshotDir = flag.String("screenshots", "", "directory to write the screenshots to (default: a temporary directory)")
 
 func TestScreenshots(t *testing.T) {
@@ -326,25 +389,19 @@ func TestScreenshots(t *testing.T) {
 		b.noErrors(t)
 		t.Logf("wrote %s", filepath.Join(dir, file))
 	}
-	t.Run("commstime", func(t *testing.T) {
-		page := ""
-		if u := os.Getenv("CSPVIZ_COMMSTIME_URL"); u != "" {
-			page = watchURL(t, u)
-		} else {
-			page = watchServer(t, fakenet.Commstime())
-		}
-		shoot(t, page, "live-commstime.png",
-			`[...document.querySelectorAll('#graph svg text')].some(t => t.textContent === 'monitor') && document.querySelector('#graph .proc[class*="state-"]') !== null`)
-	})
-	t.Run("philosophers", func(t *testing.T) {
-		page := ""
-		if u := os.Getenv("CSPVIZ_PHILOSOPHERS_URL"); u != "" {
-			page = watchURL(t, u)
-		} else {
-			page = watchServer(t, fakenet.Philosophers(5, fakenet.WithEndAfter(3)))
-		}
-		shoot(t, page, "deadlock-philosophers.png", `document.querySelectorAll('#graph svg .deadlock').length > 0`)
-	})
+	// The live view of each demo, running for real in this process.
+	ready := `document.querySelector('#graph .proc[class*="state-"]') !== null`
+	for _, tc := range []struct{ demo, file, ready string }{
+		{"commstime", "live-commstime.png", ready},
+		{"sieve", "live-sieve.png", `document.querySelectorAll('#graph svg .proc').length >= 7`},
+		{"mcpi", "live-mcpi.png", ready},
+		{"philosophers", "live-philosophers.png", ready},
+		{"philosophers-deadlock", "deadlock-philosophers.png", `document.querySelectorAll('#graph svg .deadlock').length > 0`},
+	} {
+		t.Run(tc.demo, func(t *testing.T) {
+			shoot(t, demoPage(t, tc.demo), tc.file, tc.ready)
+		})
+	}
 	t.Run("replay", func(t *testing.T) {
 		tr, err := readTraceFile("testdata/commstime.trace.jsonl")
 		require.NoError(t, err)

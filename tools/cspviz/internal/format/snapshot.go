@@ -38,11 +38,18 @@ func States() []string {
 
 // ProcState is one process in a snapshot.
 type ProcState struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	State string `json:"state"`
-	Waits []Wait `json:"waits,omitempty"`
-	Error string `json:"error,omitempty"`
+	ID    string    `json:"id"`
+	Name  string    `json:"name"`
+	State string    `json:"state"`
+	Waits []Wait    `json:"waits,omitempty"`
+	Ends  []ProcEnd `json:"ends,omitempty"`
+	Error string    `json:"error,omitempty"`
+}
+
+// ProcEnd is an end held by a process started at run time: how the viewer connects it.
+type ProcEnd struct {
+	Channel string `json:"channel"`
+	Dir     string `json:"dir"`
 }
 
 // Wait is one channel operation a blocked process waits on.

@@ -109,8 +109,8 @@ func (m *Model) HasEnd(proc, ch, dir string) bool {
 }
 
 // Discover adds what a snapshot shows that the model lacks: processes and
-// channels created at run time, and the ends that blocked processes and
-// deadlock cycles reveal. It reports whether anything was added.
+// channels created at run time, the ends of run-time processes, and the ends
+// that blocked processes and deadlock cycles reveal. It reports whether anything was added.
 func (m *Model) Discover(s *format.Snapshot) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -122,6 +122,9 @@ func (m *Model) Discover(s *format.Snapshot) bool {
 		m.addChannel(c.ID, c.Name, c.Buffer)
 	}
 	for _, p := range s.Processes {
+		for _, e := range p.Ends {
+			m.addEnd(p.ID, e.Channel, e.Dir)
+		}
 		for _, w := range p.Waits {
 			m.addEnd(p.ID, w.Channel, w.Op)
 		}
