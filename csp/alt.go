@@ -39,11 +39,11 @@ func (g *guardBase) base() *guardBase { return g }
 
 // guardOps are a channel guard's operations, all called with the channel locked.
 type guardOps interface {
-	poll(idx int) (ok bool, err error) // complete now if possible
-	enqueue(s *signal, idx int)        // wait for a peer
-	dequeue()                          // stop waiting
-	collect()                          // a peer completed the guard while parked: take its value
-	fire()                             // after the guard fired without error: run the action
+	poll(idx int) (ok bool, err error, wake *signal) // complete now if possible; wake: a peer to notify
+	enqueue(s *signal, idx int)                      // wait for a peer
+	dequeue()                                        // stop waiting
+	collect()                                        // a peer completed the guard while parked: take its value
+	fire()                                           // after the guard fired without error: run the action
 }
 
 // RecvGuard is an input guard made by Recv.
@@ -72,17 +72,12 @@ func (g *RecvGuard[T]) When(cond bool) *RecvGuard[T] { g.disabled = !cond; retur
 // Value returns the value received the last time the guard fired.
 func (g *RecvGuard[T]) Value() T { return g.val }
 
-// poll wakes a completed peer at once, under the selection's locks: deferring it would cost a
-// field per Alt, and selections are not the path where that hold time shows.
-func (g *RecvGuard[T]) poll(int) (bool, error) {
+func (g *RecvGuard[T]) poll(int) (bool, error, *signal) {
 	v, ok, err, wake := g.r.c.recvNow(&g.r.endCore)
 	if ok && err == nil {
 		g.val = v
 	}
-	if wake != nil {
-		wake.notify()
-	}
-	return ok, err
+	return ok, err, wake
 }
 
 func (g *RecvGuard[T]) enqueue(s *signal, idx int) {
@@ -129,13 +124,7 @@ func (g *SendGuard[T]) Do(action func()) *SendGuard[T] { g.do = action; return g
 // When sets the guard's precondition for the selections that follow; false disables it.
 func (g *SendGuard[T]) When(cond bool) *SendGuard[T] { g.disabled = !cond; return g }
 
-func (g *SendGuard[T]) poll(int) (bool, error) {
-	ok, err, wake := g.wr.c.sendNow(&g.wr.endCore, g.v)
-	if wake != nil {
-		wake.notify()
-	}
-	return ok, err
-}
+func (g *SendGuard[T]) poll(int) (bool, error, *signal) { return g.wr.c.sendNow(&g.wr.endCore, g.v) }
 
 func (g *SendGuard[T]) enqueue(s *signal, idx int) {
 	g.w.sig, g.w.idx, g.w.val = s, idx, g.v
@@ -313,45 +302,35 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	case modeFair:
 		start = a.next
 	}
-	timeout := -1
-	enabled := false
-	a.lock()
-	for k := 0; k < n; k++ {
-		i := start + k
-		if i >= n {
-			i -= n
+	// First pass, one channel at a time: nothing of ours is queued yet, so no peer can fire this
+	// selection meanwhile, and a guard found ready completes under its own channel's lock alone. A
+	// busy selection (its guards often ready) so takes one lock, not one per guard.
+	i, err, wake, timeout, enabled := a.scan(start, true)
+	if i < 0 && enabled && timeout >= 0 && a.bases[timeout].after <= 0 {
+		i = timeout
+	}
+	if i >= 0 {
+		if wake != nil {
+			wake.notify()
 		}
-		b := a.bases[i]
-		if b.disabled {
-			continue
-		}
-		enabled = true
-		switch b.kind {
-		case kindSkip:
-			a.unlock()
-			return a.fired(i, nil)
-		case kindTimeout:
-			if timeout < 0 || b.after < a.bases[timeout].after {
-				timeout = i
-			}
-		default:
-			if ok, err := b.ops.poll(i); ok {
-				a.unlock()
-				return a.fired(i, err)
-			}
-		}
+		return a.fired(i, err)
 	}
 	if !enabled {
-		a.unlock()
 		return -1, &OpError{Op: "select", Chan: a.chanNames(), Err: ErrNoGuard}
+	}
+	// Nothing was ready: look again holding every lock, so that no guard can become ready
+	// unseen between this look and queueing on all the channels.
+	a.lock()
+	if i, err, wake, timeout, _ = a.scan(start, false); i >= 0 {
+		a.unlock()
+		if wake != nil {
+			wake.notify()
+		}
+		return a.fired(i, err)
 	}
 	var timer <-chan time.Time
 	if timeout >= 0 {
 		d := a.bases[timeout].after
-		if d <= 0 {
-			a.unlock()
-			return a.fired(timeout, nil)
-		}
 		if a.timer == nil {
 			a.timer = time.NewTimer(d)
 		} else {
@@ -412,6 +391,46 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	default:
 		return -1, &OpError{Op: "select", Chan: a.chanNames(), Err: ctx.Err()}
 	}
+}
+
+// scan looks for a ready guard in scan order from start and returns its index (-1 if none), the
+// error it ended with, and a peer it completed, to be woken once no lock is held. It also returns
+// the enabled Timeout with the shortest duration (-1 if none) and whether any guard is enabled.
+// With single it locks each channel in turn; otherwise the caller holds every lock.
+func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, timeout int, enabled bool) {
+	n := len(a.bases)
+	timeout = -1
+	for k := 0; k < n; k++ {
+		i := start + k
+		if i >= n {
+			i -= n
+		}
+		b := a.bases[i]
+		if b.disabled {
+			continue
+		}
+		enabled = true
+		switch b.kind {
+		case kindSkip:
+			return i, nil, nil, timeout, true
+		case kindTimeout:
+			if timeout < 0 || b.after < a.bases[timeout].after {
+				timeout = i
+			}
+		default:
+			if single {
+				b.end.ch.mu.Lock()
+			}
+			ok, err, wake := b.ops.poll(i)
+			if single {
+				b.end.ch.mu.Unlock()
+			}
+			if ok {
+				return i, err, wake, timeout, true
+			}
+		}
+	}
+	return -1, nil, nil, timeout, enabled
 }
 
 // fired completes a selection: it records the choice for FairSelect and runs the guard's action.
