@@ -39,6 +39,7 @@ type Deadlock struct {
 	Blocked []ProcessInfo
 }
 
+// String lists each blocked process with the operations it waits on.
 func (d *Deadlock) String() string {
 	var b strings.Builder
 	b.WriteString("deadlock:")

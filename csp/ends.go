@@ -14,6 +14,7 @@ const (
 	DirWrite                // a writer end
 )
 
+// String returns "read" or "write".
 func (d Dir) String() string {
 	switch d {
 	case DirRead:

@@ -25,6 +25,7 @@ type OpError struct {
 	Err  error  // ErrPoisoned, ErrRetired, or the context's error
 }
 
+// Error says which operation failed on which channel, and why.
 func (e *OpError) Error() string { return fmt.Sprintf("%s on channel %q: %v", e.Op, e.Chan, e.Err) }
 
 // Unwrap returns the cause, so errors.Is(err, ErrPoisoned) works.
@@ -36,6 +37,7 @@ type ProcessError struct {
 	Err     error  // what its body returned, or a *PanicError
 }
 
+// Error names the process and its failure.
 func (e *ProcessError) Error() string { return fmt.Sprintf("process %q: %v", e.Process, e.Err) }
 
 // Unwrap returns the cause.
@@ -47,6 +49,7 @@ type PanicError struct {
 	Stack []byte // the panicking goroutine's stack
 }
 
+// Error gives the panic value and the stack.
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack) }
 
 // Unwrap returns the panic value when it is an error, so errors.Is sees through a panic(err).

@@ -27,6 +27,7 @@ const (
 var stateNames = [...]string{"", "running", "blocked-read", "blocked-write", "alting", "sleeping",
 	"waiting", "done", "poisoned", "failed"}
 
+// String returns the state's name as snapshots write it ("blocked-read", say).
 func (s State) String() string {
 	if s > 0 && int(s) < len(stateNames) {
 		return stateNames[s]

@@ -33,6 +33,7 @@ const (
 var eventNames = [...]string{"", "proc.start", "proc.block", "proc.unblock", "proc.end", "chan.read",
 	"chan.write", "chan.poison", "chan.retire", "alt.choice", "deadlock"}
 
+// String returns the event's name as traces write it ("proc.block", say).
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) && k > 0 {
 		return eventNames[k]
