@@ -185,7 +185,7 @@ func (m *Monitor) started(p *Process, counted bool) *procRecord {
 		e.end().owner.Store(rec)
 	}
 	if m.tracer != nil {
-		m.emit(Event{Kind: EventStart, Process: rec.ref(), State: StateRunning})
+		m.emit(Event{Kind: EventStart, Process: rec.ref(), Proc: p, State: StateRunning})
 	}
 	return rec
 }
@@ -209,7 +209,7 @@ func (r *procRecord) ended(err error) {
 	m.mu.Unlock()
 	r.state.Store(int32(st))
 	if m.tracer != nil {
-		m.emit(Event{Kind: EventEnd, Process: r.ref(), State: st, Err: err})
+		m.emit(Event{Kind: EventEnd, Process: r.ref(), Proc: r.proc, State: st, Err: err})
 	}
 	m.live.Add(-1)
 	m.check()

@@ -200,7 +200,6 @@ func (n *Network) Run(ctx context.Context) (err error) {
 	}
 	m := csp.NewMonitor(opts...)
 	if tr != nil {
-		tr.m = m
 		tr.header(n.Topology(), m.Start())
 	}
 	n.mu.Lock()

@@ -41,21 +41,18 @@ type TraceEvent struct {
 // the buffer reaches the writer in 64 KiB blocks, and a slow writer slows the network only then.
 type tracer struct {
 	n   *Network
-	m   *csp.Monitor
 	log *zap.Logger
 
 	mu     sync.Mutex
 	w      *bufio.Writer
 	start  time.Time
 	last   int64
-	procs  map[uint64]*csp.Process // monitor id → process, filled from Monitor.Processes
-	named  map[csp.Channel]bool    // run-time channels whose name the trace has given
+	named  map[csp.Channel]bool // run-time channels whose name the trace has given
 	failed bool
 }
 
 func (t *tracer) header(top *Topology, start time.Time) {
 	t.start = start
-	t.procs = make(map[uint64]*csp.Process)
 	t.named = make(map[csp.Channel]bool)
 	t.write(TraceHeader{Format: TraceFormat, Version: FormatVersion, Start: start.UTC(), Topology: top})
 }
@@ -109,17 +106,8 @@ func (t *tracer) Trace(e csp.Event) {
 		})
 	}
 	if e.Process.ID != 0 {
-		p, ok := t.procs[e.Process.ID]
-		if !ok {
-			// Monitor.Processes takes only the monitor's lock, which no one holds while taking a
-			// channel's lock or ours: safe here.
-			for _, info := range t.m.Processes() {
-				t.procs[info.ID] = info.Process
-			}
-			p = t.procs[e.Process.ID]
-		}
 		t.n.mu.Lock()
-		ev.Proc = t.n.procIDLocked(e.Process, p)
+		ev.Proc = t.n.procIDLocked(e.Process, e.Proc)
 		t.n.mu.Unlock()
 		if e.Channel == nil {
 			// Process events carry the process's name; channel events use "name" for the channel.
