@@ -3,6 +3,7 @@ package csp
 import (
 	"context"
 	"errors"
+	"maps"
 	"runtime/debug"
 	"sync"
 )
@@ -10,11 +11,12 @@ import (
 // Process is a named sequential piece of work and the ends it owns. Make one with Proc and run it
 // with Parallel, Sequence or Spawn. A Process value may be run more than once, but not twice at once.
 type Process struct {
-	name string
-	kind string
-	body func(ctx context.Context) error
-	ends []End
-	keep []bool // keep[i]: ends[i] is not retired when the body returns nil (KeepOpen)
+	name  string
+	kind  string
+	attrs map[string]string
+	body  func(ctx context.Context) error
+	ends  []End
+	keep  []bool // keep[i]: ends[i] is not retired when the body returns nil (KeepOpen)
 }
 
 // Proc makes a process. When body returns nil the framework retires the ends the process owns;
@@ -47,6 +49,19 @@ func (p *Process) SetKind(kind string) *Process { p.kind = kind; return p }
 
 // Kind returns what SetKind recorded, or "".
 func (p *Process) Kind() string { return p.kind }
+
+// SetAttr records a descriptive attribute (a component's parameter, say) for topologies and
+// viewers, and returns p. Attributes describe; they change nothing about how the process runs.
+func (p *Process) SetAttr(key, value string) *Process {
+	if p.attrs == nil {
+		p.attrs = make(map[string]string)
+	}
+	p.attrs[key] = value
+	return p
+}
+
+// Attrs returns a copy of the attributes SetAttr recorded, or nil.
+func (p *Process) Attrs() map[string]string { return maps.Clone(p.attrs) }
 
 // Ends returns the ends the process owns.
 func (p *Process) Ends() []End { return p.ends }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/gocsp/gocsp/csp"
@@ -97,7 +98,7 @@ func Farm[In, Out any](name string, workers int, work func(In) Out, in *csp.Read
 			return err // failures (a worker's panic, say), each naming its inner process
 		}
 		return first // nil, or the poison to propagate: the framework poisons the farm's ends
-	}, in, out).SetKind("Farm")
+	}, in, out).SetKind("Farm").SetAttr("workers", strconv.Itoa(workers))
 }
 
 // withoutCanceled drops the context.Canceled that ParallelContext reports when the farm stopped its

@@ -151,7 +151,7 @@ func (n *Network) Topology() *Topology {
 	}
 	for _, p := range n.procs {
 		id := n.procIDs[p]
-		t.Processes = append(t.Processes, TopoProcess{ID: id, Name: p.Name(), Kind: p.Kind()})
+		t.Processes = append(t.Processes, TopoProcess{ID: id, Name: p.Name(), Kind: p.Kind(), Attrs: p.Attrs()})
 		for _, e := range p.Ends() {
 			cid, _ := n.chanIDLocked(e.Channel(), true)
 			t.Ends = append(t.Ends, TopoEnd{Process: id, Channel: cid, Dir: e.Dir().String(), Owned: true})

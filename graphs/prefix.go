@@ -2,6 +2,7 @@ package graphs
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gocsp/gocsp/csp"
 )
@@ -14,5 +15,5 @@ func Prefix[T any](name string, initial T, in *csp.Reader[T], out *csp.Writer[T]
 			return ended(err)
 		}
 		return copyAll(in, out)
-	}, in, out).SetKind("Prefix")
+	}, in, out).SetKind("Prefix").SetAttr("initial", fmt.Sprint(initial))
 }

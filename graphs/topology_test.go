@@ -22,6 +22,15 @@ func TestTopologyRoundTrip(t *testing.T) {
 		{Process: "p1", Channel: "c2", Dir: "write", Owned: true},
 	}, top.Ends[:2])
 	assert.Equal(t, TopoChannel{ID: "c2", Name: "a", Type: "int", Buffer: 0}, top.Channels[1])
+	// Components describe their parameters: the ring's Prefix says what it starts with.
+	var prefix *TopoProcess
+	for i := range top.Processes {
+		if top.Processes[i].Kind == "Prefix" {
+			prefix = &top.Processes[i]
+		}
+	}
+	require.NotNil(t, prefix)
+	assert.Equal(t, map[string]string{"initial": "0"}, prefix.Attrs)
 }
 
 func TestReadTopologyRejects(t *testing.T) {
