@@ -133,6 +133,7 @@ type procRecord struct {
 	waitAlt atomic.Pointer[Alt]
 	altMask atomic.Uint64 // enabled guards of waitAlt (first 64), copied when it blocked
 	err     error         // guarded by m.mu, set once the process ended
+	group   *children     // the parent's Parallel or Sequence this process is run by, if counted so
 
 	// Ends adopted with Own while the process runs. Appended by the process's own goroutine under
 	// ownMu, which snapshots take to read them.
@@ -211,7 +212,11 @@ func (r *procRecord) ended(err error) {
 	if m.tracer != nil {
 		m.emit(Event{Kind: EventEnd, Process: r.ref(), Proc: r.proc, State: st, Err: err})
 	}
-	m.live.Add(-1)
+	if g := r.group; g != nil && g.left.Add(-1) == 0 {
+		g.parent.setState(StateRunning) // the parent goes on in this process's place among the live
+	} else {
+		m.live.Add(-1)
+	}
 	m.check()
 	m.procs.Done()
 }
@@ -266,23 +271,27 @@ func (r *procRecord) sleepOn(e *endCore) {
 
 func (r *procRecord) wakeFromSleep() { r.setState(StateRunning) }
 
-// waitChildren and resume bracket a Parallel or Sequence run by a monitored process: meanwhile it is
-// not live, for it can do nothing until its children end.
-func (r *procRecord) waitChildren() {
+// children is the run of a Parallel or Sequence by a monitored process, which is not live while it
+// waits for them. The last of them to end hands its liveness back to the parent instead of dropping
+// it, so that no moment shows the parent and its children all not live while the parent is about
+// to go on (a monitor would take that moment for a deadlock if the others were blocked on it).
+type children struct {
+	parent *procRecord
+	left   atomic.Int64
+}
+
+// waitChildren marks the process waiting for n children, already counted live, that it runs in
+// Parallel or Sequence; it returns what they report their end to, nil for a monitor's root.
+func (r *procRecord) waitChildren(n int) *children {
 	if r.root {
-		return
+		return nil
 	}
+	g := &children{parent: r}
+	g.left.Store(int64(n))
 	r.setState(StateWaiting)
 	r.m.live.Add(-1)
 	r.m.check()
-}
-
-func (r *procRecord) resume() {
-	if r.root {
-		return
-	}
-	r.m.live.Add(1)
-	r.setState(StateRunning)
+	return g
 }
 
 func (a *Alt) enabledMask() uint64 {

@@ -70,11 +70,14 @@ func (p *Process) Ends() []End { return p.ends }
 // process as live in its monitor (Parallel and Spawn do, before the goroutine starts, so that a
 // monitor never sees a moment with the parent waiting and the children not yet counted).
 //
+// g is the waiting parent's Parallel or Sequence the process is one of, if any.
+//
 // Every run has a record in its body's context, observed or not, so that Own can find the process.
-func (p *Process) run(ctx context.Context, counted bool) (err error) {
+func (p *Process) run(ctx context.Context, counted bool, g *children) (err error) {
 	var rec *procRecord
 	if parent := observer(ctx); parent != nil {
 		rec = parent.m.started(p, counted)
+		rec.group = g
 	} else {
 		rec = &procRecord{name: p.name, proc: p}
 	}
@@ -137,9 +140,10 @@ func ParallelContext(ctx context.Context, procs ...*Process) error {
 	}
 	cancelled := poisonOnCancel(ctx, procs)
 	parent := observer(ctx)
+	var g *children
 	if parent != nil {
 		parent.m.adding(len(procs))
-		parent.waitChildren()
+		g = parent.waitChildren(len(procs))
 	}
 	errs := make([]error, len(procs))
 	var wg sync.WaitGroup
@@ -147,14 +151,11 @@ func ParallelContext(ctx context.Context, procs ...*Process) error {
 	for i := 1; i < len(procs); i++ {
 		go func() {
 			defer wg.Done()
-			errs[i] = procs[i].run(ctx, parent != nil)
+			errs[i] = procs[i].run(ctx, parent != nil, g)
 		}()
 	}
-	errs[0] = procs[0].run(ctx, parent != nil)
-	wg.Wait()
-	if parent != nil {
-		parent.resume()
-	}
+	errs[0] = procs[0].run(ctx, parent != nil, g)
+	wg.Wait() // the last process to end has made the parent live again
 	return failures(ctx, cancelled(), procs, errs)
 }
 
@@ -214,12 +215,15 @@ func Sequence(procs ...*Process) error { return SequenceContext(context.Backgrou
 func SequenceContext(ctx context.Context, procs ...*Process) error {
 	cancelled := poisonOnCancel(ctx, procs)
 	parent := observer(ctx)
-	if parent != nil {
-		parent.waitChildren()
-		defer parent.resume()
-	}
 	for _, p := range procs {
-		if err := p.run(ctx, false); err != nil {
+		// Each process is counted live before the parent stops being, and makes it live again as
+		// it ends, so that the monitor never sees a gap between the steps.
+		var g *children
+		if parent != nil {
+			parent.m.adding(1)
+			g = parent.waitChildren(1)
+		}
+		if err := p.run(ctx, parent != nil, g); err != nil {
 			return failures(ctx, cancelled(), []*Process{p}, []error{err})
 		}
 	}
@@ -249,7 +253,7 @@ func SpawnContext(ctx context.Context, p *Process) *Handle {
 		defer close(h.done)
 		procs := []*Process{p}
 		cancelled := poisonOnCancel(ctx, procs)
-		err := p.run(ctx, parent != nil)
+		err := p.run(ctx, parent != nil, nil)
 		h.err = failures(ctx, cancelled(), procs, []error{err})
 	}()
 	return h
