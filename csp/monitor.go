@@ -140,6 +140,14 @@ type procRecord struct {
 	ownMu       sync.Mutex
 	adopted     []End
 	keepAdopted []bool
+
+	ctx context.Context // the context the process runs under: when it ends, its ends are poisoned
+}
+
+func (r *procRecord) adoptedEnds() []End {
+	r.ownMu.Lock()
+	defer r.ownMu.Unlock()
+	return slices.Clone(r.adopted)
 }
 
 func (r *procRecord) adopt(ends []End) {

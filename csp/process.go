@@ -6,6 +6,7 @@ import (
 	"maps"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // Process is a named sequential piece of work and the ends it owns. Make one with Proc and run it
@@ -16,7 +17,8 @@ type Process struct {
 	attrs map[string]string
 	body  func(ctx context.Context) error
 	ends  []End
-	keep  []bool // keep[i]: ends[i] is not retired when the body returns nil (KeepOpen)
+	keep  []bool                     // keep[i]: ends[i] is not retired when the body returns nil (KeepOpen)
+	cur   atomic.Pointer[procRecord] // the run under way, whose adopted ends a cancellation poisons too
 }
 
 // Proc makes a process. When body returns nil the framework retires the ends the process owns;
@@ -81,6 +83,8 @@ func (p *Process) run(ctx context.Context, counted bool, g *children) (err error
 	} else {
 		rec = &procRecord{name: p.name, proc: p}
 	}
+	rec.ctx = ctx
+	p.cur.Store(rec)
 	ctx = context.WithValue(ctx, scopeKey{}, rec)
 	defer p.finish(rec, &err)
 	return p.body(ctx)
@@ -105,6 +109,7 @@ func (p *Process) finish(rec *procRecord, errp *error) {
 	for i, e := range rec.adopted {
 		settle(e, rec.keepAdopted[i])
 	}
+	p.cur.CompareAndSwap(rec, nil)
 	if rec.m != nil {
 		rec.ended(err)
 	}
@@ -122,6 +127,15 @@ func Own(ctx context.Context, ends ...End) error {
 		return ErrNotProcess
 	}
 	rec.adopt(ends)
+	// A cancellation that came before poisoned the process's ends without these: poison them too.
+	if rec.ctx.Err() != nil {
+		for _, e := range ends {
+			if k, ok := e.(keepOpen); ok {
+				e = k.End
+			}
+			e.Poison()
+		}
+	}
 	return nil
 }
 
@@ -183,6 +197,11 @@ func poisonAll(procs []*Process) {
 	for _, p := range procs {
 		for _, e := range p.ends {
 			e.Poison()
+		}
+		if rec := p.cur.Load(); rec != nil {
+			for _, e := range rec.adoptedEnds() {
+				e.Poison()
+			}
 		}
 	}
 }
