@@ -45,4 +45,10 @@
 // operations that only blocked processes could complete; a process running, sleeping (in a
 // selection with a Timeout, or in an operation under a context with a deadline) or blocked outside
 // the framework counts as live. Without a Monitor, observation costs nothing.
+//
+// A monitor charges a blocked operation to the process that owns the end it was made on, so an owned
+// end must be used by its owner only (as SPEC's "an end is used by one process" says): handing it
+// to another goroutine makes the monitor see the owner blocked while it runs. An operation under a
+// context with a deadline counts as sleeping, as a selection with a Timeout does: it will go on by
+// itself, so a network waiting only in such operations is never reported deadlocked.
 package csp
