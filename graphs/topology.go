@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 )
 
 // Format names and the version this package writes and reads (docs/FORMATS.md).
@@ -56,6 +58,42 @@ func (t *Topology) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(t)
+}
+
+// Process returns the process with the given id, or nil. The pointer is into t.Processes.
+func (t *Topology) Process(id string) *TopoProcess {
+	for i := range t.Processes {
+		if t.Processes[i].ID == id {
+			return &t.Processes[i]
+		}
+	}
+	return nil
+}
+
+// Channel returns the channel with the given id, or nil. The pointer is into t.Channels.
+func (t *Topology) Channel(id string) *TopoChannel {
+	for i := range t.Channels {
+		if t.Channels[i].ID == id {
+			return &t.Channels[i]
+		}
+	}
+	return nil
+}
+
+// Clone returns a copy of t that shares nothing with it: changing, or appending to, its slices
+// and attrs leaves t as it was.
+func (t *Topology) Clone() *Topology {
+	c := *t
+	c.Processes = slices.Clone(t.Processes)
+	for i := range c.Processes {
+		c.Processes[i].Attrs = maps.Clone(c.Processes[i].Attrs)
+	}
+	c.Channels = slices.Clone(t.Channels)
+	for i := range c.Channels {
+		c.Channels[i].Attrs = maps.Clone(c.Channels[i].Attrs)
+	}
+	c.Ends = slices.Clone(t.Ends)
+	return &c
 }
 
 // ReadTopology reads and checks a topology document. It rejects, with an error that says what is

@@ -64,3 +64,27 @@ func TestReadTopologyRejects(t *testing.T) {
 	_, err := ReadTopology(strings.NewReader(`{"format":"gocsp-topology","version":1,"future":true,` + ok + `,"ends":[]}`))
 	assert.NoError(t, err)
 }
+
+func TestTopologyLookupAndClone(t *testing.T) {
+	top := &Topology{Format: TopologyFormat, Version: FormatVersion,
+		Processes: []TopoProcess{{ID: "p1", Name: "prefix", Attrs: map[string]string{"initial": "0"}}},
+		Channels:  []TopoChannel{{ID: "c1", Name: "a", Attrs: map[string]string{"k": "v"}}},
+		Ends:      []TopoEnd{{Process: "p1", Channel: "c1", Dir: "write"}}}
+	require.NotNil(t, top.Process("p1"))
+	assert.Equal(t, "prefix", top.Process("p1").Name)
+	assert.Nil(t, top.Process("c1"))
+	require.NotNil(t, top.Channel("c1"))
+	assert.Equal(t, "a", top.Channel("c1").Name)
+	assert.Nil(t, top.Channel("p1"))
+
+	c := top.Clone()
+	assert.Equal(t, top, c)
+	c.Processes[0].Attrs["initial"] = "1"
+	c.Channels[0].Attrs["k"] = "w"
+	c.Ends[0].Dir = "read"
+	c.Processes = append(c.Processes, TopoProcess{ID: "p2"})
+	assert.Equal(t, "0", top.Processes[0].Attrs["initial"])
+	assert.Equal(t, "v", top.Channels[0].Attrs["k"])
+	assert.Equal(t, "write", top.Ends[0].Dir)
+	assert.Len(t, top.Processes, 1)
+}
