@@ -102,7 +102,7 @@ func TestRenderErrors(t *testing.T) {
 		"missing file":   {[]string{"render", "testdata/nope.json"}, []string{"testdata/nope.json", "no such file"}},
 		"newer version":  {[]string{"render", "testdata/bad-version.json"}, []string{"testdata/bad-version.json", "version 2", "newer"}},
 		"bad syntax":     {[]string{"render", "testdata/bad-syntax.json"}, []string{"testdata/bad-syntax.json", "JSON"}},
-		"bad ends":       {[]string{"render", "testdata/bad-ends.json"}, []string{"testdata/bad-ends.json", `channel "nope"`}},
+		"bad ends":       {[]string{"render", "testdata/bad-ends.json"}, []string{"testdata/bad-ends.json", `channel id "nope"`}},
 		"wrong format":   {[]string{"render", "testdata/wrong-format.json"}, []string{"wrong-format.json", `"gocsp-snapshot"`}},
 		"unknown ext":    {[]string{"render", "testdata/commstime.json", "-o", "x.png"}, []string{`"x.png"`, `".png"`}},
 		"unknown format": {[]string{"render", "testdata/commstime.json", "-format", "pdf"}, []string{`unknown format "pdf"`}},

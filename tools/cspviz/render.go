@@ -100,7 +100,7 @@ func loadTopology(ctx context.Context, src string) (*format.Topology, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", src, err)
 		}
-		return &tr.Header.Topology, nil
+		return tr.Header.Topology, nil
 	}
 	top, err := format.DecodeTopology(bytes.NewReader(data))
 	if err != nil {

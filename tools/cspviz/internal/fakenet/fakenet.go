@@ -53,7 +53,7 @@ func (n *Network) Topology() *format.Topology { return n.top }
 func (n *Network) Snapshot(tick int) *format.Snapshot {
 	s := n.state(tick)
 	s.Format, s.Version, s.Seq = format.SnapshotFormat, format.Version, int64(tick)
-	s.Time = n.start.Add(time.Duration(tick) * n.interval).UTC().Format(time.RFC3339Nano)
+	s.Time = n.start.Add(time.Duration(tick) * n.interval).UTC()
 	return s
 }
 

@@ -13,7 +13,7 @@ import (
 func Commstime(opts ...Option) *Network {
 	top := &format.Topology{Format: format.TopologyFormat, Version: format.Version, Name: "commstime",
 		Processes: []format.Process{
-			{ID: "p1", Name: "prefix", Kind: "Prefix", Attrs: map[string]any{"initial": "0"}},
+			{ID: "p1", Name: "prefix", Kind: "Prefix", Attrs: map[string]string{"initial": "0"}},
 			{ID: "p2", Name: "delta", Kind: "Delta"},
 			{ID: "p3", Name: "succ", Kind: "Succ"},
 			{ID: "p4", Name: "consume", Kind: "Consumer"},
@@ -50,12 +50,12 @@ func Commstime(opts ...Option) *Network {
 		}
 		for i, c := range top.Channels {
 			s.Channels = append(s.Channels, format.ChanState{ID: c.ID, Name: c.Name, Buffer: c.Buffer,
-				Len: tick % (c.Buffer + 1), Messages: int64(tick * (1000 + 7*i)), Readers: 1, Writers: 1})
+				Len: tick % (c.Buffer + 1), Messages: uint64(tick * (1000 + 7*i)), Readers: 1, Writers: 1})
 		}
 		if tick >= 3 {
 			s.Processes = append(s.Processes, format.ProcState{ID: "p9", Name: "monitor", State: format.StateBlockedRead,
 				Waits: []format.Wait{{Channel: "c9", Op: "read"}}})
-			s.Channels = append(s.Channels, format.ChanState{ID: "c9", Name: "stats", Messages: int64(tick - 3), Readers: 1})
+			s.Channels = append(s.Channels, format.ChanState{ID: "c9", Name: "stats", Messages: uint64(tick - 3), Readers: 1})
 		}
 		return s
 	}, opts...)

@@ -1,19 +1,21 @@
-// Package format holds cspviz's own Go types for the three documents a running
-// GoCSP network emits (topology, snapshot, trace; see docs/FORMATS.md) and
-// decoders that check the format name, the version and the references between
-// ids, so that the rest of cspviz can trust what it draws.
+// Package format is how cspviz reads the three documents a running GoCSP
+// network emits (topology, snapshot, trace; see docs/FORMATS.md).
 //
-// cspviz deliberately does not import the gocsp module for these types: the
-// JSON documents are the contract, and a viewer built against the documents
-// keeps working with any writer that follows them.
+// The documents' shape is defined once, by the types of package graphs that
+// writes them; this package names them for the viewer and adds what a viewer
+// needs on top: decoders whose errors say where the input is wrong (JSON byte
+// offsets, trace line numbers), friendly format and version checks, and
+// leniency where a writer other than graphs may reasonably differ.
 package format
 
+import "github.com/gocsp/gocsp/graphs"
+
 // Version is the highest version of each document that this cspviz reads.
-const Version = 1
+const Version = graphs.FormatVersion
 
 // Names of the documents as they appear in their "format" field.
 const (
-	TopologyFormat = "gocsp-topology"
-	SnapshotFormat = "gocsp-snapshot"
-	TraceFormat    = "gocsp-trace"
+	TopologyFormat = graphs.TopologyFormat
+	SnapshotFormat = graphs.SnapshotFormat
+	TraceFormat    = graphs.TraceFormat
 )

@@ -38,7 +38,7 @@ func FuzzDecodeTopology(f *testing.F) {
 			}
 			return
 		}
-		if err := top.Validate(); err != nil {
+		if err := ValidateTopology(top); err != nil {
 			t.Fatalf("accepted an invalid topology: %v", err)
 		}
 		again, err := json.Marshal(top)
@@ -82,7 +82,10 @@ func FuzzReadTrace(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := tr.Header.Topology.validateBody(); err != nil {
+		if tr.Header.Topology == nil {
+			t.Fatal("accepted a trace without a header topology")
+		}
+		if err := tr.Header.Topology.Validate(); err != nil {
 			t.Fatalf("accepted a trace with an invalid topology: %v", err)
 		}
 		for i, ev := range tr.Events {

@@ -3,19 +3,20 @@ package format
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/gocsp/gocsp/graphs"
 )
 
-// Snapshot is the live state of a running network at one moment.
-type Snapshot struct {
-	Format    string      `json:"format"`
-	Version   int         `json:"version"`
-	Seq       int64       `json:"seq"`
-	Time      string      `json:"time"`
-	Running   bool        `json:"running"`
-	Processes []ProcState `json:"processes"`
-	Channels  []ChanState `json:"channels"`
-	Deadlock  *Deadlock   `json:"deadlock"`
-}
+// The snapshot document's types are graphs', which writes it.
+type (
+	Snapshot  = graphs.Snapshot
+	ProcState = graphs.ProcState
+	ProcEnd   = graphs.EndJSON
+	Wait      = graphs.WaitJSON
+	ChanState = graphs.ChanState
+	Deadlock  = graphs.DeadlockState
+	WaitFor   = graphs.StepJSON
+)
 
 // Process states a snapshot or trace reports.
 const (
@@ -34,56 +35,6 @@ const (
 func States() []string {
 	return []string{StateRunning, StateBlockedRead, StateBlockedWrite, StateAlting,
 		StateSleeping, StateWaiting, StateDone, StatePoisoned, StateFailed}
-}
-
-// ProcState is one process in a snapshot.
-type ProcState struct {
-	ID    string    `json:"id"`
-	Name  string    `json:"name"`
-	State string    `json:"state"`
-	Waits []Wait    `json:"waits,omitempty"`
-	Ends  []ProcEnd `json:"ends,omitempty"`
-	Error string    `json:"error,omitempty"`
-}
-
-// ProcEnd is an end held by a process started at run time: how the viewer connects it.
-type ProcEnd struct {
-	Channel string `json:"channel"`
-	Dir     string `json:"dir"`
-}
-
-// Wait is one channel operation a blocked process waits on.
-type Wait struct {
-	Channel string `json:"channel"`
-	Op      string `json:"op"`
-}
-
-// ChanState is one channel in a snapshot.
-type ChanState struct {
-	ID             string `json:"id"`
-	Name           string `json:"name"`
-	Buffer         int    `json:"buffer"`
-	Len            int    `json:"len"`
-	Messages       int64  `json:"messages"`
-	Readers        int    `json:"readers"`
-	Writers        int    `json:"writers"`
-	ReadersRetired int    `json:"readersRetired"`
-	WritersRetired int    `json:"writersRetired"`
-	Poisoned       bool   `json:"poisoned"`
-}
-
-// Deadlock describes why a network deadlocked.
-type Deadlock struct {
-	Message string      `json:"message"`
-	Cycles  [][]WaitFor `json:"cycles"`
-	Waiting []WaitFor   `json:"waiting,omitempty"`
-}
-
-// WaitFor is one step of a wait-for cycle: process waits by op on channel.
-type WaitFor struct {
-	Process string `json:"process"`
-	Op      string `json:"op"`
-	Channel string `json:"channel"`
 }
 
 // DecodeSnapshot decodes and checks one snapshot document.

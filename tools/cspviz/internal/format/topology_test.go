@@ -59,25 +59,25 @@ func TestTopologyValidate(t *testing.T) {
 			Ends:      []End{{Process: "p", Channel: "c", Dir: DirRead}}}
 	}
 	ok := base()
-	require.NoError(t, ok.Validate())
+	require.NoError(t, ValidateTopology(&ok))
 	for name, tc := range map[string]struct {
 		mut  func(*Topology)
 		want string
 	}{
 		"no format":    {func(t *Topology) { t.Format = "" }, "format"},
 		"version 0":    {func(t *Topology) { t.Version = 0 }, "version 0"},
-		"dup process":  {func(t *Topology) { t.Processes = append(t.Processes, Process{ID: "p"}) }, "used twice"},
-		"dup channel":  {func(t *Topology) { t.Channels = append(t.Channels, Channel{ID: "c"}) }, "used twice"},
+		"dup process":  {func(t *Topology) { t.Processes = append(t.Processes, Process{ID: "p"}) }, `duplicate process id "p"`},
+		"dup channel":  {func(t *Topology) { t.Channels = append(t.Channels, Channel{ID: "c"}) }, `duplicate id "c"`},
 		"empty id":     {func(t *Topology) { t.Processes[0].ID = "" }, "no id"},
 		"bad dir":      {func(t *Topology) { t.Ends[0].Dir = "both" }, `"both"`},
-		"bad process":  {func(t *Topology) { t.Ends[0].Process = "x" }, `process "x"`},
+		"bad process":  {func(t *Topology) { t.Ends[0].Process = "x" }, `process id "x"`},
 		"neg buffer":   {func(t *Topology) { t.Channels[0].Buffer = -1 }, "negative buffer"},
 		"empty chanid": {func(t *Topology) { t.Channels[0].ID = "" }, "no id"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			top := base()
 			tc.mut(&top)
-			err := top.Validate()
+			err := ValidateTopology(&top)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
@@ -98,7 +98,7 @@ func TestDecodeSnapshot(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(42), s.Seq)
 	assert.Equal(t, "c1", s.Processes[0].Waits[0].Channel)
-	assert.Equal(t, int64(1234), s.Channels[0].Messages)
+	assert.Equal(t, uint64(1234), s.Channels[0].Messages)
 	require.NotNil(t, s.Deadlock)
 	assert.Equal(t, "p1", s.Deadlock.Cycles[0][0].Process)
 

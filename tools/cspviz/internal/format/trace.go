@@ -7,6 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/gocsp/gocsp/graphs"
+)
+
+// The trace's types are graphs', which writes it. ReadTrace always sets the
+// header's Topology, to an empty one when the writer left it out.
+type (
+	TraceHeader = graphs.TraceHeader
+	Event       = graphs.TraceEvent
 )
 
 // Trace event kinds (the "ev" field).
@@ -27,29 +36,6 @@ const (
 // longest lines; 16 MiB leaves plenty of room while still refusing a file that
 // is not JSON lines at all before it exhausts memory.
 const maxLine = 16 << 20
-
-// TraceHeader is the first line of a trace.
-type TraceHeader struct {
-	Format   string   `json:"format"`
-	Version  int      `json:"version"`
-	Start    string   `json:"start"`
-	Topology Topology `json:"topology"`
-}
-
-// Event is one line of a trace after the header.
-type Event struct {
-	T        int64     `json:"t"`
-	Ev       string    `json:"ev"`
-	Proc     string    `json:"proc,omitempty"`
-	Chan     string    `json:"chan,omitempty"`
-	Name     string    `json:"name,omitempty"`
-	State    string    `json:"state,omitempty"`
-	Waits    []Wait    `json:"waits,omitempty"`
-	Error    string    `json:"error,omitempty"`
-	Guard    *int      `json:"guard,omitempty"`
-	Dir      string    `json:"dir,omitempty"`
-	Deadlock *Deadlock `json:"deadlock,omitempty"`
-}
 
 // Trace is a decoded trace: its header and its events in file order.
 type Trace struct {
@@ -116,15 +102,16 @@ func (tr *Trace) addLine(line int, data []byte) error {
 		if err := checkHeader(TraceFormat, tr.Header.Format, tr.Header.Version); err != nil {
 			return fmt.Errorf("line 1 (header): %w", err)
 		}
-		top := &tr.Header.Topology
-		// A writer may embed the topology with or without its own header;
-		// when it is there it must be right.
-		if top.Format != "" || top.Version != 0 {
-			if err := checkHeader(TopologyFormat, top.Format, top.Version); err != nil {
-				return fmt.Errorf("line 1 (header topology): %w", err)
-			}
+		// A writer may leave the topology out, or embed it with or without
+		// its own header; a header that is there must be right.
+		if tr.Header.Topology == nil {
+			tr.Header.Topology = &Topology{Format: TopologyFormat, Version: Version}
 		}
-		if err := top.validateBody(); err != nil {
+		top := *tr.Header.Topology
+		if top.Format == "" && top.Version == 0 {
+			top.Format, top.Version = TopologyFormat, Version
+		}
+		if err := ValidateTopology(&top); err != nil {
 			return fmt.Errorf("line 1 (header topology): %w", err)
 		}
 		return nil

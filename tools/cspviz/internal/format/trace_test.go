@@ -61,3 +61,16 @@ func TestReadTraceLongLine(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, tr.Events[0].Name, 100_000)
 }
+
+func TestReadTraceHeaderTopology(t *testing.T) {
+	// Another writer may leave the topology out, or embed it without its own
+	// format and version; either way the header carries a topology to draw.
+	tr, err := ReadTrace(strings.NewReader(`{"format":"gocsp-trace","version":1}`))
+	require.NoError(t, err)
+	require.NotNil(t, tr.Header.Topology)
+	assert.Empty(t, tr.Header.Topology.Processes)
+
+	tr, err = ReadTrace(strings.NewReader(`{"format":"gocsp-trace","version":1,"topology":{"processes":[{"id":"p1"}]}}`))
+	require.NoError(t, err)
+	assert.Equal(t, "p1", tr.Header.Topology.Processes[0].ID)
+}

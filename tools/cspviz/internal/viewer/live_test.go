@@ -78,7 +78,7 @@ func TestLiveLayoutNamesEverything(t *testing.T) {
 func TestLiveSnapshotProxy(t *testing.T) {
 	net := fakenet.Commstime(fakenet.WithInterval(20 * time.Millisecond))
 	_, srv := startLive(t, net)
-	var counts []int64
+	var counts []uint64
 	for range 3 {
 		code, body, hdr := getBody(t, srv.URL+"/snapshot")
 		require.Equal(t, http.StatusOK, code, body)
@@ -136,7 +136,8 @@ func TestLiveEventsStreamAndDiscovery(t *testing.T) {
 
 	evs := readSSE(t, resp.Body, 8)
 	require.Len(t, evs, 8)
-	var seqs, msgs []int64
+	var seqs []int64
+	var msgs []uint64
 	for _, ev := range evs {
 		require.Equal(t, "snapshot", ev.name)
 		s, err := format.DecodeSnapshot([]byte(ev.data))

@@ -29,12 +29,12 @@ type Frame struct {
 // stops running at a deadlock event or when every process it has seen has
 // ended. Unknown event kinds are kept as frames that change nothing.
 func Reconstruct(tr *format.Trace) (*Model, []Frame) {
-	model := NewModel(&tr.Header.Topology)
+	model := NewModel(tr.Header.Topology)
 	r := &reconstructor{model: model, procs: map[string]*format.ProcState{}, chans: map[string]*chanCount{}}
 	for _, c := range tr.Header.Topology.Channels {
 		r.chanState(c.ID, c.Name)
 	}
-	start, _ := time.Parse(time.RFC3339Nano, tr.Header.Start)
+	start := tr.Header.Start
 	frames := make([]Frame, 0, len(tr.Events)+1)
 	frames = append(frames, Frame{Label: "start", Snap: r.snapshot(0, start, 0)})
 	for i, ev := range tr.Events {
@@ -63,7 +63,7 @@ func Reconstruct(tr *format.Trace) (*Model, []Frame) {
 
 type chanCount struct {
 	format.ChanState
-	reads int64
+	reads uint64
 }
 
 // reconstructor is used by one goroutine, before the model is shared, so it
@@ -167,7 +167,10 @@ func (r *reconstructor) apply(ev format.Event) string {
 			c.reads++
 			verb, dir = "reads", format.DirRead
 		}
-		c.Len = int(min(max(c.Messages-c.reads, 0), int64(c.Buffer)))
+		c.Len = 0
+		if c.Messages > c.reads {
+			c.Len = int(min(c.Messages-c.reads, uint64(c.Buffer)))
+		}
 		if ev.Proc != "" {
 			r.procState(ev.Proc, "")
 			r.model.AddEnd(ev.Proc, ev.Chan, dir)
@@ -182,11 +185,9 @@ func (r *reconstructor) apply(ev format.Event) string {
 		return c.Name + " is poisoned"
 	case format.EvChanRetire:
 		c := r.chanState(ev.Chan, ev.Name)
-		dir := ev.Dir
-		if dir == "" && r.model.HasEnd(ev.Proc, ev.Chan, format.DirWrite) && !r.model.HasEnd(ev.Proc, ev.Chan, format.DirRead) {
-			dir = format.DirWrite
-		}
-		if dir == format.DirWrite {
+		// The event does not say which end: a process that holds only a
+		// writer retires that, anything else counts as a reader.
+		if r.model.HasEnd(ev.Proc, ev.Chan, format.DirWrite) && !r.model.HasEnd(ev.Proc, ev.Chan, format.DirRead) {
 			c.WritersRetired++
 			return fmt.Sprintf("%s retires its writer of %s", r.name(ev.Proc), c.Name)
 		}
@@ -228,7 +229,7 @@ func (r *reconstructor) snapshot(seq int64, start time.Time, t int64) *format.Sn
 	s := &format.Snapshot{Format: format.SnapshotFormat, Version: format.Version, Seq: seq,
 		Running: r.deadlock == nil, Deadlock: r.deadlock}
 	if !start.IsZero() {
-		s.Time = start.Add(time.Duration(t)).Format(time.RFC3339Nano)
+		s.Time = start.Add(time.Duration(t))
 	}
 	ended := len(r.procOrder) > 0
 	for _, id := range r.procOrder {

@@ -64,8 +64,8 @@ func TestReconstructCommstime(t *testing.T) {
 
 	last := frames[len(frames)-1].Snap
 	assert.False(t, last.Running, "every process has ended")
-	assert.Equal(t, int64(3), chanState(last, "c1").Messages)
-	assert.Equal(t, int64(3), chanState(last, "c4").Messages)
+	assert.Equal(t, uint64(3), chanState(last, "c1").Messages)
+	assert.Equal(t, uint64(3), chanState(last, "c4").Messages)
 	assert.True(t, chanState(last, "c1").Poisoned)
 	assert.Equal(t, 1, chanState(last, "c1").ReadersRetired, "delta holds c1's reader end")
 	assert.Equal(t, 1, chanState(last, "c1").Readers)
@@ -88,7 +88,7 @@ func TestReconstructCommstime(t *testing.T) {
 }
 
 func TestReconstructBuffered(t *testing.T) {
-	tr := &format.Trace{Header: format.TraceHeader{Topology: format.Topology{
+	tr := &format.Trace{Header: format.TraceHeader{Topology: &format.Topology{
 		Processes: []format.Process{{ID: "w", Name: "w"}, {ID: "r", Name: "r"}},
 		Channels:  []format.Channel{{ID: "c", Name: "c", Buffer: 2}},
 	}}, Events: []format.Event{
