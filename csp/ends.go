@@ -119,46 +119,16 @@ func (r *Reader[T]) read(ctx context.Context) (T, error) {
 		if wake != nil {
 			wake.notify()
 		}
-		if err != nil {
-			return v, r.opErr("read", err)
-		}
-		if rec := r.owner.Load(); rec != nil && rec.m.tracer != nil {
-			rec.traceOp(EventRead, &c.chanCore)
-		}
-		return v, nil
+	} else {
+		err = c.await(ctx, &r.endCore, &r.sig, &r.w, &c.recvq, StateBlockedRead)
+		v = r.w.val
+		var zero T
+		r.w.val = zero
 	}
-	s := &r.sig
-	sleeper := armFor(s, r.owner.Load(), ctx)
-	r.w.idx = 0
-	c.recvq.push(&r.w)
-	if s.rec != nil {
-		s.rec.block(StateBlockedRead, &r.endCore, nil)
-	} else if sleeper != nil {
-		sleeper.sleepOn(&r.endCore)
+	if err != nil {
+		return v, r.opErr("read", err)
 	}
-	c.mu.Unlock()
-	woken, _ := s.park(ctx, nil)
-	if sleeper != nil {
-		sleeper.wakeFromSleep()
-	}
-	if !woken {
-		c.mu.Lock()
-		c.recvq.remove(&r.w)
-		c.mu.Unlock()
-		if s.rec != nil {
-			s.rec.unblock()
-		}
-		return v, r.opErr("read", ctx.Err())
-	}
-	v = r.w.val
-	var zero T
-	r.w.val = zero
-	if s.err != nil {
-		return v, r.opErr("read", s.err)
-	}
-	if rec := r.owner.Load(); rec != nil && rec.m.tracer != nil {
-		rec.traceOp(EventRead, &c.chanCore)
-	}
+	r.trace(EventRead)
 	return v, nil
 }
 
@@ -173,53 +143,51 @@ func (w *Writer[T]) WriteContext(ctx context.Context, v T) error { return w.writ
 func (w *Writer[T]) write(ctx context.Context, v T) error {
 	c := w.c
 	c.mu.Lock()
-	if ok, err, wake := c.sendNow(&w.endCore, v); ok {
+	ok, err, wake := c.sendNow(&w.endCore, v)
+	if ok {
 		c.mu.Unlock()
 		if wake != nil {
 			wake.notify()
 		}
-		if err != nil {
-			return w.opErr("write", err)
-		}
-		if rec := w.owner.Load(); rec != nil && rec.m.tracer != nil {
-			rec.traceOp(EventWrite, &c.chanCore)
-		}
-		return nil
+	} else {
+		w.w.val = v
+		err = c.await(ctx, &w.endCore, &w.sig, &w.w, &c.sendq, StateBlockedWrite)
+		var zero T
+		w.w.val = zero
 	}
-	s := &w.sig
-	sleeper := armFor(s, w.owner.Load(), ctx)
-	w.w.idx = 0
-	w.w.val = v
-	c.sendq.push(&w.w)
+	if err != nil {
+		return w.opErr("write", err)
+	}
+	w.trace(EventWrite)
+	return nil
+}
+
+// await queues the end's waiter w on q and parks until a peer completes the operation, returning
+// what the peer reported (nil, ErrPoisoned, ErrRetired); or until ctx ends, when it withdraws w and
+// returns ctx's error. Called with c.mu held; returns with it released.
+func (c *Chan[T]) await(ctx context.Context, e *endCore, s *signal, w *waiter[T], q *waitq[T], st State) error {
+	sleeper := armFor(s, e.owner.Load(), ctx)
+	q.push(w)
 	if s.rec != nil {
-		s.rec.block(StateBlockedWrite, &w.endCore, nil)
+		s.rec.block(st, e, nil)
 	} else if sleeper != nil {
-		sleeper.sleepOn(&w.endCore)
+		sleeper.sleepOn(e)
 	}
 	c.mu.Unlock()
 	woken, _ := s.park(ctx, nil)
 	if sleeper != nil {
 		sleeper.wakeFromSleep()
 	}
-	var zero T
 	if !woken {
 		c.mu.Lock()
-		c.sendq.remove(&w.w)
+		q.remove(w)
 		c.mu.Unlock()
-		w.w.val = zero
 		if s.rec != nil {
 			s.rec.unblock()
 		}
-		return w.opErr("write", ctx.Err())
+		return ctx.Err()
 	}
-	w.w.val = zero
-	if s.err != nil {
-		return w.opErr("write", s.err)
-	}
-	if rec := w.owner.Load(); rec != nil && rec.m.tracer != nil {
-		rec.traceOp(EventWrite, &c.chanCore)
-	}
-	return nil
+	return s.err
 }
 
 func (e *endCore) opErr(op string, err error) error {
@@ -229,27 +197,27 @@ func (e *endCore) opErr(op string, err error) error {
 // Poison poisons the channel from the reading side: anything buffered is discarded at once.
 func (r *Reader[T]) Poison() {
 	r.c.poison(true)
-	r.traceEnd(EventPoison)
+	r.trace(EventPoison)
 }
 
 // Poison poisons the channel from the writing side: readers may still take what is buffered, then
 // get ErrPoisoned.
 func (w *Writer[T]) Poison() {
 	w.c.poison(false)
-	w.traceEnd(EventPoison)
+	w.trace(EventPoison)
 }
 
 // Retire withdraws this reader end. When every reader end has retired, writers get ErrRetired.
 func (r *Reader[T]) Retire() {
 	r.c.retire(&r.endCore)
-	r.traceEnd(EventRetire)
+	r.trace(EventRetire)
 }
 
 // Retire withdraws this writer end. When every writer end has retired, readers get ErrRetired once
 // the buffer is empty.
 func (w *Writer[T]) Retire() {
 	w.c.retire(&w.endCore)
-	w.traceEnd(EventRetire)
+	w.trace(EventRetire)
 }
 
 // Channel returns the channel this end belongs to.
@@ -266,7 +234,8 @@ func (w *Writer[T]) Dir() Dir { return DirWrite }
 
 func (e *endCore) end() *endCore { return e }
 
-func (e *endCore) traceEnd(kind EventKind) {
+// trace reports an operation on this end to its owner's monitor's tracer, if there is one.
+func (e *endCore) trace(kind EventKind) {
 	if rec := e.owner.Load(); rec != nil && rec.m.tracer != nil {
 		rec.traceOp(kind, e.ch)
 	}
