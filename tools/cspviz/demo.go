@@ -55,12 +55,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return fmt.Errorf("cspviz demo: no demo %q (have %s, or deadlock)", name, strings.Join(names, ", "))
 	}
-	ctx, cancel, opts, err := sf.setup(ctx, stdout)
+	// The network's goroutine and the server both report on out: the
+	// viewer's options must print there too, not to stdout behind its lock.
+	out := &lockedWriter{w: stdout}
+	ctx, cancel, opts, err := sf.setup(ctx, out)
 	if err != nil {
 		return fmt.Errorf("cspviz demo: %w", err)
 	}
 	defer cancel()
-	out := &lockedWriter{w: stdout}
 	fmt.Fprintf(out, "cspviz demo: %s: %s\n", demo.Name, demo.Description)
 	return runNetworkDemo(ctx, demo.New(), out, opts...)
 }
