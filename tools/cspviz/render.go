@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +21,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("render", "render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout dot]", stderr)
 	out := fs.String("o", "-", "output file; its extension (.svg, .dot, .gv) picks the format; - for stdout")
 	outFormat := fs.String("format", "", "output format, svg or dot (default: from -o's extension, else svg)")
-	layout := fs.String("layout", "dot", "Graphviz layout engine: "+strings.Join(render.Layouts(), ", "))
+	layout := addLayoutFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return errUsage
@@ -35,8 +34,8 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("cspviz render: %w", err)
 	}
-	if !slices.Contains(render.Layouts(), *layout) {
-		return fmt.Errorf("cspviz render: unknown layout %q (want one of %s)", *layout, strings.Join(render.Layouts(), ", "))
+	if err := checkLayout(*layout); err != nil {
+		return fmt.Errorf("cspviz render: %w", err)
 	}
 	top, err := loadTopology(ctx, src)
 	if err != nil {

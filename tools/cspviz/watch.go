@@ -26,15 +26,26 @@ func addServeFlags(fs *flag.FlagSet) serveFlags {
 		addr:   fs.String("addr", "127.0.0.1:0", "address to serve the page on (port 0 picks a free one)"),
 		open:   fs.Bool("open", false, "open the page in the desktop's browser"),
 		dur:    fs.Duration("for", 0, "stop serving after this long (default: until interrupted)"),
-		layout: fs.String("layout", "dot", "Graphviz layout engine: "+strings.Join(render.Layouts(), ", ")),
+		layout: addLayoutFlag(fs),
 	}
+}
+
+func addLayoutFlag(fs *flag.FlagSet) *string {
+	return fs.String("layout", "dot", "Graphviz layout engine: "+strings.Join(render.Layouts(), ", "))
+}
+
+func checkLayout(layout string) error {
+	if !slices.Contains(render.Layouts(), layout) {
+		return fmt.Errorf("unknown layout %q (want one of %s)", layout, strings.Join(render.Layouts(), ", "))
+	}
+	return nil
 }
 
 // setup checks the flags and returns the context to serve under and the
 // viewer options.
 func (f serveFlags) setup(ctx context.Context, stdout io.Writer) (context.Context, context.CancelFunc, []viewer.Option, error) {
-	if !slices.Contains(render.Layouts(), *f.layout) {
-		return nil, nil, nil, fmt.Errorf("unknown layout %q (want one of %s)", *f.layout, strings.Join(render.Layouts(), ", "))
+	if err := checkLayout(*f.layout); err != nil {
+		return nil, nil, nil, err
 	}
 	if *f.dur < 0 {
 		return nil, nil, nil, fmt.Errorf("-for %v is negative", *f.dur)
