@@ -25,8 +25,8 @@ func Buffered(n int) ChanOption { return func(c *chanConfig) { c.buffer = n } }
 // Reader or Writer joins one more end. The zero value is not usable; make channels with NewChan.
 type Chan[T any] struct {
 	chanCore
-	buf          []T // ring buffer, len == capacity
-	head, n      int
+	buf          []T // ring buffer, len == size
+	head         int
 	recvq, sendq waitq[T]
 }
 
@@ -41,10 +41,10 @@ type chanCore struct {
 	rj, rr      int // reader ends joined, retired
 	wj, wr      int
 	msgs        uint64
+	size, n     int // buffer capacity and values buffered now
 	ends        []*endCore
 	typ         reflect.Type
-	stats       func() (size, n int) // buffer capacity and fill, read under mu
-	self        Channel              // the typed channel this is the core of
+	self        Channel // the typed channel this is the core of
 }
 
 // NewChan makes a channel of T. Without options it is an unnamed rendezvous channel.
@@ -62,7 +62,7 @@ func NewChan[T any](opts ...ChanOption) *Chan[T] {
 	if cfg.buffer > 0 {
 		c.buf = make([]T, cfg.buffer)
 	}
-	c.stats = func() (int, int) { return len(c.buf), c.n }
+	c.size = cfg.buffer
 	c.self = c
 	return c
 }
@@ -122,15 +122,12 @@ func (c *Chan[T]) poison(discard bool) {
 }
 
 func (c *Chan[T]) clearBuffer() {
-	var zero T
-	for i := range c.buf {
-		c.buf[i] = zero
-	}
+	clear(c.buf)
 	c.head, c.n = 0, 0
 }
 
 func (c *Chan[T]) push(v T) {
-	c.buf[(c.head+c.n)%len(c.buf)] = v
+	c.buf[(c.head+c.n)%c.size] = v
 	c.n++
 }
 
@@ -139,7 +136,7 @@ func (c *Chan[T]) pop() T {
 	v := c.buf[c.head]
 	c.buf[c.head] = zero
 	c.head++
-	if c.head == len(c.buf) {
+	if c.head == c.size {
 		c.head = 0
 	}
 	c.n--
@@ -223,7 +220,7 @@ func (c *Chan[T]) sendNow(e *endCore, v T) (ok bool, err error, wake *signal) {
 		c.msgs++
 		return true, nil, w.sig
 	}
-	if c.n < len(c.buf) {
+	if c.n < c.size {
 		c.push(v)
 		return true, nil, nil
 	}

@@ -70,8 +70,7 @@ type ChanStats struct {
 func (c *chanCore) Stats() ChanStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	size, n := c.stats()
-	return ChanStats{Name: c.Name(), Buffer: size, Len: n, Messages: c.msgs, Readers: c.rj,
+	return ChanStats{Name: c.Name(), Buffer: c.size, Len: c.n, Messages: c.msgs, Readers: c.rj,
 		Writers: c.wj, ReadersRetired: c.rr, WritersRetired: c.wr, Poisoned: c.poisoned}
 }
 
