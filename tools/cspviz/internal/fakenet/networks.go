@@ -40,10 +40,7 @@ func Commstime(opts ...Option) *Network {
 		s := &format.Snapshot{Running: true}
 		for i, p := range top.Processes {
 			st := format.ProcState{ID: p.ID, Name: p.Name, State: states[(tick+i)%len(states)]}
-			switch st.State {
-			case format.StateBlockedRead:
-				st.Waits = []format.Wait{{Channel: readsFrom(top, p.ID), Op: "read"}}
-			case format.StateAlting:
+			if st.State == format.StateBlockedRead || st.State == format.StateAlting {
 				st.Waits = []format.Wait{{Channel: readsFrom(top, p.ID), Op: "read"}}
 			}
 			s.Processes = append(s.Processes, st)
