@@ -31,12 +31,6 @@ const (
 	StateWaiting      = "waiting"
 )
 
-// States lists every process state, in the order the viewer's legend shows them.
-func States() []string {
-	return []string{StateRunning, StateBlockedRead, StateBlockedWrite, StateAlting,
-		StateSleeping, StateWaiting, StateDone, StatePoisoned, StateFailed}
-}
-
 // DecodeSnapshot decodes and checks one snapshot document.
 func DecodeSnapshot(data []byte) (*Snapshot, error) {
 	var s Snapshot
