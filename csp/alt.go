@@ -302,6 +302,7 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	case modeFair:
 		start = a.next
 	}
+	rec := a.owner() // once per selection: for the monitor if it blocks, for the tracer when it fires
 	// First pass, one channel at a time: nothing of ours is queued yet, so no peer can fire this
 	// selection meanwhile, and a guard found ready completes under its own channel's lock alone. A
 	// busy selection (its guards often ready) so takes one lock, not one per guard.
@@ -313,7 +314,7 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		if wake != nil {
 			wake.notify()
 		}
-		return a.fired(i, err)
+		return a.fired(rec, i, err)
 	}
 	if !enabled {
 		return -1, &OpError{Op: "select", Chan: a.chanNames(), Err: ErrNoGuard}
@@ -326,7 +327,7 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		if wake != nil {
 			wake.notify()
 		}
-		return a.fired(i, err)
+		return a.fired(rec, i, err)
 	}
 	var timer <-chan time.Time
 	if timeout >= 0 {
@@ -342,7 +343,6 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	// not blocked: its signal carries no record, so a peer that wakes it does not count it as
 	// unblocked, and the record is updated here instead.
 	s := &a.sig
-	rec := a.owner()
 	sleeping := timeout >= 0 || (rec != nil && hasDeadline(ctx))
 	if sleeping {
 		s.arm(nil)
@@ -385,9 +385,9 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		if s.err == nil {
 			a.bases[s.fired].ops.collect()
 		}
-		return a.fired(s.fired, s.err)
+		return a.fired(rec, s.fired, s.err)
 	case timedOut:
-		return a.fired(timeout, nil)
+		return a.fired(rec, timeout, nil)
 	default:
 		return -1, &OpError{Op: "select", Chan: a.chanNames(), Err: ctx.Err()}
 	}
@@ -433,14 +433,15 @@ func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, ti
 	return -1, nil, nil, timeout, enabled
 }
 
-// fired completes a selection: it records the choice for FairSelect and runs the guard's action.
-func (a *Alt) fired(i int, err error) (int, error) {
+// fired completes a selection of the process rec (nil if unobserved): it records the choice for
+// FairSelect and runs the guard's action.
+func (a *Alt) fired(rec *procRecord, i int, err error) (int, error) {
 	a.next = i + 1
 	if a.next == len(a.bases) {
 		a.next = 0
 	}
 	b := a.bases[i]
-	if rec := a.owner(); rec != nil && rec.m.tracer != nil {
+	if rec != nil && rec.m.tracer != nil {
 		rec.traceChoice(a, i, err)
 	}
 	if err != nil {

@@ -162,5 +162,3 @@ func (q *waitq[T]) wakeAll(err error) {
 		w.sig.notify()
 	}
 }
-
-func (q *waitq[T]) empty() bool { return q.head == nil }
