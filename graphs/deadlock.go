@@ -1,6 +1,7 @@
 package graphs
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -92,7 +93,7 @@ func newDeadlockError(d *csp.Deadlock, rank func(csp.ProcessRef, *csp.Process) u
 	for _, p := range bl {
 		ranks[p.ID] = rank(p.ProcessRef, p.Process)
 	}
-	slices.SortFunc(bl, func(a, b csp.ProcessInfo) int { return cmpU(ranks[a.ID], ranks[b.ID]) })
+	slices.SortFunc(bl, func(a, b csp.ProcessInfo) int { return cmp.Compare(ranks[a.ID], ranks[b.ID]) })
 	idx := make(map[uint64]int, len(bl))
 	for i, p := range bl {
 		idx[p.ID] = i
@@ -255,14 +256,4 @@ func newDeadlockError(d *csp.Deadlock, rank func(csp.ProcessRef, *csp.Process) u
 		de.Waiting = append(de.Waiting, step(v, k))
 	}
 	return de
-}
-
-func cmpU(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
