@@ -97,24 +97,14 @@ func (t *tracer) Trace(e csp.Event) {
 	now = max(now, t.last)
 	t.last = now
 	ev := TraceEvent{T: now, Ev: e.Kind.String()}
-	var dl *DeadlockError
-	if e.Kind == csp.EventDeadlock && e.Deadlock != nil {
-		dl = newDeadlockError(e.Deadlock, func(ref csp.ProcessRef, p *csp.Process) uint64 {
-			t.n.mu.Lock()
-			defer t.n.mu.Unlock()
-			return t.n.rankLocked(ref, p)
-		})
-	}
+	t.n.mu.Lock()
 	if e.Process.ID != 0 {
-		t.n.mu.Lock()
 		ev.Proc = t.n.procIDLocked(e.Process, e.Proc)
-		t.n.mu.Unlock()
 		if e.Channel == nil {
 			// Process events carry the process's name; channel events use "name" for the channel.
 			ev.Name = e.Process.Name
 		}
 	}
-	t.n.mu.Lock()
 	if e.Channel != nil {
 		id, isNew := t.n.chanIDLocked(e.Channel, false)
 		ev.Chan = id
@@ -127,8 +117,8 @@ func (t *tracer) Trace(e csp.Event) {
 		id, _ := t.n.chanIDLocked(w.Channel, false)
 		ev.Waits = append(ev.Waits, WaitJSON{Channel: id, Op: w.Op.String()})
 	}
-	if dl != nil {
-		ev.Deadlock = t.n.deadlockStateLocked(dl)
+	if e.Kind == csp.EventDeadlock && e.Deadlock != nil {
+		ev.Deadlock = t.n.deadlockStateLocked(t.n.deadlockLocked(e.Deadlock))
 	}
 	t.n.mu.Unlock()
 	switch e.Kind {
