@@ -12,8 +12,6 @@ import (
 // plays, so a long trace costs the browser no more than a short one.
 type Replay struct {
 	page   *page
-	name   string
-	source string
 	frames []Frame
 	handle http.Handler
 }
@@ -23,8 +21,9 @@ type Replay struct {
 func NewReplay(tr *format.Trace, source string, opts ...Option) *Replay {
 	cfg := newConfig(opts)
 	model, frames := Reconstruct(tr)
-	r := &Replay{name: tr.Header.Topology.Name, source: source, frames: frames}
-	r.page = &page{model: model, layout: cfg.layout, info: r.info}
+	r := &Replay{frames: frames}
+	info := newReplayInfo(tr.Header.Topology.Name, source, frames)
+	r.page = &page{model: model, layout: cfg.layout, info: func() any { return info }}
 	mux := http.NewServeMux()
 	r.page.routes(mux)
 	mux.HandleFunc("GET /frame", r.frame)
@@ -49,10 +48,11 @@ type replayInfo struct {
 	Labels []string `json:"labels"`
 }
 
-func (r *Replay) info() any {
-	in := replayInfo{Mode: "replay", Name: r.name, Source: r.source, Frames: len(r.frames),
-		Times: make([]int64, len(r.frames)), Labels: make([]string, len(r.frames))}
-	for i, f := range r.frames {
+// newReplayInfo builds the page's /info once: the frames never change.
+func newReplayInfo(name, source string, frames []Frame) *replayInfo {
+	in := &replayInfo{Mode: "replay", Name: name, Source: source, Frames: len(frames),
+		Times: make([]int64, len(frames)), Labels: make([]string, len(frames))}
+	for i, f := range frames {
 		in.Times[i], in.Labels[i] = f.T, f.Label
 	}
 	return in
