@@ -64,7 +64,7 @@ func (m *Monitor) Processes() []ProcessInfo {
 	out := make([]ProcessInfo, len(recs))
 	for i, r := range recs {
 		st := State(r.state.Load())
-		out[i] = ProcessInfo{ProcessRef: r.ref(), Process: r.proc, State: st, Ends: r.ends(), Err: errs[i]}
+		out[i] = ProcessInfo{ProcessRef: r.ref(), Process: r.proc, State: st, Ends: r.proc.owned(), Err: errs[i]}
 		if st.Blocked() || st == StateSleeping {
 			out[i].Waits = r.waits()
 		}

@@ -2,7 +2,6 @@ package csp
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,46 +133,6 @@ type procRecord struct {
 	altMask atomic.Uint64 // enabled guards of waitAlt (first 64), copied when it blocked
 	err     error         // guarded by m.mu, set once the process ended
 	group   *children     // the parent's Parallel or Sequence this process is run by, if counted so
-
-	// Ends adopted with Own while the process runs. Appended by the process's own goroutine under
-	// ownMu, which snapshots take to read them.
-	ownMu       sync.Mutex
-	adopted     []End
-	keepAdopted []bool
-
-	ctx context.Context // the context the process runs under: when it ends, its ends are poisoned
-}
-
-func (r *procRecord) adoptedEnds() []End {
-	r.ownMu.Lock()
-	defer r.ownMu.Unlock()
-	return slices.Clone(r.adopted)
-}
-
-func (r *procRecord) adopt(ends []End) {
-	r.ownMu.Lock()
-	defer r.ownMu.Unlock()
-	for _, e := range ends {
-		keep := false
-		if k, ok := e.(keepOpen); ok {
-			e, keep = k.End, true
-		}
-		r.adopted = append(r.adopted, e)
-		r.keepAdopted = append(r.keepAdopted, keep)
-		if r.m != nil {
-			e.end().owner.Store(r)
-		}
-	}
-}
-
-// ends returns the ends the process owns: those it was made with, then those it adopted.
-func (r *procRecord) ends() []End {
-	r.ownMu.Lock()
-	defer r.ownMu.Unlock()
-	if len(r.adopted) == 0 {
-		return r.proc.ends
-	}
-	return append(slices.Clip(r.proc.ends), r.adopted...)
 }
 
 func (m *Monitor) adding(n int) {
@@ -210,7 +169,7 @@ func (r *procRecord) ended(err error) {
 			st = StatePoisoned
 		}
 	}
-	for _, e := range r.ends() {
+	for _, e := range r.proc.owned() {
 		e.end().owner.CompareAndSwap(r, nil)
 	}
 	m.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -17,8 +18,62 @@ type Process struct {
 	attrs map[string]string
 	body  func(ctx context.Context) error
 	ends  []End
-	keep  []bool                     // keep[i]: ends[i] is not retired when the body returns nil (KeepOpen)
-	cur   atomic.Pointer[procRecord] // the run under way, whose adopted ends a cancellation poisons too
+	keep  []bool // keep[i]: ends[i] is not retired when the body returns nil (KeepOpen)
+
+	// The current (or last) run's: the context it runs under, and the ends it adopted with Own,
+	// made by the first Own. A Process never runs twice at once, so one of each serves.
+	runCtx context.Context
+	own    atomic.Pointer[adoption]
+}
+
+// adoption holds the ends a run adopted. The run's goroutine appends under mu; a cancelling
+// Parallel and monitor snapshots read under it.
+type adoption struct {
+	mu   sync.Mutex
+	ends []End
+	keep []bool
+}
+
+func (p *Process) adopt(ends []End, rec *procRecord) {
+	a := p.own.Load()
+	if a == nil {
+		a = &adoption{}
+		p.own.Store(a)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, e := range ends {
+		keep := false
+		if k, ok := e.(keepOpen); ok {
+			e, keep = k.End, true
+		}
+		a.ends = append(a.ends, e)
+		a.keep = append(a.keep, keep)
+		if rec != nil {
+			e.end().owner.Store(rec)
+		}
+	}
+}
+
+// adopted returns the ends the current (or last) run adopted, and which of them to keep open.
+func (p *Process) adopted() (ends []End, keep []bool) {
+	a := p.own.Load()
+	if a == nil {
+		return nil, nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clip(a.ends), slices.Clip(a.keep)
+}
+
+// owned returns every end the process owns in its current (or last) run: those it was made with,
+// then those it adopted.
+func (p *Process) owned() []End {
+	ends, _ := p.adopted()
+	if len(ends) == 0 {
+		return p.ends
+	}
+	return append(slices.Clip(p.ends), ends...)
 }
 
 // Proc makes a process. When body returns nil the framework retires the ends the process owns;
@@ -74,18 +129,19 @@ func (p *Process) Ends() []End { return p.ends }
 //
 // g is the waiting parent's Parallel or Sequence the process is one of, if any.
 //
-// Every run has a record in its body's context, observed or not, so that Own can find the process.
+// The body's context names the process, so that Own can find it: by its monitor record when
+// observed, else by the Process itself, which costs no allocation beyond the context's.
 func (p *Process) run(ctx context.Context, counted bool, g *children) (err error) {
+	p.runCtx = ctx
+	p.own.Store(nil)
 	var rec *procRecord
 	if parent := observer(ctx); parent != nil {
 		rec = parent.m.started(p, counted)
 		rec.group = g
+		ctx = context.WithValue(ctx, scopeKey{}, rec)
 	} else {
-		rec = &procRecord{name: p.name, proc: p}
+		ctx = context.WithValue(ctx, scopeKey{}, p)
 	}
-	rec.ctx = ctx
-	p.cur.Store(rec)
-	ctx = context.WithValue(ctx, scopeKey{}, rec)
 	defer p.finish(rec, &err)
 	return p.body(ctx)
 }
@@ -105,12 +161,11 @@ func (p *Process) finish(rec *procRecord, errp *error) {
 	for i, e := range p.ends {
 		settle(e, p.keep != nil && p.keep[i])
 	}
-	// Own appends only from this goroutine, so the adopted ends can be read without the lock here.
-	for i, e := range rec.adopted {
-		settle(e, rec.keepAdopted[i])
+	adopted, keep := p.adopted()
+	for i, e := range adopted {
+		settle(e, keep[i])
 	}
-	p.cur.CompareAndSwap(rec, nil)
-	if rec.m != nil {
+	if rec != nil {
 		rec.ended(err)
 	}
 }
@@ -122,13 +177,22 @@ var ErrNotProcess = errors.New("csp: context is not a running process's (Own nee
 // running — the channel to a child it spawns, say. They are retired or poisoned with its other ends
 // when it ends (KeepOpen works here too), and monitors attribute them to it.
 func Own(ctx context.Context, ends ...End) error {
+	var p *Process
 	rec := scopeFrom(ctx)
-	if rec == nil || rec.root {
+	if rec != nil && !rec.root {
+		p = rec.proc
+	} else if ctx != nil {
+		p, _ = ctx.Value(scopeKey{}).(*Process)
+	}
+	if p == nil {
 		return ErrNotProcess
 	}
-	rec.adopt(ends)
+	if rec != nil && rec.root {
+		rec = nil
+	}
+	p.adopt(ends, rec)
 	// A cancellation that came before poisoned the process's ends without these: poison them too.
-	if rec.ctx.Err() != nil {
+	if p.runCtx.Err() != nil {
 		for _, e := range ends {
 			if k, ok := e.(keepOpen); ok {
 				e = k.End
@@ -195,13 +259,8 @@ func poisonOnCancel(ctx context.Context, procs []*Process) (cancelled func() boo
 
 func poisonAll(procs []*Process) {
 	for _, p := range procs {
-		for _, e := range p.ends {
+		for _, e := range p.owned() {
 			e.Poison()
-		}
-		if rec := p.cur.Load(); rec != nil {
-			for _, e := range rec.adoptedEnds() {
-				e.Poison()
-			}
 		}
 	}
 }
