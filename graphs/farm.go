@@ -54,15 +54,7 @@ func Farm[In, Out any](name string, workers int, work func(In) Out, in *csp.Read
 			jobW[i], resR[i] = jobs.Writer(), res.Reader()
 			jr, rw := jobs.Reader(), res.Writer()
 			procs = append(procs, csp.Proc(fmt.Sprintf("%s/worker-%d", name, i), func(ctx context.Context) error {
-				for {
-					v, err := jr.Read()
-					if err != nil {
-						return stop(ended(err))
-					}
-					if err := rw.Write(work(v)); err != nil {
-						return stop(ended(err))
-					}
-				}
+				return stop(mapAll(jr, rw, work))
 			}, jr, rw).SetKind("Worker"))
 		}
 		// The dispatcher and the gatherer own the farm's own ends while they run, so that a monitor

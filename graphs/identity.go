@@ -11,6 +11,20 @@ func Identity[T any](name string, in *csp.Reader[T], out *csp.Writer[T]) *csp.Pr
 	return csp.Proc(name, func(ctx context.Context) error { return copyAll(in, out) }, in, out).SetKind("Identity")
 }
 
+// mapAll writes f(v) to out for each v read from in, until either side ends: the loop of Map,
+// Successor and Farm's workers.
+func mapAll[In, Out any](in *csp.Reader[In], out *csp.Writer[Out], f func(In) Out) error {
+	for {
+		v, err := in.Read()
+		if err != nil {
+			return ended(err)
+		}
+		if err := out.Write(f(v)); err != nil {
+			return ended(err)
+		}
+	}
+}
+
 // copyAll copies from in to out until either side ends.
 func copyAll[T any](in *csp.Reader[T], out *csp.Writer[T]) error {
 	for {

@@ -8,17 +8,7 @@ import (
 
 // Map writes f(v) to out for each v read from in.
 func Map[In, Out any](name string, f func(In) Out, in *csp.Reader[In], out *csp.Writer[Out]) *csp.Process {
-	return csp.Proc(name, func(ctx context.Context) error {
-		for {
-			v, err := in.Read()
-			if err != nil {
-				return ended(err)
-			}
-			if err := out.Write(f(v)); err != nil {
-				return ended(err)
-			}
-		}
-	}, in, out).SetKind("Map")
+	return csp.Proc(name, func(ctx context.Context) error { return mapAll(in, out, f) }, in, out).SetKind("Map")
 }
 
 // Filter copies to out the values read from in for which keep returns true, and drops the others.
