@@ -1,6 +1,7 @@
 package csp
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"slices"
@@ -33,6 +34,7 @@ type guardBase struct {
 	end      *endCore // nil for Skip and Timeout
 	ops      guardOps
 	after    time.Duration
+	act      func() // Skip's and Timeout's action; the channel guards' fire runs theirs
 }
 
 func (g *guardBase) base() *guardBase { return g }
@@ -146,10 +148,7 @@ func (g *SendGuard[T]) fire() {
 }
 
 // SkipGuard is a guard that is always ready, made by Skip.
-type SkipGuard struct {
-	guardBase
-	do func()
-}
+type SkipGuard struct{ guardBase }
 
 // Skip makes a guard that is always ready: with PriSelect and the Skip last, a selection that never
 // blocks (a poll).
@@ -160,16 +159,13 @@ func Skip() *SkipGuard {
 }
 
 // Do sets an action run when the guard fires.
-func (g *SkipGuard) Do(action func()) *SkipGuard { g.do = action; return g }
+func (g *SkipGuard) Do(action func()) *SkipGuard { g.act = action; return g }
 
 // When sets the guard's precondition for the selections that follow; false disables it.
 func (g *SkipGuard) When(cond bool) *SkipGuard { g.disabled = !cond; return g }
 
 // TimeoutGuard is a guard that becomes ready after a duration, made by Timeout.
-type TimeoutGuard struct {
-	guardBase
-	do func()
-}
+type TimeoutGuard struct{ guardBase }
 
 // Timeout makes a guard that fires if no other guard has fired within d of the selection's start.
 // A process waiting in a selection with an enabled Timeout is sleeping, not blocked: deadlock
@@ -181,7 +177,7 @@ func Timeout(d time.Duration) *TimeoutGuard {
 }
 
 // Do sets an action run when the guard fires.
-func (g *TimeoutGuard) Do(action func()) *TimeoutGuard { g.do = action; return g }
+func (g *TimeoutGuard) Do(action func()) *TimeoutGuard { g.act = action; return g }
 
 // When sets the guard's precondition for the selections that follow; false disables it.
 func (g *TimeoutGuard) When(cond bool) *TimeoutGuard { g.disabled = !cond; return g }
@@ -214,14 +210,7 @@ func NewAlt(guards ...Guard) *Alt {
 		}
 	}
 	slices.SortFunc(a.locks, func(x, y *chanCore) int {
-		px, py := uintptr(unsafe.Pointer(x)), uintptr(unsafe.Pointer(y))
-		switch {
-		case px < py:
-			return -1
-		case px > py:
-			return 1
-		}
-		return 0
+		return cmp.Compare(uintptr(unsafe.Pointer(x)), uintptr(unsafe.Pointer(y)))
 	})
 	return a
 }
@@ -447,17 +436,11 @@ func (a *Alt) fired(rec *procRecord, i int, err error) (int, error) {
 	if err != nil {
 		return i, &OpError{Op: "select", Chan: b.end.ch.Name(), Err: err}
 	}
-	switch b.kind {
-	case kindSkip:
-		if g := a.guards[i].(*SkipGuard); g.do != nil {
-			g.do()
-		}
-	case kindTimeout:
-		if g := a.guards[i].(*TimeoutGuard); g.do != nil {
-			g.do()
-		}
-	default:
+	switch {
+	case b.ops != nil:
 		b.ops.fire()
+	case b.act != nil:
+		b.act()
 	}
 	return i, nil
 }
