@@ -9,9 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -134,39 +133,14 @@ func TestUsageErrors(t *testing.T) {
 	assert.Contains(t, out, "cspviz replay TRACE.jsonl")
 }
 
-// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var urlRE = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
-
 // startCmd runs a serving command in the background and returns its URL and
 // a channel that yields its error when it returns.
 func startCmd(t *testing.T, ctx context.Context, args ...string) (string, <-chan error) {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &testutil.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, out, io.Discard) }()
-	var url string
-	require.Eventually(t, func() bool {
-		url = urlRE.FindString(out.String())
-		return url != ""
-	}, 10*time.Second, 10*time.Millisecond, "no URL printed")
-	return url, done
+	return testutil.WaitURL(t, out), done
 }
 
 func TestWatchForDuration(t *testing.T) {
@@ -174,9 +148,9 @@ func TestWatchForDuration(t *testing.T) {
 	defer net.Close()
 	start := time.Now()
 	url, done := startCmd(t, context.Background(), "watch", net.URL, "-for", "700ms")
-	_, body := get(t, url+"info")
+	_, body, _ := testutil.Get(t, url+"info")
 	assert.Contains(t, body, net.URL)
-	_, body = get(t, url+"snapshot")
+	_, body, _ = testutil.Get(t, url+"snapshot")
 	assert.Contains(t, body, `"gocsp-snapshot"`)
 	select {
 	case err := <-done:
@@ -190,10 +164,10 @@ func TestWatchForDuration(t *testing.T) {
 func TestReplayUntilInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	url, done := startCmd(t, ctx, "replay", "testdata/philosophers.trace.jsonl", "-addr", "127.0.0.1:0")
-	code, body := get(t, url+"info")
+	code, body, _ := testutil.Get(t, url+"info")
 	require.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `"mode":"replay"`)
-	code, body = get(t, url+"frame?i=31")
+	code, body, _ = testutil.Get(t, url+"frame?i=31")
 	require.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `"cycles"`)
 	cancel()
@@ -207,15 +181,11 @@ func TestReplayUntilInterrupted(t *testing.T) {
 
 func TestServeDemoSeam(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &testutil.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- serveDemo(ctx, fakenet.Philosophers(3), out) }()
-	var url string
-	require.Eventually(t, func() bool {
-		url = urlRE.FindString(out.String())
-		return url != ""
-	}, 10*time.Second, 10*time.Millisecond)
-	_, body := get(t, url+"layout")
+	url := testutil.WaitURL(t, out)
+	_, body, _ := testutil.Get(t, url+"layout")
 	assert.Contains(t, body, "philosopher")
 	cancel()
 	require.NoError(t, <-done)
@@ -237,7 +207,7 @@ func demoSnapshot(t *testing.T, url string, ok func(snap demoSnap) bool) demoSna
 	t.Helper()
 	var snap demoSnap
 	require.Eventually(t, func() bool {
-		_, body := get(t, url+"snapshot")
+		_, body, _ := testutil.Get(t, url+"snapshot")
 		snap = demoSnap{}
 		return json.Unmarshal([]byte(body), &snap) == nil && ok(snap)
 	}, 20*time.Second, 50*time.Millisecond, "the demo's snapshot never showed what was expected")
@@ -279,14 +249,4 @@ func TestDemoSieveGrowsWhileWatched(t *testing.T) {
 	assert.Positive(t, total)
 	cancel()
 	require.NoError(t, <-done)
-}
-
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(b)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
 )
 
 // startLive serves net and a live viewer of it, both on httptest servers.
@@ -30,30 +31,20 @@ func startLive(t *testing.T, net http.Handler) (*Live, *httptest.Server) {
 	return live, srv
 }
 
-func getBody(t *testing.T, url string) (int, string, http.Header) {
-	t.Helper()
-	resp, err := http.Get(url)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(b), resp.Header
-}
-
 func TestLiveServesPageAndAssets(t *testing.T) {
 	_, srv := startLive(t, fakenet.Commstime())
-	code, body, _ := getBody(t, srv.URL+"/")
+	code, body, _ := testutil.Get(t, srv.URL+"/")
 	require.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `<script src="assets/app.js">`)
 	for _, asset := range []string{"app.js", "style.css"} {
-		code, body, _ := getBody(t, srv.URL+"/assets/"+asset)
+		code, body, _ := testutil.Get(t, srv.URL+"/assets/"+asset)
 		assert.Equal(t, http.StatusOK, code, asset)
 		assert.NotEmpty(t, body)
 	}
-	code, _, _ = getBody(t, srv.URL+"/nothing-here")
+	code, _, _ = testutil.Get(t, srv.URL+"/nothing-here")
 	assert.Equal(t, http.StatusNotFound, code)
 
-	code, body, _ = getBody(t, srv.URL+"/info")
+	code, body, _ = testutil.Get(t, srv.URL+"/info")
 	require.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `"mode":"live"`)
 	assert.Contains(t, body, `"name":"commstime"`)
@@ -61,7 +52,7 @@ func TestLiveServesPageAndAssets(t *testing.T) {
 
 func TestLiveLayoutNamesEverything(t *testing.T) {
 	_, srv := startLive(t, fakenet.Commstime())
-	code, body, _ := getBody(t, srv.URL+"/layout")
+	code, body, _ := testutil.Get(t, srv.URL+"/layout")
 	require.Equal(t, http.StatusOK, code, body)
 	var doc layoutDoc
 	require.NoError(t, json.Unmarshal([]byte(body), &doc))
@@ -80,7 +71,7 @@ func TestLiveSnapshotProxy(t *testing.T) {
 	_, srv := startLive(t, net)
 	var counts []uint64
 	for range 3 {
-		code, body, hdr := getBody(t, srv.URL+"/snapshot")
+		code, body, hdr := testutil.Get(t, srv.URL+"/snapshot")
 		require.Equal(t, http.StatusOK, code, body)
 		assert.Equal(t, "application/json", hdr.Get("Content-Type"))
 		s, err := format.DecodeSnapshot([]byte(body))
@@ -157,7 +148,7 @@ func TestLiveEventsStreamAndDiscovery(t *testing.T) {
 	assert.Equal(t, "monitor", top.Process("p9").Name)
 	require.NotNil(t, top.Channel("c9"))
 	assert.Contains(t, top.Ends, format.End{Process: "p9", Channel: "c9", Dir: "read"})
-	_, body, _ := getBody(t, srv.URL+"/layout")
+	_, body, _ := testutil.Get(t, srv.URL+"/layout")
 	assert.Contains(t, body, "monitor")
 	assert.Contains(t, body, "stats")
 }

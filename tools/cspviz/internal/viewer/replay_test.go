@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
 )
 
 func readTrace(t *testing.T, name string) *format.Trace {
@@ -125,7 +126,7 @@ func TestReplayServer(t *testing.T) {
 	srv := httptest.NewServer(rp)
 	defer srv.Close()
 
-	code, body, _ := getBody(t, srv.URL+"/info")
+	code, body, _ := testutil.Get(t, srv.URL+"/info")
 	require.Equal(t, http.StatusOK, code)
 	var info replayInfo
 	require.NoError(t, json.Unmarshal([]byte(body), &info))
@@ -133,7 +134,7 @@ func TestReplayServer(t *testing.T) {
 	assert.Equal(t, len(rp.Frames()), info.Frames)
 	assert.Len(t, info.Labels, info.Frames)
 
-	code, body, _ = getBody(t, srv.URL+"/frame?i=5")
+	code, body, _ = testutil.Get(t, srv.URL+"/frame?i=5")
 	require.Equal(t, http.StatusOK, code)
 	s, err := format.DecodeSnapshot([]byte(body))
 	require.NoError(t, err)
@@ -141,12 +142,12 @@ func TestReplayServer(t *testing.T) {
 	assert.Len(t, s.Processes, 4)
 
 	for _, bad := range []string{"-1", "x", "100000"} {
-		code, _, _ = getBody(t, srv.URL+"/frame?i="+bad)
+		code, _, _ = testutil.Get(t, srv.URL+"/frame?i="+bad)
 		assert.Equal(t, http.StatusBadRequest, code, bad)
 	}
 
 	// The layout already has the processes created at run time.
-	_, body, _ = getBody(t, srv.URL+"/layout")
+	_, body, _ = testutil.Get(t, srv.URL+"/layout")
 	assert.Contains(t, body, "monitor")
 	assert.Contains(t, body, "stats")
 }

@@ -1,12 +1,9 @@
 package viewer
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
-	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,48 +11,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while Serve writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var urlRE = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
-
-// waitURL waits for the served URL to be printed.
-func waitURL(t *testing.T, out *syncBuffer) string {
-	t.Helper()
-	var url string
-	require.Eventually(t, func() bool {
-		url = urlRE.FindString(out.String())
-		return url != ""
-	}, 10*time.Second, 10*time.Millisecond)
-	return url
-}
 
 func TestServeNetwork(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &testutil.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- ServeNetwork(ctx, fakenet.Commstime(), WithOutput(out)) }()
-	url := waitURL(t, out)
+	url := testutil.WaitURL(t, out)
 	assert.Contains(t, out.String(), `watching "commstime"`)
 
-	code, body, _ := getBody(t, url+"info")
+	code, body, _ := testutil.Get(t, url+"info")
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `"name":"commstime"`)
 
