@@ -3,6 +3,7 @@ package graphs
 import (
 	"context"
 	"iter"
+	"slices"
 
 	"github.com/gocsp/gocsp/csp"
 )
@@ -10,14 +11,7 @@ import (
 // Generator writes the values of vs to out, in order, and ends: its output retires, so the end of
 // the stream travels downstream.
 func Generator[T any](name string, vs []T, out *csp.Writer[T]) *csp.Process {
-	return csp.Proc(name, func(ctx context.Context) error {
-		for _, v := range vs {
-			if err := out.Write(v); err != nil {
-				return ended(err)
-			}
-		}
-		return nil
-	}, out).SetKind("Generator")
+	return GeneratorSeq(name, slices.Values(vs), out)
 }
 
 // GeneratorSeq writes the values of seq to out, in order, and ends when seq does. If out is
