@@ -120,58 +120,10 @@ func BenchmarkCommsTime(b *testing.B) {
 // BenchmarkStressedAlt: 10 writers on each of 10 channels, and one process alting over all ten
 // channels. One op is one value received. The native baseline is a static 10-case select.
 func BenchmarkStressedAlt(b *testing.B) {
-	const chans, writersPer = 10, 10
-	b.Run("csp", func(b *testing.B) {
-		cs := make([]*Chan[int], chans)
-		guards := make([]Guard, chans)
-		var wg sync.WaitGroup
-		for i := range cs {
-			cs[i] = NewChan[int]()
-			guards[i] = Recv(cs[i].Reader())
-			for range writersPer {
-				w := cs[i].Writer()
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for v := 0; ; v++ {
-						if w.Write(v) != nil {
-							return
-						}
-					}
-				}()
-			}
-		}
-		alt := NewAlt(guards...)
-		ctx := context.Background()
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			if _, err := alt.Select(ctx); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.StopTimer()
-		for _, c := range cs {
-			c.Poison()
-		}
-		wg.Wait()
-	})
+	b.Run("csp", func(b *testing.B) { benchAlt(b, 10, 10) })
 	b.Run("native", func(b *testing.B) {
-		var cs [chans]chan int
-		var wg sync.WaitGroup
-		for i := range cs {
-			cs[i] = make(chan int)
-			for range writersPer {
-				wg.Add(1)
-				go func(ch chan int) {
-					defer wg.Done()
-					defer func() { recover() }() // the channel was closed: the benchmark is over
-					for v := 0; ; v++ {
-						ch <- v
-					}
-				}(cs[i])
-			}
-		}
+		cs, stop := nativeFlood(10, 10)
+		defer stop()
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
@@ -189,11 +141,70 @@ func BenchmarkStressedAlt(b *testing.B) {
 			}
 		}
 		b.StopTimer()
+	})
+}
+
+// benchAlt times b.N selections of one reused Alt of Recv guards over chans channels, each fed by
+// writersPer writers that write as fast as they can.
+func benchAlt(b *testing.B, chans, writersPer int) {
+	guards := make([]Guard, chans)
+	var ws []*Writer[int]
+	for i := range guards {
+		c := NewChan[int]()
+		guards[i] = Recv(c.Reader())
+		for range writersPer {
+			ws = append(ws, c.Writer())
+		}
+	}
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for v := 0; w.Write(v) == nil; v++ {
+			}
+		}()
+	}
+	alt := NewAlt(guards...)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := alt.Select(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	for _, w := range ws {
+		w.Poison()
+	}
+	wg.Wait()
+}
+
+// nativeFlood is benchAlt's setup over Go channels: it returns the channels and a function that
+// stops the writers (by closing the channels; a writer's send then panics, and it recovers).
+func nativeFlood(chans, writersPer int) ([]chan int, func()) {
+	cs := make([]chan int, chans)
+	var wg sync.WaitGroup
+	for i := range cs {
+		cs[i] = make(chan int)
+		for range writersPer {
+			wg.Add(1)
+			go func(ch chan int) {
+				defer wg.Done()
+				defer func() { recover() }() // the channel was closed: the benchmark is over
+				for v := 0; ; v++ {
+					ch <- v
+				}
+			}(cs[i])
+		}
+	}
+	return cs, func() {
 		for _, c := range cs {
 			close(c)
 		}
 		wg.Wait()
-	})
+	}
 }
 
 // BenchmarkSpawn runs b.N trivial processes in one Parallel (for b.N around a million, as the
@@ -261,52 +272,10 @@ func BenchmarkReadWrite(b *testing.B) {
 // BenchmarkSelect is one selection of a reused Alt over four channels, each fed by its own writer
 // goroutine; native is a static four-case select. It shows the allocations per selection (zero).
 func BenchmarkSelect(b *testing.B) {
-	b.Run("csp", func(b *testing.B) {
-		var guards []Guard
-		var ws []*Writer[int]
-		for range 4 {
-			c := NewChan[int]()
-			guards = append(guards, Recv(c.Reader()))
-			ws = append(ws, c.Writer())
-		}
-		var wg sync.WaitGroup
-		for _, w := range ws {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for w.Write(1) == nil {
-				}
-			}()
-		}
-		alt := NewAlt(guards...)
-		ctx := context.Background()
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			if _, err := alt.Select(ctx); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.StopTimer()
-		for _, w := range ws {
-			w.Poison()
-		}
-		wg.Wait()
-	})
+	b.Run("csp", func(b *testing.B) { benchAlt(b, 4, 1) })
 	b.Run("native", func(b *testing.B) {
-		var cs [4]chan int
-		var wg sync.WaitGroup
-		for i := range cs {
-			cs[i] = make(chan int)
-			wg.Add(1)
-			go func(ch chan int) {
-				defer wg.Done()
-				defer func() { recover() }()
-				for {
-					ch <- 1
-				}
-			}(cs[i])
-		}
+		cs, stop := nativeFlood(4, 1)
+		defer stop()
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
@@ -318,9 +287,5 @@ func BenchmarkSelect(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		for _, c := range cs {
-			close(c)
-		}
-		wg.Wait()
 	})
 }
