@@ -32,14 +32,7 @@ func Delta[T any](name string, in *csp.Reader[T], outs ...*csp.Writer[T]) *csp.P
 // goroutine is started per value). The next value is read once every output took the current one.
 func DeltaPar[T any](name string, in *csp.Reader[T], outs ...*csp.Writer[T]) *csp.Process {
 	return csp.Proc(name, func(ctx context.Context) error {
-		guards := make([]csp.Guard, len(outs))
-		sends := make([]*csp.SendGuard[T], len(outs))
-		for i, o := range outs {
-			var zero T
-			sends[i] = csp.Send(o, zero)
-			guards[i] = sends[i]
-		}
-		alt := csp.NewAlt(guards...)
+		sends, alt := sendAlt(outs)
 		for {
 			v, err := in.Read()
 			if err != nil {
@@ -57,6 +50,19 @@ func DeltaPar[T any](name string, in *csp.Reader[T], outs ...*csp.Writer[T]) *cs
 			}
 		}
 	}, ends(in, outs)...).SetKind("DeltaPar")
+}
+
+// sendAlt makes a send guard on each of outs (Set its value before each selection) and an
+// alternation over them: DeltaPar's and Farm's dispatcher's.
+func sendAlt[T any](outs []*csp.Writer[T]) ([]*csp.SendGuard[T], *csp.Alt) {
+	sends := make([]*csp.SendGuard[T], len(outs))
+	guards := make([]csp.Guard, len(outs))
+	var zero T
+	for i, o := range outs {
+		sends[i] = csp.Send(o, zero)
+		guards[i] = sends[i]
+	}
+	return sends, csp.NewAlt(guards...)
 }
 
 // ends lists one reader end and several writer ends as the ends a process owns.

@@ -61,14 +61,7 @@ func Farm[In, Out any](name string, workers int, work func(In) Out, in *csp.Read
 		// attributes their waits on in and out to them; the farm process owns them too, for when its
 		// inner network never starts.
 		dispatch := csp.Proc(name+"/dispatch", func(ctx context.Context) error {
-			sends := make([]csp.Guard, workers)
-			gs := make([]*csp.SendGuard[In], workers)
-			for i, w := range jobW {
-				var zero In
-				gs[i] = csp.Send(w, zero)
-				sends[i] = gs[i]
-			}
-			alt := csp.NewAlt(sends...)
+			gs, alt := sendAlt(jobW)
 			for {
 				v, err := in.Read()
 				if err != nil {
