@@ -125,6 +125,18 @@ func (n *Network) chanIDLocked(c csp.Channel, declared bool) (id string, isNew b
 	return id, true
 }
 
+// chansLocked copies the first k channels (in id order) and their ids, for the caller to read their
+// stats after releasing n.mu: channel locks are taken without n.mu, because the tracer takes n.mu
+// while a channel lock is held.
+func (n *Network) chansLocked(k int) ([]csp.Channel, []string) {
+	chans := slices.Clone(n.chans[:k])
+	ids := make([]string, k)
+	for i, c := range chans {
+		ids[i] = n.chanIDs[c]
+	}
+	return chans, ids
+}
+
 // procIDLocked returns the network id of the monitored process described by ref and p.
 func (n *Network) procIDLocked(ref csp.ProcessRef, p *csp.Process) string {
 	if id, ok := n.bound[ref.ID]; ok {
@@ -153,17 +165,12 @@ func (n *Network) Topology() *Topology {
 		id := n.procIDs[p]
 		t.Processes = append(t.Processes, TopoProcess{ID: id, Name: p.Name(), Kind: p.Kind(), Attrs: p.Attrs()})
 		for _, e := range p.Ends() {
-			cid, _ := n.chanIDLocked(e.Channel(), true)
-			t.Ends = append(t.Ends, TopoEnd{Process: id, Channel: cid, Dir: e.Dir().String(), Owned: true})
+			// Add gave every channel of a declared end its id.
+			t.Ends = append(t.Ends, TopoEnd{Process: id, Channel: n.chanIDs[e.Channel()], Dir: e.Dir().String(), Owned: true})
 		}
 	}
-	chans := slices.Clone(n.chans[:n.declChans])
-	ids := make([]string, len(chans))
-	for i, c := range chans {
-		ids[i] = n.chanIDs[c]
-	}
+	chans, ids := n.chansLocked(n.declChans)
 	n.mu.Unlock()
-	// Channel locks are taken without n.mu: the tracer takes n.mu while a channel lock is held.
 	for i, c := range chans {
 		t.Channels = append(t.Channels, TopoChannel{ID: ids[i], Name: c.Name(),
 			Type: c.ElemType().String(), Buffer: c.Stats().Buffer})

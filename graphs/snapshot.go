@@ -136,13 +136,8 @@ func (n *Network) Snapshot() *Snapshot {
 	if n.dl != nil {
 		s.Deadlock = n.deadlockStateLocked(n.dl)
 	}
-	chans := slices.Clone(n.chans)
-	ids := make([]string, len(chans))
-	for i, c := range chans {
-		ids[i] = n.chanIDs[c]
-	}
+	chans, ids := n.chansLocked(len(n.chans))
 	n.mu.Unlock()
-	// Channel locks are taken without n.mu: the tracer takes n.mu while a channel lock is held.
 	for i, c := range chans {
 		st := c.Stats()
 		s.Channels = append(s.Channels, ChanState{ID: ids[i], Name: st.Name, Buffer: st.Buffer,
