@@ -110,11 +110,12 @@ func (n *Network) Add(procs ...*csp.Process) *Network {
 }
 
 // chanIDLocked returns c's id, giving it the next one if it has none.
-func (n *Network) chanIDLocked(c csp.Channel, declared bool) (id string, isNew bool) {
+func (n *Network) chanIDLocked(c csp.Channel, declared bool) string {
 	if id, ok := n.chanIDs[c]; ok {
-		return id, false
+		return id
 	}
 	n.chans = append(n.chans, c)
+	var id string
 	if declared {
 		n.declChans++
 		id = "c" + strconv.Itoa(n.declChans)
@@ -122,7 +123,7 @@ func (n *Network) chanIDLocked(c csp.Channel, declared bool) (id string, isNew b
 		id = "dc" + strconv.Itoa(len(n.chans)-n.declChans)
 	}
 	n.chanIDs[c] = id
-	return id, true
+	return id
 }
 
 // chansLocked copies the first k channels (in id order) and their ids, for the caller to read their

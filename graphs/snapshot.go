@@ -101,12 +101,11 @@ func (n *Network) Snapshot() *Snapshot {
 		for _, p := range infos {
 			ps := ProcState{ID: n.procIDLocked(p.ProcessRef, p.Process), Name: p.Name, State: p.State.String()}
 			for _, w := range p.Waits {
-				id, _ := n.chanIDLocked(w.Channel, false)
-				ps.Waits = append(ps.Waits, WaitJSON{Channel: id, Op: w.Op.String()})
+				ps.Waits = append(ps.Waits, WaitJSON{Channel: n.chanIDLocked(w.Channel, false), Op: w.Op.String()})
 			}
 			_, declared := n.procIDs[p.Process]
 			for _, e := range p.Ends {
-				id, _ := n.chanIDLocked(e.Channel(), false)
+				id := n.chanIDLocked(e.Channel(), false)
 				if !declared || !slices.Contains(p.Process.Ends(), e) {
 					// Without these a viewer could draw a run-time process but not connect it.
 					ps.Ends = append(ps.Ends, EndJSON{Channel: id, Dir: e.Dir().String()})
@@ -171,8 +170,7 @@ func failureOf(err error, name string) error {
 // deadlockStateLocked converts a DeadlockError to its JSON form with network ids.
 func (n *Network) deadlockStateLocked(e *DeadlockError) *DeadlockState {
 	conv := func(st WaitStep) StepJSON {
-		cid, _ := n.chanIDLocked(st.Channel, false)
-		return StepJSON{Process: n.procIDLocked(st.Process, st.Proc), Op: st.Op.String(), Channel: cid}
+		return StepJSON{Process: n.procIDLocked(st.Process, st.Proc), Op: st.Op.String(), Channel: n.chanIDLocked(st.Channel, false)}
 	}
 	d := &DeadlockState{Message: e.Error(), Cycles: [][]StepJSON{}, Waiting: []StepJSON{}}
 	for _, c := range e.Cycles {

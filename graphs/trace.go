@@ -106,16 +106,15 @@ func (t *tracer) Trace(e csp.Event) {
 		}
 	}
 	if e.Channel != nil {
-		id, isNew := t.n.chanIDLocked(e.Channel, false)
+		id := t.n.chanIDLocked(e.Channel, false)
 		ev.Chan = id
-		if (isNew || id[0] == 'd') && !t.named[e.Channel] {
+		if id[0] == 'd' && !t.named[e.Channel] { // a run-time channel, not yet named
 			t.named[e.Channel] = true
 			ev.Name = e.Channel.Name()
 		}
 	}
 	for _, w := range e.Waits {
-		id, _ := t.n.chanIDLocked(w.Channel, false)
-		ev.Waits = append(ev.Waits, WaitJSON{Channel: id, Op: w.Op.String()})
+		ev.Waits = append(ev.Waits, WaitJSON{Channel: t.n.chanIDLocked(w.Channel, false), Op: w.Op.String()})
 	}
 	if e.Kind == csp.EventDeadlock && e.Deadlock != nil {
 		ev.Deadlock = t.n.deadlockStateLocked(t.n.deadlockLocked(e.Deadlock))
