@@ -18,7 +18,8 @@ type (
 	WaitFor   = graphs.StepJSON
 )
 
-// Process states a snapshot or trace reports.
+// Process states a snapshot or trace reports. They are csp's State names, which graphs writes;
+// TestNamesAreCSPs keeps the two in step.
 const (
 	StateRunning      = "running"
 	StateBlockedRead  = "blocked-read"

@@ -18,7 +18,8 @@ type (
 	Event       = graphs.TraceEvent
 )
 
-// Trace event kinds (the "ev" field).
+// Trace event kinds (the "ev" field). They are csp's EventKind names, which graphs writes;
+// TestNamesAreCSPs keeps the two in step.
 const (
 	EvProcStart   = "proc.start"
 	EvProcBlock   = "proc.block"
@@ -47,51 +48,32 @@ type Trace struct {
 // Events of kinds this cspviz does not know are kept (the replayer ignores
 // them) so that a newer minor writer's traces still replay.
 func ReadTrace(r io.Reader) (*Trace, error) {
-	br := bufio.NewReader(r)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, maxLine)
 	var tr Trace
 	line := 0
-	for {
-		raw, err := readLine(br)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("line %d: %w", line+1, err)
-		}
-		if raw != nil {
-			line++
-			if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 {
-				if err := tr.addLine(line, trimmed); err != nil {
-					return nil, err
-				}
-			} else if line == 1 {
+	for sc.Scan() {
+		line++
+		data := bytes.TrimSpace(sc.Bytes())
+		if len(data) == 0 {
+			if line == 1 {
 				return nil, errors.New("line 1: empty; a trace starts with its header line")
 			}
+			continue
 		}
-		if errors.Is(err, io.EOF) {
-			break
+		if err := tr.addLine(line, data); err != nil {
+			return nil, err
 		}
 	}
-	if line == 0 {
+	switch err := sc.Err(); {
+	case errors.Is(err, bufio.ErrTooLong):
+		return nil, fmt.Errorf("line %d: longer than %d bytes; is this a JSON-lines trace?", line+1, maxLine)
+	case err != nil:
+		return nil, fmt.Errorf("line %d: %w", line+1, err)
+	case line == 0:
 		return nil, errors.New("the trace is empty; it must start with a gocsp-trace header line")
 	}
 	return &tr, nil
-}
-
-// readLine returns the next line without its newline, or nil at the end.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var buf []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		buf = append(buf, chunk...)
-		if len(buf) > maxLine {
-			return nil, fmt.Errorf("longer than %d bytes; is this a JSON-lines trace?", maxLine)
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err != nil && len(buf) == 0 {
-			return nil, err
-		}
-		return bytes.TrimSuffix(buf, []byte("\n")), err
-	}
 }
 
 func (tr *Trace) addLine(line int, data []byte) error {
