@@ -86,6 +86,7 @@ func TestDeadlockPhilosophers(t *testing.T) {
 	// philosopher-0 is p1; it writes right-fork-1, the first channel it owns after left-fork-0.
 	assert.Equal(t, StepJSON{Process: "p1", Op: "write", Channel: "c2"}, s.Deadlock.Cycles[0][0])
 	assert.Equal(t, "p7", s.Deadlock.Cycles[0][1].Process, "fork-1")
+	require.Len(t, s.Processes, 10)
 	for _, p := range s.Processes {
 		assert.Equal(t, "poisoned", p.State, p.Name)
 	}

@@ -156,8 +156,9 @@ func TestHandlerEventsStream(t *testing.T) {
 		require.NoError(t, json.Unmarshal(data, &s))
 	}
 	// After the end the server closes the stream.
-	_, err = io.ReadAll(resp.Body)
+	rest, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	assert.Empty(t, rest, "nothing follows the end event")
 }
 
 func TestHandlerEventsClientLeaves(t *testing.T) {

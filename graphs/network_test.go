@@ -89,6 +89,12 @@ func TestRunFailureReported(t *testing.T) {
 	assert.Equal(t, "bad", pe.Process)
 	var buf bytes.Buffer
 	require.NoError(t, n.Topology().WriteJSON(&buf))
+	// The snapshot says which process failed, and how.
+	states := map[string][2]string{}
+	for _, p := range n.Snapshot().Processes {
+		states[p.Name] = [2]string{p.State, p.Error}
+	}
+	assert.Equal(t, [2]string{"failed", "boom"}, states["bad"])
 }
 
 func TestSpawnedProcessesObserved(t *testing.T) {
