@@ -7,7 +7,8 @@ import (
 
 // TestStressAlt runs alting writers against alting readers, many of each, on shared channels,
 // buffered and not, with plain ends mixed in, and counts every value. GOCSP_STRESS=N multiplies
-// the counts: N=1 moves about 170,000 values, N=20 over three million.
+// the counts: N=1 moves 140,000 values (2 × 50,000 undelayed, 4 × 10,000 delayed), N=20 2.8 million;
+// -v logs each subtest's count.
 func TestStressAlt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stress")
