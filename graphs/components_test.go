@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/stretchr/testify/assert"
@@ -283,4 +284,35 @@ func TestFarmWorkerPanicPoisons(t *testing.T) {
 	assert.True(t, out.Stats().Poisoned)
 	assert.True(t, in.Stats().Poisoned)
 	assert.False(t, errors.Is(err, context.Canceled), "the farm's own shutdown is not reported")
+}
+
+// A worker's failure poisons the farm's input at once, even while the dispatcher waits on it and
+// the producer will not write again: otherwise the producer (and the network) would wait forever.
+func TestFarmFailureReachesUpstreamAtOnce(t *testing.T) {
+	in, out := csp.NewChan[int](csp.Named("in")), csp.NewChan[int](csp.Named("out"))
+	iw := in.Writer()
+	done := make(chan error, 1)
+	go func() {
+		var got []int
+		done <- New("farm").Add(
+			csp.Proc("producer", func(ctx context.Context) error {
+				if err := iw.Write(3); err != nil {
+					return err
+				}
+				for !in.Stats().Poisoned { // never writes again: only the farm's poison ends this
+					time.Sleep(time.Millisecond)
+				}
+				return nil
+			}, iw),
+			Farm("farm", 2, func(v int) int { panic("three") }, in.Reader(), out.Writer()),
+			Collector("col", out.Reader(), &got),
+		).Run(context.Background())
+	}()
+	select {
+	case err := <-done:
+		var pan *csp.PanicError
+		require.ErrorAs(t, err, &pan)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the farm's failure never reached its input")
+	}
 }

@@ -2,7 +2,6 @@ package graphs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -25,23 +24,21 @@ import (
 func Farm[In, Out any](name string, workers int, work func(In) Out, in *csp.Reader[In], out *csp.Writer[Out]) *csp.Process {
 	workers = max(workers, 1)
 	return csp.Proc(name, func(ctx context.Context) error {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
 		var (
 			once  sync.Once
 			first error
+			all   []csp.End // one end of every channel of the farm, in and out included
 		)
-		// stop records the first error of an inner process and cancels the inner network, which
-		// poisons every end its processes own: the whole farm stops, not just the part that failed.
+		// stop records the first error of an inner process and poisons every channel of the farm:
+		// the whole farm stops at once, not only as each part next touches a poisoned channel.
 		stop := func(err error) error {
-			if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				// Woken by the farm's own shutdown (or the caller's cancellation): that is the
-				// poison spreading, not a failure of this process.
-				err = csp.ErrPoisoned
-			}
 			if err != nil {
-				once.Do(func() { first = err })
-				cancel()
+				once.Do(func() {
+					first = err
+					for _, e := range all {
+						e.Poison()
+					}
+				})
 			}
 			return err
 		}
@@ -79,28 +76,10 @@ func Farm[In, Out any](name string, workers int, work func(In) Out, in *csp.Read
 			return stop(merge(ctx, resR, out))
 		}, ends(out, resR)...).SetKind("Gatherer")
 		procs = append(procs, dispatch, gather)
-		if err := withoutCanceled(csp.ParallelContext(ctx, procs...)); err != nil {
+		all = append(ends(in, jobW), ends(out, resR)...)
+		if err := csp.ParallelContext(ctx, procs...); err != nil {
 			return err // failures (a worker's panic, say), each naming its inner process
 		}
 		return first // nil, or the poison to propagate: the framework poisons the farm's ends
 	}, in, out).SetKind("Farm").SetAttr("workers", strconv.Itoa(workers))
-}
-
-// withoutCanceled drops the context.Canceled that ParallelContext reports when the farm stopped its
-// own inner network, keeping the failures that caused it.
-func withoutCanceled(err error) error {
-	j, ok := err.(interface{ Unwrap() []error })
-	if !ok {
-		if errors.Is(err, context.Canceled) {
-			return nil
-		}
-		return err
-	}
-	var keep []error
-	for _, e := range j.Unwrap() {
-		if e != context.Canceled {
-			keep = append(keep, e)
-		}
-	}
-	return errors.Join(keep...)
 }
