@@ -119,7 +119,32 @@ func (r *Reader[T]) read(ctx context.Context) (T, error) {
 			wake.notify()
 		}
 	} else {
-		err = c.await(ctx, &r.endCore, &r.sig, &r.w, &c.recvq, StateBlockedRead)
+		// The blocking half is written out here and again in write: shared as one generic method
+		// it cost about 2% on CommsTime (a call with a dictionary on every blocking operation).
+		e, sg, w, q := &r.endCore, &r.sig, &r.w, &c.recvq
+		sleeper := armFor(sg, e.owner.Load(), ctx)
+		q.push(w)
+		if sg.rec != nil {
+			sg.rec.block(StateBlockedRead, e, nil)
+		} else if sleeper != nil {
+			sleeper.sleepOn(e)
+		}
+		c.mu.Unlock()
+		woken, _ := sg.park(ctx, nil)
+		if sleeper != nil {
+			sleeper.wakeFromSleep()
+		}
+		if !woken {
+			c.mu.Lock()
+			q.remove(w)
+			c.mu.Unlock()
+			if sg.rec != nil {
+				sg.rec.unblock()
+			}
+			err = ctx.Err()
+		} else {
+			err = sg.err
+		}
 		v = r.w.val
 		var zero T
 		r.w.val = zero
@@ -150,7 +175,31 @@ func (w *Writer[T]) write(ctx context.Context, v T) error {
 		}
 	} else {
 		w.w.val = v
-		err = c.await(ctx, &w.endCore, &w.sig, &w.w, &c.sendq, StateBlockedWrite)
+		// The blocking half of read, for the writer: see there why it is written twice.
+		e, sg, wt, q := &w.endCore, &w.sig, &w.w, &c.sendq
+		sleeper := armFor(sg, e.owner.Load(), ctx)
+		q.push(wt)
+		if sg.rec != nil {
+			sg.rec.block(StateBlockedWrite, e, nil)
+		} else if sleeper != nil {
+			sleeper.sleepOn(e)
+		}
+		c.mu.Unlock()
+		woken, _ := sg.park(ctx, nil)
+		if sleeper != nil {
+			sleeper.wakeFromSleep()
+		}
+		if !woken {
+			c.mu.Lock()
+			q.remove(wt)
+			c.mu.Unlock()
+			if sg.rec != nil {
+				sg.rec.unblock()
+			}
+			err = ctx.Err()
+		} else {
+			err = sg.err
+		}
 		var zero T
 		w.w.val = zero
 	}
@@ -159,34 +208,6 @@ func (w *Writer[T]) write(ctx context.Context, v T) error {
 	}
 	w.trace(EventWrite)
 	return nil
-}
-
-// await queues the end's waiter w on q and parks until a peer completes the operation, returning
-// what the peer reported (nil, ErrPoisoned, ErrRetired); or until ctx ends, when it withdraws w and
-// returns ctx's error. Called with c.mu held; returns with it released.
-func (c *Chan[T]) await(ctx context.Context, e *endCore, s *signal, w *waiter[T], q *waitq[T], st State) error {
-	sleeper := armFor(s, e.owner.Load(), ctx)
-	q.push(w)
-	if s.rec != nil {
-		s.rec.block(st, e, nil)
-	} else if sleeper != nil {
-		sleeper.sleepOn(e)
-	}
-	c.mu.Unlock()
-	woken, _ := s.park(ctx, nil)
-	if sleeper != nil {
-		sleeper.wakeFromSleep()
-	}
-	if !woken {
-		c.mu.Lock()
-		q.remove(w)
-		c.mu.Unlock()
-		if s.rec != nil {
-			s.rec.unblock()
-		}
-		return ctx.Err()
-	}
-	return s.err
 }
 
 func (e *endCore) opErr(op string, err error) error {
@@ -234,8 +255,16 @@ func (w *Writer[T]) Dir() Dir { return DirWrite }
 func (e *endCore) end() *endCore { return e }
 
 // trace reports an operation on this end to its owner's monitor's tracer, if there is one.
+// Unobserved, it inlines into Read and Write as a load and a nil check; the rest is out of line.
 func (e *endCore) trace(kind EventKind) {
-	if rec := e.owner.Load(); rec != nil && rec.m.tracer != nil {
+	if rec := e.owner.Load(); rec != nil {
+		e.emit(rec, kind)
+	}
+}
+
+//go:noinline
+func (e *endCore) emit(rec *procRecord, kind EventKind) {
+	if rec.m.tracer != nil {
 		rec.traceOp(kind, e.ch)
 	}
 }
