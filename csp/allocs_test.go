@@ -33,7 +33,7 @@ func TestZeroAllocs(t *testing.T) {
 	})
 	check("Write", func() { w.Write(1) })
 	sendAlt := NewAlt(Send(w, 1))
-	check("reused Alt, Send guard", func() { sendAlt.Select(ctx) })
+	check("reused Alt, Send guard", func() { sendAlt.SelectContext(ctx) })
 	w.Poison()
 	<-done
 
@@ -53,7 +53,7 @@ func TestZeroAllocs(t *testing.T) {
 		check("reused Alt "+m.name, func() { m.sel(recvAlt, ctx) })
 	}
 	timeoutAlt := NewAlt(Recv(r), Timeout(time.Hour))
-	check("reused Alt with a Timeout", func() { timeoutAlt.Select(ctx) })
+	check("reused Alt with a Timeout", func() { timeoutAlt.SelectContext(ctx) })
 	r.Poison()
 	<-done
 

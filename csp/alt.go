@@ -215,9 +215,6 @@ func NewAlt(guards ...Guard) *Alt {
 	return a
 }
 
-// Guards returns the alternation's guards, in index order.
-func (a *Alt) Guards() []Guard { return a.guards }
-
 type mode uint8
 
 const (
@@ -228,30 +225,41 @@ const (
 
 // Select waits until at least one enabled guard is ready and fires one of them, chosen arbitrarily.
 // It returns the fired guard's index. A guard on a poisoned or retired channel ends the selection
-// with its index and ErrPoisoned or ErrRetired; when ctx ends first, the error is ctx's.
-func (a *Alt) Select(ctx context.Context) (int, error) { return a.choose(ctx, modeAny) }
+// with its index and ErrPoisoned or ErrRetired.
+func (a *Alt) Select() (int, error) { return a.choose(nil, modeAny) }
+
+// SelectContext is Select that gives up when ctx ends, returning ctx's error.
+func (a *Alt) SelectContext(ctx context.Context) (int, error) { return a.choose(ctx, modeAny) }
 
 // PriSelect is Select that, of the guards ready, fires the first in index order.
-func (a *Alt) PriSelect(ctx context.Context) (int, error) { return a.choose(ctx, modePri) }
+func (a *Alt) PriSelect() (int, error) { return a.choose(nil, modePri) }
+
+// PriSelectContext is PriSelect that gives up when ctx ends, returning ctx's error.
+func (a *Alt) PriSelectContext(ctx context.Context) (int, error) { return a.choose(ctx, modePri) }
 
 // FairSelect is Select that, over repeated selections of this Alt, gives the ready guards turns:
 // it scans from the guard after the one that last fired, so a guard that is ready every time
-// waits at most len(guards)-1 selections.
-func (a *Alt) FairSelect(ctx context.Context) (int, error) { return a.choose(ctx, modeFair) }
+// waits at most len(guards)-1 selections. Fairness is a property of repeated selections, so it has
+// no one-shot form.
+func (a *Alt) FairSelect() (int, error) { return a.choose(nil, modeFair) }
+
+// FairSelectContext is FairSelect that gives up when ctx ends, returning ctx's error.
+func (a *Alt) FairSelectContext(ctx context.Context) (int, error) { return a.choose(ctx, modeFair) }
 
 // Select is a one-shot arbitrary selection over guards (see Alt.Select).
-func Select(guards ...Guard) (int, error) {
-	return NewAlt(guards...).choose(context.Background(), modeAny)
-}
-
-// PriSelect is a one-shot prioritised selection over guards (see Alt.PriSelect).
-func PriSelect(guards ...Guard) (int, error) {
-	return NewAlt(guards...).choose(context.Background(), modePri)
-}
+func Select(guards ...Guard) (int, error) { return NewAlt(guards...).choose(nil, modeAny) }
 
 // SelectContext is Select that gives up when ctx ends.
 func SelectContext(ctx context.Context, guards ...Guard) (int, error) {
 	return NewAlt(guards...).choose(ctx, modeAny)
+}
+
+// PriSelect is a one-shot prioritised selection over guards (see Alt.PriSelect).
+func PriSelect(guards ...Guard) (int, error) { return NewAlt(guards...).choose(nil, modePri) }
+
+// PriSelectContext is PriSelect that gives up when ctx ends.
+func PriSelectContext(ctx context.Context, guards ...Guard) (int, error) {
+	return NewAlt(guards...).choose(ctx, modePri)
 }
 
 func (a *Alt) lock() {

@@ -13,9 +13,9 @@ var selectModes = []struct {
 	name string
 	sel  func(*Alt, context.Context) (int, error)
 }{
-	{"Select", (*Alt).Select},
-	{"PriSelect", (*Alt).PriSelect},
-	{"FairSelect", (*Alt).FairSelect},
+	{"Select", (*Alt).SelectContext},
+	{"PriSelect", (*Alt).PriSelectContext},
+	{"FairSelect", (*Alt).FairSelectContext},
 }
 
 // Exactly one guard fires: of several output guards, each with a reader waiting (or arriving), one
@@ -102,7 +102,7 @@ func TestAltLosingOfferWithdrawn(t *testing.T) {
 	alt := NewAlt(Send(xw, "stale"), Recv(yr))
 	var fired int
 	var err error
-	done := goDone(func() { fired, err = alt.Select(context.Background()) })
+	done := goDone(func() { fired, err = alt.Select() })
 	stillBlocked(t, done, "selection")
 	if err := y.Writer().Write("y"); err != nil {
 		t.Fatal(err)
@@ -138,7 +138,7 @@ func TestAltTimeoutRaceLosesNothing(t *testing.T) {
 		var got []int
 		for {
 			tg.Set(time.Duration(rng.IntN(20)) * time.Microsecond)
-			i, err := alt.PriSelect(context.Background())
+			i, err := alt.PriSelect()
 			if err != nil {
 				wantErr(t, err, ErrRetired, "selection")
 				break
@@ -162,7 +162,7 @@ func TestAltTimeoutRaceLosesNothing(t *testing.T) {
 				tg.Set(time.Duration(rng.IntN(20)) * time.Microsecond)
 				g.Set(i)
 				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rng.IntN(40))*time.Microsecond)
-				k, err := alt.Select(ctx)
+				k, err := alt.SelectContext(ctx)
 				cancel()
 				if err == nil && k == 0 {
 					i++
@@ -212,14 +212,14 @@ func TestPriSelectTakesFirstReady(t *testing.T) {
 	ws, gs := fullChans(t, 4)
 	alt := NewAlt(append(gs, Skip())...)
 	for range 500 {
-		i, err := alt.PriSelect(context.Background())
+		i, err := alt.PriSelect()
 		if err != nil || i != 0 {
 			t.Fatalf("fired %d, %v; want guard 0", i, err)
 		}
 		ws[0].Write(0)
 	}
 	gs[0].(*RecvGuard[int]).When(false)
-	if i, _ := alt.PriSelect(context.Background()); i != 1 {
+	if i, _ := alt.PriSelect(); i != 1 {
 		t.Fatalf("with guard 0 disabled, fired %d", i)
 	}
 	gs[0].(*RecvGuard[int]).When(true)
@@ -233,7 +233,7 @@ func TestFairSelectRoundRobin(t *testing.T) {
 	counts := make([]int, n)
 	rounds := 200
 	for s := range rounds * n {
-		i, err := alt.FairSelect(context.Background())
+		i, err := alt.FairSelect()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +257,7 @@ func TestFairSelectRoundRobin(t *testing.T) {
 	}
 	sa := NewAlt(skips...)
 	for s := range 3 * n {
-		if i, _ := sa.FairSelect(context.Background()); i != s%n {
+		if i, _ := sa.FairSelect(); i != s%n {
 			t.Fatalf("skip %d fired at selection %d", i, s)
 		}
 	}
@@ -271,7 +271,7 @@ func TestSelectSpreads(t *testing.T) {
 	counts := make([]int, n)
 	const total = 4000
 	for range total {
-		i, err := alt.Select(context.Background())
+		i, err := alt.Select()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,27 +292,27 @@ func TestTimeoutGuard(t *testing.T) {
 	tg := Timeout(30 * time.Millisecond).Do(func() { fired = true })
 	alt := NewAlt(Recv(r), Timeout(time.Hour), tg)
 	start := time.Now()
-	i, err := alt.Select(context.Background())
+	i, err := alt.Select()
 	if el := time.Since(start); err != nil || i != 2 || !fired || el < 30*time.Millisecond {
 		t.Fatalf("fired %d after %v, %v (action ran: %v)", i, el, err, fired)
 	}
 	// A peer wins before the timer; the timer must not then cut the next selection short.
 	go func() { time.Sleep(5 * time.Millisecond); w.Write(1) }()
-	if i, err := alt.Select(context.Background()); i != 0 || err != nil {
+	if i, err := alt.Select(); i != 0 || err != nil {
 		t.Fatalf("fired %d, %v; want the input", i, err)
 	}
 	start = time.Now()
-	if i, _ := alt.Select(context.Background()); i != 2 || time.Since(start) < 30*time.Millisecond {
+	if i, _ := alt.Select(); i != 2 || time.Since(start) < 30*time.Millisecond {
 		t.Fatalf("fired %d after %v: stale timer?", i, time.Since(start))
 	}
 	// A zero timeout with nothing ready fires at once; with a ready guard the guard wins under PriSelect.
 	tg.Set(0)
-	if i, _ := alt.PriSelect(context.Background()); i != 2 {
+	if i, _ := alt.PriSelect(); i != 2 {
 		t.Fatalf("zero timeout: fired %d", i)
 	}
 	go w.Write(2)
 	time.Sleep(5 * time.Millisecond)
-	if i, _ := alt.PriSelect(context.Background()); i != 0 {
+	if i, _ := alt.PriSelect(); i != 0 {
 		t.Fatalf("zero timeout with a writer waiting: fired %d", i)
 	}
 }
@@ -323,11 +323,11 @@ func TestSkipUnderPriSelect(t *testing.T) {
 	ran := 0
 	alt := NewAlt(Recv(r), Skip().Do(func() { ran++ }))
 	for range 10 {
-		if i, err := alt.PriSelect(context.Background()); i != 1 || err != nil {
+		if i, err := alt.PriSelect(); i != 1 || err != nil {
 			t.Fatalf("nothing ready: fired %d, %v", i, err)
 		}
 		w.Write(1)
-		if i, err := alt.PriSelect(context.Background()); i != 0 || err != nil {
+		if i, err := alt.PriSelect(); i != 0 || err != nil {
 			t.Fatalf("input ready: fired %d, %v", i, err)
 		}
 	}
@@ -364,11 +364,11 @@ func TestPreconditions(t *testing.T) {
 	// A disabled guard on a poisoned channel does not end the selection.
 	c.Poison()
 	sk.When(true)
-	if i, err := alt.PriSelect(context.Background()); i != 1 || err != nil {
+	if i, err := alt.PriSelect(); i != 1 || err != nil {
 		t.Fatalf("fired %d, %v", i, err)
 	}
 	g.When(true)
-	if i, err := alt.PriSelect(context.Background()); i != 0 || err != nil || g.Value() != 5 {
+	if i, err := alt.PriSelect(); i != 0 || err != nil || g.Value() != 5 {
 		t.Fatalf("re-enabled: fired %d, %v, value %d", i, err, g.Value())
 	}
 }

@@ -170,7 +170,7 @@ func benchAlt(b *testing.B, chans, writersPer int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := alt.Select(ctx); err != nil {
+		if _, err := alt.SelectContext(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}

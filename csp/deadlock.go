@@ -8,12 +8,13 @@ import (
 
 // ProcessRef identifies a monitored process: ids are unique within one Monitor, names need not be.
 type ProcessRef struct {
-	ID   uint64
-	Name string
+	ID      uint64
+	Name    string
+	Process *Process // the process; one Process run twice has two ids
 }
 
-// Wait is one channel operation a blocked process waits on.
-type Wait struct {
+// PendingOp is one channel operation a blocked process waits on.
+type PendingOp struct {
 	Channel Channel
 	Op      Dir
 	// Peers are the processes holding an end on the other side of Channel that is not retired:
@@ -25,11 +26,10 @@ type Wait struct {
 // ProcessInfo is a monitored process's state at one moment.
 type ProcessInfo struct {
 	ProcessRef
-	Process *Process
-	State   State
-	Waits   []Wait // what it waits on, when blocked or sleeping
-	Ends    []End  // the ends it owns
-	Err     error  // how it ended, once ended
+	State State
+	Waits []PendingOp // what it waits on, when blocked or sleeping
+	Ends  []End       // the ends it owns
+	Err   error       // how it ended, once ended
 }
 
 // Deadlock is what a Monitor found when every live process was blocked on channel operations that
@@ -64,7 +64,7 @@ func (m *Monitor) Processes() []ProcessInfo {
 	out := make([]ProcessInfo, len(recs))
 	for i, r := range recs {
 		st := State(r.state.Load())
-		out[i] = ProcessInfo{ProcessRef: r.ref(), Process: r.proc, State: st, Ends: r.proc.owned(), Err: errs[i]}
+		out[i] = ProcessInfo{ProcessRef: r.ref(), State: st, Ends: r.proc.owned(), Err: errs[i]}
 		if st.Blocked() || st == StateSleeping {
 			out[i].Waits = r.waits()
 		}
@@ -73,19 +73,19 @@ func (m *Monitor) Processes() []ProcessInfo {
 }
 
 // waits lists what the process waits on, from what it recorded when it blocked.
-func (r *procRecord) waits() []Wait {
+func (r *procRecord) waits() []PendingOp {
 	if e := r.waitEnd.Load(); e != nil {
-		return []Wait{{Channel: e.ch.self, Op: e.dir, end: e}}
+		return []PendingOp{{Channel: e.ch.self, Op: e.dir, end: e}}
 	}
 	a := r.waitAlt.Load()
 	if a == nil {
 		return nil
 	}
 	mask := r.altMask.Load()
-	var ws []Wait
+	var ws []PendingOp
 	for i, b := range a.bases {
 		if b.end != nil && mask&(1<<min(i, 63)) != 0 {
-			ws = append(ws, Wait{Channel: b.end.ch.self, Op: b.end.dir, end: b.end})
+			ws = append(ws, PendingOp{Channel: b.end.ch.self, Op: b.end.dir, end: b.end})
 		}
 	}
 	return ws

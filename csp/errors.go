@@ -7,11 +7,11 @@ import (
 
 // ErrPoisoned is returned by every operation on a poisoned channel. Test for it with errors.Is: the
 // error returned by an operation is an *OpError that names the channel.
-var ErrPoisoned = errors.New("poisoned")
+var ErrPoisoned = errors.New("csp: poisoned")
 
 // ErrRetired is returned by an operation on an end that has retired, by writes once every reader end
 // has retired, and by reads once every writer end has retired and the buffer is empty.
-var ErrRetired = errors.New("retired")
+var ErrRetired = errors.New("csp: retired")
 
 // ErrNoGuard is returned by a selection in which every guard is disabled by its precondition and
 // there is neither a Skip nor a Timeout to fall back on: it would otherwise block forever.

@@ -23,7 +23,7 @@ func ExampleNewChan() {
 	fmt.Println(errors.Is(err, csp.ErrRetired), err)
 	// Output:
 	// hello <nil>
-	// true read on channel "greetings": retired
+	// true read on channel "greetings": csp: retired
 }
 
 // Parallel runs a network and waits for it. The producer returns nil, so the framework retires
@@ -92,7 +92,7 @@ func ExampleAlt_FairSelect() {
 	}
 	alt := csp.NewAlt(guards...)
 	for range 7 {
-		i, _ := alt.FairSelect(context.Background())
+		i, _ := alt.FairSelect()
 		fmt.Print(i, " ")
 	}
 	fmt.Println()
@@ -118,7 +118,7 @@ func ExampleWriter_Poison() {
 	// Output:
 	// 1
 	// 2
-	// true read on channel "jobs": poisoned
+	// true read on channel "jobs": csp: poisoned
 }
 
 // A failing process poisons the ends it owns, so its neighbours stop instead of hanging, and
@@ -145,6 +145,6 @@ func ExampleProc_poison() {
 	fmt.Println(err)
 	// Output:
 	// logged 1
-	// logger: read on channel "readings": poisoned
+	// logger: read on channel "readings": csp: poisoned
 	// process "faulty": sensor offline
 }

@@ -116,8 +116,8 @@ func (m *Monitor) Wait() {
 // Deadlock returns the deadlock the monitor found, or nil.
 func (m *Monitor) Deadlock() *Deadlock { return m.deadlock.Load() }
 
-// Start is when the monitor was made; trace times count from it.
-func (m *Monitor) Start() time.Time { return m.start }
+// StartTime is when the monitor was made; trace times count from it.
+func (m *Monitor) StartTime() time.Time { return m.start }
 
 // procRecord is a monitored process's state. Its fields that change while the process runs are
 // atomic, because the process, the peers that wake it, and snapshots touch them concurrently.
@@ -153,12 +153,12 @@ func (m *Monitor) started(p *Process, counted bool) *procRecord {
 		e.end().owner.Store(rec)
 	}
 	if m.tracer != nil {
-		m.emit(Event{Kind: EventStart, Process: rec.ref(), Proc: p, State: StateRunning})
+		m.emit(Event{Kind: EventStart, Process: rec.ref(), State: StateRunning})
 	}
 	return rec
 }
 
-func (r *procRecord) ref() ProcessRef { return ProcessRef{ID: r.id, Name: r.name} }
+func (r *procRecord) ref() ProcessRef { return ProcessRef{ID: r.id, Name: r.name, Process: r.proc} }
 
 func (r *procRecord) ended(err error) {
 	m := r.m
@@ -177,7 +177,7 @@ func (r *procRecord) ended(err error) {
 	m.mu.Unlock()
 	r.state.Store(int32(st))
 	if m.tracer != nil {
-		m.emit(Event{Kind: EventEnd, Process: r.ref(), Proc: r.proc, State: st, Err: err})
+		m.emit(Event{Kind: EventEnd, Process: r.ref(), State: st, Err: err})
 	}
 	if g := r.group; g != nil && g.left.Add(-1) == 0 {
 		g.parent.setState(StateRunning) // the parent goes on in this process's place among the live

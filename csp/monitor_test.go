@@ -65,7 +65,7 @@ func TestDeadlockAlting(t *testing.T) {
 	xr, xw, yr, yw := x.Reader(), x.Writer(), y.Reader(), y.Writer()
 	_, d := runMonitored(t,
 		Proc("a", func(ctx context.Context) error { _, err := Select(Recv(xr)); return err }, xr, yw),
-		Proc("b", func(ctx context.Context) error { _, err := NewAlt(Recv(yr)).FairSelect(ctx); return err }, yr, xw),
+		Proc("b", func(ctx context.Context) error { _, err := NewAlt(Recv(yr)).FairSelectContext(ctx); return err }, yr, xw),
 	)
 	if d == nil || !strings.Contains(d.String(), "a reads x") || !strings.Contains(d.String(), "b reads y") {
 		t.Fatalf("deadlock %v", d)
@@ -282,7 +282,7 @@ func TestNoFalseDeadlockDeadline(t *testing.T) {
 					case "WriteContext":
 						gave = zw.WriteContext(ctx, 0)
 					default:
-						_, gave = NewAlt(Recv(xr)).Select(ctx)
+						_, gave = NewAlt(Recv(xr)).SelectContext(ctx)
 					}
 					if !errors.Is(gave, context.DeadlineExceeded) {
 						return errors.New("did not time out")

@@ -49,11 +49,11 @@ func reader(id int, d delay, r *Reader[int], got *[]int) *Process {
 func selectBy(a *Alt, ctx context.Context, k int) (int, error) {
 	switch k % 3 {
 	case 0:
-		return a.Select(ctx)
+		return a.SelectContext(ctx)
 	case 1:
-		return a.PriSelect(ctx)
+		return a.PriSelectContext(ctx)
 	}
-	return a.FairSelect(ctx)
+	return a.FairSelectContext(ctx)
 }
 
 // altReader alts over Recv guards on rs until every channel has retired: a guard whose channel

@@ -101,7 +101,7 @@ func TestTerminationRaces(t *testing.T) {
 										got[k] = append(got[k], v)
 									}
 								} else {
-									_, err = alt.Select(ctx)
+									_, err = alt.SelectContext(ctx)
 								}
 								if err != nil {
 									return err // poison or retirement: a normal ending

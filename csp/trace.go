@@ -46,10 +46,9 @@ type Event struct {
 	Time     time.Duration // since the monitor's Start
 	Kind     EventKind
 	Process  ProcessRef
-	Proc     *Process // the process Process refers to, so a tracer can match it without a lookup
 	State    State
 	Channel  Channel
-	Waits    []Wait
+	Waits    []PendingOp
 	Guard    int
 	Err      error
 	Deadlock *Deadlock
@@ -61,7 +60,7 @@ func (m *Monitor) emit(e Event) {
 }
 
 func (m *Monitor) emitBlock(r *procRecord, st State) {
-	e := Event{Kind: EventUnblock, Process: r.ref(), Proc: r.proc, State: st}
+	e := Event{Kind: EventUnblock, Process: r.ref(), State: st}
 	if st.Blocked() || st == StateSleeping {
 		e.Kind, e.Waits = EventBlock, r.waits()
 	}
@@ -69,11 +68,11 @@ func (m *Monitor) emitBlock(r *procRecord, st State) {
 }
 
 func (r *procRecord) traceOp(kind EventKind, c *chanCore) {
-	r.m.emit(Event{Kind: kind, Process: r.ref(), Proc: r.proc, Channel: c.self})
+	r.m.emit(Event{Kind: kind, Process: r.ref(), Channel: c.self})
 }
 
 func (r *procRecord) traceChoice(a *Alt, i int, err error) {
-	e := Event{Kind: EventChoice, Process: r.ref(), Proc: r.proc, Guard: i, Err: err}
+	e := Event{Kind: EventChoice, Process: r.ref(), Guard: i, Err: err}
 	if b := a.bases[i]; b.end != nil {
 		e.Channel = b.end.ch.self
 	}

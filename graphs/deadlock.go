@@ -11,7 +11,6 @@ import (
 // WaitStep is one blocked process and the channel operation it waits on.
 type WaitStep struct {
 	Process csp.ProcessRef
-	Proc    *csp.Process // the process value, to map it to its network id
 	Op      csp.Dir
 	Channel csp.Channel
 }
@@ -87,11 +86,11 @@ func (e *DeadlockError) Unwrap() error { return e.Err }
 // newDeadlockError builds the wait-for graph of d (process → the peers that could complete one of
 // its waits), finds its strongly connected components, and extracts one shortest cycle through each
 // cyclic one. rank orders processes so that the report does not depend on goroutine start order.
-func newDeadlockError(d *csp.Deadlock, rank func(csp.ProcessRef, *csp.Process) uint64) *DeadlockError {
+func newDeadlockError(d *csp.Deadlock, rank func(csp.ProcessRef) uint64) *DeadlockError {
 	bl := slices.Clone(d.Blocked)
 	ranks := make(map[uint64]uint64, len(bl))
 	for _, p := range bl {
-		ranks[p.ID] = rank(p.ProcessRef, p.Process)
+		ranks[p.ID] = rank(p.ProcessRef)
 	}
 	slices.SortFunc(bl, func(a, b csp.ProcessInfo) int { return cmp.Compare(ranks[a.ID], ranks[b.ID]) })
 	idx := make(map[uint64]int, len(bl))
@@ -114,7 +113,7 @@ func newDeadlockError(d *csp.Deadlock, rank func(csp.ProcessRef, *csp.Process) u
 	}
 	step := func(i, k int) WaitStep {
 		w := bl[i].Waits[k]
-		return WaitStep{Process: bl[i].ProcessRef, Proc: bl[i].Process, Op: w.Op, Channel: w.Channel}
+		return WaitStep{Process: bl[i].ProcessRef, Op: w.Op, Channel: w.Channel}
 	}
 
 	// Tarjan's algorithm, iteratively so that a large network cannot overflow the stack.

@@ -49,7 +49,7 @@ func philosophers(n int) *Network {
 		net.Add(csp.Proc(fmt.Sprintf("fork-%d", j), func(ctx context.Context) error {
 			alt := csp.NewAlt(csp.Recv(l), csp.Recv(r))
 			for {
-				i, err := alt.Select(ctx)
+				i, err := alt.SelectContext(ctx)
 				if err != nil {
 					return err
 				}
@@ -176,7 +176,7 @@ func TestDeadlockAltingCycle(t *testing.T) {
 		rr, br := ring[i].Reader(), back[i].Reader()
 		rw, bw := ring[(i+1)%n].Writer(), back[(i+n-1)%n].Writer()
 		net.Add(csp.Proc(fmt.Sprintf("alt-%d", i), func(ctx context.Context) error {
-			_, err := csp.NewAlt(csp.Recv(rr), csp.Recv(br)).Select(ctx)
+			_, err := csp.NewAlt(csp.Recv(rr), csp.Recv(br)).SelectContext(ctx)
 			return err
 		}, rr, br, rw, bw))
 	}
@@ -265,7 +265,7 @@ func TestNoDeadlockTimeoutGuard(t *testing.T) {
 		csp.Proc("waiter", func(ctx context.Context) error {
 			alt := csp.NewAlt(csp.Recv(xr), csp.Timeout(5*time.Millisecond))
 			for {
-				i, err := alt.Select(ctx)
+				i, err := alt.SelectContext(ctx)
 				if err != nil {
 					return err
 				}

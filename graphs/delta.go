@@ -42,7 +42,7 @@ func DeltaPar[T any](name string, in *csp.Reader[T], outs ...*csp.Writer[T]) *cs
 				g.Set(v).When(true)
 			}
 			for range outs {
-				i, err := alt.Select(ctx)
+				i, err := alt.SelectContext(ctx)
 				if err != nil {
 					return ended(err)
 				}

@@ -67,7 +67,7 @@ func Farm[In, Out any](name string, workers int, work func(In) Out, in *csp.Read
 				for _, g := range gs {
 					g.Set(v)
 				}
-				if _, err := alt.Select(ctx); err != nil {
+				if _, err := alt.SelectContext(ctx); err != nil {
 					return stop(ended(err))
 				}
 			}

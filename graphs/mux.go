@@ -30,7 +30,7 @@ func merge[T any](ctx context.Context, ins []*csp.Reader[T], out *csp.Writer[T])
 	}
 	alt := csp.NewAlt(guards...)
 	for live := len(ins); live > 0; {
-		i, err := alt.FairSelect(ctx)
+		i, err := alt.FairSelectContext(ctx)
 		if errors.Is(err, csp.ErrRetired) && i >= 0 {
 			recvs[i].When(false) // that input has ended; the others go on
 			live--

@@ -138,8 +138,9 @@ func (n *Network) chansLocked(k int) ([]csp.Channel, []string) {
 	return chans, ids
 }
 
-// procIDLocked returns the network id of the monitored process described by ref and p.
-func (n *Network) procIDLocked(ref csp.ProcessRef, p *csp.Process) string {
+// procIDLocked returns the network id of the monitored process ref.
+func (n *Network) procIDLocked(ref csp.ProcessRef) string {
+	p := ref.Process
 	if id, ok := n.bound[ref.ID]; ok {
 		return id
 	}
@@ -208,7 +209,7 @@ func (n *Network) Run(ctx context.Context) (err error) {
 	}
 	m := csp.NewMonitor(opts...)
 	if tr != nil {
-		tr.header(n.Topology(), m.Start())
+		tr.header(n.Topology(), m.StartTime())
 	}
 	n.mu.Lock()
 	n.mon = m
@@ -249,8 +250,8 @@ func (n *Network) deadlockLocked(d *csp.Deadlock) *DeadlockError {
 }
 
 // rankLocked orders processes for reports: declared ones by declaration, then the others by start.
-func (n *Network) rankLocked(ref csp.ProcessRef, p *csp.Process) uint64 {
-	id := n.procIDLocked(ref, p)
+func (n *Network) rankLocked(ref csp.ProcessRef) uint64 {
+	id := n.procIDLocked(ref)
 	if id[0] == 'p' {
 		k, _ := strconv.ParseUint(id[1:], 10, 64)
 		return k

@@ -16,7 +16,7 @@ func Plus[T Number](name string, in0, in1 *csp.Reader[T], out *csp.Writer[T]) *c
 			g0.When(true)
 			g1.When(true)
 			for range 2 {
-				i, err := alt.Select(ctx)
+				i, err := alt.SelectContext(ctx)
 				if err != nil {
 					return ended(err)
 				}

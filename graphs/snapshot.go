@@ -99,7 +99,7 @@ func (n *Network) Snapshot() *Snapshot {
 	switch {
 	case m != nil:
 		for _, p := range infos {
-			ps := ProcState{ID: n.procIDLocked(p.ProcessRef, p.Process), Name: p.Name, State: p.State.String()}
+			ps := ProcState{ID: n.procIDLocked(p.ProcessRef), Name: p.Name, State: p.State.String()}
 			for _, w := range p.Waits {
 				ps.Waits = append(ps.Waits, WaitJSON{Channel: n.chanIDLocked(w.Channel, false), Op: w.Op.String()})
 			}
@@ -115,7 +115,7 @@ func (n *Network) Snapshot() *Snapshot {
 				ps.Error = p.Err.Error()
 			}
 			s.Processes = append(s.Processes, ps)
-			ranks = append(ranks, n.rankLocked(p.ProcessRef, p.Process))
+			ranks = append(ranks, n.rankLocked(p.ProcessRef))
 		}
 		// Declared processes in declaration order, then the others as they started: the monitor
 		// lists them as they started, which varies from run to run.
@@ -170,7 +170,7 @@ func failureOf(err error, name string) error {
 // deadlockStateLocked converts a DeadlockError to its JSON form with network ids.
 func (n *Network) deadlockStateLocked(e *DeadlockError) *DeadlockState {
 	conv := func(st WaitStep) StepJSON {
-		return StepJSON{Process: n.procIDLocked(st.Process, st.Proc), Op: st.Op.String(), Channel: n.chanIDLocked(st.Channel, false)}
+		return StepJSON{Process: n.procIDLocked(st.Process), Op: st.Op.String(), Channel: n.chanIDLocked(st.Channel, false)}
 	}
 	d := &DeadlockState{Message: e.Error(), Cycles: [][]StepJSON{}, Waiting: []StepJSON{}}
 	for _, c := range e.Cycles {

@@ -99,7 +99,7 @@ func (t *tracer) Trace(e csp.Event) {
 	ev := TraceEvent{T: now, Ev: e.Kind.String()}
 	t.n.mu.Lock()
 	if e.Process.ID != 0 {
-		ev.Proc = t.n.procIDLocked(e.Process, e.Proc)
+		ev.Proc = t.n.procIDLocked(e.Process)
 		if e.Channel == nil {
 			// Process events carry the process's name; channel events use "name" for the channel.
 			ev.Name = e.Process.Name

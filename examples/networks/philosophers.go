@@ -123,7 +123,7 @@ func fork(j int, left, right *csp.Reader[int]) *csp.Process {
 		alt := csp.NewAlt(guards[0], guards[1])
 		gone := 0
 		for gone < 2 {
-			i, err := alt.FairSelect(ctx)
+			i, err := alt.FairSelectContext(ctx)
 			if errors.Is(err, csp.ErrRetired) {
 				guards[i].When(false)
 				gone++
@@ -166,7 +166,7 @@ func butler(sit, stand []*csp.Reader[int]) *csp.Process {
 				sitG[i].When(!gone[i] && seated < n-1)
 				standG[i].When(!gone[n+i])
 			}
-			i, err := alt.FairSelect(ctx)
+			i, err := alt.FairSelectContext(ctx)
 			switch {
 			case errors.Is(err, csp.ErrRetired):
 				gone[i] = true
