@@ -22,8 +22,12 @@
 // # Processes
 //
 // Proc names a body and the ends it owns. Ownership, not argument scanning, decides what happens
-// when the body ends: returning nil retires the owned ends (KeepOpen opts one out); returning any
-// error, ErrPoisoned and ErrRetired included, or panicking, poisons them. An end made while the
+// when the body ends. Returning nil, or an error that errors.Is ErrRetired, is a graceful end: the
+// owned ends retire (KeepOpen opts one out), so a retirement cascades down a pipeline the way
+// PyCSP's retire exception does, and a worker that returns the ErrRetired its Read gave never
+// poisons the results its sibling workers are still writing. Returning any other error
+// (ErrPoisoned included) or panicking is a failure: the owned ends are poisoned, so the network
+// shuts down instead of hanging. An end made while the
 // body runs (the channel to a child it spawns, say) is owned the same way once the body passes it
 // to Own with its context. Parallel runs processes
 // concurrently and reports failures (not poison or retirement) joined, each a *ProcessError naming

@@ -64,3 +64,17 @@ func (e *PanicError) Unwrap() error {
 func terminal(err error) bool {
 	return errors.Is(err, ErrPoisoned) || errors.Is(err, ErrRetired)
 }
+
+// failed reports whether a process that returned err must poison its ends: any error but one that
+// says a channel retired under it. A panic is a failure whatever its value; so is an error that
+// wraps poison too, since poison is the stronger signal.
+func failed(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *PanicError
+	if errors.As(err, &pe) || errors.Is(err, ErrPoisoned) {
+		return true
+	}
+	return !errors.Is(err, ErrRetired)
+}

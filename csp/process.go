@@ -76,10 +76,16 @@ func (p *Process) owned() []End {
 	return append(slices.Clip(p.ends), ends...)
 }
 
-// Proc makes a process. When body returns nil the framework retires the ends the process owns;
-// when it returns an error or panics, it poisons them. So a producer that finishes drains its
-// pipeline, and a failure shuts the network down instead of hanging it. Wrap an end in KeepOpen to
-// keep it open after a normal return. Ends that are not listed are left alone.
+// Proc makes a process. When body returns nil, or an error that errors.Is ErrRetired (it ended
+// because a channel it used retired), the framework retires the ends the process owns; when it
+// returns any other error (ErrPoisoned included) or panics, it poisons them. So a producer that
+// finishes drains its pipeline, a worker that returns the ErrRetired its Read gave passes the
+// retirement on without poisoning what its siblings still write, and a failure shuts the network
+// down instead of hanging it. Wrap an end in KeepOpen to keep it open after a graceful end. Ends
+// that are not listed are left alone.
+//
+// Proc panics if body is nil or an end is nil: both are mistakes that would otherwise surface
+// later, far from their cause.
 func Proc(name string, body func(ctx context.Context) error, ends ...End) *Process {
 	p := &Process{name: name, body: body}
 	if len(ends) > 0 {
@@ -151,8 +157,9 @@ func (p *Process) finish(rec *procRecord, errp *error) {
 		*errp = &PanicError{Value: r, Stack: debug.Stack()}
 	}
 	err := *errp
+	poison := failed(err)
 	settle := func(e End, keep bool) {
-		if err != nil {
+		if poison {
 			e.Poison()
 		} else if !keep {
 			e.Retire()

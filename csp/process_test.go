@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -52,7 +53,7 @@ func TestOwnershipNilRetires(t *testing.T) {
 
 func TestOwnershipErrorPoisons(t *testing.T) {
 	boom := errors.New("boom")
-	for _, ret := range []error{boom, ErrPoisoned, ErrRetired, fmt.Errorf("wrapped: %w", ErrRetired)} {
+	for _, ret := range []error{boom, ErrPoisoned, errors.Join(ErrRetired, ErrPoisoned)} {
 		a, b := NewChan[int](), NewChan[int]()
 		ar, bw := a.Reader(), b.Writer()
 		err := Parallel(Proc("p", func(context.Context) error { return ret }, ar, bw))
@@ -66,6 +67,79 @@ func TestOwnershipErrorPoisons(t *testing.T) {
 			}
 		} else if err != nil {
 			t.Fatalf("returning %v (a poison/retire ending): Parallel gave %v", ret, err)
+		}
+	}
+}
+
+// A body that ends because a channel it used retired, and says so by returning the error it got,
+// ended gracefully: its ends retire as after a nil return, so a retire cascades down a pipeline
+// instead of turning into poison that loses what siblings are still writing.
+func TestOwnershipRetiredErrorRetires(t *testing.T) {
+	for _, ret := range []error{ErrRetired, fmt.Errorf("wrapped: %w", ErrRetired),
+		&OpError{Op: "read", Chan: "in", Err: ErrRetired}} {
+		a, b := NewChan[int](), NewChan[int]()
+		ar, bw := a.Reader(), b.Writer()
+		a.Writer() // another end on each side keeps the channels open
+		b.Reader()
+		err := Parallel(Proc("p", func(context.Context) error { return ret }, ar, bw))
+		if err != nil {
+			t.Fatalf("returning %v: Parallel gave %v", ret, err)
+		}
+		if sa, sb := a.Stats(), b.Stats(); sa.Poisoned || sb.Poisoned || sa.ReadersRetired != 1 || sb.WritersRetired != 1 {
+			t.Fatalf("returning %v: %+v %+v, want both ends retired and nothing poisoned", ret, sa, sb)
+		}
+	}
+}
+
+// The README's idiom: workers return the error their Read gave. When the jobs run out, each worker
+// sees ErrRetired and returns it; that must retire its writer of the shared results channel, not
+// poison it while the other workers still write, so every result arrives.
+func TestFarmOfWorkersReturningReadErrorLosesNothing(t *testing.T) {
+	const jobs, workers = 50, 3
+	for run := range scaled(2000) {
+		in, out := NewChan[int](Named("jobs")), NewChan[int](Named("results"))
+		jw := in.Writer()
+		procs := []*Process{Proc("producer", func(context.Context) error {
+			for i := range jobs {
+				if err := jw.Write(i); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, jw)}
+		for k := range workers {
+			r, w := in.Reader(), out.Writer()
+			procs = append(procs, Proc(fmt.Sprintf("worker-%d", k), func(context.Context) error {
+				for {
+					v, err := r.Read()
+					if err != nil {
+						return err
+					}
+					if k == run%workers {
+						runtime.Gosched() // let one worker lag, so the others finish first
+					}
+					if err := w.Write(v * v); err != nil {
+						return err
+					}
+				}
+			}, r, w))
+		}
+		got := 0
+		rr := out.Reader()
+		var last error
+		procs = append(procs, Proc("collector", func(context.Context) error {
+			for {
+				if _, last = rr.Read(); last != nil {
+					return last
+				}
+				got++
+			}
+		}, rr))
+		if err := Parallel(procs...); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if got != jobs || !errors.Is(last, ErrRetired) {
+			t.Fatalf("run %d: %d of %d results arrived, the collector ended with %v", run, got, jobs, last)
 		}
 	}
 }
