@@ -342,9 +342,9 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	s := &a.sig
 	sleeping := timeout >= 0 || (rec != nil && hasDeadline(ctx))
 	if sleeping {
-		s.arm(nil)
+		s.arm(nil, nil)
 	} else {
-		s.arm(rec)
+		s.arm(rec, ctx)
 	}
 	for i, b := range a.bases {
 		if !b.disabled && b.end != nil {

@@ -79,7 +79,7 @@ func (c *chanCore) Name() string {
 func (c *Chan[T]) Reader() *Reader[T] {
 	r := &Reader[T]{c: c, sig: newSignal()}
 	r.ch, r.dir = &c.chanCore, DirRead
-	r.w.sig = &r.sig
+	r.w.sig, r.endCore.sig = &r.sig, &r.sig
 	c.join(&r.endCore)
 	return r
 }
@@ -88,7 +88,7 @@ func (c *Chan[T]) Reader() *Reader[T] {
 func (c *Chan[T]) Writer() *Writer[T] {
 	w := &Writer[T]{c: c, sig: newSignal()}
 	w.ch, w.dir = &c.chanCore, DirWrite
-	w.w.sig = &w.sig
+	w.w.sig, w.endCore.sig = &w.sig, &w.sig
 	c.join(&w.endCore)
 	return w
 }

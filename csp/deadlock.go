@@ -115,7 +115,7 @@ func (m *Monitor) analyze() {
 	for {
 		for m.candidate() {
 			v, live := m.blocked.Load(), m.live.Load()
-			d := m.stuck()
+			d := m.stuck(live)
 			if m.blocked.Load() != v || m.live.Load() != live {
 				continue // something moved while we looked: look again
 			}
@@ -134,33 +134,70 @@ func (m *Monitor) analyze() {
 	}
 }
 
-// stuck returns the deadlock if every wait of every blocked process can only be completed by
-// processes of this monitor that are themselves blocked; nil if some wait could be completed by an
-// end held elsewhere.
-func (m *Monitor) stuck() *Deadlock {
+// stuck returns the deadlock if every live process is blocked, each in a wait that is really
+// pending, on channel operations that only processes of this monitor, themselves blocked, could
+// complete; nil otherwise.
+//
+// The counters that made this a candidate are exact but are updated apart from the states and
+// signals read here, so stuck checks the picture it reads for consistency with them: exactly live
+// processes show a blocked state, and each one's signal is still armed for that wait (not fired by
+// a peer, not withdrawn on cancellation) under a context that has not ended. A process caught
+// between its wake and its bookkeeping fails one of these, and analyze, which also checks that the
+// counters did not move meanwhile, then looks again instead of reporting.
+func (m *Monitor) stuck(live int64) *Deadlock {
+	m.mu.Lock()
+	recs := slices.Clone(m.recs)
+	m.mu.Unlock()
 	d := &Deadlock{}
-	for _, p := range m.Processes() {
-		if !p.State.Blocked() {
+	blocked := make(map[*procRecord]bool)
+	for _, r := range recs {
+		st := State(r.state.Load())
+		if !st.Blocked() {
 			continue
 		}
+		ws := r.waits()
+		if len(ws) == 0 || !r.pending(ws[0].end.ch) {
+			return nil
+		}
+		blocked[r] = true
+		d.Blocked = append(d.Blocked, ProcessInfo{ProcessRef: r.ref(), State: st, Waits: ws, Ends: r.proc.owned()})
+	}
+	if int64(len(d.Blocked)) != live {
+		return nil
+	}
+	for _, p := range d.Blocked {
 		for i := range p.Waits {
-			peers, outside := m.peers(p.Waits[i].end)
-			if outside {
+			peers, ok := m.peers(p.Waits[i].end, blocked)
+			if !ok {
 				return nil
 			}
 			p.Waits[i].Peers = peers
 		}
-		d.Blocked = append(d.Blocked, p)
-	}
-	if len(d.Blocked) == 0 {
-		return nil
 	}
 	return d
 }
 
-// peers lists the owners of the live ends on the other side of e's channel; outside reports an end
-// that no process of this monitor owns, which might complete the operation at any time.
-func (m *Monitor) peers(e *endCore) (peers []ProcessRef, outside bool) {
+// pending reports whether the process is parked in the wait it recorded and cannot go on by
+// itself: its signal is armed for it and its context, if any, has not ended. c is a channel of
+// that wait, whose lock orders this read after the arming.
+func (r *procRecord) pending(c *chanCore) bool {
+	var s *signal
+	if e := r.waitEnd.Load(); e != nil {
+		s = e.sig
+	} else if a := r.waitAlt.Load(); a != nil {
+		s = &a.sig
+	} else {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return s.state.Load() == armed && s.rec == r && (s.ctx == nil || s.ctx.Err() == nil)
+}
+
+// peers lists the owners of the live ends on the other side of e's channel. ok is false if one of
+// them could still complete the operation: an end no process of this monitor owns (it may act at
+// any time), or one whose owner is live and not among the blocked.
+func (m *Monitor) peers(e *endCore, blocked map[*procRecord]bool) (peers []ProcessRef, ok bool) {
 	c := e.ch
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -170,13 +207,16 @@ func (m *Monitor) peers(e *endCore) (peers []ProcessRef, outside bool) {
 		}
 		owner := o.owner.Load()
 		if owner == nil || owner.m != m {
-			return nil, true
+			return nil, false
+		}
+		if !blocked[owner] && State(owner.state.Load()) != StateWaiting {
+			return nil, false
 		}
 		if !slices.Contains(peers, owner.ref()) {
 			peers = append(peers, owner.ref())
 		}
 	}
-	return peers, false
+	return peers, true
 }
 
 func (m *Monitor) declare(d *Deadlock) {

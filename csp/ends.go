@@ -80,6 +80,7 @@ func (c *chanCore) ElemType() reflect.Type { return c.typ }
 // endCore is the type-independent part of an end.
 type endCore struct {
 	ch      *chanCore
+	sig     *signal // what the end's own Read or Write parks on
 	dir     Dir
 	retired bool                       // guarded by ch.mu
 	owner   atomic.Pointer[procRecord] // the monitored process that owns this end, or nil

@@ -23,15 +23,23 @@ type signal struct {
 	fired int           // which guard fired, written by the claimer before the token is sent
 	err   error         // why it fired: nil, or ErrPoisoned / ErrRetired
 	rec   *procRecord   // the blocked process, when a Monitor observes it; nil otherwise
+	// ctx is the context the observed operation waits under (nil for none), written under the
+	// lock of the channel(s) it waits on, so that deadlock analysis, holding one of those locks,
+	// can tell a wait whose context has already ended (it is about to run) from a blocked one.
+	ctx context.Context
 }
 
 func newSignal() signal { return signal{wake: make(chan struct{}, 1)} }
 
-// arm prepares the signal for one blocking operation; called under the channel lock(s).
-func (s *signal) arm(rec *procRecord) {
+// arm prepares the signal for one blocking operation under ctx (nil for none) of the observed
+// process rec (nil if unobserved); called under the channel lock(s).
+func (s *signal) arm(rec *procRecord, ctx context.Context) {
 	s.err = nil
 	s.fired = -1
 	s.rec = rec
+	if rec != nil || s.ctx != nil {
+		s.ctx = ctx
+	}
 	s.state.Store(armed)
 }
 
@@ -96,10 +104,10 @@ func hasDeadline(ctx context.Context) bool {
 // armFor returns the record, which the caller marks sleeping and wakes itself; otherwise nil.
 func armFor(s *signal, rec *procRecord, ctx context.Context) (sleeper *procRecord) {
 	if rec != nil && hasDeadline(ctx) {
-		s.arm(nil)
+		s.arm(nil, nil)
 		return rec
 	}
-	s.arm(rec)
+	s.arm(rec, ctx)
 	return nil
 }
 

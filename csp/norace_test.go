@@ -1,0 +1,5 @@
+//go:build !race
+
+package csp
+
+const raceEnabled = false
