@@ -62,6 +62,7 @@ type RecvGuard[T any] struct {
 func Recv[T any](r *Reader[T]) *RecvGuard[T] {
 	g := &RecvGuard[T]{r: r}
 	g.kind, g.end, g.ops = kindRecv, &r.endCore, g
+	g.w.end = &r.endCore
 	return g
 }
 
@@ -114,6 +115,7 @@ type SendGuard[T any] struct {
 func Send[T any](w *Writer[T], v T) *SendGuard[T] {
 	g := &SendGuard[T]{wr: w, v: v}
 	g.kind, g.end, g.ops = kindSend, &w.endCore, g
+	g.w.end = &w.endCore
 	return g
 }
 

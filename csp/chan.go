@@ -3,6 +3,7 @@ package csp
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 )
 
@@ -79,7 +80,7 @@ func (c *chanCore) Name() string {
 func (c *Chan[T]) Reader() *Reader[T] {
 	r := &Reader[T]{c: c, sig: newSignal()}
 	r.ch, r.dir = &c.chanCore, DirRead
-	r.w.sig, r.endCore.sig = &r.sig, &r.sig
+	r.w.sig, r.w.end, r.endCore.sig = &r.sig, &r.endCore, &r.sig
 	c.join(&r.endCore)
 	return r
 }
@@ -88,7 +89,7 @@ func (c *Chan[T]) Reader() *Reader[T] {
 func (c *Chan[T]) Writer() *Writer[T] {
 	w := &Writer[T]{c: c, sig: newSignal()}
 	w.ch, w.dir = &c.chanCore, DirWrite
-	w.w.sig, w.endCore.sig = &w.sig, &w.sig
+	w.w.sig, w.w.end, w.endCore.sig = &w.sig, &w.endCore, &w.sig
 	c.join(&w.endCore)
 	return w
 }
@@ -144,28 +145,35 @@ func (c *Chan[T]) pop() T {
 }
 
 // retire records that end e leaves the channel and, when it was the last of its side, wakes the
-// other side with ErrRetired.
+// other side with ErrRetired. An operation or selection still waiting on e itself (retired from
+// another goroutine) is woken with ErrRetired too: a retired end can no longer send or receive.
 func (c *Chan[T]) retire(e *endCore) {
 	c.mu.Lock()
-	if !e.retired {
-		e.retired = true
-		if e.dir == DirRead {
-			c.rr++
-			if c.rr == c.rj && !c.readersGone {
-				c.readersGone = true
-				c.sendq.wakeAll(ErrRetired)
-			}
-		} else {
-			c.wr++
-			if c.wr == c.wj && !c.writersGone {
-				c.writersGone = true
-				if c.n == 0 {
-					c.recvq.wakeAll(ErrRetired)
-				}
+	if e.retired {
+		c.mu.Unlock()
+		return
+	}
+	e.retired = true
+	own := &c.recvq
+	if e.dir == DirRead {
+		c.rr++
+		if c.rr == c.rj && !c.readersGone {
+			c.readersGone = true
+			c.sendq.wakeAll(ErrRetired)
+		}
+	} else {
+		own = &c.sendq
+		c.wr++
+		if c.wr == c.wj && !c.writersGone {
+			c.writersGone = true
+			if c.n == 0 {
+				c.recvq.wakeAll(ErrRetired)
 			}
 		}
 	}
+	own.wakeEnd(e, ErrRetired)
 	c.mu.Unlock()
+	c.recheck()
 }
 
 // recvNow completes a read without blocking if it can; called under c.mu. ok reports whether the
@@ -225,4 +233,22 @@ func (c *Chan[T]) sendNow(e *endCore, v T) (ok bool, err error, wake *signal) {
 		return true, nil, nil
 	}
 	return false, nil, nil
+}
+
+// recheck asks the monitors of the processes that own ends of the channel to analyse again. An end
+// leaving can turn "an end outside might still act" into a deadlock without any process of theirs
+// moving, which is all their counters see.
+func (c *chanCore) recheck() {
+	var ms []*Monitor
+	c.mu.Lock()
+	for _, e := range c.ends {
+		if rec := e.owner.Load(); rec != nil && !slices.Contains(ms, rec.m) {
+			ms = append(ms, rec.m)
+		}
+	}
+	c.mu.Unlock()
+	for _, m := range ms {
+		m.blocked.Add(1 << 32) // a new generation: what was found clean must be looked at again
+		m.check()
+	}
 }

@@ -90,3 +90,27 @@ func TestStressNoFalseDeadlock(t *testing.T) {
 		}
 	}
 }
+
+// An end held outside the monitor keeps a stuck network from being called deadlocked, since it
+// might act; once it retires, nothing else can, and the monitor must notice although no process
+// of its own moved.
+func TestDeadlockFoundWhenOutsideEndRetires(t *testing.T) {
+	m := NewMonitor()
+	x, y := NewChan[int](Named("x")), NewChan[int](Named("y"))
+	xr, xw, yr, yw := x.Reader(), x.Writer(), y.Reader(), y.Writer()
+	outside := x.Writer()
+	done := goDone(func() {
+		_ = ParallelContext(m.Context(context.Background()),
+			Proc("p1", func(context.Context) error { _, err := xr.Read(); return err }, xr, yw),
+			Proc("p2", func(context.Context) error { _, err := yr.Read(); return err }, yr, xw),
+		)
+	})
+	waitState(t, m, "p1", StateBlockedRead)
+	waitState(t, m, "p2", StateBlockedRead)
+	outside.Retire()
+	finishes(t, done, "the network after its last outside end retired")
+	m.Wait()
+	if m.Deadlock() == nil {
+		t.Fatal("no deadlock reported")
+	}
+}

@@ -399,3 +399,62 @@ func TestErrorsNameChannel(t *testing.T) {
 		t.Fatalf("unnamed channel: %v", err)
 	}
 }
+
+// Retiring an end from another goroutine while its own Read, Write or a selection over it waits
+// wakes that operation with ErrRetired: a retired end can no longer send or receive.
+func TestRetireWakesOwnBlockedOperation(t *testing.T) {
+	c := NewChan[int](Named("c"))
+	r, w := c.Reader(), c.Writer()
+	var err error
+	done := goDone(func() { _, err = r.Read() })
+	waitQueued(t, c, "read")
+	r.Retire()
+	finishes(t, done, "Read on an end retired under it")
+	wantErr(t, err, ErrRetired, "Read on an end retired under it")
+
+	c2 := NewChan[int](Named("c2"))
+	w2 := c2.Writer()
+	c2.Reader()
+	done = goDone(func() { err = w2.Write(1) })
+	waitQueued(t, c2, "write")
+	w2.Retire()
+	finishes(t, done, "Write on an end retired under it")
+	wantErr(t, err, ErrRetired, "Write on an end retired under it")
+
+	c3, c4 := NewChan[int](Named("c3")), NewChan[int](Named("c4"))
+	r3, r4 := c3.Reader(), c4.Reader()
+	c3.Writer()
+	c4.Writer()
+	var i int
+	done = goDone(func() { i, err = Select(Recv(r4), Recv(r3)) })
+	waitQueued(t, c3, "read")
+	r3.Retire()
+	finishes(t, done, "a selection over an end retired under it")
+	if i != 1 {
+		t.Fatalf("the selection fired guard %d, want 1", i)
+	}
+	wantErr(t, err, ErrRetired, "a selection over an end retired under it")
+	if c4.Stats().ReadersRetired != 0 {
+		t.Fatal("the other guard's end retired too")
+	}
+	_ = w
+}
+
+// waitQueued waits until an operation of the given kind is queued on c.
+func waitQueued[T any](t *testing.T, c *Chan[T], op string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		q := c.recvq.head != nil
+		if op == "write" {
+			q = c.sendq.head != nil
+		}
+		c.mu.Unlock()
+		if q {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("no %s queued on %s", op, c.Name())
+}

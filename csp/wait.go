@@ -115,6 +115,7 @@ func armFor(s *signal, rec *procRecord, ctx context.Context) (sleeper *procRecor
 // parked alternation. The value travels inside it, so nothing escapes to the heap per operation.
 type waiter[T any] struct {
 	sig        *signal
+	end        *endCore // the end the operation is made on
 	idx        int
 	val        T
 	next, prev *waiter[T]
@@ -168,5 +169,20 @@ func (q *waitq[T]) take(err error) *waiter[T] {
 func (q *waitq[T]) wakeAll(err error) {
 	for w := q.take(err); w != nil; w = q.take(err) {
 		w.sig.notify()
+	}
+}
+
+// wakeEnd claims every waiter on end e with err and wakes it; used when e retires while its owner
+// (or a selection over it) still waits.
+func (q *waitq[T]) wakeEnd(e *endCore, err error) {
+	for w := q.head; w != nil; {
+		next := w.next
+		if w.end == e {
+			q.remove(w)
+			if w.sig.claim(w.idx, err) {
+				w.sig.notify()
+			}
+		}
+		w = next
 	}
 }
