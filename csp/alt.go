@@ -3,8 +3,10 @@ package csp
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -42,7 +44,7 @@ func (g *guardBase) base() *guardBase { return g }
 // guardOps are a channel guard's operations, all called with the channel locked.
 type guardOps interface {
 	poll(idx int) (ok bool, err error, wake *signal) // complete now if possible; wake: a peer to notify
-	enqueue(s *signal, idx int)                      // wait for a peer
+	enqueue(s *signal, idx int) bool                 // wait for a peer; false if already waiting elsewhere
 	dequeue()                                        // stop waiting
 	collect()                                        // a peer completed the guard while parked: take its value
 	fire()                                           // after the guard fired without error: run the action
@@ -83,9 +85,13 @@ func (g *RecvGuard[T]) poll(int) (bool, error, *signal) {
 	return ok, err, wake
 }
 
-func (g *RecvGuard[T]) enqueue(s *signal, idx int) {
+func (g *RecvGuard[T]) enqueue(s *signal, idx int) bool {
+	if g.w.queued {
+		return false
+	}
 	g.w.sig, g.w.idx = s, idx
 	g.r.c.recvq.push(&g.w)
+	return true
 }
 
 func (g *RecvGuard[T]) dequeue() { g.r.c.recvq.remove(&g.w) }
@@ -130,9 +136,13 @@ func (g *SendGuard[T]) When(cond bool) *SendGuard[T] { g.disabled = !cond; retur
 
 func (g *SendGuard[T]) poll(int) (bool, error, *signal) { return g.wr.c.sendNow(&g.wr.endCore, g.v) }
 
-func (g *SendGuard[T]) enqueue(s *signal, idx int) {
+func (g *SendGuard[T]) enqueue(s *signal, idx int) bool {
+	if g.w.queued {
+		return false
+	}
 	g.w.sig, g.w.idx, g.w.val = s, idx, g.v
 	g.wr.c.sendq.push(&g.w)
+	return true
 }
 
 func (g *SendGuard[T]) dequeue() {
@@ -195,17 +205,25 @@ type Alt struct {
 	bases  []*guardBase
 	locks  []*chanCore // each channel once, in address order, so concurrent selections cannot deadlock
 	sig    signal
-	next   int // where FairSelect starts scanning
+	busy   atomic.Bool // a selection is under way: a second goroutine using the Alt is a misuse
+	next   int         // where FairSelect starts scanning
 	timer  *time.Timer
 	rng    *rand.PCG
 }
 
 // NewAlt makes an alternation over guards. The guard indices that selections return are positions
-// in this list.
+// in this list. It panics if a guard is nil or listed twice: a guard is one alternative, and its
+// waiting state can stand in one place only.
 func NewAlt(guards ...Guard) *Alt {
 	a := &Alt{guards: slices.Clone(guards), sig: newSignal()}
-	for _, g := range a.guards {
+	for i, g := range a.guards {
+		if isNil(g) {
+			panic(fmt.Sprintf("csp: NewAlt: guard %d is nil", i))
+		}
 		b := g.base()
+		if j := slices.Index(a.bases, b); j >= 0 {
+			panic(fmt.Sprintf("csp: NewAlt: guards %d and %d are the same guard; make one guard per alternative", j, i))
+		}
 		a.bases = append(a.bases, b)
 		if b.end != nil && !slices.Contains(a.locks, b.end.ch) {
 			a.locks = append(a.locks, b.end.ch)
@@ -288,6 +306,10 @@ func (a *Alt) owner() *procRecord {
 }
 
 func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
+	if !a.busy.CompareAndSwap(false, true) {
+		panic("csp: an Alt used by two goroutines at once: an Alt belongs to one process (make one Alt per process)")
+	}
+	defer a.busy.Store(false)
 	n := len(a.bases)
 	start := 0
 	switch m {
@@ -349,8 +371,17 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		s.arm(rec, ctx)
 	}
 	for i, b := range a.bases {
-		if !b.disabled && b.end != nil {
-			b.ops.enqueue(s, i)
+		if !b.disabled && b.end != nil && !b.ops.enqueue(s, i) {
+			// The guard waits in another selection: undo ours and say so, with no lock held, so
+			// that the poisoning a panicking process does can still take these channels' locks.
+			for _, q := range a.bases[:i] {
+				if !q.disabled && q.end != nil {
+					q.ops.dequeue()
+				}
+			}
+			s.done()
+			a.unlock()
+			panic(fmt.Sprintf("csp: guard %d (on channel %q) is waiting in another selection at the same time: a guard belongs to one selection at a time", i, b.end.ch.Name()))
 		}
 	}
 	if rec != nil {
@@ -372,6 +403,7 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		}
 	}
 	a.unlock()
+	s.done()
 	if rec != nil {
 		if sleeping {
 			rec.wakeFromSleep()

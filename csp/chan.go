@@ -20,13 +20,15 @@ func Named(name string) ChanOption { return func(c *chanConfig) { c.name = name 
 
 // Buffered gives the channel a FIFO buffer of n values: a write completes once its value is in the
 // buffer. Buffered(0), the default, makes a rendezvous channel. NewChan panics if n is negative.
+// The buffer's memory grows with what it holds, up to n, so a large bound (a channel meant never to
+// block its writers in practice) costs nothing until it is used.
 func Buffered(n int) ChanOption { return func(c *chanConfig) { c.buffer = n } }
 
 // Chan is a typed, synchronising, any-to-any channel. Processes use it through ends: each call of
 // Reader or Writer joins one more end. The zero value is not usable; make channels with NewChan.
 type Chan[T any] struct {
 	chanCore
-	buf          []T // ring buffer, len == size
+	buf          []T // ring buffer: len(buf) <= size, grown as it fills
 	head         int
 	recvq, sendq waitq[T]
 }
@@ -61,7 +63,7 @@ func NewChan[T any](opts ...ChanOption) *Chan[T] {
 	c.name = cfg.name
 	c.typ = reflect.TypeFor[T]()
 	if cfg.buffer > 0 {
-		c.buf = make([]T, cfg.buffer)
+		c.buf = make([]T, min(cfg.buffer, initialBuffer))
 	}
 	c.size = cfg.buffer
 	c.self = c
@@ -127,9 +129,23 @@ func (c *Chan[T]) clearBuffer() {
 	c.head, c.n = 0, 0
 }
 
+// initialBuffer is how many values a buffered channel has room for before its ring first grows.
+const initialBuffer = 64
+
 func (c *Chan[T]) push(v T) {
-	c.buf[(c.head+c.n)%c.size] = v
+	if c.n == len(c.buf) {
+		c.grow()
+	}
+	c.buf[(c.head+c.n)%len(c.buf)] = v
 	c.n++
+}
+
+// grow doubles the ring, up to the channel's size, keeping the values in order.
+func (c *Chan[T]) grow() {
+	buf := make([]T, min(max(2*len(c.buf), 1), c.size))
+	k := copy(buf, c.buf[c.head:])
+	copy(buf[k:], c.buf[:c.head])
+	c.buf, c.head = buf, 0
 }
 
 func (c *Chan[T]) pop() T {
@@ -137,7 +153,7 @@ func (c *Chan[T]) pop() T {
 	v := c.buf[c.head]
 	c.buf[c.head] = zero
 	c.head++
-	if c.head == c.size {
+	if c.head == len(c.buf) {
 		c.head = 0
 	}
 	c.n--

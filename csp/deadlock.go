@@ -225,7 +225,10 @@ func (m *Monitor) declare(d *Deadlock) {
 		m.emit(Event{Kind: EventDeadlock, Deadlock: d})
 	}
 	if m.onDeadlock != nil {
-		m.onDeadlock(d)
+		func() {
+			defer m.recoverHook("OnDeadlock", nil)
+			m.onDeadlock(d)
+		}()
 	}
 	for _, p := range d.Blocked {
 		for _, w := range p.Waits {

@@ -3,6 +3,7 @@ package csp
 import (
 	"errors"
 	"fmt"
+	"reflect"
 )
 
 // ErrPoisoned is returned by every operation on a poisoned channel. Test for it with errors.Is: the
@@ -78,3 +79,29 @@ func failed(err error) bool {
 	}
 	return !errors.Is(err, ErrRetired)
 }
+
+// isNil reports whether v is nil or an interface holding a nil pointer (a typed nil), which the
+// API's nil checks must catch too.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// HookError is a callback given to a Monitor (its tracer, OnDeadlock) that failed; see Monitor.Err.
+type HookError struct {
+	Hook string // "tracer" or "OnDeadlock"
+	Err  error  // a *PanicError
+}
+
+// Error names the callback and its failure.
+func (e *HookError) Error() string { return fmt.Sprintf("csp: monitor's %s: %v", e.Hook, e.Err) }
+
+// Unwrap returns the cause.
+func (e *HookError) Unwrap() error { return e.Err }

@@ -2,6 +2,8 @@ package csp
 
 import (
 	"context"
+	"errors"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +62,10 @@ type Monitor struct {
 	deadlock   atomic.Pointer[Deadlock]
 	tracer     Tracer
 	start      time.Time
+
+	tracerBroken atomic.Bool // the tracer panicked: it is not called again
+	hookMu       sync.Mutex  // guards hookErrs
+	hookErrs     []error     // panics recovered from the tracer and OnDeadlock
 }
 
 // MonitorOption configures a Monitor.
@@ -111,6 +117,31 @@ func observer(ctx context.Context) *procRecord {
 func (m *Monitor) Wait() {
 	m.procs.Wait()
 	m.checks.Wait()
+}
+
+// Err reports the callbacks given to the monitor (the tracer, OnDeadlock) that panicked, each as a
+// *HookError carrying the *PanicError; nil if none did. The monitor recovers such a panic so that
+// the network can still shut down, stops calling a tracer that panicked, and still poisons a
+// deadlock's channels when OnDeadlock panicked.
+func (m *Monitor) Err() error {
+	m.hookMu.Lock()
+	defer m.hookMu.Unlock()
+	return errors.Join(m.hookErrs...)
+}
+
+// recoverHook, deferred around a call of a callback, recovers its panic and keeps it for Err;
+// broken, if not nil, is set so that the callback is not called again.
+func (m *Monitor) recoverHook(hook string, broken *atomic.Bool) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if broken != nil {
+		broken.Store(true)
+	}
+	m.hookMu.Lock()
+	m.hookErrs = append(m.hookErrs, &HookError{Hook: hook, Err: &PanicError{Value: r, Stack: debug.Stack()}})
+	m.hookMu.Unlock()
 }
 
 // Deadlock returns the deadlock the monitor found, or nil.

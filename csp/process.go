@@ -3,6 +3,7 @@ package csp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"runtime/debug"
 	"slices"
@@ -20,10 +21,12 @@ type Process struct {
 	ends  []End
 	keep  []bool // keep[i]: ends[i] is not retired when the body returns nil (KeepOpen)
 
-	// The current (or last) run's: the context it runs under, and the ends it adopted with Own,
-	// made by the first Own. A Process never runs twice at once, so one of each serves.
-	runCtx context.Context
-	own    atomic.Pointer[adoption]
+	// The current (or last) run's: the context it runs under, whether it is still running (Own
+	// refuses once it is not), and the ends it adopted with Own, made by the first Own. A Process
+	// never runs twice at once, so one of each serves.
+	runCtx  context.Context
+	running atomic.Bool
+	own     atomic.Pointer[adoption]
 }
 
 // adoption holds the ends a run adopted. The run's goroutine appends under mu; a cancelling
@@ -34,14 +37,20 @@ type adoption struct {
 	keep []bool
 }
 
-func (p *Process) adopt(ends []End, rec *procRecord) {
+// adopt makes the run own ends; false if the run has ended. The check is made under the
+// adoption's lock, and finish stops the run before it reads the adopted ends under that lock, so
+// an end is either adopted and settled with the others or refused, never adopted and forgotten.
+func (p *Process) adopt(ends []End, rec *procRecord) bool {
 	a := p.own.Load()
 	if a == nil {
-		a = &adoption{}
-		p.own.Store(a)
+		p.own.CompareAndSwap(nil, &adoption{})
+		a = p.own.Load()
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if !p.running.Load() {
+		return false
+	}
 	for _, e := range ends {
 		keep := false
 		if k, ok := e.(keepOpen); ok {
@@ -53,6 +62,7 @@ func (p *Process) adopt(ends []End, rec *procRecord) {
 			e.end().owner.Store(rec)
 		}
 	}
+	return true
 }
 
 // adopted returns the ends the current (or last) run adopted, and which of them to keep open.
@@ -87,10 +97,16 @@ func (p *Process) owned() []End {
 // Proc panics if body is nil or an end is nil: both are mistakes that would otherwise surface
 // later, far from their cause.
 func Proc(name string, body func(ctx context.Context) error, ends ...End) *Process {
+	if body == nil {
+		panic(fmt.Sprintf("csp: Proc(%q): nil body", name))
+	}
 	p := &Process{name: name, body: body}
 	if len(ends) > 0 {
 		p.ends = make([]End, len(ends))
 		for i, e := range ends {
+			if isNil(e) {
+				panic(fmt.Sprintf("csp: Proc(%q): end %d is nil", name, i))
+			}
 			if k, ok := e.(keepOpen); ok {
 				if p.keep == nil {
 					p.keep = make([]bool, len(ends))
@@ -140,6 +156,7 @@ func (p *Process) Ends() []End { return p.ends }
 func (p *Process) run(ctx context.Context, counted bool, g *children) (err error) {
 	p.runCtx = ctx
 	p.own.Store(nil)
+	p.running.Store(true)
 	var rec *procRecord
 	if parent := observer(ctx); parent != nil {
 		rec = parent.m.started(p, counted)
@@ -156,6 +173,7 @@ func (p *Process) finish(rec *procRecord, errp *error) {
 	if r := recover(); r != nil {
 		*errp = &PanicError{Value: r, Stack: debug.Stack()}
 	}
+	p.running.Store(false)
 	err := *errp
 	poison := failed(err)
 	settle := func(e End, keep bool) {
@@ -177,8 +195,9 @@ func (p *Process) finish(rec *procRecord, errp *error) {
 	}
 }
 
-// ErrNotProcess is returned by Own when its context is not a running process's.
-var ErrNotProcess = errors.New("csp: context is not a running process's (Own needs the ctx a process body receives)")
+// ErrNotProcess is returned by Own when its context is not a running process's: not one a process
+// body received, or one whose process has already ended.
+var ErrNotProcess = errors.New("csp: context is not a running process's (Own needs the ctx a process body receives, while the body runs)")
 
 // Own makes the process whose body received ctx the owner of ends it made or was handed while
 // running — the channel to a child it spawns, say. They are retired or poisoned with its other ends
@@ -197,7 +216,14 @@ func Own(ctx context.Context, ends ...End) error {
 	if rec != nil && rec.root {
 		rec = nil
 	}
-	p.adopt(ends, rec)
+	for i, e := range ends {
+		if isNil(e) {
+			panic(fmt.Sprintf("csp: Own: end %d is nil", i))
+		}
+	}
+	if !p.adopt(ends, rec) {
+		return ErrNotProcess
+	}
 	// A cancellation that came before poisoned the process's ends without these: poison them too.
 	if p.runCtx.Err() != nil {
 		for _, e := range ends {
@@ -223,6 +249,7 @@ func ParallelContext(ctx context.Context, procs ...*Process) error {
 	if len(procs) == 0 {
 		return nil
 	}
+	mustProcs("Parallel", procs)
 	cancelled := poisonOnCancel(ctx, procs)
 	parent := observer(ctx)
 	var g *children
@@ -298,6 +325,7 @@ func Sequence(procs ...*Process) error { return SequenceContext(context.Backgrou
 
 // SequenceContext is Sequence under ctx; when ctx ends, the ends of all the processes are poisoned.
 func SequenceContext(ctx context.Context, procs ...*Process) error {
+	mustProcs("Sequence", procs)
 	cancelled := poisonOnCancel(ctx, procs)
 	parent := observer(ctx)
 	for _, p := range procs {
@@ -329,6 +357,7 @@ func Spawn(p *Process) *Handle { return SpawnContext(context.Background(), p) }
 // SpawnContext is Spawn under ctx: the body gets a context derived from ctx, and when ctx ends the
 // process's ends are poisoned.
 func SpawnContext(ctx context.Context, p *Process) *Handle {
+	mustProcs("Spawn", []*Process{p})
 	h := &Handle{done: make(chan struct{})}
 	parent := observer(ctx)
 	if parent != nil {
@@ -362,4 +391,14 @@ func Replicate(n int, proc func(i int) *Process) []*Process {
 		ps[i] = proc(i)
 	}
 	return ps
+}
+
+// mustProcs panics, naming the call and the position, if a process is nil: caught here, not as a
+// nil dereference in a goroutine the caller never sees.
+func mustProcs(call string, procs []*Process) {
+	for i, p := range procs {
+		if p == nil {
+			panic(fmt.Sprintf("csp: %s: process %d is nil", call, i))
+		}
+	}
 }

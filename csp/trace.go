@@ -54,7 +54,15 @@ type Event struct {
 	Deadlock *Deadlock
 }
 
+// emit hands e to the tracer. A tracer that panics is a bug in the tracer, not in the network:
+// often called with a channel's lock held, its panic must not unwind through the framework (the
+// process would then try to poison that very channel, and hang). It is recovered, kept for Err,
+// and the tracer is not called again.
 func (m *Monitor) emit(e Event) {
+	if m.tracerBroken.Load() {
+		return
+	}
+	defer m.recoverHook("tracer", &m.tracerBroken)
 	e.Time = time.Since(m.start)
 	m.tracer.Trace(e)
 }

@@ -8,9 +8,12 @@ import (
 
 // States of a signal. A blocked agent arms its signal and parks; exactly one party moves it away from
 // armed: a peer that completes the operation (fired), or the agent itself on cancellation or timeout.
-// That single compare-and-swap is what makes "exactly one guard fires" hold across channels.
+// That single compare-and-swap is what makes "exactly one guard fires" hold across channels. The
+// agent returns the signal to idle once it has taken the outcome, so that a second goroutine
+// arming a signal still in use (two goroutines on one end) is caught instead of corrupting it.
 const (
-	armed uint32 = iota
+	idle uint32 = iota
+	armed
 	fired
 	cancelled
 )
@@ -60,6 +63,13 @@ func (s *signal) claim(idx int, err error) bool {
 }
 
 func (s *signal) notify() { s.wake <- struct{}{} }
+
+// inUse reports whether the signal is armed or its outcome not yet taken; called under the
+// channel lock before arming.
+func (s *signal) inUse() bool { return s.state.Load() != idle }
+
+// done returns the signal to idle once its agent has taken the outcome.
+func (s *signal) done() { s.state.Store(idle) }
 
 // park waits for a peer's token. It returns false when ctx ended first and the signal was withdrawn;
 // if a peer won the race, park waits for its token so the completed operation is not lost.
