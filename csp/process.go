@@ -257,18 +257,50 @@ func ParallelContext(ctx context.Context, procs ...*Process) error {
 		parent.m.adding(len(procs))
 		g = parent.waitChildren(len(procs))
 	}
+	run, stop := ctx, context.CancelCauseFunc(nil)
+	if ctx.Value(failFastKey{}) != nil {
+		run, stop = context.WithCancelCause(ctx)
+		defer stop(nil)
+	}
 	errs := make([]error, len(procs))
+	runOne := func(i int) {
+		errs[i] = procs[i].run(run, parent != nil, g)
+		if stop != nil && failed(errs[i]) {
+			stop(&ProcessError{Process: procs[i].name, Err: errs[i]})
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Add(len(procs) - 1)
 	for i := 1; i < len(procs); i++ {
 		go func() {
 			defer wg.Done()
-			errs[i] = procs[i].run(ctx, parent != nil, g)
+			runOne(i)
 		}()
 	}
-	errs[0] = procs[0].run(ctx, parent != nil, g)
+	runOne(0)
 	wg.Wait() // the last process to end has made the parent live again
+	if stop != nil && ctx.Err() == nil && run.Err() != nil {
+		// Stopped by a failure: the siblings' context errors are its echo, not failures.
+		for i, err := range errs {
+			if errors.Is(err, context.Canceled) && !errors.Is(context.Cause(run), err) {
+				errs[i] = nil
+			}
+		}
+	}
 	return failures(ctx, cancelled(), procs, errs)
+}
+
+type failFastKey struct{}
+
+// CancelOnFailure returns a copy of ctx under which Parallel stops early on failure, as
+// errgroup.WithContext does: when one of its processes fails (returns an error other than poison
+// or retirement, or panics), the context the others run under is cancelled with that failure as
+// its cause (context.Cause), so that siblings waiting on their context, not on a channel, stop
+// too. Their context errors are then not reported as failures of their own. Poison still spreads
+// through channels as always; this reaches what channels cannot. Nested compositions under the
+// context behave the same.
+func CancelOnFailure(ctx context.Context) context.Context {
+	return context.WithValue(ctx, failFastKey{}, true)
 }
 
 // poisonOnCancel poisons the processes' ends when ctx ends. The function it returns stops that,

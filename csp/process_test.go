@@ -461,3 +461,43 @@ func TestReplicate(t *testing.T) {
 		t.Fatalf("got %d values", len(got))
 	}
 }
+
+// Under CancelOnFailure a failing process cancels its siblings' context with the failure as the
+// cause; a sibling waiting on its context stops, and its context error is not counted a failure.
+func TestCancelOnFailureStopsSiblings(t *testing.T) {
+	boom := errors.New("boom")
+	var cause error
+	var err error
+	done := goDone(func() {
+		err = ParallelContext(CancelOnFailure(context.Background()),
+			Proc("failing", func(context.Context) error { return boom }),
+			Proc("waiting", func(ctx context.Context) error {
+				<-ctx.Done()
+				cause = context.Cause(ctx)
+				return ctx.Err()
+			}),
+			Proc("fine", func(context.Context) error { return nil }),
+		)
+	})
+	finishes(t, done, "Parallel under CancelOnFailure after a failure")
+	pes := processErrors(t, err)
+	if len(pes) != 1 || pes["failing"] == nil || !errors.Is(err, boom) {
+		t.Fatalf("Parallel gave %v, want only the failing process", err)
+	}
+	var pe *ProcessError
+	if !errors.As(cause, &pe) || pe.Process != "failing" {
+		t.Fatalf("the sibling's context cause is %v", cause)
+	}
+	// Without a failure nothing is cancelled, and without CancelOnFailure a failure cancels nothing.
+	var ctxErr error
+	if err := ParallelContext(CancelOnFailure(context.Background()),
+		Proc("a", func(ctx context.Context) error { ctxErr = ctx.Err(); return nil })); err != nil || ctxErr != nil {
+		t.Fatalf("no failure: %v, ctx %v", err, ctxErr)
+	}
+	if err := Parallel(
+		Proc("failing", func(context.Context) error { return boom }),
+		Proc("b", func(ctx context.Context) error { time.Sleep(10 * time.Millisecond); ctxErr = ctx.Err(); return nil }),
+	); !errors.Is(err, boom) || ctxErr != nil {
+		t.Fatalf("plain Parallel: %v, ctx %v", err, ctxErr)
+	}
+}
