@@ -3,6 +3,7 @@ package graphs
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -220,6 +221,8 @@ func (n *Network) Run(ctx context.Context) (err error) {
 	if tr != nil {
 		tr.close()
 	}
+	// A tracer that panicked was recovered by the monitor; the run still says so.
+	err = errors.Join(err, m.Err())
 	n.mu.Lock()
 	dl := n.dl
 	n.mu.Unlock()
