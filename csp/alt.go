@@ -1,5 +1,27 @@
 package csp
 
+// How alternation works, for the next engineer (runtime/select.go does the same at its top).
+//
+// A selection makes two passes. The first polls each enabled guard in scan order (random for
+// Select, index order for PriSelect, from after the last winner for FairSelect) under that guard's
+// channel lock alone: nothing of the selection is queued yet, so no peer can fire it meanwhile, and
+// a guard found ready completes there. A busy selection so takes one lock, not one per guard.
+//
+// If nothing was ready, the second pass takes every channel lock in address order (a.locks, the
+// global order that makes concurrent selections deadlock-free), polls again so that no guard can
+// become ready unseen, then arms the Alt's one signal and queues one waiter per enabled channel
+// guard, all pointing at that signal, and parks. A peer that finds one of those waiters claims the
+// signal with a CAS (armed to fired, recording the guard's index) under its own channel's lock;
+// every other waiter of the selection then fails its claim and is skipped as stale. A timeout or
+// the context's end moves the signal from armed to cancelled instead; whoever loses that race
+// waits for the winner's token, so an output guard's value is handed over exactly once or not at
+// all. After waking, the selection takes every lock again and dequeues its waiters.
+//
+// Invariants: exactly one party moves the signal out of armed per selection; a guard's waiter is
+// queued in at most one selection at a time (enqueue refuses a second, and the selection panics);
+// an Alt runs one selection at a time (busy); the first pass holds at most one channel lock, the
+// second all of them, never a subset.
+
 import (
 	"cmp"
 	"context"
@@ -496,4 +518,16 @@ func (a *Alt) chanNames() string {
 		names = append(names, c.Name()...)
 	}
 	return string(names)
+}
+
+// enabledMask has bit i set when guard i is enabled (guards past 63 share bit 63); monitors record
+// it when the selection blocks, to say what it waits on.
+func (a *Alt) enabledMask() uint64 {
+	var mask uint64
+	for i, b := range a.bases {
+		if i >= 64 || !b.disabled {
+			mask |= 1 << min(i, 63)
+		}
+	}
+	return mask
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // The benchmarks run the framework and a raw Go channel baseline side by side (sub-benchmarks csp
-// and native), as SPEC §9 asks: compare the ratio, on one machine, in one run.
+// and native): quote the ratio, from one machine and one run, never a lone time.
 
 // BenchmarkCommsTime is the classic occam/JCSP CommsTime ring: Prefix → Delta → Successor → Prefix,
 // with Delta also feeding a consumer (to Successor and consumer in sequence). One op is one cycle of

@@ -1,5 +1,42 @@
 package csp
 
+// How a channel works, for the next engineer (runtime/chan.go does the same at its top).
+//
+// Data. A Chan is a chanCore (the part alternation, monitors and retirement see) plus a typed ring
+// buffer and two FIFO wait queues of waiters: recvq holds blocked readers and the input guards of
+// parked selections, sendq blocked writers and output guards, each carrying its value. A waiter
+// belongs to one end or one guard and is reused for every operation, so Read, Write and a reused
+// Alt allocate nothing.
+//
+// Locks. chanCore.mu guards every field of the chanCore and the Chan (buffer, queues, counters,
+// poisoned, the retired flags of its ends) and the fields of the waiters while they are queued. A
+// signal's state is atomic; its other fields (fired, err, rec, ctx) are written by the party that
+// moved the state (the agent arming under the lock, or the claimer under the lock of the channel
+// where it found the waiter) and read by the agent after it took the wake token.
+//
+// Lock order, everywhere: channel locks first, several of them only by a selection and always in
+// address order (Alt.locks), as Go's select does; then a tracer's own locks (a tracer is called
+// with channel locks held and must never operate on a channel: graphs' network lock sits here);
+// then Monitor.hookMu. Monitor.mu and a process's adoption lock are never held while a channel
+// lock is taken, nor taken under one, except that deadlock analysis takes one channel lock at a
+// time with nothing else held.
+//
+// Invariants, under mu:
+//   - recvq and sendq are never both non-empty with a claimable waiter each: an arriving operation
+//     first completes against the other queue, so a waiter is queued only when no peer was ready
+//     (a queued waiter may be stale: its selection fired elsewhere; take skips it).
+//   - n > 0 implies recvq has no claimable waiter; n < size implies sendq has none.
+//   - A waiter is completed by exactly one party, the one whose CAS on its signal moves it from
+//     armed (signal.claim, or park's cancel); only the winner touches its value or sends the token.
+//   - poisoned, readersGone and writersGone only ever go from false to true.
+//   - rj >= rr and wj >= wr; readersGone means every reader end that ever joined has retired.
+//
+// Wakes. A completed peer is woken with one token on its signal's wake channel, which has room for
+// exactly one, and a signal is claimed at most once per arming: so sending the token never blocks,
+// and may be done under the lock. The hot paths (recvNow, sendNow) still return the peer to wake
+// and send after unlocking, so the woken goroutine does not run straight into a held lock; poison
+// and retirement, which are rare and wake many, send under the lock.
+
 import (
 	"fmt"
 	"reflect"
@@ -49,6 +86,43 @@ type chanCore struct {
 	typ         reflect.Type
 	self        Channel // the typed channel this is the core of
 }
+
+// Channel is the part of a channel that does not depend on its element type, for code that looks at
+// networks rather than moving values: monitors, topology writers, viewers.
+type Channel interface {
+	// Name returns the channel's name.
+	Name() string
+	// Stats returns the channel's counters at this moment.
+	Stats() ChanStats
+	// Poison poisons the channel (as a writer's poison: buffered values can still be read).
+	Poison()
+	// ElemType returns the type of the values the channel carries.
+	ElemType() reflect.Type
+}
+
+// ChanStats is a channel's state at one moment.
+type ChanStats struct {
+	Name           string
+	Buffer         int    // capacity; 0 for a rendezvous channel
+	Len            int    // values in the buffer now
+	Messages       uint64 // values delivered to readers so far
+	Readers        int    // reader ends joined
+	Writers        int    // writer ends joined
+	ReadersRetired int
+	WritersRetired int
+	Poisoned       bool
+}
+
+// Stats returns the channel's counters. It takes the channel's lock briefly.
+func (c *chanCore) Stats() ChanStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return ChanStats{Name: c.Name(), Buffer: c.size, Len: c.n, Messages: c.msgs, Readers: c.rj,
+		Writers: c.wj, ReadersRetired: c.rr, WritersRetired: c.wr, Poisoned: c.poisoned}
+}
+
+// ElemType returns the type of the values the channel carries.
+func (c *chanCore) ElemType() reflect.Type { return c.typ }
 
 // NewChan makes a channel of T. Without options it is an unnamed rendezvous channel.
 func NewChan[T any](opts ...ChanOption) *Chan[T] {

@@ -6,32 +6,6 @@ import (
 	"strings"
 )
 
-// ProcessRef identifies a monitored process: ids are unique within one Monitor, names need not be.
-type ProcessRef struct {
-	ID      uint64
-	Name    string
-	Process *Process // the process; one Process run twice has two ids
-}
-
-// PendingOp is one channel operation a blocked process waits on.
-type PendingOp struct {
-	Channel Channel
-	Op      Dir
-	// Peers are the processes holding an end on the other side of Channel that is not retired:
-	// those that could complete the operation. Filled in deadlock reports only.
-	Peers []ProcessRef
-	end   *endCore
-}
-
-// ProcessInfo is a monitored process's state at one moment.
-type ProcessInfo struct {
-	ProcessRef
-	State State
-	Waits []PendingOp // what it waits on, when blocked or sleeping
-	Ends  []End       // the ends it owns
-	Err   error       // how it ended, once ended
-}
-
 // Deadlock is what a Monitor found when every live process was blocked on channel operations that
 // no live process could complete. Blocked lists every blocked process with what it waits on and who
 // could have completed it; the wait-for graph (process → peers) contains the cycles.
@@ -49,46 +23,6 @@ func (d *Deadlock) String() string {
 		}
 	}
 	return strings.TrimSuffix(b.String(), ";")
-}
-
-// Processes returns the state of every process started under the monitor, ended ones included, in
-// the order they started.
-func (m *Monitor) Processes() []ProcessInfo {
-	m.mu.Lock()
-	recs := slices.Clone(m.recs)
-	errs := make([]error, len(recs))
-	for i, r := range recs {
-		errs[i] = r.err
-	}
-	m.mu.Unlock()
-	out := make([]ProcessInfo, len(recs))
-	for i, r := range recs {
-		st := State(r.state.Load())
-		out[i] = ProcessInfo{ProcessRef: r.ref(), State: st, Ends: r.proc.owned(), Err: errs[i]}
-		if st.Blocked() || st == StateSleeping {
-			out[i].Waits = r.waits()
-		}
-	}
-	return out
-}
-
-// waits lists what the process waits on, from what it recorded when it blocked.
-func (r *procRecord) waits() []PendingOp {
-	if e := r.waitEnd.Load(); e != nil {
-		return []PendingOp{{Channel: e.ch.self, Op: e.dir, end: e}}
-	}
-	a := r.waitAlt.Load()
-	if a == nil {
-		return nil
-	}
-	mask := r.altMask.Load()
-	var ws []PendingOp
-	for i, b := range a.bases {
-		if b.end != nil && mask&(1<<min(i, 63)) != 0 {
-			ws = append(ws, PendingOp{Channel: b.end.ch.self, Op: b.end.dir, end: b.end})
-		}
-	}
-	return ws
 }
 
 // check starts a deadlock analysis when the counters say every live process is blocked. The

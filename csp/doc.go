@@ -33,6 +33,24 @@
 // concurrently and reports failures (not poison or retirement) joined, each a *ProcessError naming
 // its process; a panic is recovered and reported as a *PanicError with its stack.
 //
+// # Context
+//
+// One rule for every call that can block: a plain form, and a ...Context form that takes a
+// context first and gives up when it ends, returning the context's error (Read/ReadContext,
+// Write/WriteContext, Select/SelectContext, PriSelect/PriSelectContext, and on a reused Alt also
+// FairSelect/FairSelectContext; Parallel/ParallelContext, Sequence/SequenceContext,
+// Spawn/SpawnContext). A value is never lost to a cancellation: an operation that completed as
+// its context ended reports success. CancelOnFailure makes a Parallel cancel its processes'
+// context when one of them fails, as errgroup.WithContext does.
+//
+// # Misuse
+//
+// Mistakes that would otherwise hang or corrupt a network panic at the call with a message that
+// says what was misused: a nil process, body, end or guard; the same guard twice in one Alt; one
+// guard in two selections at once; one Alt, or one end, blocking in two goroutines at once (found
+// when the second would block). A tracer or OnDeadlock callback that panics is recovered and
+// reported by Monitor.Err.
+//
 // # Alternation
 //
 // Recv, Send, Skip and Timeout make guards, each with an optional precondition (When). An Alt
@@ -50,8 +68,15 @@
 // selection with a Timeout, or in an operation under a context with a deadline) or blocked outside
 // the framework counts as live. Without a Monitor, observation costs nothing.
 //
+// The analysis is exact: it reports only when exactly the live processes are blocked, each in a
+// wait that is still pending (not already completed by a peer or withdrawn on cancellation, under
+// a context that has not ended), on channels whose every other end is owned by one of them or by a
+// process waiting for its children; it looks again whenever a process blocks or ends and whenever
+// an end retires. No false positives: an end held outside the monitor's processes vetoes a report
+// until it retires.
+//
 // A monitor charges a blocked operation to the process that owns the end it was made on, so an owned
-// end must be used by its owner only (as SPEC's "an end is used by one process" says): handing it
+// end must be used by its owner only (an end is used by one process at a time): handing it
 // to another goroutine makes the monitor see the owner blocked while it runs. An operation under a
 // context with a deadline counts as sleeping, as a selection with a Timeout does: it will go on by
 // itself, so a network waiting only in such operations is never reported deadlocked.

@@ -3,7 +3,6 @@ package csp
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"sync/atomic"
 )
 
@@ -40,43 +39,6 @@ type End interface {
 
 	end() *endCore
 }
-
-// Channel is the part of a channel that does not depend on its element type, for code that looks at
-// networks rather than moving values: monitors, topology writers, viewers.
-type Channel interface {
-	// Name returns the channel's name.
-	Name() string
-	// Stats returns the channel's counters at this moment.
-	Stats() ChanStats
-	// Poison poisons the channel (as a writer's poison: buffered values can still be read).
-	Poison()
-	// ElemType returns the type of the values the channel carries.
-	ElemType() reflect.Type
-}
-
-// ChanStats is a channel's state at one moment.
-type ChanStats struct {
-	Name           string
-	Buffer         int    // capacity; 0 for a rendezvous channel
-	Len            int    // values in the buffer now
-	Messages       uint64 // values delivered to readers so far
-	Readers        int    // reader ends joined
-	Writers        int    // writer ends joined
-	ReadersRetired int
-	WritersRetired int
-	Poisoned       bool
-}
-
-// Stats returns the channel's counters. It takes the channel's lock briefly.
-func (c *chanCore) Stats() ChanStats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return ChanStats{Name: c.Name(), Buffer: c.size, Len: c.n, Messages: c.msgs, Readers: c.rj,
-		Writers: c.wj, ReadersRetired: c.rr, WritersRetired: c.wr, Poisoned: c.poisoned}
-}
-
-// ElemType returns the type of the values the channel carries.
-func (c *chanCore) ElemType() reflect.Type { return c.typ }
 
 // endCore is the type-independent part of an end.
 type endCore struct {

@@ -114,3 +114,66 @@ func TestOwnLetsTheMonitorSeeADeadlock(t *testing.T) {
 		}
 	}
 }
+
+// Cancelling a Parallel poisons every end its processes own, the adopted ones included.
+func TestCancelPoisonsAdoptedEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	adopted := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- ParallelContext(ctx, Proc("p", func(ctx context.Context) error {
+			c := NewChan[int]()
+			r := c.Reader()
+			c.Writer()
+			if err := Own(ctx, r); err != nil {
+				return err
+			}
+			close(adopted)
+			_, err := r.Read()
+			return err
+		}))
+	}()
+	<-adopted
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("want context.Canceled, got %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancelled Parallel hangs: the process's adopted end was not poisoned")
+	}
+}
+
+// An end adopted after the cancellation poisoned the others is poisoned too.
+func TestOwnAfterCancelPoisons(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 1)
+	go func() {
+		d := NewChan[int]()
+		done <- ParallelContext(ctx, Proc("p", func(ctx context.Context) error {
+			for !d.Stats().Poisoned { // the cancellation has come and is poisoning the ends
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(10 * time.Millisecond) // and is over
+			c := NewChan[int]()
+			r := c.Reader()
+			c.Writer()
+			if err := Own(ctx, r); err != nil {
+				return err
+			}
+			_, err := r.Read()
+			return err
+		}, d.Writer()))
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("want context.Canceled, got %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("an end adopted after cancellation was not poisoned: the process hangs")
+	}
+}

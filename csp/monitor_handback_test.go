@@ -2,15 +2,13 @@ package csp
 
 import (
 	"context"
-	"errors"
 	"testing"
-	"time"
 )
 
 // A process that runs a Parallel is not live while it waits, but it is again as soon as its
 // children have ended: the monitor must never see the moment between the last child's end and
 // the parent's resumption as every live process blocked.
-func TestReviewNoDeadlockWhenNestedParallelEnds(t *testing.T) {
+func TestNoDeadlockWhenNestedParallelEnds(t *testing.T) {
 	noDeadlockOnHandBack(t, func(ctx context.Context, release <-chan struct{}) error {
 		child := func(name string) *Process {
 			return Proc(name, func(context.Context) error { <-release; return nil })
@@ -20,7 +18,7 @@ func TestReviewNoDeadlockWhenNestedParallelEnds(t *testing.T) {
 }
 
 // The same between the processes of a Sequence run by a monitored process.
-func TestReviewNoDeadlockBetweenSequenceSteps(t *testing.T) {
+func TestNoDeadlockBetweenSequenceSteps(t *testing.T) {
 	noDeadlockOnHandBack(t, func(ctx context.Context, release <-chan struct{}) error {
 		<-release
 		return SequenceContext(ctx,
@@ -56,68 +54,5 @@ func noDeadlockOnHandBack(t *testing.T, nested func(ctx context.Context, release
 		if err != nil || m.Deadlock() != nil {
 			t.Fatalf("iteration %d: false deadlock: %v; %v", i, err, m.Deadlock())
 		}
-	}
-}
-
-// Cancelling a Parallel poisons every end its processes own, the adopted ones included.
-func TestReviewCancelPoisonsAdoptedEnds(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	adopted := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- ParallelContext(ctx, Proc("p", func(ctx context.Context) error {
-			c := NewChan[int]()
-			r := c.Reader()
-			c.Writer()
-			if err := Own(ctx, r); err != nil {
-				return err
-			}
-			close(adopted)
-			_, err := r.Read()
-			return err
-		}))
-	}()
-	<-adopted
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("want context.Canceled, got %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("cancelled Parallel hangs: the process's adopted end was not poisoned")
-	}
-}
-
-// An end adopted after the cancellation poisoned the others is poisoned too.
-func TestReviewOwnAfterCancelPoisons(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	done := make(chan error, 1)
-	go func() {
-		d := NewChan[int]()
-		done <- ParallelContext(ctx, Proc("p", func(ctx context.Context) error {
-			for !d.Stats().Poisoned { // the cancellation has come and is poisoning the ends
-				time.Sleep(time.Millisecond)
-			}
-			time.Sleep(10 * time.Millisecond) // and is over
-			c := NewChan[int]()
-			r := c.Reader()
-			c.Writer()
-			if err := Own(ctx, r); err != nil {
-				return err
-			}
-			_, err := r.Read()
-			return err
-		}, d.Writer()))
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("want context.Canceled, got %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("an end adopted after cancellation was not poisoned: the process hangs")
 	}
 }
