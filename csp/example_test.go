@@ -148,3 +148,71 @@ func ExampleProc_poison() {
 	// logger: read on channel "readings": csp: poisoned
 	// process "faulty": sensor offline
 }
+
+// A farm: workers share the jobs channel and the results channel, each through its own ends, and
+// each returns the error its Read gave. When the producer is done, each worker sees ErrRetired and
+// returns it, which retires only its own writer of results: the collector gets ErrRetired after the
+// last worker's last result, and nothing is lost.
+func ExampleProc_farm() {
+	jobs, results := csp.NewChan[int](csp.Named("jobs")), csp.NewChan[int](csp.Named("results"))
+	jw := jobs.Writer()
+	procs := []*csp.Process{csp.Proc("producer", func(ctx context.Context) error {
+		for i := 1; i <= 100; i++ {
+			if err := jw.Write(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, jw)}
+	for k := range 3 {
+		r, w := jobs.Reader(), results.Writer()
+		procs = append(procs, csp.Proc(fmt.Sprintf("worker-%d", k), func(ctx context.Context) error {
+			for {
+				v, err := r.Read()
+				if err != nil {
+					return err // ErrRetired when the jobs run out: retires w, poisons nothing
+				}
+				if err := w.Write(v * v); err != nil {
+					return err
+				}
+			}
+		}, r, w))
+	}
+	rr := results.Reader()
+	sum, n := 0, 0
+	procs = append(procs, csp.Proc("collector", func(ctx context.Context) error {
+		for {
+			v, err := rr.Read()
+			if err != nil {
+				return err
+			}
+			sum, n = sum+v, n+1
+		}
+	}, rr))
+	err := csp.Parallel(procs...)
+	fmt.Println(n, sum, err)
+	// Output:
+	// 100 338350 <nil>
+}
+
+// Under CancelOnFailure a failing process cancels the context of its siblings, so one that waits on
+// its context (here, a ticker loop) stops too; only the real failure is reported.
+func ExampleCancelOnFailure() {
+	err := csp.ParallelContext(csp.CancelOnFailure(context.Background()),
+		csp.Proc("sensor", func(ctx context.Context) error { return errors.New("sensor offline") }),
+		csp.Proc("heartbeat", func(ctx context.Context) error {
+			t := time.NewTicker(time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-t.C:
+				}
+			}
+		}),
+	)
+	fmt.Println(err)
+	// Output:
+	// process "sensor": sensor offline
+}
