@@ -202,8 +202,8 @@ func (g *SkipGuard) When(cond bool) *SkipGuard { g.disabled = !cond; return g }
 type TimeoutGuard struct{ guardBase }
 
 // Timeout makes a guard that fires if no other guard has fired within d of the selection's start.
-// A process waiting in a selection with an enabled Timeout is sleeping, not blocked: deadlock
-// detection counts it as live.
+// A process waiting in a selection with an enabled Timeout is in a timed wait: a monitor shows it
+// alting, with its Deadline, and counts it as live, never as part of a deadlock.
 func Timeout(d time.Duration) *TimeoutGuard {
 	g := &TimeoutGuard{}
 	g.kind, g.after = kindTimeout, d
@@ -382,12 +382,12 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		}
 		timer = a.timer.C
 	}
-	// A selection that can time out (a Timeout guard, or a context with a deadline) is sleeping,
-	// not blocked: its signal carries no record, so a peer that wakes it does not count it as
-	// unblocked, and the record is updated here instead.
+	// A selection that can time out (a Timeout guard, or a context with a deadline) is a timed
+	// wait, not blocked: its signal carries no record, so a peer that wakes it does not count it
+	// as unblocked, and the record is updated here instead.
 	s := &a.sig
-	sleeping := timeout >= 0 || (rec != nil && hasDeadline(ctx))
-	if sleeping {
+	timed := timeout >= 0 || (rec != nil && hasDeadline(ctx))
+	if timed {
 		s.arm(nil, nil)
 	} else {
 		s.arm(rec, ctx)
@@ -407,8 +407,14 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		}
 	}
 	if rec != nil {
-		if sleeping {
-			rec.sleep(a)
+		if timed {
+			until := deadlineOf(ctx)
+			if timeout >= 0 {
+				if t := time.Now().Add(a.bases[timeout].after); until.IsZero() || t.Before(until) {
+					until = t
+				}
+			}
+			rec.timedWait(StateAlting, nil, a, until)
 		} else {
 			rec.block(StateAlting, nil, a)
 		}
@@ -427,8 +433,8 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	a.unlock()
 	s.done()
 	if rec != nil {
-		if sleeping {
-			rec.wakeFromSleep()
+		if timed {
+			rec.endTimedWait()
 		} else if !woken {
 			rec.unblock()
 		}

@@ -64,9 +64,10 @@
 //
 // A Monitor observes processes run under its Context: their states, what they wait on, and the
 // channels they own ends of. It reports a Deadlock when every live process is blocked on channel
-// operations that only blocked processes could complete; a process running, sleeping (in a
-// selection with a Timeout, or in an operation under a context with a deadline) or blocked outside
-// the framework counts as live. Without a Monitor, observation costs nothing.
+// operations that only blocked processes could complete. A process running, blocked outside the
+// framework, in Sleep, or in a timed wait (a selection with a Timeout, an operation under a
+// context with a deadline) counts as live: a timed wait shows what it waits on and its Deadline,
+// but will go on by itself. Without a Monitor, observation costs nothing.
 //
 // The analysis is exact: it reports only when exactly the live processes are blocked, each in a
 // wait that is still pending (not already completed by a peer or withdrawn on cancellation, under
@@ -77,7 +78,7 @@
 //
 // A monitor charges a blocked operation to the process that owns the end it was made on, so an owned
 // end must be used by its owner only (an end is used by one process at a time): handing it
-// to another goroutine makes the monitor see the owner blocked while it runs. An operation under a
-// context with a deadline counts as sleeping, as a selection with a Timeout does: it will go on by
-// itself, so a network waiting only in such operations is never reported deadlocked.
+// to another goroutine makes the monitor see the owner blocked while it runs. A network waiting
+// only in timed waits is never reported deadlocked. Prefer Sleep to time.Sleep in a process body:
+// a monitor then shows the process sleeping, not running.
 package csp

@@ -95,12 +95,12 @@ func (r *Reader[T]) read(ctx context.Context) (T, error) {
 		if sg.rec != nil {
 			sg.rec.block(StateBlockedRead, e, nil)
 		} else if sleeper != nil {
-			sleeper.sleepOn(e)
+			sleeper.timedWait(StateBlockedRead, e, nil, deadlineOf(ctx))
 		}
 		c.mu.Unlock()
 		woken, _ := sg.park(ctx, nil)
 		if sleeper != nil {
-			sleeper.wakeFromSleep()
+			sleeper.endTimedWait()
 		}
 		if !woken {
 			c.mu.Lock()
@@ -155,12 +155,12 @@ func (w *Writer[T]) write(ctx context.Context, v T) error {
 		if sg.rec != nil {
 			sg.rec.block(StateBlockedWrite, e, nil)
 		} else if sleeper != nil {
-			sleeper.sleepOn(e)
+			sleeper.timedWait(StateBlockedWrite, e, nil, deadlineOf(ctx))
 		}
 		c.mu.Unlock()
 		woken, _ := sg.park(ctx, nil)
 		if sleeper != nil {
-			sleeper.wakeFromSleep()
+			sleeper.endTimedWait()
 		}
 		if !woken {
 			c.mu.Lock()

@@ -18,8 +18,8 @@ const (
 	StateRunning      State = iota + 1 // running, or blocked outside the framework (I/O, a mutex, a sleep)
 	StateBlockedRead                   // blocked in Read
 	StateBlockedWrite                  // blocked in Write
-	StateAlting                        // blocked in a selection with no Timeout
-	StateSleeping                      // in a selection that has a Timeout, or waiting under a context with a deadline
+	StateAlting                        // waiting in a selection
+	StateSleeping                      // in Sleep
 	StateWaiting                       // waiting for the processes it runs in Parallel or Sequence
 	StateDone                          // ended normally
 	StatePoisoned                      // ended by poison or retirement
@@ -172,9 +172,13 @@ type PendingOp struct {
 type ProcessInfo struct {
 	ProcessRef
 	State State
-	Waits []PendingOp // what it waits on, when blocked or sleeping
-	Ends  []End       // the ends it owns
-	Err   error       // how it ended, once ended
+	Waits []PendingOp // what it waits on, when blocked
+	// Deadline is when a timed wait gives up by itself: a selection with a Timeout, an operation
+	// under a context with a deadline, or Sleep. Zero for a wait only a peer can end. A timed wait
+	// counts as live: it is never part of a deadlock.
+	Deadline time.Time
+	Ends     []End // the ends it owns
+	Err      error // how it ended, once ended
 }
 
 // Processes returns the state of every process started under the monitor, ended ones included, in
@@ -191,11 +195,22 @@ func (m *Monitor) Processes() []ProcessInfo {
 	for i, r := range recs {
 		st := State(r.state.Load())
 		out[i] = ProcessInfo{ProcessRef: r.ref(), State: st, Ends: r.proc.owned(), Err: errs[i]}
-		if st.Blocked() || st == StateSleeping {
+		if st.Blocked() {
 			out[i].Waits = r.waits()
+		}
+		if st.Blocked() || st == StateSleeping {
+			out[i].Deadline = r.deadline()
 		}
 	}
 	return out
+}
+
+// deadline returns the record's timed-wait deadline, zero if none.
+func (r *procRecord) deadline() time.Time {
+	if u := r.until.Load(); u != 0 {
+		return time.Unix(0, u)
+	}
+	return time.Time{}
 }
 
 // waits lists what the process waits on, from what it recorded when it blocked.
@@ -229,6 +244,7 @@ type procRecord struct {
 	waitEnd atomic.Pointer[endCore]
 	waitAlt atomic.Pointer[Alt]
 	altMask atomic.Uint64 // enabled guards of waitAlt (first 64), copied when it blocked
+	until   atomic.Int64  // a timed wait's deadline in Unix nanoseconds; 0 for an untimed one
 	err     error         // guarded by m.mu, set once the process ended
 	group   *children     // the parent's Parallel or Sequence this process is run by, if counted so
 }
@@ -307,6 +323,9 @@ func (r *procRecord) block(st State, e *endCore, a *Alt) {
 	if a != nil {
 		r.altMask.Store(a.enabledMask())
 	}
+	if r.until.Load() != 0 {
+		r.until.Store(0)
+	}
 	r.setState(st)
 	r.m.blocked.Add(1<<32 + 1)
 	r.m.check()
@@ -319,22 +338,29 @@ func (r *procRecord) unblock() {
 	r.m.blocked.Add(1<<32 - 1)
 }
 
-func (r *procRecord) sleep(a *Alt) {
-	r.waitEnd.Store(nil)
-	r.waitAlt.Store(a)
-	r.altMask.Store(a.enabledMask())
-	r.setState(StateSleeping)
-}
-
-// sleepOn records that the process waits on e under a context with a deadline: like a selection
-// with a Timeout, it will go on by itself.
-func (r *procRecord) sleepOn(e *endCore) {
+// timedWait records that the process waits in st (on e, or in the selection a, or in Sleep with
+// neither) until at the latest: it will go on by itself, so it shows what it waits on but is
+// not counted blocked, and deadlock analysis never blames it.
+func (r *procRecord) timedWait(st State, e *endCore, a *Alt, until time.Time) {
 	r.waitEnd.Store(e)
-	r.waitAlt.Store(nil)
-	r.setState(StateSleeping)
+	r.waitAlt.Store(a)
+	if a != nil {
+		r.altMask.Store(a.enabledMask())
+	}
+	r.until.Store(until.UnixNano())
+	r.setState(st)
 }
 
-func (r *procRecord) wakeFromSleep() { r.setState(StateRunning) }
+// deadlineOf returns when ctx ends by itself (zero if never), for a timed wait's record.
+func deadlineOf(ctx context.Context) time.Time {
+	if ctx == nil {
+		return time.Time{}
+	}
+	d, _ := ctx.Deadline()
+	return d
+}
+
+func (r *procRecord) endTimedWait() { r.setState(StateRunning) }
 
 // children is the run of a Parallel or Sequence by a monitored process, which is not live while it
 // waits for them. The last of them to end hands its liveness back to the parent instead of dropping

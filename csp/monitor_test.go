@@ -301,3 +301,55 @@ func TestNoFalseDeadlockDeadline(t *testing.T) {
 		})
 	}
 }
+
+// A timed wait says what it is: a selection with a Timeout (or under a deadline) shows as alting on
+// its channels with its deadline, an operation under a deadline as blocked on its channel with the
+// deadline, and Sleep as sleeping; all of them count as live, so nothing here is a deadlock.
+func TestTimedWaitsShowWhatTheyWaitOn(t *testing.T) {
+	m := NewMonitor()
+	ctx, cancel := context.WithCancel(m.Context(context.Background()))
+	defer cancel()
+	a, b := NewChan[int](Named("a")), NewChan[int](Named("b"))
+	ar, br := a.Reader(), b.Reader()
+	aw, bw := a.Writer(), b.Writer()
+	start := time.Now()
+	var sleepErr error
+	done := goDone(func() {
+		_ = ParallelContext(ctx,
+			Proc("alter", func(ctx context.Context) error {
+				_, err := NewAlt(Recv(ar), Timeout(time.Hour)).SelectContext(ctx)
+				return err
+			}, ar, aw),
+			Proc("reader", func(ctx context.Context) error {
+				dctx, cancel := context.WithTimeout(ctx, time.Hour)
+				defer cancel()
+				_, err := br.ReadContext(dctx)
+				return err
+			}, br, bw),
+			Proc("sleeper", func(ctx context.Context) error {
+				sleepErr = Sleep(ctx, time.Hour)
+				return sleepErr
+			}),
+		)
+	})
+	for _, want := range []struct {
+		name string
+		st   State
+		ch   string
+	}{{"alter", StateAlting, "a"}, {"reader", StateBlockedRead, "b"}, {"sleeper", StateSleeping, ""}} {
+		p := waitState(t, m, want.name, want.st)
+		if p.Deadline.Before(start.Add(59*time.Minute)) || p.Deadline.After(time.Now().Add(time.Hour)) {
+			t.Fatalf("%s: deadline %v, want about an hour from %v", want.name, p.Deadline, start)
+		}
+		if want.ch != "" && (len(p.Waits) != 1 || p.Waits[0].Channel.Name() != want.ch) {
+			t.Fatalf("%s waits on %+v, want %s", want.name, p.Waits, want.ch)
+		}
+	}
+	if m.Deadlock() != nil {
+		t.Fatalf("timed waits reported as a deadlock: %v", m.Deadlock())
+	}
+	cancel()
+	finishes(t, done, "the timed waits, cancelled")
+	m.Wait()
+	wantErr(t, sleepErr, context.Canceled, "Sleep when its context ended")
+}

@@ -19,7 +19,7 @@ type EventKind uint8
 // The kinds of event.
 const (
 	EventStart    EventKind = iota + 1 // a process started
-	EventBlock                         // a process blocked or went to sleep in a selection (State, Waits)
+	EventBlock                         // a process blocked or went to sleep (State, Waits, Deadline)
 	EventUnblock                       // a blocked process may run again
 	EventEnd                           // a process ended (State, Err)
 	EventRead                          // a process read from Channel
@@ -49,6 +49,7 @@ type Event struct {
 	State    State
 	Channel  Channel
 	Waits    []PendingOp
+	Deadline time.Time // of a timed wait (EventBlock); zero if none
 	Guard    int
 	Err      error
 	Deadlock *Deadlock
@@ -70,7 +71,7 @@ func (m *Monitor) emit(e Event) {
 func (m *Monitor) emitBlock(r *procRecord, st State) {
 	e := Event{Kind: EventUnblock, Process: r.ref(), State: st}
 	if st.Blocked() || st == StateSleeping {
-		e.Kind, e.Waits = EventBlock, r.waits()
+		e.Kind, e.Waits, e.Deadline = EventBlock, r.waits(), r.deadline()
 	}
 	m.emit(e)
 }

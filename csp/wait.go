@@ -99,7 +99,7 @@ func (s *signal) park(ctx context.Context, timer <-chan time.Time) (woken bool, 
 }
 
 // hasDeadline reports whether ctx ends by itself at some time. An operation waiting under such a
-// context will go on by itself, as a selection with a Timeout guard will: it is sleeping, not
+// context will go on by itself, as a selection with a Timeout guard will: it is a timed wait, not
 // blocked, and no deadlock.
 func hasDeadline(ctx context.Context) bool {
 	if ctx == nil {
@@ -110,8 +110,8 @@ func hasDeadline(ctx context.Context) bool {
 }
 
 // armFor arms s for a Read or Write of the process rec (nil if unobserved) under ctx (nil for
-// none). Under a deadline the process is sleeping, not blocked: s is armed without the record and
-// armFor returns the record, which the caller marks sleeping and wakes itself; otherwise nil.
+// none). Under a deadline the process is in a timed wait, not blocked: s is armed without the record and
+// armFor returns the record, which the caller marks as a timed wait and ends itself; otherwise nil.
 func armFor(s *signal, rec *procRecord, ctx context.Context) (sleeper *procRecord) {
 	if rec != nil && hasDeadline(ctx) {
 		s.arm(nil, nil)
