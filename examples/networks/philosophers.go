@@ -194,7 +194,8 @@ type philosopher struct {
 
 func (p *philosopher) run(ctx context.Context) error {
 	rng := rand.New(rand.NewPCG(uint64(p.i), 0x5eed))
-	pause := func() { time.Sleep(time.Duration(rng.Int64N(int64(p.cfg.MaxPause)))) }
+	// csp.Sleep, not time.Sleep: a monitor then shows a thinking or eating philosopher as sleeping.
+	pause := func() { _ = csp.Sleep(ctx, time.Duration(rng.Int64N(int64(p.cfg.MaxPause)))) }
 	deadline := time.Now().Add(p.cfg.Duration)
 	for time.Now().Before(deadline) {
 		if p.sit != nil {
