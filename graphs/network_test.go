@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/components"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -22,9 +23,9 @@ func commsTime(n int, got *[]int) []*csp.Process {
 	d := csp.NewChan[int](csp.Named("d"))
 	dr := d.Reader()
 	return []*csp.Process{
-		Prefix("prefix", 0, c.Reader(), a.Writer()),
-		Delta("delta", a.Reader(), b.Writer(), d.Writer()),
-		Successor("succ", b.Reader(), c.Writer()),
+		components.Prefix("prefix", 0, c.Reader(), a.Writer()),
+		components.Delta("delta", a.Reader(), b.Writer(), d.Writer()),
+		components.Successor("succ", b.Reader(), c.Writer()),
 		csp.Proc("consume", func(ctx context.Context) error {
 			for range n {
 				v, err := dr.Read()
@@ -79,7 +80,7 @@ func TestRunFailureReported(t *testing.T) {
 	c := csp.NewChan[int]()
 	r := c.Reader()
 	n := New("fail").Add(
-		Generator("gen", []int{1, 2, 3}, c.Writer()),
+		components.Generator("gen", []int{1, 2, 3}, c.Writer()),
 		csp.Proc("bad", func(ctx context.Context) error { _, _ = r.Read(); return boom }, r),
 	)
 	err := n.Run(context.Background())
@@ -109,14 +110,23 @@ func TestSpawnedProcessesObserved(t *testing.T) {
 			if err := csp.Own(ctx, ir); err != nil {
 				return err
 			}
-			h := csp.SpawnContext(ctx, Generator("child", []int{1, 2}, iw))
-			if err := copyAll(ir, ow); err != nil {
-				return err
+			h := csp.SpawnContext(ctx, components.Generator("child", []int{1, 2}, iw))
+			for { // copy the child's values on until it retires
+				v, err := ir.Read()
+				if errors.Is(err, csp.ErrRetired) {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				if err := ow.Write(v); err != nil {
+					return err
+				}
 			}
 			ir.Retire()
 			return h.Wait()
 		}, ow),
-		Collector("col", or, &got),
+		components.Collector("col", or, &got),
 	)
 	require.NoError(t, n.Run(context.Background()))
 	assert.Equal(t, []int{1, 2}, got)
