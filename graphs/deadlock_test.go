@@ -132,6 +132,25 @@ func TestDeadlockCrossWait(t *testing.T) {
 	assert.Empty(t, de.Waiting)
 }
 
+func TestDeadlockTwoDisjointCyclesBothNamed(t *testing.T) {
+	net := New("two")
+	for _, names := range [][4]string{{"a", "b", "x", "y"}, {"c", "d", "z", "w"}} {
+		p, q := csp.NewChan[int](csp.Named(names[2])), csp.NewChan[int](csp.Named(names[3]))
+		pr, pw, qr, qw := p.Reader(), p.Writer(), q.Reader(), q.Writer()
+		net.Add(
+			csp.Proc(names[0], func(ctx context.Context) error { _, err := pr.Read(); return err }, pr, qw),
+			csp.Proc(names[1], func(ctx context.Context) error { _, err := qr.Read(); return err }, qr, pw),
+		)
+	}
+	err := net.Run(context.Background())
+	var de *DeadlockError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "deadlock: a reads x ← b reads y ← a; and c reads z ← d reads w ← c", de.Error())
+	d := net.Snapshot().Deadlock
+	require.NotNil(t, d)
+	assert.Len(t, d.Cycles, 2)
+}
+
 func TestDeadlockWaitingIntoCycle(t *testing.T) {
 	net := crossNet(true)
 	err := net.Run(context.Background())
