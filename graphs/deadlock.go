@@ -116,3 +116,20 @@ func waitInto(edges []waitEdge, leadsIn []bool) int {
 	}
 	return 0
 }
+
+// onDeadlock is the monitor's callback: it runs before the monitor poisons the channels, so the
+// error is in place before any process sees the poison.
+func (n *Network) onDeadlock(d *csp.Deadlock) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.deadlockLocked(d)
+}
+
+// deadlockLocked returns the DeadlockError for d, building it the first time: the tracer (which
+// hears of the deadlock first) and onDeadlock share one.
+func (n *Network) deadlockLocked(d *csp.Deadlock) *DeadlockError {
+	if n.dl == nil || n.dl.Deadlock != d {
+		n.dl = newDeadlockError(d, n.rankLocked)
+	}
+	return n.dl
+}

@@ -41,13 +41,21 @@ func commsTime(n int, got *[]int) []*csp.Process {
 	}
 }
 
-func TestRunCommsTime(t *testing.T) {
+func TestRunRunsEveryProcessToItsEnd(t *testing.T) {
 	var got []int
 	n := New("commstime").Add(commsTime(10, &got)...)
 	require.NoError(t, n.Run(context.Background()))
 	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, got)
+	s := n.Snapshot()
+	assert.False(t, s.Running)
+	require.Len(t, s.Processes, 4)
+	for _, p := range s.Processes {
+		assert.Contains(t, []string{"done", "poisoned"}, p.State, p.Name)
+	}
+}
 
-	top := n.Topology()
+func TestTopologyNumbersProcessesAndChannelsInDeclarationOrder(t *testing.T) {
+	top := New("commstime").Add(commsTime(10, nil)...).Topology()
 	assert.Len(t, top.Processes, 4)
 	assert.Len(t, top.Channels, 4)
 	assert.Equal(t, "p1", top.Processes[0].ID)
@@ -55,17 +63,15 @@ func TestRunCommsTime(t *testing.T) {
 	// Channels are numbered by first appearance: prefix owns c (read) then a (write).
 	assert.Equal(t, "c", top.Channels[0].Name)
 	assert.Equal(t, "a", top.Channels[1].Name)
-
-	s := n.Snapshot()
-	assert.False(t, s.Running)
-	require.Len(t, s.Processes, 4)
-	for _, p := range s.Processes {
-		assert.Contains(t, []string{"done", "poisoned"}, p.State, p.Name)
-	}
-	assert.Error(t, n.Run(context.Background()), "a network runs once")
 }
 
-func TestRunPlainSameResult(t *testing.T) {
+func TestRunRunsANetworkOnce(t *testing.T) {
+	n := New("commstime").Add(commsTime(1, nil)...)
+	require.NoError(t, n.Run(context.Background()))
+	assert.ErrorContains(t, n.Run(context.Background()), "already been run")
+}
+
+func TestRunWithoutObservationGivesTheSameResult(t *testing.T) {
 	var got []int
 	n := New("commstime", WithoutObservation()).Add(commsTime(5, &got)...)
 	require.NoError(t, n.Run(context.Background()))
@@ -75,7 +81,7 @@ func TestRunPlainSameResult(t *testing.T) {
 	assert.Equal(t, uint64(5), s.Channels[3].Messages, "d carried 5 values")
 }
 
-func TestRunFailureReported(t *testing.T) {
+func TestRunReportsWhichProcessFailedAndHow(t *testing.T) {
 	boom := errors.New("boom")
 	c := csp.NewChan[int]()
 	r := c.Reader()
@@ -98,7 +104,7 @@ func TestRunFailureReported(t *testing.T) {
 	assert.Equal(t, [2]string{"failed", "boom"}, states["bad"])
 }
 
-func TestSpawnedProcessesObserved(t *testing.T) {
+func TestRunObservesProcessesStartedAtRunTime(t *testing.T) {
 	out := csp.NewChan[int](csp.Named("out"))
 	ow, or := out.Writer(), out.Reader()
 	var got []int
@@ -157,7 +163,7 @@ func TestSpawnedProcessesObserved(t *testing.T) {
 	}
 }
 
-func TestRunCancelled(t *testing.T) {
+func TestRunCancelledPoisonsAndIsNoDeadlock(t *testing.T) {
 	// The reader waits on a channel whose writer end no process owns: an outside end, so the
 	// network is not deadlocked, only cancelling it ends it.
 	c := csp.NewChan[int]()
@@ -175,7 +181,7 @@ func TestRunCancelled(t *testing.T) {
 	assert.True(t, c.Stats().Poisoned)
 }
 
-func TestLoggerSeesDeadlock(t *testing.T) {
+func TestLoggerHearsOfTheDeadlock(t *testing.T) {
 	core, logs := observer.New(zap.DebugLevel)
 	net := crossNet(false)
 	net.cfg.log = zap.New(core)
