@@ -15,10 +15,11 @@
 //
 //   - ErrRetired on any end is the normal end of a stream. The component returns nil, so the
 //     framework retires its other ends and the end of the stream travels on, downstream and
-//     upstream. Nothing buffered is discarded.
+//     upstream. Retiring discards nothing: values already buffered stay for other readers.
 //   - ErrPoisoned (or any other error) is returned, so the framework poisons the component's ends
 //     and the poison travels on.
 //
-// A component that reads several inputs at once (Mux, Farm's gatherer) treats a retired input as
-// that input's end only: it keeps reading the others until every one has retired.
+// A component that merges several inputs (Mux, Farm's gatherer) treats a retired input as that
+// input's end only: it keeps reading the others until every one has retired. Plus, which needs a
+// value from each input for every sum, ends when either retires.
 package components
