@@ -1,8 +1,6 @@
 package graphs
 
 import (
-	"cmp"
-	"slices"
 	"strings"
 
 	"github.com/gocsp/gocsp/csp"
@@ -83,176 +81,55 @@ func (e *DeadlockError) Error() string {
 // Unwrap returns the processes' own failures, if any.
 func (e *DeadlockError) Unwrap() error { return e.Err }
 
-// newDeadlockError builds the wait-for graph of d (process → the peers that could complete one of
-// its waits), finds its strongly connected components, and extracts one shortest cycle through each
-// cyclic one. rank orders processes so that the report does not depend on goroutine start order.
+// newDeadlockError builds the report of d: one shortest cycle for each cyclic part of the wait-for
+// graph, and every other blocked process with the wait that leads it into a cycle. rank orders
+// processes, so that the report does not depend on the order in which goroutines started.
 func newDeadlockError(d *csp.Deadlock, rank func(csp.ProcessRef) uint64) *DeadlockError {
-	bl := slices.Clone(d.Blocked)
-	ranks := make(map[uint64]uint64, len(bl))
-	for _, p := range bl {
-		ranks[p.ID] = rank(p.ProcessRef)
-	}
-	slices.SortFunc(bl, func(a, b csp.ProcessInfo) int { return cmp.Compare(ranks[a.ID], ranks[b.ID]) })
-	idx := make(map[uint64]int, len(bl))
-	for i, p := range bl {
-		idx[p.ID] = i
-	}
-	// adj[i] lists i's successors in rank order (idx order), each with the wait that leads there.
-	type edge struct{ to, wait int }
-	adj := make([][]edge, len(bl))
-	for i, p := range bl {
-		for k, w := range p.Waits {
-			for _, q := range w.Peers {
-				j, ok := idx[q.ID]
-				if ok && !slices.ContainsFunc(adj[i], func(e edge) bool { return e.to == j }) {
-					adj[i] = append(adj[i], edge{j, k})
-				}
-			}
-		}
-		slices.SortFunc(adj[i], func(a, b edge) int { return a.to - b.to })
-	}
-	step := func(i, k int) WaitStep {
-		w := bl[i].Waits[k]
-		return WaitStep{Process: bl[i].ProcessRef, Op: w.Op, Channel: w.Channel}
-	}
-
-	// Tarjan's algorithm, iteratively so that a large network cannot overflow the stack.
-	const unvisited = -1
-	index, low := make([]int, len(bl)), make([]int, len(bl))
-	onStack := make([]bool, len(bl))
-	comp := make([]int, len(bl)) // SCC number of each node
-	for i := range index {
-		index[i] = unvisited
-	}
-	var stack []int
-	next, ncomp := 0, 0
-	type frame struct{ v, e int }
-	for root := range bl {
-		if index[root] != unvisited {
-			continue
-		}
-		call := []frame{{root, 0}}
-		index[root], low[root] = next, next
-		next++
-		stack = append(stack, root)
-		onStack[root] = true
-		for len(call) > 0 {
-			f := &call[len(call)-1]
-			v := f.v
-			if f.e < len(adj[v]) {
-				w := adj[v][f.e].to
-				f.e++
-				if index[w] == unvisited {
-					index[w], low[w] = next, next
-					next++
-					stack = append(stack, w)
-					onStack[w] = true
-					call = append(call, frame{w, 0})
-				} else if onStack[w] {
-					low[v] = min(low[v], index[w])
-				}
-				continue
-			}
-			call = call[:len(call)-1]
-			if len(call) > 0 {
-				u := call[len(call)-1].v
-				low[u] = min(low[u], low[v])
-			}
-			if low[v] == index[v] {
-				for {
-					w := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					onStack[w] = false
-					comp[w] = ncomp
-					if w == v {
-						break
-					}
-				}
-				ncomp++
-			}
-		}
-	}
-	size := make([]int, ncomp)
-	for _, c := range comp {
-		size[c]++
-	}
-	cyclic := func(v int) bool {
-		return size[comp[v]] > 1 || slices.ContainsFunc(adj[v], func(e edge) bool { return e.to == v })
-	}
-
+	g := newWaitForGraph(d.Blocked, rank)
 	de := &DeadlockError{Deadlock: d}
-	inCycle := make([]bool, len(bl))
-	seen := make([]bool, ncomp)
-	for v := range bl { // in rank order, so each cycle starts at its first-ranked process
-		c := comp[v]
-		if seen[c] || !cyclic(v) {
-			continue
+	inCycle := make([]bool, g.len())
+	for _, c := range g.cycles() {
+		steps := make([]WaitStep, len(c))
+		for i, h := range c {
+			steps[i] = g.step(h.node, h.wait)
+			inCycle[h.node] = true
 		}
-		seen[c] = true
-		// Shortest cycle through v inside its component: BFS from v back to v.
-		prev := make(map[int]edge) // node → (predecessor, its wait)
-		queue := []int{v}
-		found := false
-		for len(queue) > 0 && !found {
-			u := queue[0]
-			queue = queue[1:]
-			for _, e := range adj[u] {
-				if comp[e.to] != c {
-					continue
-				}
-				if _, ok := prev[e.to]; ok {
-					continue
-				}
-				prev[e.to] = edge{u, e.wait}
-				if e.to == v {
-					found = true
-					break
-				}
-				queue = append(queue, e.to)
-			}
-		}
-		var cyc []WaitStep
-		for u := v; ; {
-			p := prev[u]
-			cyc = append(cyc, step(p.to, p.wait))
-			inCycle[p.to] = true
-			u = p.to
-			if u == v {
-				break
-			}
-		}
-		slices.Reverse(cyc)
-		de.Cycles = append(de.Cycles, cyc)
+		de.Cycles = append(de.Cycles, steps)
 	}
-
-	// Which nodes reach a cycle: walk backwards from the cycles.
-	reaches := slices.Clone(inCycle)
-	for changed := true; changed; {
-		changed = false
-		for v := range bl {
-			if reaches[v] {
-				continue
-			}
-			for _, e := range adj[v] {
-				if reaches[e.to] {
-					reaches[v], changed = true, true
-					break
-				}
-			}
-		}
-	}
-	for v, p := range bl {
+	leadsIn := g.reaching(inCycle)
+	for v, p := range g.procs {
 		if inCycle[v] || len(p.Waits) == 0 {
 			continue
 		}
-		k := 0
-		for _, e := range adj[v] {
-			if reaches[e.to] {
-				k = e.wait
-				break
-			}
-		}
-		de.Waiting = append(de.Waiting, step(v, k))
+		de.Waiting = append(de.Waiting, g.step(v, waitInto(g.adj[v], leadsIn)))
 	}
 	return de
+}
+
+// waitInto returns the wait by which a process with the given edges waits for a process that
+// leads into a cycle, or its first wait if none does.
+func waitInto(edges []waitEdge, leadsIn []bool) int {
+	for _, e := range edges {
+		if leadsIn[e.to] {
+			return e.wait
+		}
+	}
+	return 0
+}
+
+// onDeadlock is the monitor's callback: it runs before the monitor poisons the channels, so the
+// error is in place before any process sees the poison.
+func (n *Network) onDeadlock(d *csp.Deadlock) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.deadlockLocked(d)
+}
+
+// deadlockLocked returns the DeadlockError for d, building it the first time: the tracer (which
+// hears of the deadlock first) and onDeadlock share one.
+func (n *Network) deadlockLocked(d *csp.Deadlock) *DeadlockError {
+	if n.dl == nil || n.dl.Deadlock != d {
+		n.dl = newDeadlockError(d, n.rankLocked)
+	}
+	return n.dl
 }

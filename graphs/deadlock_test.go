@@ -63,7 +63,7 @@ func philosophers(n int) *Network {
 	return net
 }
 
-func TestDeadlockPhilosophers(t *testing.T) {
+func TestDeadlockOfPhilosophersNamesTheWholeRing(t *testing.T) {
 	net := philosophers(5)
 	err := net.Run(context.Background())
 	var de *DeadlockError
@@ -124,7 +124,7 @@ func crossNet(watcher bool) *Network {
 	return n
 }
 
-func TestDeadlockCrossWait(t *testing.T) {
+func TestDeadlockOfTwoCrossedProcessesNamesTheirCycle(t *testing.T) {
 	err := crossNet(false).Run(context.Background())
 	var de *DeadlockError
 	require.ErrorAs(t, err, &de)
@@ -132,7 +132,26 @@ func TestDeadlockCrossWait(t *testing.T) {
 	assert.Empty(t, de.Waiting)
 }
 
-func TestDeadlockWaitingIntoCycle(t *testing.T) {
+func TestDeadlockNamesEachOfTwoDisjointCycles(t *testing.T) {
+	net := New("two")
+	for _, names := range [][4]string{{"a", "b", "x", "y"}, {"c", "d", "z", "w"}} {
+		p, q := csp.NewChan[int](csp.Named(names[2])), csp.NewChan[int](csp.Named(names[3]))
+		pr, pw, qr, qw := p.Reader(), p.Writer(), q.Reader(), q.Writer()
+		net.Add(
+			csp.Proc(names[0], func(ctx context.Context) error { _, err := pr.Read(); return err }, pr, qw),
+			csp.Proc(names[1], func(ctx context.Context) error { _, err := qr.Read(); return err }, qr, pw),
+		)
+	}
+	err := net.Run(context.Background())
+	var de *DeadlockError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "deadlock: a reads x ← b reads y ← a; and c reads z ← d reads w ← c", de.Error())
+	d := net.Snapshot().Deadlock
+	require.NotNil(t, d)
+	assert.Len(t, d.Cycles, 2)
+}
+
+func TestDeadlockListsAProcessWaitingIntoTheCycle(t *testing.T) {
 	net := crossNet(true)
 	err := net.Run(context.Background())
 	var de *DeadlockError
@@ -144,7 +163,7 @@ func TestDeadlockWaitingIntoCycle(t *testing.T) {
 	assert.Equal(t, []StepJSON{{"p3", "read", "c3"}}, d.Waiting)
 }
 
-func TestDeadlockAnyToAny(t *testing.T) {
+func TestDeadlockOnAnyToAnyChannelsNamesOneCycleAndTheRest(t *testing.T) {
 	// s has two readers (A, B) and two writers (C, D); t has one writer (A) and two readers (C, D).
 	// Everyone reads: A waits for C or D on s, C and D wait for A on t, B waits on s too.
 	s, tc := csp.NewChan[int](csp.Named("s")), csp.NewChan[int](csp.Named("t"))
@@ -162,7 +181,7 @@ func TestDeadlockAnyToAny(t *testing.T) {
 	assert.Equal(t, "deadlock: A reads s ← C reads t ← A; blocked outside the cycle: B reads s, D reads t", de.Error())
 }
 
-func TestDeadlockAltingCycle(t *testing.T) {
+func TestDeadlockAmongAltingProcesses(t *testing.T) {
 	// Three processes in a ring, each alting over a read from its left neighbour (ring-i) and a
 	// read from its right neighbour (back-i): nobody ever writes.
 	const n = 3
@@ -192,7 +211,7 @@ func TestDeadlockAltingCycle(t *testing.T) {
 	}
 }
 
-func TestDeadlockSelfWait(t *testing.T) {
+func TestDeadlockOfAProcessWaitingOnItself(t *testing.T) {
 	c := csp.NewChan[int](csp.Named("loop"))
 	r, w := c.Reader(), c.Writer()
 	err := New("self").Add(csp.Proc("narcissus", func(ctx context.Context) error {
@@ -206,7 +225,7 @@ func TestDeadlockSelfWait(t *testing.T) {
 
 // No false positives: processes that sleep, block in I/O or wait in a selection with a Timeout are
 // live, so the network must end normally.
-func TestNoDeadlockSleep(t *testing.T) {
+func TestNoDeadlockWhileAPeerSleeps(t *testing.T) {
 	c := csp.NewChan[int]()
 	r, w := c.Reader(), c.Writer()
 	err := New("sleep").Add(
@@ -219,7 +238,7 @@ func TestNoDeadlockSleep(t *testing.T) {
 	require.NoError(t, err)
 }
 
-func TestNoDeadlockPipeIO(t *testing.T) {
+func TestNoDeadlockWhileAPeerBlocksInIO(t *testing.T) {
 	pr, pw, err := os.Pipe()
 	require.NoError(t, err)
 	defer pr.Close()
@@ -257,7 +276,7 @@ func blockedIn(n *Network, name string) bool {
 	return false
 }
 
-func TestNoDeadlockTimeoutGuard(t *testing.T) {
+func TestNoDeadlockWhileASelectionCanTimeOut(t *testing.T) {
 	x, y := csp.NewChan[int](), csp.NewChan[int]()
 	xr, xw, yr, yw := x.Reader(), x.Writer(), y.Reader(), y.Writer()
 	timeouts := 0
@@ -291,7 +310,7 @@ func TestNoDeadlockTimeoutGuard(t *testing.T) {
 	assert.Equal(t, 3, timeouts)
 }
 
-func TestDeadlockWithoutCycleWrapsFailures(t *testing.T) {
+func TestDeadlockWithoutCycleIsReportedAndWrapsFailures(t *testing.T) {
 	// Nobody holds a writer end of "never": the reader is stuck without any cycle. On the poison
 	// that ends the deadlock it fails, and the DeadlockError carries that failure.
 	boom := errors.New("boom")

@@ -1,5 +1,4 @@
-// Package graphs describes GoCSP process networks declaratively, runs them under observation, and
-// provides a library of generic components.
+// Package graphs describes GoCSP process networks declaratively and runs them under observation.
 //
 // # Networks
 //
@@ -23,10 +22,7 @@
 //
 // # Components
 //
-// The components (Identity, Prefix, Successor, Delta, Plus, Tail, Pairs, Mux, Demux, Generator,
-// Collector, Map, Filter, Farm) are functions that return a *csp.Process owning the ends it is
-// given, with its kind set to the component's name. They share one termination rule: ErrRetired on
-// any end ends the component normally (it returns nil, so the framework retires its other ends and
-// the end of the stream travels on), and ErrPoisoned is returned, so the framework poisons its
-// ends and the poison travels on.
+// The generic processes to build networks from (Identity, Prefix, Successor, Delta, Plus, Tail,
+// Pairs, Mux, Demux, Generator, Collector, Map, Filter, Farm) are in package graphs/components,
+// which depends on csp alone: they run as well under csp.Parallel as in a Network.
 package graphs

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/components"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,7 +32,7 @@ func stepNet() (*Network, chan<- struct{}) {
 			}
 			return nil
 		}, w),
-		Collector("consumer", r, &got),
+		components.Collector("consumer", r, &got),
 	)
 	return n, step
 }

@@ -235,23 +235,6 @@ func (n *Network) Run(ctx context.Context) (err error) {
 	return err
 }
 
-// onDeadlock is the monitor's callback: it runs before the monitor poisons the channels, so the
-// error is in place before any process sees the poison.
-func (n *Network) onDeadlock(d *csp.Deadlock) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.deadlockLocked(d)
-}
-
-// deadlockLocked returns the DeadlockError for d, building it the first time: the tracer (which
-// hears of the deadlock first) and onDeadlock share one.
-func (n *Network) deadlockLocked(d *csp.Deadlock) *DeadlockError {
-	if n.dl == nil || n.dl.Deadlock != d {
-		n.dl = newDeadlockError(d, n.rankLocked)
-	}
-	return n.dl
-}
-
 // rankLocked orders processes for reports: declared ones by declaration, then the others by start.
 func (n *Network) rankLocked(ref csp.ProcessRef) uint64 {
 	id := n.procIDLocked(ref)

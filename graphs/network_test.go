@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/components"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -22,9 +23,9 @@ func commsTime(n int, got *[]int) []*csp.Process {
 	d := csp.NewChan[int](csp.Named("d"))
 	dr := d.Reader()
 	return []*csp.Process{
-		Prefix("prefix", 0, c.Reader(), a.Writer()),
-		Delta("delta", a.Reader(), b.Writer(), d.Writer()),
-		Successor("succ", b.Reader(), c.Writer()),
+		components.Prefix("prefix", 0, c.Reader(), a.Writer()),
+		components.Delta("delta", a.Reader(), b.Writer(), d.Writer()),
+		components.Successor("succ", b.Reader(), c.Writer()),
 		csp.Proc("consume", func(ctx context.Context) error {
 			for range n {
 				v, err := dr.Read()
@@ -40,13 +41,21 @@ func commsTime(n int, got *[]int) []*csp.Process {
 	}
 }
 
-func TestRunCommsTime(t *testing.T) {
+func TestRunRunsEveryProcessToItsEnd(t *testing.T) {
 	var got []int
 	n := New("commstime").Add(commsTime(10, &got)...)
 	require.NoError(t, n.Run(context.Background()))
 	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, got)
+	s := n.Snapshot()
+	assert.False(t, s.Running)
+	require.Len(t, s.Processes, 4)
+	for _, p := range s.Processes {
+		assert.Contains(t, []string{"done", "poisoned"}, p.State, p.Name)
+	}
+}
 
-	top := n.Topology()
+func TestTopologyNumbersProcessesAndChannelsInDeclarationOrder(t *testing.T) {
+	top := New("commstime").Add(commsTime(10, nil)...).Topology()
 	assert.Len(t, top.Processes, 4)
 	assert.Len(t, top.Channels, 4)
 	assert.Equal(t, "p1", top.Processes[0].ID)
@@ -54,17 +63,15 @@ func TestRunCommsTime(t *testing.T) {
 	// Channels are numbered by first appearance: prefix owns c (read) then a (write).
 	assert.Equal(t, "c", top.Channels[0].Name)
 	assert.Equal(t, "a", top.Channels[1].Name)
-
-	s := n.Snapshot()
-	assert.False(t, s.Running)
-	require.Len(t, s.Processes, 4)
-	for _, p := range s.Processes {
-		assert.Contains(t, []string{"done", "poisoned"}, p.State, p.Name)
-	}
-	assert.Error(t, n.Run(context.Background()), "a network runs once")
 }
 
-func TestRunPlainSameResult(t *testing.T) {
+func TestRunRunsANetworkOnce(t *testing.T) {
+	n := New("commstime").Add(commsTime(1, nil)...)
+	require.NoError(t, n.Run(context.Background()))
+	assert.ErrorContains(t, n.Run(context.Background()), "already been run")
+}
+
+func TestRunWithoutObservationGivesTheSameResult(t *testing.T) {
 	var got []int
 	n := New("commstime", WithoutObservation()).Add(commsTime(5, &got)...)
 	require.NoError(t, n.Run(context.Background()))
@@ -74,12 +81,12 @@ func TestRunPlainSameResult(t *testing.T) {
 	assert.Equal(t, uint64(5), s.Channels[3].Messages, "d carried 5 values")
 }
 
-func TestRunFailureReported(t *testing.T) {
+func TestRunReportsWhichProcessFailedAndHow(t *testing.T) {
 	boom := errors.New("boom")
 	c := csp.NewChan[int]()
 	r := c.Reader()
 	n := New("fail").Add(
-		Generator("gen", []int{1, 2, 3}, c.Writer()),
+		components.Generator("gen", []int{1, 2, 3}, c.Writer()),
 		csp.Proc("bad", func(ctx context.Context) error { _, _ = r.Read(); return boom }, r),
 	)
 	err := n.Run(context.Background())
@@ -97,7 +104,7 @@ func TestRunFailureReported(t *testing.T) {
 	assert.Equal(t, [2]string{"failed", "boom"}, states["bad"])
 }
 
-func TestSpawnedProcessesObserved(t *testing.T) {
+func TestRunObservesProcessesStartedAtRunTime(t *testing.T) {
 	out := csp.NewChan[int](csp.Named("out"))
 	ow, or := out.Writer(), out.Reader()
 	var got []int
@@ -109,14 +116,23 @@ func TestSpawnedProcessesObserved(t *testing.T) {
 			if err := csp.Own(ctx, ir); err != nil {
 				return err
 			}
-			h := csp.SpawnContext(ctx, Generator("child", []int{1, 2}, iw))
-			if err := copyAll(ir, ow); err != nil {
-				return err
+			h := csp.SpawnContext(ctx, components.Generator("child", []int{1, 2}, iw))
+			for { // copy the child's values on until it retires
+				v, err := ir.Read()
+				if errors.Is(err, csp.ErrRetired) {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				if err := ow.Write(v); err != nil {
+					return err
+				}
 			}
 			ir.Retire()
 			return h.Wait()
 		}, ow),
-		Collector("col", or, &got),
+		components.Collector("col", or, &got),
 	)
 	require.NoError(t, n.Run(context.Background()))
 	assert.Equal(t, []int{1, 2}, got)
@@ -147,7 +163,7 @@ func TestSpawnedProcessesObserved(t *testing.T) {
 	}
 }
 
-func TestRunCancelled(t *testing.T) {
+func TestRunCancelledPoisonsAndIsNoDeadlock(t *testing.T) {
 	// The reader waits on a channel whose writer end no process owns: an outside end, so the
 	// network is not deadlocked, only cancelling it ends it.
 	c := csp.NewChan[int]()
@@ -165,7 +181,7 @@ func TestRunCancelled(t *testing.T) {
 	assert.True(t, c.Stats().Poisoned)
 }
 
-func TestLoggerSeesDeadlock(t *testing.T) {
+func TestLoggerHearsOfTheDeadlock(t *testing.T) {
 	core, logs := observer.New(zap.DebugLevel)
 	net := crossNet(false)
 	net.cfg.log = zap.New(core)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/components"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -87,9 +88,9 @@ func TestTraceDeadlockAndRunTimeProcesses(t *testing.T) {
 	in, out := csp.NewChan[int](csp.Named("in")), csp.NewChan[int](csp.Named("out"))
 	var got []int
 	require.NoError(t, New("farm", WithTrace(&buf)).Add(
-		Generator("gen", []int{1, 2, 3}, in.Writer()),
-		Farm("farm", 2, func(v int) int { return -v }, in.Reader(), out.Writer()),
-		Collector("col", out.Reader(), &got),
+		components.Generator("gen", []int{1, 2, 3}, in.Writer()),
+		components.Farm("farm", 2, func(v int) int { return -v }, in.Reader(), out.Writer()),
+		components.Collector("col", out.Reader(), &got),
 	).Run(context.Background()))
 	_, evs, err = ReadTrace(&buf)
 	require.NoError(t, err)

@@ -1,5 +1,5 @@
 // Command commstime runs the classic commstime benchmark: a ring of prefix → delta → successor →
-// prefix, built from graphs components, with delta also feeding a consumer that takes -n values.
+// prefix, built from graphs/components, with delta also feeding a consumer that takes -n values.
 // It times the ring over csp channels and the same ring over plain Go channels, and prints the
 // nanoseconds per channel communication of each (4 per cycle) side by side, with their ratio.
 //

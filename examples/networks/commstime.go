@@ -7,6 +7,7 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs"
+	"github.com/gocsp/gocsp/graphs/components"
 )
 
 // CommstimeConfig sizes the commstime network.
@@ -71,9 +72,9 @@ func Commstime(cfg CommstimeConfig, opts ...graphs.Option) (*graphs.Network, *Co
 		return nil
 	}, in).SetKind("Consumer")
 	n := graphs.New("commstime", opts...).Add(
-		graphs.Prefix("prefix", 0, c.Reader(), a.Writer()),
-		graphs.Delta("delta", a.Reader(), d.Writer(), b.Writer()),
-		graphs.Successor("successor", b.Reader(), c.Writer()),
+		components.Prefix("prefix", 0, c.Reader(), a.Writer()),
+		components.Delta("delta", a.Reader(), d.Writer(), b.Writer()),
+		components.Successor("successor", b.Reader(), c.Writer()),
 		consumer,
 	)
 	return n, res

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs"
+	"github.com/gocsp/gocsp/graphs/components"
 )
 
 // MCPiConfig sizes the Monte Carlo π network.
@@ -74,11 +75,11 @@ func MCPi(cfg MCPiConfig, opts ...graphs.Option) (*graphs.Network, *MCPiResult) 
 	for i := range jobList {
 		jobList[i] = MCPiJob{Index: i, Seed: cfg.Seed, Samples: cfg.Samples}
 	}
-	producer := graphs.Generator("producer", jobList, jobs.Writer())
-	// Each worker is a graphs.Map, which ends normally when "jobs" retires, so that every count in
-	// flight still reaches the collector.
+	producer := components.Generator("producer", jobList, jobs.Writer())
+	// Each worker is a components.Map, which ends normally when "jobs" retires, so that every count
+	// in flight still reaches the collector.
 	workers := csp.Replicate(cfg.Workers, func(i int) *csp.Process {
-		return graphs.Map(fmt.Sprintf("worker-%d", i), throw, jobs.Reader(), counts.Writer())
+		return components.Map(fmt.Sprintf("worker-%d", i), throw, jobs.Reader(), counts.Writer())
 	})
 
 	in := counts.Reader()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs"
+	"github.com/gocsp/gocsp/graphs/components"
 )
 
 // SieveConfig sizes the prime sieve.
@@ -45,7 +46,7 @@ func Sieve(cfg SieveConfig, opts ...graphs.Option) (*graphs.Network, *SieveResul
 		for i := 2; yield(i); i++ {
 		}
 	}
-	generator := graphs.GeneratorSeq("generator", naturals, numbers.Writer())
+	generator := components.GeneratorSeq("generator", naturals, numbers.Writer())
 
 	in := primes.Reader()
 	printer := csp.Proc("printer", func(ctx context.Context) error {

@@ -1,15 +1,10 @@
-package graphs
+package components
 
 import (
 	"context"
 
 	"github.com/gocsp/gocsp/csp"
 )
-
-// Map writes f(v) to out for each v read from in.
-func Map[In, Out any](name string, f func(In) Out, in *csp.Reader[In], out *csp.Writer[Out]) *csp.Process {
-	return csp.Proc(name, func(ctx context.Context) error { return mapAll(in, out, f) }, in, out).SetKind("Map")
-}
 
 // Filter copies to out the values read from in for which keep returns true, and drops the others.
 func Filter[T any](name string, keep func(T) bool, in *csp.Reader[T], out *csp.Writer[T]) *csp.Process {

@@ -1,4 +1,4 @@
-package graphs
+package components
 
 import (
 	"context"
@@ -29,10 +29,11 @@ func Farm[In, Out any](name string, workers int, work func(In) Out, in *csp.Read
 			first error
 			all   []csp.End // one end of every channel of the farm, in and out included
 		)
-		// stop records the first error of an inner process and poisons every channel of the farm:
-		// the whole farm stops at once, not only as each part next touches a poisoned channel.
+		// stop records the first failure of an inner process and poisons every channel of the farm:
+		// the whole farm stops at once, not only as each part next touches a poisoned channel. A
+		// retirement is no failure: it drains the farm part by part.
 		stop := func(err error) error {
-			if err != nil {
+			if err = ended(err); err != nil {
 				once.Do(func() {
 					first = err
 					for _, e := range all {

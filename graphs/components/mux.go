@@ -1,16 +1,16 @@
-package graphs
+package components
 
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/gocsp/gocsp/csp"
 )
 
 // Mux merges ins onto out: it forwards each value from whichever input is ready, choosing fairly
-// (FairSelect), so no busy input starves another. An input that retires drops out; Mux ends when
-// every input has retired (or out has).
+// (FairSelect), so no busy input starves another. An input that retires drops out and the others
+// go on, their buffered values included; Mux ends, retiring out, when every input has retired (or
+// out has). A poisoned input poisons every end of the Mux.
 func Mux[T any](name string, ins []*csp.Reader[T], out *csp.Writer[T]) *csp.Process {
 	es := make([]csp.End, 0, len(ins)+1)
 	for _, in := range ins {
@@ -44,25 +44,4 @@ func merge[T any](ctx context.Context, ins []*csp.Reader[T], out *csp.Writer[T])
 		}
 	}
 	return nil
-}
-
-// Demux sends each value read from in to outs[route(v)]. A route outside outs is a failure of the
-// process (it poisons its ends), because dropping the value silently would hide a bug. Demux ends
-// when in retires, or when the output chosen for a value has retired.
-func Demux[T any](name string, route func(T) int, in *csp.Reader[T], outs []*csp.Writer[T]) *csp.Process {
-	return csp.Proc(name, func(ctx context.Context) error {
-		for {
-			v, err := in.Read()
-			if err != nil {
-				return ended(err)
-			}
-			k := route(v)
-			if k < 0 || k >= len(outs) {
-				return fmt.Errorf("graphs: Demux %q: route(%v) = %d, not in [0, %d)", name, v, k, len(outs))
-			}
-			if err := outs[k].Write(v); err != nil {
-				return ended(err)
-			}
-		}
-	}, ends(in, outs)...).SetKind("Demux")
 }

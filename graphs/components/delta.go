@@ -1,4 +1,4 @@
-package graphs
+package components
 
 import (
 	"context"
@@ -63,14 +63,4 @@ func sendAlt[T any](outs []*csp.Writer[T]) ([]*csp.SendGuard[T], *csp.Alt) {
 		guards[i] = sends[i]
 	}
 	return sends, csp.NewAlt(guards...)
-}
-
-// ends lists one reader end and several writer ends as the ends a process owns.
-func ends[R csp.End, W csp.End](in R, outs []W) []csp.End {
-	es := make([]csp.End, 0, 1+len(outs))
-	es = append(es, in)
-	for _, o := range outs {
-		es = append(es, o)
-	}
-	return es
 }

@@ -1,4 +1,4 @@
-package graphs
+package components
 
 import (
 	"context"
@@ -9,20 +9,6 @@ import (
 // Identity copies every value from in to out, unchanged: a one-place buffer.
 func Identity[T any](name string, in *csp.Reader[T], out *csp.Writer[T]) *csp.Process {
 	return csp.Proc(name, func(ctx context.Context) error { return copyAll(in, out) }, in, out).SetKind("Identity")
-}
-
-// mapAll writes f(v) to out for each v read from in, until either side ends: the loop of Map,
-// Successor and Farm's workers.
-func mapAll[In, Out any](in *csp.Reader[In], out *csp.Writer[Out], f func(In) Out) error {
-	for {
-		v, err := in.Read()
-		if err != nil {
-			return ended(err)
-		}
-		if err := out.Write(f(v)); err != nil {
-			return ended(err)
-		}
-	}
 }
 
 // copyAll copies from in to out until either side ends.
