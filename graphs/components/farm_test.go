@@ -109,13 +109,7 @@ func farmRun(t *testing.T, workers, jobs int) (got []int, in, out *csp.Chan[int]
 // which must retire its ends (not poison them), so that its siblings still deliver the results they
 // are writing. Two shapes: every worker writes one shared results channel, or each writes its own
 // and a Mux merges them (so Mux must keep reading after one worker's channel retires).
-//
-// This needs the retire rule of SPEC §3 in package csp (a body that returns an error that
-// errors.Is ErrRetired retires its ends).
 func TestFarmOfWorkersReturningTheirErrorDeliversEveryResult(t *testing.T) {
-	if !retiredErrorRetires() {
-		t.Skip("package csp still poisons the ends of a body that returns ErrRetired (SPEC §3 before its change)")
-	}
 	for _, shape := range []string{"shared-results", "mux-merged"} {
 		t.Run(shape, func(t *testing.T) {
 			const jobs = 50
@@ -172,15 +166,4 @@ func handFarm(shape string, workers, jobs int) ([]int, error) {
 		err = errors.New("the results channel was poisoned")
 	}
 	return got, err
-}
-
-// retiredErrorRetires reports whether package csp applies SPEC §3's retire rule: a body that
-// returns an error wrapping ErrRetired retires its ends instead of poisoning them.
-func retiredErrorRetires() bool {
-	c := csp.NewChan[int]()
-	r := c.Reader()
-	_ = csp.Parallel(csp.Proc("probe", func(ctx context.Context) error {
-		return fmt.Errorf("probe: %w", csp.ErrRetired)
-	}, r))
-	return !c.Stats().Poisoned
 }
