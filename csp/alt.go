@@ -237,7 +237,8 @@ type Alt struct {
 // in this list. It panics if a guard is nil or listed twice: a guard is one alternative, and its
 // waiting state can stand in one place only.
 func NewAlt(guards ...Guard) *Alt {
-	a := &Alt{guards: slices.Clone(guards), sig: newSignal()}
+	a := &Alt{guards: slices.Clone(guards)}
+	a.sig.init()
 	for i, g := range a.guards {
 		if isNil(g) {
 			panic(fmt.Sprintf("csp: NewAlt: guard %d is nil", i))
@@ -387,10 +388,11 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	// as unblocked, and the record is updated here instead.
 	s := &a.sig
 	timed := timeout >= 0 || (rec != nil && hasDeadline(ctx))
+	sel := timer != nil || (ctx != nil && ctx.Done() != nil)
 	if timed {
-		s.arm(nil, nil)
+		s.arm(nil, nil, sel)
 	} else {
-		s.arm(rec, ctx)
+		s.arm(rec, ctx, sel)
 	}
 	for i, b := range a.bases {
 		if !b.disabled && b.end != nil && !b.ops.enqueue(s, i) {

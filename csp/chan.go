@@ -154,7 +154,8 @@ func (c *chanCore) Name() string {
 
 // Reader joins a new reader end to the channel.
 func (c *Chan[T]) Reader() *Reader[T] {
-	r := &Reader[T]{c: c, sig: newSignal()}
+	r := &Reader[T]{c: c}
+	r.sig.init()
 	r.ch, r.dir = &c.chanCore, DirRead
 	r.w.sig, r.w.end, r.endCore.sig = &r.sig, &r.endCore, &r.sig
 	c.join(&r.endCore)
@@ -163,7 +164,8 @@ func (c *Chan[T]) Reader() *Reader[T] {
 
 // Writer joins a new writer end to the channel.
 func (c *Chan[T]) Writer() *Writer[T] {
-	w := &Writer[T]{c: c, sig: newSignal()}
+	w := &Writer[T]{c: c}
+	w.sig.init()
 	w.ch, w.dir = &c.chanCore, DirWrite
 	w.w.sig, w.w.end, w.endCore.sig = &w.sig, &w.endCore, &w.sig
 	c.join(&w.endCore)

@@ -22,21 +22,32 @@ const (
 // operation of its agent, so a blocking operation allocates nothing.
 type signal struct {
 	state atomic.Uint32
+	// A peer's wake goes to p when the agent waits on nothing else (the common case, which parks
+	// through the runtime: see park_runtime.go), and to wake when it also waits on a context or a
+	// timer and so must select. sel, written when arming, says which.
+	p     parker
 	wake  chan struct{} // capacity 1: one token per successful claim by a peer
-	fired int           // which guard fired, written by the claimer before the token is sent
-	err   error         // why it fired: nil, or ErrPoisoned / ErrRetired
-	rec   *procRecord   // the blocked process, when a Monitor observes it; nil otherwise
+	sel   bool
+	fired int         // which guard fired, written by the claimer before the token is sent
+	err   error       // why it fired: nil, or ErrPoisoned / ErrRetired
+	rec   *procRecord // the blocked process, when a Monitor observes it; nil otherwise
 	// ctx is the context the observed operation waits under (nil for none), written under the
 	// lock of the channel(s) it waits on, so that deadlock analysis, holding one of those locks,
 	// can tell a wait whose context has already ended (it is about to run) from a blocked one.
 	ctx context.Context
 }
 
-func newSignal() signal { return signal{wake: make(chan struct{}, 1)} }
+// init makes a signal ready for use; a signal lives inside its end or Alt, so it is set up in place.
+func (s *signal) init() {
+	s.wake = make(chan struct{}, 1)
+	s.p.init()
+}
 
 // arm prepares the signal for one blocking operation under ctx (nil for none) of the observed
-// process rec (nil if unobserved); called under the channel lock(s).
-func (s *signal) arm(rec *procRecord, ctx context.Context) {
+// process rec (nil if unobserved); sel says that park will select on a context or timer. Called
+// under the channel lock(s).
+func (s *signal) arm(rec *procRecord, ctx context.Context, sel bool) {
+	s.sel = sel
 	s.err = nil
 	s.fired = -1
 	s.rec = rec
@@ -62,7 +73,13 @@ func (s *signal) claim(idx int, err error) bool {
 	return true
 }
 
-func (s *signal) notify() { s.wake <- struct{}{} }
+func (s *signal) notify() {
+	if s.sel {
+		s.wake <- struct{}{}
+	} else {
+		s.p.wake()
+	}
+}
 
 // inUse reports whether the signal is armed or its outcome not yet taken; called under the
 // channel lock before arming.
@@ -78,8 +95,8 @@ func (s *signal) park(ctx context.Context, timer <-chan time.Time) (woken bool, 
 	if ctx != nil {
 		done = ctx.Done()
 	}
-	if done == nil && timer == nil {
-		<-s.wake
+	if !s.sel {
+		s.p.wait()
 		return true, false
 	}
 	select {
@@ -113,11 +130,12 @@ func hasDeadline(ctx context.Context) bool {
 // none). Under a deadline the process is in a timed wait, not blocked: s is armed without the record and
 // armFor returns the record, which the caller marks as a timed wait and ends itself; otherwise nil.
 func armFor(s *signal, rec *procRecord, ctx context.Context) (sleeper *procRecord) {
+	sel := ctx != nil && ctx.Done() != nil
 	if rec != nil && hasDeadline(ctx) {
-		s.arm(nil, nil)
+		s.arm(nil, nil, sel)
 		return rec
 	}
-	s.arm(rec, ctx)
+	s.arm(rec, ctx, sel)
 	return nil
 }
 
