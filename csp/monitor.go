@@ -21,8 +21,8 @@ const (
 	StateAlting                        // waiting in a selection
 	StateSleeping                      // in Sleep
 	StateWaiting                       // waiting for the processes it runs in Parallel or Sequence
-	StateDone                          // ended normally
-	StatePoisoned                      // ended by poison or retirement
+	StateDone                          // ended normally: returned nil, or ErrRetired
+	StatePoisoned                      // ended by poison
 	StateFailed                        // ended with an error or a panic
 )
 
@@ -276,10 +276,11 @@ func (r *procRecord) ref() ProcessRef { return ProcessRef{ID: r.id, Name: r.name
 
 func (r *procRecord) ended(err error) {
 	m := r.m
-	st := StateDone
-	if err != nil {
+	st := StateDone // nil, or retired: a graceful end
+	if failed(err) {
 		st = StateFailed
-		if terminal(err) {
+		var pe *PanicError
+		if errors.Is(err, ErrPoisoned) && !errors.As(err, &pe) {
 			st = StatePoisoned
 		}
 	}

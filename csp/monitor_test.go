@@ -353,3 +353,26 @@ func TestTimedWaitsShowWhatTheyWaitOn(t *testing.T) {
 	m.Wait()
 	wantErr(t, sleepErr, context.Canceled, "Sleep when its context ended")
 }
+
+// How a process ended decides the state a monitor shows: a retirement is a graceful end (done),
+// like nil; poison shows as poisoned; anything else, a panic with a poison value included, failed.
+func TestEndStateFollowsTheRetireRule(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		ret  error
+		want State
+	}{
+		{nil, StateDone},
+		{&OpError{Op: "read", Chan: "in", Err: ErrRetired}, StateDone},
+		{&OpError{Op: "read", Chan: "in", Err: ErrPoisoned}, StatePoisoned},
+		{boom, StateFailed},
+		{&PanicError{Value: ErrPoisoned}, StateFailed},
+	} {
+		m := NewMonitor()
+		_ = ParallelContext(m.Context(context.Background()), Proc("p", func(context.Context) error { return tc.ret }))
+		m.Wait()
+		if got := m.Processes()[0].State; got != tc.want {
+			t.Errorf("returning %v: state %v, want %v", tc.ret, got, tc.want)
+		}
+	}
+}
