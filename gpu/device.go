@@ -32,8 +32,8 @@ func WithDevice(ordinal int) Option { return func(c *config) { c.ordinal = ordin
 // WithWorkers sets how many goroutines the CPU backend splits a launch over (default GOMAXPROCS).
 func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
 
-// WithLogger makes Open say which backend it chose and why, and the device log its failures.
-// The default is a no-op logger.
+// WithLogger makes Open say, at info level, which backend it chose and why. The default is a
+// no-op logger.
 func WithLogger(l *zap.Logger) Option { return func(c *config) { c.log = l } }
 
 // Device is an open backend: a GPU context, or the CPU. It is safe for concurrent use by many

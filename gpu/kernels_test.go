@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // sizes are the edge sizes every kernel is checked at: empty, one, around and not a multiple of
@@ -189,4 +191,16 @@ func TestOpen(t *testing.T) {
 	}
 	_, err = ParseBackend("tpu")
 	require.Error(t, err)
+}
+
+func TestOpenLogsTheChoice(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	d, err := Open(WithBackend(BackendCPU), WithLogger(zap.New(core)))
+	require.NoError(t, err)
+	defer d.Close()
+	entries := logs.FilterMessage("gpu: device opened").All()
+	require.Len(t, entries, 1)
+	fields := entries[0].ContextMap()
+	require.Equal(t, "cpu", fields["backend"])
+	require.Equal(t, "the CPU backend was asked for", fields["reason"])
 }
