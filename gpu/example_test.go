@@ -37,7 +37,7 @@ func ExampleProc() {
 	defer d.Close()
 	in, out := csp.NewChan[[]float32](), csp.NewChan[[]float32]()
 	var got [][]float32
-	// Two vectors per launch: the third vector is a partial batch, flushed when "gen" retires.
+	// Up to two vectors per launch, of those ready; whatever was read is flushed when "gen" retires.
 	err := csp.Parallel(
 		graphs.Generator("gen", [][]float32{{1, 2}, {3}, {4, 5, 6}}, in.Writer()),
 		gpu.Proc("square", d, gpu.Map(gpu.Square), in.Reader(), out.Writer(), gpu.Batch(2)),

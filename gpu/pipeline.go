@@ -56,7 +56,7 @@ func (s *pipelineShared) end() {
 // Pipeline returns the computation of Proc as three processes, linked by two channels of
 // *Buffer named name+"/uploaded" and name+"/computed":
 //
-//   - name+"/upload" reads up to Batch vectors, copies them into pooled device memory and passes
+//   - name+"/upload" gathers up to Batch vectors (as Proc does), copies them into pooled device memory and passes
 //     the buffer on;
 //   - name+"/kernel" launches k over it into a second pooled buffer;
 //   - name+"/download" copies the results out, returns both buffers to the pool and writes one
@@ -81,12 +81,10 @@ func Pipeline[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Re
 	upW := uploaded.Writer()
 	upload := csp.Proc(name+"/upload", func(context.Context) error {
 		defer sh.end()
+		g := newGatherer(in, cfg.batch)
 		batch := make([][]In, 0, cfg.batch)
 		send := func() error {
-			if len(batch) == 0 {
-				return nil
-			}
-			defer func() { clear(batch); batch = batch[:0] }()
+			defer clear(batch)
 			st, err := sh.streams()
 			if err != nil {
 				return fmt.Errorf("gpu process %s/upload: %w", name, err)
@@ -120,21 +118,17 @@ func Pipeline[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Re
 			return nil
 		}
 		for {
-			v, err := in.Read()
-			if err != nil {
-				if serr := send(); serr != nil {
-					return serr
-				}
-				if errors.Is(err, csp.ErrRetired) {
-					return nil
-				}
-				return err
-			}
-			batch = append(batch, v)
-			if len(batch) == cfg.batch {
+			var rerr error
+			if batch, rerr = g.next(batch); len(batch) > 0 {
 				if err := send(); err != nil {
 					return err
 				}
+			}
+			if errors.Is(rerr, csp.ErrRetired) {
+				return nil
+			}
+			if rerr != nil {
+				return rerr
 			}
 		}
 	}, in, upW)

@@ -18,8 +18,10 @@ type procConfig struct {
 	overlap bool
 }
 
-// Batch sets how many vectors a process gathers into one launch (default 1). The last batch
-// before the input retires or is poisoned may be smaller; it is processed all the same.
+// Batch sets the most vectors a process gathers into one launch (default 1). It waits for one
+// vector, then takes those that are ready at once, never waiting to fill a batch; so a batch may
+// be smaller, the last one before the input retires or is poisoned too, and is processed all
+// the same.
 func Batch(n int) ProcOption { return func(c *procConfig) { c.batch = n } }
 
 // Overlap turns the overlap of a Pipeline's copies and kernels on (the default) or off: off, the
@@ -55,47 +57,35 @@ func label[In, Out any](p *csp.Process, d *Device, k Kernel[In, Out], cfg procCo
 
 // Proc returns a process that runs k over the vectors it reads from in and writes one result
 // vector per input vector to out, in order: the whole output for an element-wise kernel, a vector
-// of one for a reduction. It gathers Batch vectors per launch (an element-wise kernel runs them as
-// one launch). When in retires or is poisoned, the vectors already read are processed and written
+// of one for a reduction. It gathers up to Batch vectors per launch (an element-wise kernel runs
+// them as one launch). When in retires or is poisoned, the vectors already read are processed and written
 // first; then the process ends, retiring or poisoning out as the csp rules say. It owns in and out.
 func Proc[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Reader[[]In], out *csp.Writer[[]Out], opts ...ProcOption) *csp.Process {
 	checkProc("Proc", name, d, k, in, out)
 	cfg := procOptions("Proc", opts)
 	p := csp.Proc(name, func(context.Context) error {
+		g := newGatherer(in, cfg.batch)
 		batch := make([][]In, 0, cfg.batch)
-		flush := func() error {
-			if len(batch) == 0 {
+		for {
+			var rerr error
+			batch, rerr = g.next(batch)
+			if len(batch) > 0 {
+				res, err := k.execBatch(d, batch)
+				clear(batch)
+				if err != nil {
+					return fmt.Errorf("gpu process %s: %w", name, err)
+				}
+				for _, r := range res {
+					if err := out.Write(r); err != nil {
+						return err
+					}
+				}
+			}
+			if errors.Is(rerr, csp.ErrRetired) {
 				return nil
 			}
-			res, err := k.execBatch(d, batch)
-			clear(batch)
-			batch = batch[:0]
-			if err != nil {
-				return fmt.Errorf("gpu process %s: %w", name, err)
-			}
-			for _, r := range res {
-				if err := out.Write(r); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		for {
-			v, err := in.Read()
-			if err != nil {
-				if ferr := flush(); ferr != nil {
-					return ferr
-				}
-				if errors.Is(err, csp.ErrRetired) {
-					return nil
-				}
-				return err
-			}
-			batch = append(batch, v)
-			if len(batch) == cfg.batch {
-				if err := flush(); err != nil {
-					return err
-				}
+			if rerr != nil {
+				return rerr
 			}
 		}
 	}, in, out)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs"
@@ -50,8 +51,8 @@ func TestProcBatchesAndFlushOnRetire(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/batch=%d", name, batch), func(t *testing.T) {
 				d := openCPU(t, 2)
 				in, out := csp.NewChan[[]float32](), csp.NewChan[[]float32]()
-				// 7 vectors: with a batch of 3 or 8 the last batch is partial and must be flushed
-				// when the producer retires.
+				// 7 vectors: however the batches form (TestGatherBatches pins them down), the
+				// last one is flushed when the producer retires.
 				var vs [][]float32
 				for i := range 7 {
 					vs = append(vs, vec(i))
@@ -96,7 +97,7 @@ func TestProcPoisonMidStreamLosesNothingBefore(t *testing.T) {
 					got = append(got, v)
 				}
 			}, r)
-			// Batch 4: one full batch, then a partial one of 1 that the poison must flush.
+			// Batch 4: whatever batch holds the last vectors read when the poison comes is flushed.
 			procs := append(mk(d, Map(Square), in.Reader(), out.Writer(), Batch(4)), producer, consumer)
 			require.NoError(t, csp.Parallel(procs...))
 			require.ErrorIs(t, final, csp.ErrPoisoned)
@@ -235,4 +236,84 @@ func TestProcMisuse(t *testing.T) {
 		Proc("p", d, Map(Abs), c.Reader(), c.Writer(), Batch(0))
 	})
 	require.Panics(t, func() { Pipeline("p", nil, Map(Abs), c.Reader(), c.Writer()) })
+}
+
+// TestBatchNeverWaitsToFill runs a client that sends one vector and waits for its result before
+// sending the next, through processes with a batch of 8: a process that waited to fill its batch
+// would deadlock here.
+func TestBatchNeverWaitsToFill(t *testing.T) {
+	for name, mk := range stages {
+		t.Run(name, func(t *testing.T) {
+			d := openCPU(t, 2)
+			in, out := csp.NewChan[[]float32](), csp.NewChan[[]float32]()
+			w, r := in.Writer(), out.Reader()
+			var got [][]float32
+			client := csp.Proc("client", func(context.Context) error {
+				for i := range 10 {
+					if err := w.Write(vec(i)); err != nil {
+						return err
+					}
+					v, err := r.Read()
+					if err != nil {
+						return err
+					}
+					got = append(got, v)
+				}
+				return nil
+			}, w, r)
+			procs := append(mk(d, Map(Square), in.Reader(), out.Writer(), Batch(8)), client)
+			n := graphs.New("ping").Add(procs...)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			require.NoError(t, n.Run(ctx))
+			requireSquares(t, got, 10)
+		})
+	}
+}
+
+// TestGatherBatches fills a buffered channel and retires it: the gatherer takes full batches of
+// what is ready, then the partial rest together with the retirement.
+func TestGatherBatches(t *testing.T) {
+	c := csp.NewChan[[]float32](csp.Buffered(16))
+	w := c.Writer()
+	for i := range 7 {
+		require.NoError(t, w.Write(vec(i)))
+	}
+	w.Retire()
+	g := newGatherer(c.Reader(), 3)
+	var sizes []int
+	var batch [][]float32
+	var err error
+	for err == nil {
+		batch, err = g.next(batch)
+		sizes = append(sizes, len(batch))
+	}
+	require.ErrorIs(t, err, csp.ErrRetired)
+	require.Equal(t, []int{3, 3, 1}, sizes)
+}
+
+// TestExecBatchConcatenates checks the one-launch path of an element-wise batch and the
+// per-vector path of a reduction, with an empty vector among them.
+func TestExecBatchConcatenates(t *testing.T) {
+	d := openCPU(t, 2)
+	vs := [][]float32{vec(3), {}, vec(0), vec(9)}
+	res, err := Map(Neg).execBatch(d, vs)
+	require.NoError(t, err)
+	require.Len(t, res, len(vs))
+	for i, v := range vs {
+		require.Len(t, res[i], len(v))
+		for j, x := range v {
+			require.Equal(t, -x, res[i][j])
+		}
+	}
+	sums, err := Sum().execBatch(d, vs)
+	require.NoError(t, err)
+	for i, v := range vs {
+		var want float64
+		for _, x := range v {
+			want += float64(x)
+		}
+		require.Equal(t, []float64{want}, sums[i])
+	}
+	require.Zero(t, d.InUse())
 }
