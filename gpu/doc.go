@@ -33,8 +33,9 @@
 //
 // # Processes
 //
-// Proc is a process that reads vectors, gathers up to Batch of them (default 1) into one launch,
-// and writes one result vector per input vector, in order. When its input retires or is poisoned,
+// Proc is a process that reads vectors, gathers up to Batch of them (default 1) into one launch
+// (it waits for one, then takes those ready at once, never waiting to fill a batch), and writes
+// one result vector per input vector, in order. When its input retires or is poisoned,
 // the vectors already read (a partial batch) are still processed and written before the process
 // ends: a vector that Proc has read is never dropped, unless its output is poisoned too.
 //
