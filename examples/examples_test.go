@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image/png"
 	"io"
 	"math"
 	"net/http"
@@ -26,7 +27,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-var names = []string{"commstime", "sieve", "mcpi", "philosophers"}
+var names = []string{"commstime", "sieve", "mcpi", "philosophers", "mandelbrot", "gpupipeline"}
 
 // build builds the example commands into a temporary directory and returns it.
 func build(t *testing.T) string {
@@ -161,6 +162,75 @@ func TestExamples(t *testing.T) {
 					t.Errorf("deadlock report lacks %s: %s", s, r.stdout)
 				}
 			}
+		}
+	})
+
+	t.Run("mandelbrot", func(t *testing.T) {
+		dir := t.TempDir()
+		var pngs [][]byte
+		for i, args := range [][]string{{}, {"-pipeline", "-batch", "3"}} {
+			file := filepath.Join(dir, strconv.Itoa(i)+".png")
+			r := run(t, bin("mandelbrot"), append([]string{"-backend", "cpu", "-size", "64", "-o", file}, args...)...)
+			r.ok(t)
+			for _, re := range []string{
+				`(?m)^backend cpu on cpu \(\d+ workers\): the CPU backend was asked for$`,
+				`(?m)^wrote .*\.png: 64×64 pixels, at most 256 iterations$`,
+			} {
+				if !regexp.MustCompile(re).MatchString(r.stdout) {
+					t.Errorf("output does not match %s:\n%s", re, r.stdout)
+				}
+			}
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := img.Bounds(); b.Dx() != 64 || b.Dy() != 64 {
+				t.Fatalf("image %v", b)
+			}
+			// The centre of the default view, -0.6, is inside the set: black.
+			if r, g, b, _ := img.At(32, 32).RGBA(); r|g|b != 0 {
+				t.Errorf("centre pixel %v, want black", img.At(32, 32))
+			}
+			pngs = append(pngs, raw)
+		}
+		if !bytes.Equal(pngs[0], pngs[1]) {
+			t.Error("the pipelined form drew a different image")
+		}
+		if r := run(t, bin("mandelbrot"), "-backend", "cuda", "-o", filepath.Join(dir, "x.png")); r.code != 1 || !strings.Contains(r.stderr, "not built in") {
+			t.Errorf("-backend cuda without the cuda tag: exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+
+	t.Run("gpupipeline", func(t *testing.T) {
+		var sums []string
+		for _, args := range [][]string{{}, {"-pipeline", "-batch", "3"}} {
+			r := run(t, bin("gpupipeline"), append([]string{"-backend", "auto", "-vectors", "10", "-n", "1000"}, args...)...)
+			r.ok(t)
+			for _, re := range []string{
+				`(?m)^backend cpu on cpu \(\d+ workers\): CUDA is not built in \(build with -tags cuda\)$`,
+				`(?m)^10 vectors of 1000 elements through saxpy and sum in \S+$`,
+				`(?m)^throughput [0-9.]+ Melem/s, [0-9.]+ MB/s of input$`,
+			} {
+				if !regexp.MustCompile(re).MatchString(r.stdout) {
+					t.Errorf("output does not match %s:\n%s", re, r.stdout)
+				}
+			}
+			m := regexp.MustCompile(`(?m)^sum of sums (\S+)$`).FindStringSubmatch(r.stdout)
+			if m == nil {
+				t.Fatalf("no sum in:\n%s", r.stdout)
+			}
+			// x and y are uniform in [0, 1), so each a·x + y averages 1.5 (a = 2).
+			if s, _ := strconv.ParseFloat(m[1], 64); math.Abs(s/10000-1.5) > 0.05 {
+				t.Errorf("sum of sums %v for 10000 elements", s)
+			}
+			sums = append(sums, m[1])
+		}
+		if sums[0] != sums[1] {
+			t.Errorf("Proc and Pipeline sums differ: %v", sums)
 		}
 	})
 

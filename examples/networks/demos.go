@@ -44,6 +44,22 @@ func Demos() []Demo {
 			},
 		},
 		{
+			Name:        "mandelbrot",
+			Description: "rows → GPU kernel process (CPU backend) → assembler: a 2048² Mandelbrot image",
+			New: func(opts ...graphs.Option) *graphs.Network {
+				n, _ := Mandelbrot(MandelbrotConfig{Size: 2048, MaxIter: 4096, Batch: 4}, opts...)
+				return n
+			},
+		},
+		{
+			Name:        "gpupipeline",
+			Description: "vectors through SAXPY and Sum as upload → kernel → download GPU stages (CPU backend)",
+			New: func(opts ...graphs.Option) *graphs.Network {
+				n, _ := GPUPipeline(GPUPipelineConfig{Vectors: 1 << 20, Length: 1 << 16, Pipelined: true}, opts...)
+				return n
+			},
+		},
+		{
 			Name:        "philosophers",
 			Description: "five dining philosophers and a butler, for a minute",
 			New: func(opts ...graphs.Option) *graphs.Network {

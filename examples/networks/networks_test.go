@@ -158,3 +158,42 @@ func TestDemos(t *testing.T) {
 		})
 	}
 }
+
+func TestMandelbrot(t *testing.T) {
+	var images [][]uint32
+	for _, pipelined := range []bool{false, true} {
+		n, res := Mandelbrot(MandelbrotConfig{Size: 48, MaxIter: 100, Batch: 5, Pipelined: pipelined})
+		if err := run(t, n); err != nil {
+			t.Fatal(err)
+		}
+		if res.Rows != 48 || len(res.Counts) != 48*48 {
+			t.Fatalf("%d rows, %d counts", res.Rows, len(res.Counts))
+		}
+		// The centre (-0.6) is inside the set; the top-left corner (-2.1+1.5i) escapes at once.
+		if c := res.Counts[24*48+24]; c != 100 {
+			t.Errorf("centre count %d, want 100", c)
+		}
+		if c := res.Counts[0]; c > 2 {
+			t.Errorf("corner count %d", c)
+		}
+		images = append(images, res.Counts)
+	}
+	if !slices.Equal(images[0], images[1]) {
+		t.Error("Proc and Pipeline give different images")
+	}
+}
+
+func TestGPUPipeline(t *testing.T) {
+	for _, pipelined := range []bool{false, true} {
+		n, res := GPUPipeline(GPUPipelineConfig{Vectors: 13, Length: 300, Batch: 4, Pipelined: pipelined, Seed: 3})
+		if err := run(t, n); err != nil {
+			t.Fatal(err)
+		}
+		if res.Vectors != 13 || res.Elements != 13*300 {
+			t.Fatalf("%+v", res)
+		}
+		if mean := res.Total / float64(res.Elements); math.Abs(mean-1.5) > 0.05 {
+			t.Errorf("mean of 2x+y over uniform x, y is %v, want about 1.5", mean)
+		}
+	}
+}

@@ -1,0 +1,203 @@
+//go:build cuda
+
+package gpu
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/components"
+	"github.com/stretchr/testify/require"
+)
+
+// These tests compare the CUDA backend with the CPU backend. They skip where no GPU answers;
+// note that a cuda-tagged test binary does not start at all without the driver's libcuda.so.1,
+// and exits in gorgonia.org/cu's initialiser when cuInit fails.
+
+func openGPU(t testing.TB) *Device {
+	t.Helper()
+	d, err := Open(WithBackend(BackendCUDA))
+	if err != nil {
+		t.Skip("no GPU:", err)
+	}
+	t.Cleanup(func() { require.NoError(t, d.Close()) })
+	return d
+}
+
+func TestCUDAMatchesCPU(t *testing.T) {
+	g := openGPU(t)
+	c := openCPU(t, 2)
+	require.Equal(t, BackendCUDA, g.Backend())
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(5, 5))
+	for _, n := range append(sizes, 3_000_001) {
+		xy := make([]XY, n)
+		x := randF32(r, n)
+		cs := make([]complex128, n)
+		for i := range xy {
+			xy[i] = XY{float32(r.NormFloat64()), float32(r.NormFloat64())}
+			cs[i] = complex(r.Float64()*3-2, r.Float64()*3-1.5)
+		}
+		// Element-wise float kernels: exact, bit for bit (NaN only as NaN).
+		floatKernels := map[string]struct {
+			k  Kernel[float32, float32]
+			in []float32
+		}{}
+		for op := Square; op < numMapOps; op++ {
+			floatKernels[op.String()] = struct {
+				k  Kernel[float32, float32]
+				in []float32
+			}{Map(op), x}
+		}
+		for name, fk := range floatKernels {
+			want, err := Run(ctx, c, fk.k, fk.in)
+			require.NoError(t, err)
+			got, err := Run(ctx, g, fk.k, fk.in)
+			require.NoError(t, err)
+			for i := range want {
+				if math.IsNaN(float64(want[i])) {
+					require.True(t, math.IsNaN(float64(got[i])), "%s n=%d i=%d", name, n, i)
+					continue
+				}
+				require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s n=%d i=%d", name, n, i)
+			}
+		}
+		want, err := Run(ctx, c, SAXPY(-1.25), xy)
+		require.NoError(t, err)
+		got, err := Run(ctx, g, SAXPY(-1.25), xy)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "saxpy n=%d", n)
+
+		// Integer kernels: exact.
+		wc, err := Run(ctx, c, Mandelbrot(500), cs)
+		require.NoError(t, err)
+		gc, err := Run(ctx, g, Mandelbrot(500), cs)
+		require.NoError(t, err)
+		require.Equal(t, wc, gc, "mandelbrot n=%d", n)
+		ctrs := PiCounters(r.Uint64(), n)
+		wh, err := Run(ctx, c, PiHits(99), ctrs)
+		require.NoError(t, err)
+		gh, err := Run(ctx, g, PiHits(99), ctrs)
+		require.NoError(t, err)
+		require.Equal(t, wh, gh, "pi n=%d", n)
+
+		// Sum: float64 in a different order, within 1e-9 of the sum of magnitudes.
+		ws, err := Run(ctx, c, Sum(), x)
+		require.NoError(t, err)
+		gs, err := Run(ctx, g, Sum(), x)
+		require.NoError(t, err)
+		var mag float64
+		for _, v := range x {
+			mag += math.Abs(float64(v))
+		}
+		require.InDelta(t, ws[0], gs[0], 1e-9*mag+1e-300, "sum n=%d", n)
+	}
+	require.Zero(t, g.InUse())
+}
+
+func TestCUDAPipelineMatchesCPU(t *testing.T) {
+	g := openGPU(t)
+	c := openCPU(t, 2)
+	r := rand.New(rand.NewPCG(6, 6))
+	var vs [][]XY
+	for i := range 40 {
+		v := make([]XY, 1000*i+1)
+		for j := range v {
+			v[j] = XY{r.Float32(), r.Float32()}
+		}
+		vs = append(vs, v)
+	}
+	results := map[Backend][][]float64{}
+	for _, d := range []*Device{c, g} {
+		for _, overlap := range []bool{true, false} {
+			in, mid, out := csp.NewChan[[]XY](), csp.NewChan[[]float32](), csp.NewChan[[]float64]()
+			var got [][]float64
+			procs := append(Pipeline("saxpy", d, SAXPY(2), in.Reader(), mid.Writer(), Batch(3), Overlap(overlap)),
+				Pipeline("sum", d, Sum(), mid.Reader(), out.Writer(), Batch(2), Overlap(overlap))...)
+			procs = append(procs, components.Generator("gen", vs, in.Writer()), components.Collector("col", out.Reader(), &got))
+			require.NoError(t, csp.Parallel(procs...))
+			require.Len(t, got, len(vs))
+			require.Zero(t, d.InUse())
+			results[d.Backend()] = got
+		}
+	}
+	for i := range vs {
+		require.InDelta(t, results[BackendCPU][i][0], results[BackendCUDA][i][0], 1e-9*float64(len(vs[i]))*3+1e-300, "vector %d", i)
+	}
+}
+
+// BenchmarkPipelineCUDA streams vectors through SAXPY on the GPU as the csp Pipeline ("csp"), the
+// same with overlap off ("csp-no-overlap"), and a hand-written loop of the same copies and
+// launches on the same kind of streams, queued one vector ahead ("direct").
+func BenchmarkPipelineCUDA(b *testing.B) {
+	d := openGPU(b)
+	const vecs, n = 64, 1 << 20
+	data := make([][]XY, vecs)
+	for i := range data {
+		data[i] = make([]XY, n)
+	}
+	for _, overlap := range []bool{true, false} {
+		name := "csp"
+		if !overlap {
+			name = "csp-no-overlap"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(vecs * n * 12)
+			for range b.N {
+				in, out := csp.NewChan[[]XY](), csp.NewChan[[]float32]()
+				var got [][]float32
+				procs := append(Pipeline("saxpy", d, SAXPY(2), in.Reader(), out.Writer(), Overlap(overlap)),
+					components.Generator("gen", data, in.Writer()), components.Collector("col", out.Reader(), &got))
+				if err := csp.Parallel(procs...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("direct", func(b *testing.B) {
+		b.SetBytes(vecs * n * 12)
+		st, err := d.cu.streams(true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.close()
+		l := SAXPY(2).launch()
+		type job struct{ in, out *block }
+		for range b.N {
+			var prev *job
+			finish := func(j *job) {
+				if err := st.download(j.out, n*4); err != nil {
+					b.Fatal(err)
+				}
+				res := make([]float32, n)
+				copy(res, view[float32](j.out.host, n))
+				d.pool.put(j.in)
+				d.pool.put(j.out)
+			}
+			for _, v := range data {
+				j := &job{}
+				if j.in, err = d.pool.get(n * 8); err != nil {
+					b.Fatal(err)
+				}
+				if j.out, err = d.pool.get(n * 4); err != nil {
+					b.Fatal(err)
+				}
+				copy(view[XY](j.in.host, n), v)
+				if err := st.upload(j.in, n*8); err != nil {
+					b.Fatal(err)
+				}
+				if err := st.launch(l, j.in, 0, j.out, 0, n); err != nil {
+					b.Fatal(err)
+				}
+				if prev != nil {
+					finish(prev)
+				}
+				prev = j
+			}
+			finish(prev)
+		}
+	})
+}

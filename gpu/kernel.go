@@ -1,0 +1,138 @@
+package gpu
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"unsafe"
+)
+
+// Kernel is a data-parallel computation from a vector of In to Out: PTX for the CUDA backend and
+// a Go implementation with the same meaning for the CPU backend. An element-wise kernel gives one
+// output per input; a reduction gives one output per vector. Make kernels with this package's
+// constructors (SAXPY, Map, Sum, Mandelbrot, PiHits); the zero Kernel is not usable.
+type Kernel[In, Out any] struct {
+	name  string // short name: the process kind is "gpu." + name
+	entry string // the PTX .entry, in the embedded file entry + ".ptx"
+	// params are the kernel's scalar parameters after (out, in, n), each in the low bytes of a
+	// uint64, as the driver reads them.
+	params []uint64
+	grain  int // CPU: fewest elements worth a goroutine
+
+	elem func(out []Out, in []In) // element-wise: out[i] from in[i]
+	part func(in []In) Out        // reduction: a chunk's partial result
+	comb func(parts []Out) Out    // reduction: partials to the result
+}
+
+// Name returns the kernel's short name, e.g. "saxpy".
+func (k Kernel[In, Out]) Name() string { return k.name }
+
+// Reduces reports whether the kernel is a reduction (one output per vector).
+func (k Kernel[In, Out]) Reduces() bool { return k.part != nil }
+
+func (k Kernel[In, Out]) check(op string) {
+	if k.name == "" {
+		panic(fmt.Sprintf("gpu.%s: zero Kernel; make one with SAXPY, Map, Sum, Mandelbrot or PiHits", op))
+	}
+}
+
+// outLen is how many outputs n inputs give.
+func (k Kernel[In, Out]) outLen(n int) int {
+	if k.Reduces() {
+		return 1
+	}
+	return n
+}
+
+// maxLaunch bounds the elements of one launch: PTX indexes with 32-bit unsigned integers.
+const maxLaunch = math.MaxInt32
+
+// Run runs k once over in on d and returns its outputs: len(in) of them for an element-wise
+// kernel, one for a reduction (of an empty vector too: its identity). It fails with ctx's error
+// if ctx is done before the launch, and a launch is not interrupted.
+func Run[In, Out any](ctx context.Context, d *Device, k Kernel[In, Out], in []In) ([]Out, error) {
+	k.check("Run")
+	out := make([]Out, k.outLen(len(in)))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := k.exec(d, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// exec runs k over in into out (len k.outLen(len(in))), synchronously.
+func (k Kernel[In, Out]) exec(d *Device, in []In, out []Out) error {
+	if len(in) > maxLaunch {
+		return fmt.Errorf("gpu: kernel %s: %d elements, more than one launch takes (%d)", k.name, len(in), maxLaunch)
+	}
+	if d.isClosed() {
+		return ErrClosed
+	}
+	if d.cu != nil {
+		return d.cudaExec(k.launch(), bytesOf(in), len(in), bytesOf(out), k.combiner(out))
+	}
+	k.cpu(d, in, out)
+	return nil
+}
+
+// cpu runs the Go implementation over the cores.
+func (k Kernel[In, Out]) cpu(d *Device, in []In, out []Out) {
+	n := len(in)
+	chunks := d.chunks(n, k.grain)
+	if !k.Reduces() {
+		d.parallel(n, chunks, func(_, lo, hi int) { k.elem(out[lo:hi], in[lo:hi]) })
+		return
+	}
+	if chunks <= 1 {
+		out[0] = k.part(in)
+		return
+	}
+	parts := make([]Out, chunks)
+	d.parallel(n, chunks, func(c, lo, hi int) { parts[c] = k.part(in[lo:hi]) })
+	out[0] = k.comb(parts)
+}
+
+// launch describes k to the CUDA backend, which knows no Go types.
+func (k Kernel[In, Out]) launch() launch {
+	var in In
+	var out Out
+	return launch{
+		kernel:  k.name,
+		entry:   k.entry,
+		params:  k.params,
+		inSize:  int(unsafe.Sizeof(in)),
+		outSize: int(unsafe.Sizeof(out)),
+		reduce:  k.Reduces(),
+	}
+}
+
+// combiner returns, for a reduction, what turns the per-block partials the device wrote (as raw
+// bytes) into out[0]; nil for an element-wise kernel.
+func (k Kernel[In, Out]) combiner(out []Out) func(parts []byte, n int) {
+	if !k.Reduces() {
+		return nil
+	}
+	return func(parts []byte, n int) { out[0] = k.comb(view[Out](parts, n)) }
+}
+
+// launch is a kernel as the CUDA backend sees it.
+type launch struct {
+	kernel, entry   string
+	params          []uint64
+	inSize, outSize int
+	reduce          bool
+}
+
+// Launch geometry shared by every PTX kernel: a reduction's PTX assumes blockSize threads (its
+// shared memory has that many slots, and its tree halves a power of two).
+const (
+	blockSize = 256
+	maxGrid   = 1024 // grid-stride loops cover larger vectors
+)
+
+// grid returns the number of blocks for n elements.
+func grid(n int) int {
+	return max(1, min(maxGrid, (n+blockSize-1)/blockSize))
+}

@@ -1,0 +1,133 @@
+package gpu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"unsafe"
+
+	"github.com/gocsp/gocsp/csp"
+)
+
+// ProcOption configures Proc and Pipeline.
+type ProcOption func(*procConfig)
+
+type procConfig struct {
+	batch   int
+	overlap bool
+}
+
+// Batch sets the most vectors a process gathers into one launch (default 1). It waits for one
+// vector, then takes those that are ready at once, never waiting to fill a batch; so a batch may
+// be smaller, the last one before the input retires or is poisoned too, and is processed all
+// the same.
+func Batch(n int) ProcOption { return func(c *procConfig) { c.batch = n } }
+
+// Overlap turns the overlap of a Pipeline's copies and kernels on (the default) or off: off, the
+// CUDA backend runs every stage on one stream and waits for each, which is the baseline that shows
+// what overlapping buys. The CPU backend's stages are ordinary goroutines either way.
+func Overlap(on bool) ProcOption { return func(c *procConfig) { c.overlap = on } }
+
+func procOptions(op string, opts []ProcOption) procConfig {
+	c := procConfig{batch: 1, overlap: true}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.batch < 1 {
+		panic(fmt.Sprintf("gpu.%s: Batch(%d): want at least 1", op, c.batch))
+	}
+	return c
+}
+
+func checkProc[In, Out any](op, name string, d *Device, k Kernel[In, Out], in *csp.Reader[[]In], out *csp.Writer[[]Out]) {
+	k.check(op)
+	if d == nil || in == nil || out == nil {
+		panic(fmt.Sprintf("gpu.%s %q: nil device, input or output", op, name))
+	}
+}
+
+// label gives a GPU process its kind and attributes, for topologies and cspviz.
+func label[In, Out any](p *csp.Process, d *Device, k Kernel[In, Out], cfg procConfig) *csp.Process {
+	return p.SetKind("gpu."+k.name).
+		SetAttr("backend", d.Backend().String()).
+		SetAttr("device", d.Name()).
+		SetAttr("batch", strconv.Itoa(cfg.batch))
+}
+
+// Proc returns a process that runs k over the vectors it reads from in and writes one result
+// vector per input vector to out, in order: the whole output for an element-wise kernel, a vector
+// of one for a reduction. It gathers up to Batch vectors per launch (an element-wise kernel runs
+// them as one launch). When in retires or is poisoned, the vectors already read are processed and written
+// first; then the process ends, retiring or poisoning out as the csp rules say. It owns in and out.
+func Proc[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Reader[[]In], out *csp.Writer[[]Out], opts ...ProcOption) *csp.Process {
+	checkProc("Proc", name, d, k, in, out)
+	cfg := procOptions("Proc", opts)
+	p := csp.Proc(name, func(context.Context) error {
+		g := newGatherer(in, cfg.batch)
+		batch := make([][]In, 0, cfg.batch)
+		for {
+			var rerr error
+			batch, rerr = g.next(batch)
+			if len(batch) > 0 {
+				res, err := k.execBatch(d, batch)
+				clear(batch)
+				if err != nil {
+					return fmt.Errorf("gpu process %s: %w", name, err)
+				}
+				for _, r := range res {
+					if err := out.Write(r); err != nil {
+						return err
+					}
+				}
+			}
+			if errors.Is(rerr, csp.ErrRetired) {
+				return nil
+			}
+			if rerr != nil {
+				return rerr
+			}
+		}
+	}, in, out)
+	return label(p, d, k, cfg)
+}
+
+// execBatch runs k over each vector of vs and returns the results.
+func (k Kernel[In, Out]) execBatch(d *Device, vs [][]In) ([][]Out, error) {
+	res := make([][]Out, len(vs))
+	if k.Reduces() || len(vs) == 1 {
+		for i, v := range vs {
+			res[i] = make([]Out, k.outLen(len(v)))
+			if err := k.exec(d, v, res[i]); err != nil {
+				return nil, err
+			}
+		}
+		return res, nil
+	}
+	// Element-wise: one launch over the vectors laid end to end in pooled memory.
+	total := 0
+	for _, v := range vs {
+		total += len(v)
+	}
+	var z In
+	b, err := d.pool.get(total * int(unsafe.Sizeof(z)))
+	if err != nil {
+		return nil, err
+	}
+	defer d.pool.put(b)
+	all := view[In](b.host, total)
+	off := 0
+	for _, v := range vs {
+		off += copy(all[off:], v)
+	}
+	outAll := make([]Out, total)
+	if err := k.exec(d, all, outAll); err != nil {
+		return nil, err
+	}
+	off = 0
+	for i, v := range vs {
+		res[i] = outAll[off : off+len(v) : off+len(v)]
+		off += len(v)
+	}
+	return res, nil
+}
