@@ -55,6 +55,7 @@ type RecvGuard[T any] struct {
 	w   waiter[T]
 	val T
 	do  func(T)
+	xop *ExternOp[T] // the offer posted to a remote channel's home, while parked on one (extern.go)
 }
 
 // Recv makes an input guard on r. When it fires, the value is available from Value and passed to
@@ -75,6 +76,9 @@ func (g *RecvGuard[T]) When(cond bool) *RecvGuard[T] { g.disabled = !cond; retur
 func (g *RecvGuard[T]) Value() T { return g.val }
 
 func (g *RecvGuard[T]) poll(int) (bool, error, *signal) {
+	if g.r.c.ext != nil {
+		return g.pollExt()
+	}
 	v, ok, err, wake := g.r.c.recvNow(&g.r.endCore)
 	if ok && err == nil {
 		g.val = v
@@ -84,10 +88,20 @@ func (g *RecvGuard[T]) poll(int) (bool, error, *signal) {
 
 func (g *RecvGuard[T]) enqueue(s *signal, idx int) {
 	g.w.sig, g.w.idx = s, idx
+	if g.r.c.ext != nil {
+		g.postExt()
+		return
+	}
 	g.r.c.recvq.push(&g.w)
 }
 
-func (g *RecvGuard[T]) dequeue() { g.r.c.recvq.remove(&g.w) }
+func (g *RecvGuard[T]) dequeue() {
+	if g.r.c.ext != nil {
+		g.withdrawExt()
+		return
+	}
+	g.r.c.recvq.remove(&g.w)
+}
 
 func (g *RecvGuard[T]) collect() {
 	var zero T
@@ -126,11 +140,17 @@ func (g *SendGuard[T]) Do(action func()) *SendGuard[T] { g.do = action; return g
 // When sets the guard's precondition for the selections that follow; false disables it.
 func (g *SendGuard[T]) When(cond bool) *SendGuard[T] { g.disabled = !cond; return g }
 
-func (g *SendGuard[T]) poll(int) (bool, error, *signal) { return g.wr.c.sendNow(&g.wr.endCore, g.v) }
+func (g *SendGuard[T]) poll(int) (bool, error, *signal) {
+	if g.wr.c.ext != nil {
+		return true, ErrRemoteOutputGuard, nil
+	}
+	return g.wr.c.sendNow(&g.wr.endCore, g.v)
+}
 
 func (g *SendGuard[T]) enqueue(s *signal, idx int) {
 	g.w.sig, g.w.idx, g.w.val = s, idx, g.v
 	g.wr.c.sendq.push(&g.w)
+	g.wr.c.kick()
 }
 
 func (g *SendGuard[T]) dequeue() {
@@ -196,6 +216,7 @@ type Alt struct {
 	next   int // where FairSelect starts scanning
 	timer  *time.Timer
 	rng    *rand.PCG
+	remote bool // a guard is on a remote end: parked, it waits on another node (live, not blocked)
 }
 
 // NewAlt makes an alternation over guards. The guard indices that selections return are positions
@@ -207,6 +228,7 @@ func NewAlt(guards ...Guard) *Alt {
 		a.bases = append(a.bases, b)
 		if b.end != nil && !slices.Contains(a.locks, b.end.ch) {
 			a.locks = append(a.locks, b.end.ch)
+			a.remote = a.remote || b.end.ch.remote
 		}
 	}
 	slices.SortFunc(a.locks, func(x, y *chanCore) int {
@@ -332,7 +354,7 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	// not blocked: its signal carries no record, so a peer that wakes it does not count it as
 	// unblocked, and the record is updated here instead.
 	s := &a.sig
-	sleeping := timeout >= 0 || (rec != nil && hasDeadline(ctx))
+	sleeping := timeout >= 0 || (rec != nil && hasDeadline(ctx)) || a.remote
 	if sleeping {
 		s.arm(nil)
 	} else {

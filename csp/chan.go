@@ -28,6 +28,7 @@ type Chan[T any] struct {
 	buf          []T // ring buffer, len == size
 	head         int
 	recvq, sendq waitq[T]
+	ext          Extern[T] // non-nil: the channel lives elsewhere and ext carries every operation
 }
 
 // chanCore is the part of a channel that does not depend on its element type: what alternation
@@ -44,7 +45,9 @@ type chanCore struct {
 	size, n     int // buffer capacity and values buffered now
 	ends        []*endCore
 	typ         reflect.Type
-	self        Channel // the typed channel this is the core of
+	self        Channel       // the typed channel this is the core of
+	remote      bool          // made by NewExternChan: a wait on it is on another node, not a deadlock
+	xwatch      chan struct{} // non-nil once a transport reads held (extern.go): closed on each change
 }
 
 // NewChan makes a channel of T. Without options it is an unnamed rendezvous channel.
@@ -117,8 +120,12 @@ func (c *Chan[T]) poison(discard bool) {
 		c.poisoned = true
 		c.recvq.wakeAll(ErrPoisoned)
 		c.sendq.wakeAll(ErrPoisoned)
+		c.kick()
 	}
 	c.mu.Unlock()
+	if c.ext != nil {
+		c.ext.Poison(discard)
+	}
 }
 
 func (c *Chan[T]) clearBuffer() {
@@ -127,8 +134,9 @@ func (c *Chan[T]) clearBuffer() {
 }
 
 func (c *Chan[T]) push(v T) {
-	c.buf[(c.head+c.n)%c.size] = v
+	c.buf[(c.head+c.n)%len(c.buf)] = v
 	c.n++
+	c.kick()
 }
 
 func (c *Chan[T]) pop() T {
@@ -136,7 +144,7 @@ func (c *Chan[T]) pop() T {
 	v := c.buf[c.head]
 	c.buf[c.head] = zero
 	c.head++
-	if c.head == c.size {
+	if c.head == len(c.buf) { // len, not size: a transport's release may have grown it (extern.go)
 		c.head = 0
 	}
 	c.n--
@@ -162,7 +170,11 @@ func (c *Chan[T]) retire(e *endCore) {
 				if c.n == 0 {
 					c.recvq.wakeAll(ErrRetired)
 				}
+				c.kick()
 			}
+		}
+		if c.ext != nil {
+			defer c.ext.Retire()
 		}
 	}
 	c.mu.Unlock()

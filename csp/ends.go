@@ -111,6 +111,9 @@ func (r *Reader[T]) ReadContext(ctx context.Context) (T, error) { return r.read(
 
 func (r *Reader[T]) read(ctx context.Context) (T, error) {
 	c := r.c
+	if c.ext != nil {
+		return r.readExt(ctx)
+	}
 	c.mu.Lock()
 	v, ok, err, wake := c.recvNow(&r.endCore)
 	if ok {
@@ -166,6 +169,9 @@ func (w *Writer[T]) WriteContext(ctx context.Context, v T) error { return w.writ
 
 func (w *Writer[T]) write(ctx context.Context, v T) error {
 	c := w.c
+	if c.ext != nil {
+		return w.writeExt(ctx, v)
+	}
 	c.mu.Lock()
 	ok, err, wake := c.sendNow(&w.endCore, v)
 	if ok {
@@ -179,6 +185,7 @@ func (w *Writer[T]) write(ctx context.Context, v T) error {
 		e, sg, wt, q := &w.endCore, &w.sig, &w.w, &c.sendq
 		sleeper := armFor(sg, e.owner.Load(), ctx)
 		q.push(wt)
+		c.kick()
 		if sg.rec != nil {
 			sg.rec.block(StateBlockedWrite, e, nil)
 		} else if sleeper != nil {
