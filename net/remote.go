@@ -1,0 +1,325 @@
+package net
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/gocsp/gocsp/csp"
+)
+
+// OpenReader opens a reader end of the channel exported at target ("host:port/name") and returns it
+// as an ordinary *csp.Reader: a process may own it, read it, select on it and retire or poison it.
+// The element type T and the codec must be the exported channel's; if not, the error (which
+// errors.Is ErrTypeMismatch) names both.
+func OpenReader[T any](ctx context.Context, n *Node, target string, opts ...EndOption) (*csp.Reader[T], error) {
+	ch, err := openEnd[T](ctx, n, target, csp.DirRead, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ch.Reader(), nil
+}
+
+// OpenWriter opens a writer end of the channel exported at target ("host:port/name"); see OpenReader.
+// A Write on it returns nil only once a reader (on any node) has the value, or the channel's buffer
+// at its home has it. Output guards (csp.Send) on a remote writer end are not supported yet: a
+// selection with one ends with csp.ErrRemoteOutputGuard.
+func OpenWriter[T any](ctx context.Context, n *Node, target string, opts ...EndOption) (*csp.Writer[T], error) {
+	ch, err := openEnd[T](ctx, n, target, csp.DirWrite, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ch.Writer(), nil
+}
+
+func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, opts []EndOption) (*csp.Chan[T], error) {
+	addr, name, err := splitAddr(target)
+	if err != nil {
+		return nil, err
+	}
+	o := endOpts(opts)
+	l, err := n.linkTo(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	r := &remote[T]{l: l, codec: o.codec, target: target, opened: make(chan error, 1),
+		posts: map[uint64]*csp.ExternOp[T]{}, postID: map[*csp.ExternOp[T]]uint64{}}
+	if r.id, err = l.addOpened(r); err != nil {
+		return nil, err
+	}
+	req := openReq{dir: uint8(dir), name: name, typ: typeName(reflect.TypeFor[T]()), codec: o.codec.Name()}
+	if err := l.send(msgOpen, 0, r.id, 0, req.append(nil)); err != nil {
+		l.dropOpened(r.id)
+		return nil, err
+	}
+	select {
+	case err = <-r.opened:
+	case <-ctx.Done():
+		err = ctx.Err() // the end may open at the home: retire it there
+		r.Retire()
+	}
+	if err != nil {
+		l.dropOpened(r.id)
+		return nil, fmt.Errorf("net: open %s end of %s: %w", dir, target, err)
+	}
+	return csp.NewExternChan[T](r, csp.Named(target)), nil
+}
+
+// reply is the home's answer to the current plain operation of a remote end.
+type reply[T any] struct {
+	v   T
+	err error
+	ok  bool // a value (a read) or a success (a write)
+}
+
+// remote is the opener's side of a remote end: the csp.Extern of the channel the end belongs to.
+type remote[T any] struct {
+	l      *link
+	id     uint32
+	codec  Codec
+	target string
+	opened chan error
+
+	mu      sync.Mutex
+	nextOp  uint64
+	cur     uint64 // the plain Read or Write under way, 0 if none
+	curc    chan reply[T]
+	posts   map[uint64]*csp.ExternOp[T] // guards of parked selections, by operation id
+	postID  map[*csp.ExternOp[T]]uint64
+	lost    error
+	poison  bool // sent
+	retired bool // sent
+}
+
+func (r *remote[T]) handle(f frame) {
+	switch f.typ {
+	case msgOpened:
+		r.opened <- nil
+		return
+	case msgRefuse:
+		err := refusal(f.payload)
+		r.opened <- err
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f.op == r.cur && r.cur != 0 {
+		var rep reply[T]
+		if f.typ == msgOffer {
+			if err := r.codec.Unmarshal(f.payload, &rep.v); err != nil {
+				r.l.send(msgRefused, 0, r.id, f.op, nil)
+				rep.err = fmt.Errorf("net: decoding a value of %s: %w", r.target, err)
+			} else {
+				r.l.send(msgTaken, 0, r.id, f.op, nil)
+				rep.ok = true
+			}
+		} else {
+			rep.err = errorOf(f.payload, nil)
+			rep.ok = rep.err == nil
+		}
+		r.cur = 0
+		r.curc <- rep
+		return
+	}
+	op := r.posts[f.op]
+	if op == nil {
+		if f.typ == msgOffer {
+			r.l.send(msgRefused, 0, r.id, f.op, nil) // withdrawn: its selection is over
+		}
+		return
+	}
+	var v T
+	var err error
+	if f.typ == msgOffer {
+		if derr := r.codec.Unmarshal(f.payload, &v); derr != nil {
+			err = fmt.Errorf("net: decoding a value of %s: %w", r.target, derr)
+		}
+	} else {
+		err = errorOf(f.payload, context.Canceled)
+		if err == nil {
+			return
+		}
+	}
+	ok, busy := op.Claim(v, err)
+	if ok {
+		delete(r.posts, f.op)
+		delete(r.postID, op)
+	}
+	if f.typ != msgOffer {
+		return
+	}
+	switch {
+	case ok && err == nil:
+		r.l.send(msgTaken, 0, r.id, f.op, nil)
+	case busy:
+		r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
+	default:
+		r.l.send(msgRefused, 0, r.id, f.op, nil)
+	}
+}
+
+func (r *remote[T]) linkLost(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lost = err
+	var zero T
+	for id, op := range r.posts {
+		op.Claim(zero, err)
+		delete(r.posts, id)
+		delete(r.postID, op)
+	}
+	select {
+	case r.opened <- err:
+	default:
+	}
+}
+
+// begin starts a plain operation.
+func (r *remote[T]) begin() (uint64, chan reply[T], error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost != nil {
+		return 0, nil, r.lost
+	}
+	if r.cur != 0 {
+		panic(fmt.Sprintf("net: two operations at once on one end of %s (an end is used by one process at a time)", r.target))
+	}
+	if r.curc == nil {
+		r.curc = make(chan reply[T], 1)
+	}
+	r.nextOp++
+	r.cur = r.nextOp
+	return r.cur, r.curc, nil
+}
+
+// wait waits for the reply to plain operation op, withdrawing it if ctx ends first (a value the
+// home delivered meanwhile is still taken).
+func (r *remote[T]) wait(ctx context.Context, op uint64, c chan reply[T]) (reply[T], error) {
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
+	for {
+		select {
+		case rep := <-c:
+			if errors.Is(rep.err, context.Canceled) && ctx != nil && ctx.Err() != nil {
+				rep.err = ctx.Err()
+			}
+			return rep, rep.err
+		case <-done:
+			r.l.send(msgCancel, 0, r.id, op, nil)
+			done = nil
+		case <-r.l.ctx.Done():
+			r.mu.Lock()
+			if r.cur == op {
+				r.cur = 0
+			}
+			r.mu.Unlock()
+			select {
+			case rep := <-c: // answered just before the link went
+				return rep, rep.err
+			default:
+			}
+			return reply[T]{}, r.l.lostErr()
+		}
+	}
+}
+
+// Read implements csp.Extern.
+func (r *remote[T]) Read(ctx context.Context) (T, error) {
+	var zero T
+	op, c, err := r.begin()
+	if err != nil {
+		return zero, err
+	}
+	if err := r.l.send(msgRead, 0, r.id, op, nil); err != nil {
+		r.abandon(op)
+		return zero, err
+	}
+	rep, err := r.wait(ctx, op, c)
+	return rep.v, err
+}
+
+// Write implements csp.Extern.
+func (r *remote[T]) Write(ctx context.Context, v T) error {
+	payload, err := r.codec.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("net: encoding a value for %s: %w", r.target, err)
+	}
+	op, c, err := r.begin()
+	if err != nil {
+		return err
+	}
+	if err := r.l.send(msgWrite, 0, r.id, op, payload); err != nil {
+		r.abandon(op)
+		return err
+	}
+	_, err = r.wait(ctx, op, c)
+	return err
+}
+
+func (r *remote[T]) abandon(op uint64) {
+	r.mu.Lock()
+	if r.cur == op {
+		r.cur = 0
+	}
+	r.mu.Unlock()
+}
+
+// Post implements csp.Extern.
+func (r *remote[T]) Post(op *csp.ExternOp[T]) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost != nil {
+		var zero T
+		op.Claim(zero, r.lost)
+		return
+	}
+	r.nextOp++
+	r.posts[r.nextOp] = op
+	r.postID[op] = r.nextOp
+	r.l.send(msgRead, flagAlt, r.id, r.nextOp, nil)
+}
+
+// Withdraw implements csp.Extern.
+func (r *remote[T]) Withdraw(op *csp.ExternOp[T]) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if id, ok := r.postID[op]; ok {
+		delete(r.posts, id)
+		delete(r.postID, op)
+		r.l.send(msgCancel, 0, r.id, id, nil)
+	}
+}
+
+// Poll implements csp.Extern.
+func (r *remote[T]) Poll() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
+}
+
+// Poison implements csp.Extern.
+func (r *remote[T]) Poison(bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.poison && !r.retired {
+		r.poison = true
+		r.l.send(msgPoison, 0, r.id, 0, nil)
+	}
+}
+
+// Retire implements csp.Extern.
+func (r *remote[T]) Retire() {
+	r.mu.Lock()
+	if r.retired {
+		r.mu.Unlock()
+		return
+	}
+	r.retired = true
+	r.mu.Unlock()
+	r.l.send(msgRetire, 0, r.id, 0, nil)
+	r.l.dropOpened(r.id)
+}
