@@ -27,19 +27,19 @@ const (
 
 // Message types. "Opener" is the node that opened an end; "home" the node that exported the channel.
 const (
-	msgPing     uint8 = iota + 1 // either way: a heartbeat, no payload
-	msgOpen                      // opener→home: open end id; payload: openReq
-	msgOpened                    // home→opener: the end is open
-	msgRefuse                    // home→opener: the end is refused; payload: the reason
-	msgRead                      // opener→home: post read op (flagAlt: a selection's guard)
-	msgWrite                     // opener→home: post write op; payload: the value
-	msgCancel                    // opener→home: withdraw op
-	msgOffer                     // home→opener: a value for read op, its writer held; payload: value
-	msgTaken                     // opener→home: the offered value was taken
-	msgRefused                   // opener→home: the offer was not taken (flagBusy: ask again)
-	msgDone                      // home→opener: op ended; payload: one result byte, then text
-	msgPoison                    // opener→home: poison the channel through this end
-	msgRetire                    // opener→home: retire this end
+	msgPing    uint8 = iota + 1 // either way: a heartbeat, no payload
+	msgOpen                     // opener→home: open end id; payload: openReq
+	msgOpened                   // home→opener: the end is open
+	msgRefuse                   // home→opener: the end is refused; payload: the reason
+	msgRead                     // opener→home: post read op (flagAlt: a selection's guard)
+	msgWrite                    // opener→home: post write op; payload: the value
+	msgCancel                   // opener→home: withdraw op
+	msgOffer                    // home→opener: a value for read op, its writer held; payload: value
+	msgTaken                    // opener→home: the offered value was taken
+	msgRefused                  // opener→home: the offer was not taken (flagBusy: ask again)
+	msgDone                     // home→opener: op ended; payload: one result byte, then text
+	msgPoison                   // opener→home: poison the channel through this end
+	msgRetire                   // opener→home: retire this end
 	msgLast
 )
 
