@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	gonet "net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -92,6 +93,7 @@ func (l *link) writeLoop() {
 	t := time.NewTicker(l.n.opts.beat)
 	defer t.Stop()
 	var buf []byte
+	var wset time.Time // when the write deadline was last moved
 	last := time.Now()
 	for {
 		select {
@@ -106,13 +108,19 @@ func (l *link) writeLoop() {
 		case <-l.ctx.Done():
 			return
 		}
+		// Let the goroutines this node just woke queue their frames too (the reply that follows a
+		// delivered value, say), so that one write carries them all: syscalls are the cost here.
+		runtime.Gosched()
 		l.wmu.Lock()
 		buf, l.wq = l.wq, buf[:0]
 		l.wmu.Unlock()
 		if len(buf) == 0 {
 			continue
 		}
-		l.c.SetWriteDeadline(time.Now().Add(l.n.opts.deadAfter))
+		if now := time.Now(); now.Sub(wset) >= l.n.opts.beat {
+			l.c.SetWriteDeadline(now.Add(l.n.opts.deadAfter))
+			wset = now
+		}
 		if _, err := l.c.Write(buf); err != nil {
 			l.fail(err)
 			return
@@ -125,8 +133,14 @@ func (l *link) readLoop() {
 	defer l.n.wg.Done()
 	br := bufio.NewReaderSize(l.c, 64<<10)
 	var buf []byte
+	var set time.Time
 	for {
-		l.c.SetReadDeadline(time.Now().Add(l.n.opts.deadAfter))
+		// Moving the deadline costs a timer update: move it at most once a heartbeat period, so
+		// a silent peer is still noticed within deadAfter+beat.
+		if now := time.Now(); now.Sub(set) >= l.n.opts.beat {
+			l.c.SetReadDeadline(now.Add(l.n.opts.deadAfter))
+			set = now
+		}
 		var f frame
 		var err error
 		f, buf, err = readFrame(br, l.n.opts.maxFrame, buf)
