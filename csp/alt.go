@@ -93,6 +93,7 @@ func (g *RecvGuard[T]) enqueue(s *signal, idx int) {
 		return
 	}
 	g.r.c.recvq.push(&g.w)
+	g.r.c.kick()
 }
 
 func (g *RecvGuard[T]) dequeue() {
@@ -117,10 +118,11 @@ func (g *RecvGuard[T]) fire() {
 // SendGuard is an output guard made by Send.
 type SendGuard[T any] struct {
 	guardBase
-	wr *Writer[T]
-	w  waiter[T]
-	v  T
-	do func()
+	wr  *Writer[T]
+	w   waiter[T]
+	v   T
+	do  func()
+	xop *ExternOp[T] // the offer posted to a remote channel's home, while parked on one (extern.go)
 }
 
 // Send makes an output guard that offers v on w. If the guard fires, v was handed over exactly once;
@@ -142,18 +144,26 @@ func (g *SendGuard[T]) When(cond bool) *SendGuard[T] { g.disabled = !cond; retur
 
 func (g *SendGuard[T]) poll(int) (bool, error, *signal) {
 	if g.wr.c.ext != nil {
-		return true, ErrRemoteOutputGuard, nil
+		return g.pollExt()
 	}
 	return g.wr.c.sendNow(&g.wr.endCore, g.v)
 }
 
 func (g *SendGuard[T]) enqueue(s *signal, idx int) {
 	g.w.sig, g.w.idx, g.w.val = s, idx, g.v
+	if g.wr.c.ext != nil {
+		g.postExt()
+		return
+	}
 	g.wr.c.sendq.push(&g.w)
 	g.wr.c.kick()
 }
 
 func (g *SendGuard[T]) dequeue() {
+	if g.wr.c.ext != nil {
+		g.wr.c.ext.Withdraw(g.xop)
+		return
+	}
 	g.wr.c.sendq.remove(&g.w)
 	var zero T
 	g.w.val = zero

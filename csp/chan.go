@@ -47,6 +47,7 @@ type chanCore struct {
 	typ         reflect.Type
 	self        Channel       // the typed channel this is the core of
 	remote      bool          // made by NewExternChan: a wait on it is on another node, not a deadlock
+	xreaders    int           // transports waiting in ReadHeld: readers a write can complete against
 	xwatch      chan struct{} // non-nil once a transport reads held (extern.go): closed on each change
 }
 
@@ -148,6 +149,7 @@ func (c *Chan[T]) pop() T {
 		c.head = 0
 	}
 	c.n--
+	c.kick()
 	return v
 }
 
@@ -170,9 +172,9 @@ func (c *Chan[T]) retire(e *endCore) {
 				if c.n == 0 {
 					c.recvq.wakeAll(ErrRetired)
 				}
-				c.kick()
 			}
 		}
+		c.kick()
 		if c.ext != nil {
 			defer c.ext.Retire()
 		}

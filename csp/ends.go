@@ -127,6 +127,7 @@ func (r *Reader[T]) read(ctx context.Context) (T, error) {
 		e, sg, w, q := &r.endCore, &r.sig, &r.w, &c.recvq
 		sleeper := armFor(sg, e.owner.Load(), ctx)
 		q.push(w)
+		c.kick()
 		if sg.rec != nil {
 			sg.rec.block(StateBlockedRead, e, nil)
 		} else if sleeper != nil {

@@ -2,7 +2,6 @@ package csp
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -13,17 +12,15 @@ import (
 //     made by NewExternChan: every operation on it, and every input guard on it in a selection, is
 //     handed to the transport's Extern, which runs the protocol with the channel's home. A guard is
 //     posted as an ExternOp, which the transport fires with ExternOp.Claim when the home offers it a
-//     value; the selection's single compare-and-swap still decides which guard fires.
+//     value; the selection's single compare-and-swap still decides which guard fires. An output guard
+//     is posted the same way; the home holds it (ExternOp.Hold: armed → held) before it lets a reader
+//     take its value, then commits or releases it.
 //   - On the channel's home, a remote reader must not take a value before it has it: that would
 //     turn a rendezvous into a buffer of one. ReadHeld takes the next value but holds its writer
 //     (the writer's signal goes armed → held, and nothing else can fire or cancel it meanwhile) until
 //     the transport knows the remote reader has it (Held.Commit: held → fired, the writer's Write
 //     returns nil), or knows it does not (Held.Release: held → armed, the writer is queued again at
 //     the front), or cannot know (Held.Fail: the writer fails with the transport's error).
-
-// ErrRemoteOutputGuard ends a selection that has an output guard (Send) on a remote writer end: the
-// commit protocol for remote output guards is not built yet, and a selection must not pretend.
-var ErrRemoteOutputGuard = errors.New("csp: output guards on remote ends are not supported yet")
 
 // Extern carries the operations of a channel whose home is elsewhere (see NewExternChan). The
 // errors it returns are wrapped in an *OpError naming the channel.
@@ -37,10 +34,13 @@ type Extern[T any] interface {
 	// Post registers an input guard of a parked selection. It is called with the channel locked and
 	// must not block. The transport fires it with op.Claim, at most once, until Withdraw.
 	Post(op *ExternOp[T])
+	// PostWrite registers an output guard of a parked selection, offering v. It is called with the
+	// channel locked and must not block. The transport holds it (op.Hold) while it finds out whether
+	// a reader takes v, then commits or releases it; or ends it with op.Claim and an error.
+	PostWrite(op *ExternOp[T], v T)
 	// Withdraw ends a Post: after it returns the transport must not touch op again.
 	Withdraw(op *ExternOp[T])
-	// Poll returns a reason the channel can no longer be read (ErrPoisoned, ErrRetired, a link
-	// failure), or nil. It is called with the channel locked and must not block.
+	// Poll returns a reason the channel can no longer be used (a link failure, say), or nil. It is called with the channel locked and must not block.
 	Poll() error
 	// Poison and Retire pass the end's poison or retirement to the home. They must not block.
 	Poison(discard bool)
@@ -86,6 +86,23 @@ func (op *ExternOp[T]) Claim(v T, err error) (ok, busy bool) {
 	s.notify()
 	return true, false
 }
+
+// Hold holds the guard's selection for the transport: nothing else can fire or cancel it until
+// Commit or Release. busy reports that another transport holds it now (try again later); ok false
+// and busy false that the selection is over.
+func (op *ExternOp[T]) Hold() (ok, busy bool) {
+	s := op.sig
+	if s.state.CompareAndSwap(armed, held) {
+		return true, false
+	}
+	return false, s.state.Load() == held
+}
+
+// Commit fires a held guard; err is nil when its value was delivered.
+func (op *ExternOp[T]) Commit(err error) { op.sig.commit(op.idx, err) }
+
+// Release lets a held guard's selection go on waiting.
+func (op *ExternOp[T]) Release() { op.sig.release() }
 
 // Held is a value ReadHeld took but has not yet delivered; exactly one of Commit, Release and Fail
 // must follow.
@@ -141,14 +158,43 @@ func ReadHeld[T any](ctx context.Context, r *Reader[T]) (T, *Held[T], error) {
 			c.mu.Unlock()
 			return zero, nil, ErrRetired
 		}
+		// Counted as a waiting reader, so that a transport's output guard (WriteReady) sees it.
+		c.xreaders++
+		c.kick()
 		watch := c.xwatch
 		c.mu.Unlock()
+		var err error
 		select {
 		case <-watch:
 		case <-ctx.Done():
-			return zero, nil, ctx.Err()
+			err = ctx.Err()
+		}
+		c.mu.Lock()
+		c.xreaders--
+		c.mu.Unlock()
+		if err != nil {
+			return zero, nil, err
 		}
 	}
+}
+
+// WriteReady, for transports, reports whether a write on w could complete at once: a reader waits
+// (here or through a transport's ReadHeld), the buffer has room, or the write would fail. If not,
+// watch is closed when that may have changed.
+func WriteReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
+	c := w.c
+	if c.ext != nil {
+		panic("csp: WriteReady on a remote end")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.xwatch == nil {
+		c.xwatch = make(chan struct{})
+	}
+	if w.retired || c.poisoned || c.readersGone || c.recvq.head != nil || c.n < c.size || c.xreaders > 0 {
+		return true, nil
+	}
+	return false, c.xwatch
 }
 
 // Value returns the value held.
@@ -338,3 +384,21 @@ func (g *RecvGuard[T]) postExt() {
 }
 
 func (g *RecvGuard[T]) withdrawExt() { g.r.c.ext.Withdraw(g.xop) }
+
+func (g *SendGuard[T]) pollExt() (bool, error, *signal) {
+	if g.wr.retired {
+		return true, ErrRetired, nil
+	}
+	if err := g.wr.c.ext.Poll(); err != nil {
+		return true, err, nil
+	}
+	return false, nil, nil
+}
+
+func (g *SendGuard[T]) postExt() {
+	if g.xop == nil {
+		g.xop = &ExternOp[T]{}
+	}
+	*g.xop = ExternOp[T]{sig: g.w.sig, idx: g.w.idx, w: &g.w}
+	g.wr.c.ext.PostWrite(g.xop, g.v)
+}

@@ -31,8 +31,8 @@ const (
 	msgOpen                     // opener→home: open end id; payload: openReq
 	msgOpened                   // home→opener: the end is open
 	msgRefuse                   // home→opener: the end is refused; payload: the reason
-	msgRead                     // opener→home: post read op (flagAlt: a selection's guard)
-	msgWrite                    // opener→home: post write op; payload: the value
+	msgRead                     // opener→home: post read op (flagAlt: an input guard)
+	msgWrite                    // opener→home: post write op (flagAlt: an output guard); payload: the value
 	msgCancel                   // opener→home: withdraw op
 	msgOffer                    // home→opener: a value for read op, its writer held; payload: value
 	msgTaken                    // opener→home: the offered value was taken
@@ -40,12 +40,16 @@ const (
 	msgDone                     // home→opener: op ended; payload: one result byte, then text
 	msgPoison                   // opener→home: poison the channel through this end
 	msgRetire                   // opener→home: retire this end
+	msgHold                     // home→opener: hold write op (a selection's output guard)
+	msgHeld                     // opener→home: write op is held
+	msgCommit                   // home→opener: held write op is done; payload as msgDone
+	msgRelease                  // home→opener: held write op was not taken: wait on
 	msgLast
 )
 
 const (
-	flagAlt  uint8 = 1 << 0 // msgRead: posted by a selection, which may refuse the offer
-	flagBusy uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; offer again
+	flagAlt  uint8 = 1 << 0 // msgRead, msgWrite: posted by a selection, which may refuse
+	flagBusy uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; ask again
 )
 
 // Results carried by msgDone.

@@ -25,7 +25,7 @@ func (e *export[T]) open(l *link, id uint32, req openReq) error {
 		return fmt.Errorf("%w: channel %q at %s carries %s (codec %s); the %s end opened from %s is for %s (codec %s)",
 			ErrTypeMismatch, e.name, l.n.addr, e.typ, e.o.codec.Name(), csp.Dir(req.dir), l.peer, req.typ, req.codec)
 	}
-	h := &home[T]{l: l, id: id, codec: e.o.codec, mbox: make(chan frame, l.n.opts.maxPending)}
+	h := &home[T]{l: l, id: id, codec: e.o.codec, wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
 	if csp.Dir(req.dir) == csp.DirRead {
 		h.r = e.ch.Reader()
 	} else {
@@ -43,18 +43,19 @@ func (e *export[T]) open(l *link, id uint32, req openReq) error {
 // home is the home side of one remote end: a real end of the exported channel, through which one
 // goroutine runs the remote end's operations one at a time, as the remote process posts them.
 type home[T any] struct {
-	l     *link
-	id    uint32
-	codec Codec
-	r     *csp.Reader[T] // exactly one of r and w
-	w     *csp.Writer[T]
-	mbox  chan frame
+	l       *link
+	id      uint32
+	codec   Codec
+	r       *csp.Reader[T] // exactly one of r and w
+	w       *csp.Writer[T]
+	wake    chan struct{} // a frame was queued
+	answers chan frame    // msgTaken, msgRefused, msgHeld: one per question asked, so never full
 
 	mu        sync.Mutex
 	cur       uint64 // the operation being served, 0 if none
 	curCancel context.CancelFunc
-	cancelled uint64 // the last operation the remote end withdrew
-	deferred  []frame
+	cancelled uint64  // the last operation the remote end withdrew
+	queue     []frame // operations, poison and retirement not yet served, in order
 }
 
 func (h *home[T]) end() csp.End {
@@ -64,25 +65,74 @@ func (h *home[T]) end() csp.End {
 	return h.w
 }
 
+// maxQueued bounds an end's queue. An end posts one operation at a time, and an operation it
+// withdraws before the home started it leaves the queue at once (cancel), so a peer that fills the
+// queue is not following the protocol.
+const maxQueued = 64
+
 func (h *home[T]) post(f frame) bool {
 	f.payload = append([]byte(nil), f.payload...)
-	select {
-	case h.mbox <- f:
-		return true
-	default:
+	if f.typ == msgTaken || f.typ == msgRefused || f.typ == msgHeld {
+		select {
+		case h.answers <- f:
+			return true
+		default:
+			return false
+		}
+	}
+	h.mu.Lock()
+	if len(h.queue) >= maxQueued {
+		h.mu.Unlock()
 		return false
 	}
+	h.queue = append(h.queue, f)
+	h.mu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+	return true
 }
 
+// cancel withdraws op: the one being served is cancelled through its context, one still queued is
+// dropped (a plain operation is told so; a selection's guard has forgotten it already).
 func (h *home[T]) cancel(op uint64) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.cur == op && h.curCancel != nil {
 		h.curCancel()
 	}
 	if op > h.cancelled {
 		h.cancelled = op
 	}
-	h.mu.Unlock()
+	for i, f := range h.queue {
+		if f.op == op && (f.typ == msgRead || f.typ == msgWrite) {
+			h.queue = append(h.queue[:i], h.queue[i+1:]...)
+			if f.flags&flagAlt == 0 {
+				h.l.send(msgDone, 0, h.id, op, []byte{resCancelled})
+			}
+			return
+		}
+	}
+}
+
+// next returns the next queued frame, waiting for one; false once the link is lost.
+func (h *home[T]) next() (frame, bool) {
+	for {
+		h.mu.Lock()
+		if len(h.queue) > 0 {
+			f := h.queue[0]
+			h.queue = h.queue[1:]
+			h.mu.Unlock()
+			return f, true
+		}
+		h.mu.Unlock()
+		select {
+		case <-h.wake:
+		case <-h.l.ctx.Done():
+			return frame{}, false
+		}
+	}
 }
 
 // begin makes the context of operation op: it ends when the remote end withdraws op or the link is lost.
@@ -114,16 +164,10 @@ func (h *home[T]) drop() { h.end().Poison() }
 func (h *home[T]) run() {
 	defer h.l.n.wg.Done()
 	for {
-		var f frame
-		if len(h.deferred) > 0 {
-			f, h.deferred = h.deferred[0], h.deferred[1:]
-		} else {
-			select {
-			case f = <-h.mbox:
-			case <-h.l.ctx.Done():
-				h.drop()
-				return
-			}
+		f, ok := h.next()
+		if !ok {
+			h.drop()
+			return
 		}
 		switch f.typ {
 		case msgRead:
@@ -131,7 +175,9 @@ func (h *home[T]) run() {
 				h.serveRead(f)
 			}
 		case msgWrite:
-			if h.w != nil {
+			if h.w != nil && f.flags&flagAlt != 0 {
+				h.serveAltWrite(f)
+			} else if h.w != nil {
 				h.serveWrite(f)
 			}
 		case msgPoison:
@@ -139,6 +185,7 @@ func (h *home[T]) run() {
 		case msgRetire:
 			h.end().Retire()
 			h.l.dropHome(h.id)
+			h.l.send(msgDone, 0, h.id, 0, []byte{resRetired})
 			return
 		}
 	}
@@ -187,7 +234,8 @@ func (h *home[T]) serveRead(f frame) {
 			}
 			return
 		}
-		taken, busy, lost := h.answer(f.op)
+		a, lost := h.answer(f.op)
+		taken, busy := a.typ == msgTaken, a.flags&flagBusy != 0
 		switch {
 		case lost:
 			held.Fail(h.l.lostErr()) // the remote end may or may not have it: its writer must not succeed
@@ -212,22 +260,80 @@ func (h *home[T]) serveRead(f frame) {
 	}
 }
 
-// answer waits for the remote end's answer to the offer for op. Other frames that come meanwhile
-// (a poison) are kept for later.
-func (h *home[T]) answer(op uint64) (taken, busy, lost bool) {
+// answer waits for the remote end's answer (msgTaken, msgRefused, msgHeld) about op, skipping
+// stale answers to questions about earlier operations.
+func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 	for {
 		select {
-		case f := <-h.mbox:
-			switch {
-			case (f.typ == msgTaken || f.typ == msgRefused) && f.op == op:
-				return f.typ == msgTaken, f.flags&flagBusy != 0, false
-			case f.typ == msgTaken || f.typ == msgRefused: // a stale answer
-			default:
-				h.deferred = append(h.deferred, f)
+		case f := <-h.answers:
+			if f.op == op {
+				return f, false
 			}
 		case <-h.l.ctx.Done():
-			return false, false, true
+			return frame{}, true
 		}
+	}
+}
+
+// linger is how long a held output guard waits for a reader that was there when it was held: if
+// the reader went elsewhere meanwhile, the guard is released rather than held while nobody reads.
+const linger = 2 * time.Millisecond
+
+// serveAltWrite runs an output guard of a remote selection. When a write could complete here (a
+// reader waits, or buffer room), the home holds the remote selection (msgHold → msgHeld), writes
+// with it held, and commits it (msgCommit) once a reader has the value, or releases it
+// (msgRelease) if no reader took it within linger, and waits for the next chance.
+func (h *home[T]) serveAltWrite(f frame) {
+	ctx := h.begin(f.op)
+	defer h.finish()
+	var v T
+	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
+		h.done(f.op, fmt.Errorf("decoding the value: %w", err))
+		return
+	}
+	for {
+		ready, watch := csp.WriteReady(h.w)
+		if !ready {
+			select {
+			case <-watch:
+				continue
+			case <-ctx.Done(): // withdrawn, or the link is lost
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if h.l.send(msgHold, 0, h.id, f.op, nil) != nil {
+			return
+		}
+		a, lost := h.answer(f.op)
+		switch {
+		case lost:
+			return
+		case a.typ == msgRefused && a.flags&flagBusy == 0:
+			return // the selection is over
+		case a.typ == msgRefused:
+			select {
+			case <-time.After(time.Duration(20+rand.IntN(200)) * time.Microsecond):
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		wctx, cancel := context.WithTimeout(h.l.ctx, linger)
+		err := h.w.WriteContext(wctx, v)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			h.l.send(msgRelease, 0, h.id, f.op, nil)
+			continue
+		}
+		if err != nil && h.l.isLost() {
+			return // the opener's side ends the held selection with ErrLinkLost
+		}
+		res, text := resultOf(err)
+		h.l.send(msgCommit, 0, h.id, f.op, append([]byte{res}, text...))
+		return
 	}
 }
 

@@ -168,7 +168,7 @@ func (l *link) dispatch(f frame) error {
 		l.n.wg.Add(1)
 		go l.open(f.end, req) // joining a channel takes its lock, which this goroutine must not wait for
 		return nil
-	case msgRead, msgWrite, msgTaken, msgRefused, msgPoison, msgRetire, msgCancel:
+	case msgRead, msgWrite, msgTaken, msgRefused, msgPoison, msgRetire, msgCancel, msgHeld:
 		l.mu.Lock()
 		h := l.homes[f.end]
 		l.mu.Unlock()
@@ -183,7 +183,7 @@ func (l *link) dispatch(f frame) error {
 			return fmt.Errorf("end %d: more frames outstanding than the protocol allows", f.end)
 		}
 		return nil
-	default: // msgOpened, msgRefuse, msgOffer, msgDone
+	default: // msgOpened, msgRefuse, msgOffer, msgDone, msgHold, msgCommit, msgRelease
 		l.mu.Lock()
 		o := l.opened[f.end]
 		l.mu.Unlock()

@@ -23,9 +23,8 @@ func OpenReader[T any](ctx context.Context, n *Node, target string, opts ...EndO
 }
 
 // OpenWriter opens a writer end of the channel exported at target ("host:port/name"); see OpenReader.
-// A Write on it returns nil only once a reader (on any node) has the value, or the channel's buffer
-// at its home has it. Output guards (csp.Send) on a remote writer end are not supported yet: a
-// selection with one ends with csp.ErrRemoteOutputGuard.
+// A Write on it, or an output guard (csp.Send) that fires, returns nil only once a reader (on any
+// node) has the value, or the channel's buffer at its home has it.
 func OpenWriter[T any](ctx context.Context, n *Node, target string, opts ...EndOption) (*csp.Writer[T], error) {
 	ch, err := openEnd[T](ctx, n, target, csp.DirWrite, opts)
 	if err != nil {
@@ -45,7 +44,7 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 		return nil, err
 	}
 	r := &remote[T]{l: l, codec: o.codec, target: target, opened: make(chan error, 1),
-		posts: map[uint64]*csp.ExternOp[T]{}, postID: map[*csp.ExternOp[T]]uint64{}}
+		posts: map[uint64]*post[T]{}, postID: map[*csp.ExternOp[T]]uint64{}}
 	if r.id, err = l.addOpened(r); err != nil {
 		return nil, err
 	}
@@ -74,6 +73,13 @@ type reply[T any] struct {
 	ok  bool // a value (a read) or a success (a write)
 }
 
+// post is a guard of a parked selection, posted to the home.
+type post[T any] struct {
+	op    *csp.ExternOp[T]
+	write bool
+	held  bool // the home holds it (an output guard between msgHeld and msgCommit or msgRelease)
+}
+
 // remote is the opener's side of a remote end: the csp.Extern of the channel the end belongs to.
 type remote[T any] struct {
 	l      *link
@@ -86,7 +92,7 @@ type remote[T any] struct {
 	nextOp  uint64
 	cur     uint64 // the plain Read or Write under way, 0 if none
 	curc    chan reply[T]
-	posts   map[uint64]*csp.ExternOp[T] // guards of parked selections, by operation id
+	posts   map[uint64]*post[T] // guards of parked selections, by operation id
 	postID  map[*csp.ExternOp[T]]uint64
 	lost    error
 	poison  bool // sent
@@ -101,6 +107,10 @@ func (r *remote[T]) handle(f frame) {
 	case msgRefuse:
 		err := refusal(f.payload)
 		r.opened <- err
+		return
+	}
+	if f.typ == msgDone && f.op == 0 { // the home confirms this end's retirement
+		r.l.dropOpened(r.id)
 		return
 	}
 	r.mu.Lock()
@@ -123,41 +133,68 @@ func (r *remote[T]) handle(f frame) {
 		r.curc <- rep
 		return
 	}
-	op := r.posts[f.op]
-	if op == nil {
-		if f.typ == msgOffer {
+	p := r.posts[f.op]
+	if p == nil {
+		if f.typ == msgOffer || f.typ == msgHold {
 			r.l.send(msgRefused, 0, r.id, f.op, nil) // withdrawn: its selection is over
 		}
 		return
 	}
-	var v T
-	var err error
-	if f.typ == msgOffer {
+	var zero T
+	switch f.typ {
+	case msgOffer:
+		var v T
+		var err error
 		if derr := r.codec.Unmarshal(f.payload, &v); derr != nil {
 			err = fmt.Errorf("net: decoding a value of %s: %w", r.target, derr)
 		}
-	} else {
-		err = errorOf(f.payload, context.Canceled)
-		if err == nil {
-			return
+		ok, busy := p.op.Claim(v, err)
+		switch {
+		case ok:
+			r.forget(f.op, p)
+			if err == nil {
+				r.l.send(msgTaken, 0, r.id, f.op, nil)
+			} else {
+				r.l.send(msgRefused, 0, r.id, f.op, nil)
+			}
+		case busy:
+			r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
+		default:
+			r.l.send(msgRefused, 0, r.id, f.op, nil)
+		}
+	case msgHold:
+		ok, busy := p.op.Hold()
+		switch {
+		case ok:
+			p.held = true
+			r.l.send(msgHeld, 0, r.id, f.op, nil)
+		case busy:
+			r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
+		default:
+			r.l.send(msgRefused, 0, r.id, f.op, nil)
+		}
+	case msgCommit:
+		if p.held {
+			p.op.Commit(errorOf(f.payload, nil))
+			r.forget(f.op, p)
+		}
+	case msgRelease:
+		if p.held {
+			p.held = false
+			p.op.Release()
+		}
+	case msgDone:
+		if err := errorOf(f.payload, context.Canceled); err != nil && !errors.Is(err, context.Canceled) && !p.held {
+			if ok, _ := p.op.Claim(zero, err); ok {
+				r.forget(f.op, p)
+			}
 		}
 	}
-	ok, busy := op.Claim(v, err)
-	if ok {
-		delete(r.posts, f.op)
-		delete(r.postID, op)
-	}
-	if f.typ != msgOffer {
-		return
-	}
-	switch {
-	case ok && err == nil:
-		r.l.send(msgTaken, 0, r.id, f.op, nil)
-	case busy:
-		r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
-	default:
-		r.l.send(msgRefused, 0, r.id, f.op, nil)
-	}
+}
+
+func (r *remote[T]) forget(id uint64, p *post[T]) {
+	delete(r.posts, id)
+	delete(r.postID, p.op)
 }
 
 func (r *remote[T]) linkLost(err error) {
@@ -165,10 +202,13 @@ func (r *remote[T]) linkLost(err error) {
 	defer r.mu.Unlock()
 	r.lost = err
 	var zero T
-	for id, op := range r.posts {
-		op.Claim(zero, err)
-		delete(r.posts, id)
-		delete(r.postID, op)
+	for id, p := range r.posts {
+		if p.held {
+			p.op.Commit(err) // its value's fate is unknown: the guard fails
+		} else {
+			p.op.Claim(zero, err)
+		}
+		r.forget(id, p)
 	}
 	select {
 	case r.opened <- err:
@@ -269,7 +309,20 @@ func (r *remote[T]) abandon(op uint64) {
 }
 
 // Post implements csp.Extern.
-func (r *remote[T]) Post(op *csp.ExternOp[T]) {
+func (r *remote[T]) Post(op *csp.ExternOp[T]) { r.post(op, false, nil) }
+
+// PostWrite implements csp.Extern.
+func (r *remote[T]) PostWrite(op *csp.ExternOp[T], v T) {
+	payload, err := r.codec.Marshal(v)
+	if err != nil {
+		var zero T
+		op.Claim(zero, fmt.Errorf("net: encoding a value for %s: %w", r.target, err))
+		return
+	}
+	r.post(op, true, payload)
+}
+
+func (r *remote[T]) post(op *csp.ExternOp[T], write bool, payload []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lost != nil {
@@ -278,9 +331,17 @@ func (r *remote[T]) Post(op *csp.ExternOp[T]) {
 		return
 	}
 	r.nextOp++
-	r.posts[r.nextOp] = op
+	r.posts[r.nextOp] = &post[T]{op: op, write: write}
 	r.postID[op] = r.nextOp
-	r.l.send(msgRead, flagAlt, r.id, r.nextOp, nil)
+	typ := msgRead
+	if write {
+		typ = msgWrite
+	}
+	if err := r.l.send(typ, flagAlt, r.id, r.nextOp, payload); err != nil {
+		var zero T
+		op.Claim(zero, err)
+		r.forget(r.nextOp, r.posts[r.nextOp])
+	}
 }
 
 // Withdraw implements csp.Extern.
@@ -288,8 +349,7 @@ func (r *remote[T]) Withdraw(op *csp.ExternOp[T]) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if id, ok := r.postID[op]; ok {
-		delete(r.posts, id)
-		delete(r.postID, op)
+		r.forget(id, r.posts[id])
 		r.l.send(msgCancel, 0, r.id, id, nil)
 	}
 }
@@ -320,6 +380,7 @@ func (r *remote[T]) Retire() {
 	}
 	r.retired = true
 	r.mu.Unlock()
+	// The end stays registered until the home confirms (msgDone for operation 0): until then the
+	// home may still offer a value or ask to hold a guard, and must be answered.
 	r.l.send(msgRetire, 0, r.id, 0, nil)
-	r.l.dropOpened(r.id)
 }

@@ -18,6 +18,7 @@ type shape struct {
 	nodes            int
 	writers, readers []int
 	altReaders       bool // readers select over their end and a local channel that never fires
+	altWriters       bool // writers likewise, with an output guard
 }
 
 var shapes = []shape{
@@ -27,6 +28,9 @@ var shapes = []shape{
 	{name: "any-to-one/alting", nodes: 3, writers: []int{0, 1, 2, 1}, readers: []int{2}, altReaders: true},
 	{name: "any-to-any/3nodes", nodes: 3, writers: []int{0, 1, 2}, readers: []int{0, 1, 2, 2}},
 	{name: "any-to-any/alting", nodes: 3, writers: []int{1, 2, 2}, readers: []int{0, 1, 2}, altReaders: true},
+	{name: "both-alting/2nodes", nodes: 2, writers: []int{1}, readers: []int{0}, altReaders: true, altWriters: true},
+	{name: "both-alting/3nodes", nodes: 3, writers: []int{1, 1}, readers: []int{2, 2}, altReaders: true, altWriters: true},
+	{name: "both-alting/any-to-any", nodes: 3, writers: []int{0, 1, 2}, readers: []int{0, 1, 2}, altReaders: true, altWriters: true},
 }
 
 // TestScenarios moves values through every shape with buffers of 0, 1, 5, 10 and 20, each
@@ -60,14 +64,26 @@ func runShape(t *testing.T, s shape, buf, k int) {
 			w, err = OpenWriter[int](ctx, ns[at], target)
 			require.NoError(t, err)
 		}
+		never := csp.NewChan[int]()
+		nr, nw := never.Reader(), never.Writer()
 		procs = append(procs, csp.Proc(fmt.Sprintf("writer-%d@%d", i, at), func(context.Context) error {
+			defer nw.Retire()
+			out := csp.Send(w, 0)
+			alt := csp.NewAlt(out, csp.Recv(nr))
 			for j := range k {
-				if err := w.Write(i*k + j); err != nil {
-					return err
+				if !s.altWriters {
+					if err := w.Write(i*k + j); err != nil {
+						return err
+					}
+					continue
+				}
+				out.Set(i*k + j)
+				if g, err := alt.Select(ctx); err != nil || g != 0 {
+					return fmt.Errorf("guard %d: %w", g, err)
 				}
 			}
 			return nil
-		}, w))
+		}, w, nr))
 	}
 	var mu sync.Mutex
 	seen := map[int]int{}
