@@ -18,14 +18,14 @@ import (
 type Option func(*options)
 
 type options struct {
-	log        *zap.Logger
-	maxFrame   int
-	beat       time.Duration // how often an idle link sends a heartbeat
-	deadAfter  time.Duration // a link silent for this long is lost
-	handshake  time.Duration
-	allowWide  bool
-	dialer     func(ctx context.Context, addr string) (gonet.Conn, error)
-	maxPending int
+	log       *zap.Logger
+	maxFrame  int
+	beat      time.Duration // how often an idle link sends a heartbeat
+	deadAfter time.Duration // a link silent for this long is lost
+	handshake time.Duration
+	allowWide bool
+	dialer    func(ctx context.Context, addr string) (gonet.Conn, error)
+	listener  gonet.Listener
 }
 
 // WithLogger logs link events (peers connecting, failing handshakes, lost links) to log.
@@ -44,6 +44,11 @@ func WithHeartbeat(every, deadAfter time.Duration) Option {
 
 // WithAnyInterface lets Listen bind an address that is not loopback. Without it, Listen refuses to.
 func WithAnyInterface() Option { return func(o *options) { o.allowWide = true } }
+
+// WithListener makes the node serve peers that connect through ln instead of a TCP listener of its
+// own (a TLS listener, or a test's simulated network); Listen's address is then ignored and the
+// node's address is ln.Addr(). Close closes ln.
+func WithListener(ln gonet.Listener) Option { return func(o *options) { o.listener = ln } }
 
 // WithDialer replaces how the node connects to peers (tests put a faulty transport here).
 func WithDialer(dial func(ctx context.Context, addr string) (gonet.Conn, error)) Option {
@@ -70,7 +75,7 @@ type Node struct {
 // the loopback interface; a non-loopback address needs WithAnyInterface.
 func Listen(addr string, opts ...Option) (*Node, error) {
 	o := options{log: zap.NewNop(), maxFrame: DefaultMaxFrame, beat: 250 * time.Millisecond,
-		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, maxPending: 16}
+		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -79,6 +84,13 @@ func Listen(addr string, opts ...Option) (*Node, error) {
 	}
 	if o.beat <= 0 || o.deadAfter <= o.beat {
 		return nil, fmt.Errorf("net: WithHeartbeat(%v, %v): need 0 < every < deadAfter", o.beat, o.deadAfter)
+	}
+	if o.dialer == nil {
+		var d gonet.Dialer
+		o.dialer = func(ctx context.Context, a string) (gonet.Conn, error) { return d.DialContext(ctx, "tcp", a) }
+	}
+	if o.listener != nil {
+		return start(o, o.listener), nil
 	}
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -92,19 +104,19 @@ func Listen(addr string, opts ...Option) (*Node, error) {
 	} else if ip := gonet.ParseIP(host); !o.allowWide && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, fmt.Errorf("net: Listen(%q): not a loopback address (use WithAnyInterface)", addr)
 	}
-	if o.dialer == nil {
-		var d gonet.Dialer
-		o.dialer = func(ctx context.Context, a string) (gonet.Conn, error) { return d.DialContext(ctx, "tcp", a) }
-	}
 	ln, err := gonet.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("net: Listen(%q): %w", addr, err)
 	}
+	return start(o, ln), nil
+}
+
+func start(o options, ln gonet.Listener) *Node {
 	n := &Node{opts: o, ln: ln, addr: ln.Addr().String(), exports: map[string]exporter{},
 		links: map[string]*link{}, all: map[*link]struct{}{}}
 	n.wg.Add(1)
 	go n.accept()
-	return n, nil
+	return n
 }
 
 // Addr returns the address the node listens on, for peers to open its channels at Addr()+"/"+name.
