@@ -48,6 +48,7 @@ type chanCore struct {
 	self        Channel       // the typed channel this is the core of
 	remote      bool          // made by NewExternChan: a wait on it is on another node, not a deadlock
 	xreaders    int           // transports waiting in ReadHeld: readers a write can complete against
+	discarded   bool          // a reader's poison discarded the buffer (a held value is not put back)
 	xwatch      chan struct{} // non-nil once a transport reads held (extern.go): closed on each change
 }
 
@@ -116,6 +117,7 @@ func (c *Chan[T]) poison(discard bool) {
 	c.mu.Lock()
 	if discard {
 		c.clearBuffer()
+		c.discarded = true
 	}
 	if !c.poisoned {
 		c.poisoned = true

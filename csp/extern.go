@@ -220,18 +220,29 @@ func (h *Held[T]) Fail(err error) {
 }
 
 // Release undoes the read: the value was not delivered. A held writer is queued again at the front
-// of the channel, a buffered value goes back to the front of the buffer.
+// of the channel (or, if the channel was poisoned or its readers retired meanwhile, fails as the
+// queued writers did), a buffered value goes back to the front of the buffer (unless a reader's
+// poison discarded the buffer meanwhile).
 func (h *Held[T]) Release() {
 	c := h.c
 	c.mu.Lock()
-	if h.w != nil {
+	defer c.mu.Unlock()
+	switch {
+	case h.w != nil && c.poisoned:
+		// The poison woke every queued writer while this one was out of the queue: it gets what
+		// they got, as it would had it stayed.
+		h.w.sig.commit(h.w.idx, ErrPoisoned)
+	case h.w != nil && c.readersGone:
+		h.w.sig.commit(h.w.idx, ErrRetired)
+	case h.w != nil:
 		c.sendq.pushFront(h.w)
 		h.w.sig.release()
-	} else {
+	case c.discarded:
+		// A reader's poison discarded the buffer meanwhile: the value goes with it.
+	default:
 		c.pushFront(h.v)
 	}
 	c.kick()
-	c.mu.Unlock()
 }
 
 // pushFront puts a released value back at the head of the buffer. The buffer may have filled up
