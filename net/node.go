@@ -69,6 +69,8 @@ type Node struct {
 	closed  bool
 	dialMu  sync.Mutex
 	wg      sync.WaitGroup
+	closing context.Context // done once Close begins
+	close   context.CancelFunc
 }
 
 // Listen starts a node listening on addr (host:port). An empty addr, or a port alone (":0"), means
@@ -114,6 +116,7 @@ func Listen(addr string, opts ...Option) (*Node, error) {
 func start(o options, ln gonet.Listener) *Node {
 	n := &Node{opts: o, ln: ln, addr: ln.Addr().String(), exports: map[string]exporter{},
 		links: map[string]*link{}, all: map[*link]struct{}{}}
+	n.closing, n.close = context.WithCancel(context.Background())
 	n.wg.Add(1)
 	go n.accept()
 	return n
@@ -136,6 +139,7 @@ func (n *Node) Close() error {
 		links = append(links, l)
 	}
 	n.mu.Unlock()
+	n.close()
 	err := n.ln.Close()
 	for _, l := range links {
 		l.fail(errors.New("node closed"))
@@ -154,6 +158,9 @@ func (n *Node) accept() {
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
+			// A peer that connects and says nothing must not hold up Close.
+			stop := context.AfterFunc(n.closing, func() { c.Close() })
+			defer stop()
 			peer, err := handshake(c, n.addr, n.opts.handshake)
 			if err != nil {
 				n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()), zap.Error(err))
