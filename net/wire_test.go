@@ -10,14 +10,17 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // TestBadPeers: a peer that is not GoCSP, one that speaks another protocol version, one that sends
 // a frame over the maximum size or of an unknown type, and one that connects and says nothing are
 // each refused or dropped; the node goes on serving its other peers, and Close does not wait for
-// the silent one.
+// the silent one. Refusals and violations are logged.
 func TestBadPeers(t *testing.T) {
-	home, err := Listen("", WithMaxFrame(1024))
+	core, logs := observer.New(zap.InfoLevel)
+	home, err := Listen("", WithMaxFrame(1024), WithLogger(zap.New(core)))
 	require.NoError(t, err)
 	ch := csp.NewChan[int]()
 	require.NoError(t, Export(home, "c", ch))
@@ -50,4 +53,6 @@ func TestBadPeers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 5, v)
 	require.NoError(t, home.Close())
+	require.NotZero(t, logs.FilterMessage("refused a peer").Len(), "refused peers are logged")
+	require.NotZero(t, logs.FilterMessage("protocol violation").Len(), "protocol violations are logged")
 }
