@@ -80,6 +80,13 @@ func (m *memNet) step(n int) (delay time.Duration, cut bool, keep int) {
 	return delay, false, n
 }
 
+// wasCut reports whether the cut has happened yet.
+func (m *memNet) wasCut() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cut
+}
+
 type memAddr string
 
 func (a memAddr) Network() string { return "mem" }
