@@ -79,6 +79,7 @@ type RecvGuard[T any] struct {
 	w   waiter[T]
 	val T
 	do  func(T)
+	xop *ExternOp[T] // the offer posted to a remote channel's home, while parked on one (extern.go)
 }
 
 // Recv makes an input guard on r. When it fires, the value is available from Value and passed to
@@ -100,6 +101,9 @@ func (g *RecvGuard[T]) When(cond bool) *RecvGuard[T] { g.disabled = !cond; retur
 func (g *RecvGuard[T]) Value() T { return g.val }
 
 func (g *RecvGuard[T]) poll(int) (bool, error, *signal) {
+	if g.r.c.ext != nil {
+		return g.pollExt()
+	}
 	v, ok, err, wake := g.r.c.recvNow(&g.r.endCore)
 	if ok && err == nil {
 		g.val = v
@@ -112,11 +116,22 @@ func (g *RecvGuard[T]) enqueue(s *signal, idx int) bool {
 		return false
 	}
 	g.w.sig, g.w.idx = s, idx
+	if g.r.c.ext != nil {
+		g.postExt()
+		return true
+	}
 	g.r.c.recvq.push(&g.w)
+	g.r.c.kick()
 	return true
 }
 
-func (g *RecvGuard[T]) dequeue() { g.r.c.recvq.remove(&g.w) }
+func (g *RecvGuard[T]) dequeue() {
+	if g.r.c.ext != nil {
+		g.withdrawExt()
+		return
+	}
+	g.r.c.recvq.remove(&g.w)
+}
 
 func (g *RecvGuard[T]) collect() {
 	var zero T
@@ -132,10 +147,11 @@ func (g *RecvGuard[T]) fire() {
 // SendGuard is an output guard made by Send.
 type SendGuard[T any] struct {
 	guardBase
-	wr *Writer[T]
-	w  waiter[T]
-	v  T
-	do func()
+	wr  *Writer[T]
+	w   waiter[T]
+	v   T
+	do  func()
+	xop *ExternOp[T] // the offer posted to a remote channel's home, while parked on one (extern.go)
 }
 
 // Send makes an output guard that offers v on w. If the guard fires, v was handed over exactly once;
@@ -156,18 +172,32 @@ func (g *SendGuard[T]) Do(action func()) *SendGuard[T] { g.do = action; return g
 // When sets the guard's precondition for the selections that follow; false disables it.
 func (g *SendGuard[T]) When(cond bool) *SendGuard[T] { g.disabled = !cond; return g }
 
-func (g *SendGuard[T]) poll(int) (bool, error, *signal) { return g.wr.c.sendNow(&g.wr.endCore, g.v) }
+func (g *SendGuard[T]) poll(int) (bool, error, *signal) {
+	if g.wr.c.ext != nil {
+		return g.pollExt()
+	}
+	return g.wr.c.sendNow(&g.wr.endCore, g.v)
+}
 
 func (g *SendGuard[T]) enqueue(s *signal, idx int) bool {
 	if g.w.queued {
 		return false
 	}
 	g.w.sig, g.w.idx, g.w.val = s, idx, g.v
+	if g.wr.c.ext != nil {
+		g.postExt()
+		return true
+	}
 	g.wr.c.sendq.push(&g.w)
+	g.wr.c.kick()
 	return true
 }
 
 func (g *SendGuard[T]) dequeue() {
+	if g.wr.c.ext != nil {
+		g.wr.c.ext.Withdraw(g.xop)
+		return
+	}
 	g.wr.c.sendq.remove(&g.w)
 	var zero T
 	g.w.val = zero
@@ -231,6 +261,7 @@ type Alt struct {
 	next   int         // where FairSelect starts scanning
 	timer  *time.Timer
 	rng    *rand.PCG
+	remote bool // a guard is on a remote end: parked, it waits on another node (live, not blocked)
 }
 
 // NewAlt makes an alternation over guards. The guard indices that selections return are positions
@@ -250,6 +281,7 @@ func NewAlt(guards ...Guard) *Alt {
 		a.bases = append(a.bases, b)
 		if b.end != nil && !slices.Contains(a.locks, b.end.ch) {
 			a.locks = append(a.locks, b.end.ch)
+			a.remote = a.remote || b.end.ch.remote
 		}
 	}
 	slices.SortFunc(a.locks, func(x, y *chanCore) int {
@@ -387,7 +419,8 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	// wait, not blocked: its signal carries no record, so a peer that wakes it does not count it
 	// as unblocked, and the record is updated here instead.
 	s := &a.sig
-	timed := timeout >= 0 || (rec != nil && hasDeadline(ctx))
+	// A selection with a remote guard waits on another node: live, never part of a deadlock here.
+	timed := timeout >= 0 || (rec != nil && hasDeadline(ctx)) || a.remote
 	sel := timer != nil || (ctx != nil && ctx.Done() != nil)
 	if timed {
 		s.arm(nil, nil, sel)

@@ -68,6 +68,7 @@ type Chan[T any] struct {
 	buf          []T // ring buffer: len(buf) <= size, grown as it fills
 	head         int
 	recvq, sendq waitq[T]
+	ext          Extern[T] // non-nil: the channel lives elsewhere and ext carries every operation
 }
 
 // chanCore is the part of a channel that does not depend on its element type: what alternation
@@ -84,7 +85,11 @@ type chanCore struct {
 	size, n     int // buffer capacity and values buffered now
 	ends        []*endCore
 	typ         reflect.Type
-	self        Channel // the typed channel this is the core of
+	self        Channel       // the typed channel this is the core of
+	remote      bool          // made by NewExternChan: a wait on it is on another node, not a deadlock
+	xreaders    int           // transports waiting in ReadHeld: readers a write can complete against
+	discarded   bool          // a reader's poison discarded the buffer (a held value is not put back)
+	xwatch      chan struct{} // non-nil once a transport reads held (extern.go): closed on each change
 }
 
 // Channel is the part of a channel that does not depend on its element type, for code that looks at
@@ -191,13 +196,18 @@ func (c *Chan[T]) poison(discard bool) {
 	c.mu.Lock()
 	if discard {
 		c.clearBuffer()
+		c.discarded = true
 	}
 	if !c.poisoned {
 		c.poisoned = true
 		c.recvq.wakeAll(ErrPoisoned)
 		c.sendq.wakeAll(ErrPoisoned)
+		c.kick()
 	}
 	c.mu.Unlock()
+	if c.ext != nil {
+		c.ext.Poison(discard)
+	}
 }
 
 func (c *Chan[T]) clearBuffer() {
@@ -214,6 +224,7 @@ func (c *Chan[T]) push(v T) {
 	}
 	c.buf[(c.head+c.n)%len(c.buf)] = v
 	c.n++
+	c.kick()
 }
 
 // grow doubles the ring, up to the channel's size, keeping the values in order.
@@ -233,6 +244,7 @@ func (c *Chan[T]) pop() T {
 		c.head = 0
 	}
 	c.n--
+	c.kick()
 	return v
 }
 
@@ -264,7 +276,11 @@ func (c *Chan[T]) retire(e *endCore) {
 		}
 	}
 	own.wakeEnd(e, ErrRetired)
+	c.kick()
 	c.mu.Unlock()
+	if c.ext != nil {
+		c.ext.Retire()
+	}
 	c.recheck()
 }
 

@@ -75,6 +75,9 @@ func (r *Reader[T]) ReadContext(ctx context.Context) (T, error) { return r.read(
 
 func (r *Reader[T]) read(ctx context.Context) (T, error) {
 	c := r.c
+	if c.ext != nil {
+		return r.readExt(ctx)
+	}
 	c.mu.Lock()
 	v, ok, err, wake := c.recvNow(&r.endCore)
 	if ok {
@@ -92,6 +95,7 @@ func (r *Reader[T]) read(ctx context.Context) (T, error) {
 		}
 		sleeper := armFor(sg, e.owner.Load(), ctx)
 		q.push(w)
+		c.kick()
 		if sg.rec != nil {
 			sg.rec.block(StateBlockedRead, e, nil)
 		} else if sleeper != nil {
@@ -135,6 +139,9 @@ func (w *Writer[T]) WriteContext(ctx context.Context, v T) error { return w.writ
 
 func (w *Writer[T]) write(ctx context.Context, v T) error {
 	c := w.c
+	if c.ext != nil {
+		return w.writeExt(ctx, v)
+	}
 	c.mu.Lock()
 	ok, err, wake := c.sendNow(&w.endCore, v)
 	if ok {
@@ -152,6 +159,7 @@ func (w *Writer[T]) write(ctx context.Context, v T) error {
 		wt.val = v
 		sleeper := armFor(sg, e.owner.Load(), ctx)
 		q.push(wt)
+		c.kick()
 		if sg.rec != nil {
 			sg.rec.block(StateBlockedWrite, e, nil)
 		} else if sleeper != nil {

@@ -16,6 +16,7 @@ const (
 	armed
 	fired
 	cancelled
+	held // provisionally claimed by a transport (extern.go), which will commit or release it
 )
 
 // signal is how one blocking agent (an end, or an alternation) is woken. It is reused for every
@@ -60,8 +61,11 @@ func (s *signal) arm(rec *procRecord, ctx context.Context, sel bool) {
 // claim is called by a peer, under the lock of the channel on which it found the waiter. Only one
 // claim per arming succeeds; the winner must then send the wake token.
 func (s *signal) claim(idx int, err error) bool {
-	if !s.state.CompareAndSwap(armed, fired) {
-		return false
+	for !s.state.CompareAndSwap(armed, fired) {
+		if s.state.Load() != held {
+			return false
+		}
+		waitHeld() // a transport decides within a round trip or its link's failure bound
 	}
 	s.fired = idx
 	s.err = err
@@ -103,11 +107,11 @@ func (s *signal) park(ctx context.Context, timer <-chan time.Time) (woken bool, 
 	case <-s.wake:
 		return true, false
 	case <-done:
-		if s.state.CompareAndSwap(armed, cancelled) {
+		if s.cancel() {
 			return false, false
 		}
 	case <-timer:
-		if s.state.CompareAndSwap(armed, cancelled) {
+		if s.cancel() {
 			return false, true
 		}
 	}

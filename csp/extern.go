@@ -1,0 +1,415 @@
+package csp
+
+import (
+	"context"
+	"time"
+)
+
+// This file is the core's side of remote channels (package net). A transport needs two things from
+// the core, and local channels pay for neither beyond a nil check:
+//
+//   - On the node that uses a remote end, the end is an ordinary *Reader or *Writer of a channel
+//     made by NewExternChan: every operation on it, and every input guard on it in a selection, is
+//     handed to the transport's Extern, which runs the protocol with the channel's home. A guard is
+//     posted as an ExternOp, which the transport fires with ExternOp.Claim when the home offers it a
+//     value; the selection's single compare-and-swap still decides which guard fires. An output guard
+//     is posted the same way; the home holds it (ExternOp.Hold: armed → held) before it lets a reader
+//     take its value, then commits or releases it.
+//   - On the channel's home, a remote reader must not take a value before it has it: that would
+//     turn a rendezvous into a buffer of one. ReadHeld takes the next value but holds its writer
+//     (the writer's signal goes armed → held, and nothing else can fire or cancel it meanwhile) until
+//     the transport knows the remote reader has it (Held.Commit: held → fired, the writer's Write
+//     returns nil), or knows it does not (Held.Release: held → armed, the writer is queued again at
+//     the front), or cannot know (Held.Fail: the writer fails with the transport's error).
+
+// Extern carries the operations of a channel whose home is elsewhere (see NewExternChan). The
+// errors it returns are wrapped in an *OpError naming the channel.
+type Extern[T any] interface {
+	// Read is a blocking read; ctx may be nil. With a non-nil ctx it must not lose a value: if the
+	// home delivered one as ctx ended, Read returns it.
+	Read(ctx context.Context) (T, error)
+	// Write is a blocking write; ctx may be nil. It returns nil only once a reader has the value (or
+	// the home's buffer has it).
+	Write(ctx context.Context, v T) error
+	// Post registers an input guard of a parked selection. It is called with the channel locked and
+	// must not block. The transport fires it with op.Claim, at most once, until Withdraw.
+	Post(op *ExternOp[T])
+	// PostWrite registers an output guard of a parked selection, offering v. It is called with the
+	// channel locked and must not block. The transport holds it (op.Hold) while it finds out whether
+	// a reader takes v, then commits or releases it; or ends it with op.Claim and an error.
+	PostWrite(op *ExternOp[T], v T)
+	// Withdraw ends a Post: after it returns the transport must not touch op again.
+	Withdraw(op *ExternOp[T])
+	// Poll returns a reason the channel can no longer be used (a link failure, say), or nil. It is called with the channel locked and must not block.
+	Poll() error
+	// Poison and Retire pass the end's poison or retirement to the home. They must not block.
+	Poison(discard bool)
+	Retire()
+}
+
+// NewExternChan makes a channel whose operations ext carries: its ends are ordinary ends (owned by
+// processes, used in selections, traced) but their values come and go through ext. Give it the
+// remote channel's name with Named; a buffer option is ignored, since the buffer lives at the home.
+func NewExternChan[T any](ext Extern[T], opts ...ChanOption) *Chan[T] {
+	if ext == nil {
+		panic("csp: NewExternChan with a nil Extern")
+	}
+	c := NewChan[T](opts...)
+	c.buf, c.size = nil, 0
+	c.ext = ext
+	c.remote = true
+	return c
+}
+
+// ExternOp is an input guard of a parked selection, posted to a transport by Extern.Post.
+type ExternOp[T any] struct {
+	sig *signal
+	idx int
+	w   *waiter[T]
+}
+
+// Claim fires the guard with v (or, if err is not nil, ends the selection with err on this guard).
+// It reports whether it did: false when the selection fired otherwise or was cancelled (gone), or
+// while another transport holds it (busy, so the caller may offer again later).
+func (op *ExternOp[T]) Claim(v T, err error) (ok, busy bool) {
+	s := op.sig
+	if !s.state.CompareAndSwap(armed, fired) {
+		return false, s.state.Load() == held
+	}
+	s.fired, s.err = op.idx, err
+	if err == nil {
+		op.w.val = v
+	}
+	if s.rec != nil {
+		s.rec.unblock()
+	}
+	s.notify()
+	return true, false
+}
+
+// Hold holds the guard's selection for the transport: nothing else can fire or cancel it until
+// Commit or Release. busy reports that another transport holds it now (try again later); ok false
+// and busy false that the selection is over.
+func (op *ExternOp[T]) Hold() (ok, busy bool) {
+	s := op.sig
+	if s.state.CompareAndSwap(armed, held) {
+		return true, false
+	}
+	return false, s.state.Load() == held
+}
+
+// Commit fires a held guard; err is nil when its value was delivered.
+func (op *ExternOp[T]) Commit(err error) { op.sig.commit(op.idx, err) }
+
+// Release lets a held guard's selection go on waiting.
+func (op *ExternOp[T]) Release() { op.sig.release() }
+
+// Held is a value ReadHeld took but has not yet delivered; exactly one of Commit, Release and Fail
+// must follow.
+type Held[T any] struct {
+	c *Chan[T]
+	w *waiter[T] // the held writer; nil when the value came from the buffer
+	v T
+}
+
+// ReadHeld, for transports, takes the next value of r's channel as Read would, but holds the writer
+// it came from until Commit, Release or Fail. It returns ctx's error if ctx ends first, and
+// ErrPoisoned or ErrRetired as Read does (unwrapped). Unlike Read it never queues r as a reader: a
+// writer never completes against a transport, only the transport's Commit completes it.
+func ReadHeld[T any](ctx context.Context, r *Reader[T]) (T, *Held[T], error) {
+	c := r.c
+	var zero T
+	if c.ext != nil {
+		panic("csp: ReadHeld on a remote end")
+	}
+	for {
+		c.mu.Lock()
+		if r.retired {
+			c.mu.Unlock()
+			return zero, nil, ErrRetired
+		}
+		if c.xwatch == nil {
+			c.xwatch = make(chan struct{})
+		}
+		if c.n > 0 {
+			v := c.pop()
+			var wake *signal
+			if w := c.sendq.take(nil); w != nil {
+				c.push(w.val)
+				w.val = zero
+				wake = w.sig
+			}
+			c.mu.Unlock()
+			if wake != nil {
+				wake.notify()
+			}
+			return v, &Held[T]{c: c, v: v}, nil
+		}
+		if c.poisoned {
+			c.mu.Unlock()
+			return zero, nil, ErrPoisoned
+		}
+		if w := c.sendq.takeHold(); w != nil {
+			v := w.val
+			c.mu.Unlock()
+			return v, &Held[T]{c: c, w: w, v: v}, nil
+		}
+		if c.writersGone {
+			c.mu.Unlock()
+			return zero, nil, ErrRetired
+		}
+		// Counted as a waiting reader, so that a transport's output guard (WriteReady) sees it.
+		c.xreaders++
+		c.kick()
+		watch := c.xwatch
+		c.mu.Unlock()
+		var err error
+		select {
+		case <-watch:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		c.mu.Lock()
+		c.xreaders--
+		c.mu.Unlock()
+		if err != nil {
+			return zero, nil, err
+		}
+	}
+}
+
+// WriteReady, for transports, reports whether a write on w could complete at once: a reader waits
+// (here or through a transport's ReadHeld), the buffer has room, or the write would fail. If not,
+// watch is closed when that may have changed.
+func WriteReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
+	c := w.c
+	if c.ext != nil {
+		panic("csp: WriteReady on a remote end")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.xwatch == nil {
+		c.xwatch = make(chan struct{})
+	}
+	if w.retired || c.poisoned || c.readersGone || c.recvq.head != nil || c.n < c.size || c.xreaders > 0 {
+		return true, nil
+	}
+	return false, c.xwatch
+}
+
+// Value returns the value held.
+func (h *Held[T]) Value() T { return h.v }
+
+// Commit completes the read: the value was delivered, and its writer's Write returns nil.
+func (h *Held[T]) Commit() {
+	h.c.mu.Lock()
+	h.c.msgs++
+	h.c.mu.Unlock()
+	if h.w != nil {
+		h.w.sig.commit(h.w.idx, nil)
+	}
+}
+
+// Fail ends the read when it is unknown whether the value was delivered: its writer gets err, so a
+// writer never succeeds with a value that may be lost. A value from the buffer (whose writer
+// already succeeded) is then counted as delivered at most once: it is not offered again.
+func (h *Held[T]) Fail(err error) {
+	if h.w != nil {
+		h.w.sig.commit(h.w.idx, err)
+	}
+}
+
+// Release undoes the read: the value was not delivered. A held writer is queued again at the front
+// of the channel (or, if the channel was poisoned or its readers retired meanwhile, fails as the
+// queued writers did), a buffered value goes back to the front of the buffer (unless a reader's
+// poison discarded the buffer meanwhile).
+func (h *Held[T]) Release() {
+	c := h.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case h.w != nil && c.poisoned:
+		// The poison woke every queued writer while this one was out of the queue: it gets what
+		// they got, as it would had it stayed.
+		h.w.sig.commit(h.w.idx, ErrPoisoned)
+	case h.w != nil && c.readersGone:
+		h.w.sig.commit(h.w.idx, ErrRetired)
+	case h.w != nil:
+		c.sendq.pushFront(h.w)
+		h.w.sig.release()
+	case c.discarded:
+		// A reader's poison discarded the buffer meanwhile: the value goes with it.
+	default:
+		c.pushFront(h.v)
+	}
+	c.kick()
+}
+
+// pushFront puts a released value back at the head of the buffer. The buffer may have filled up
+// meanwhile (a writer took the slot the value left), so the ring grows by one slot if need be;
+// writers still see the declared capacity (size), so it never holds more than size+released.
+func (c *Chan[T]) pushFront(v T) {
+	if c.n == len(c.buf) {
+		nb := make([]T, len(c.buf)+1)
+		for i := 0; i < c.n; i++ {
+			nb[i+1] = c.buf[(c.head+i)%len(c.buf)]
+		}
+		c.buf, c.head = nb, 1
+	}
+	c.head--
+	if c.head < 0 {
+		c.head = len(c.buf) - 1
+	}
+	c.buf[c.head] = v
+	c.n++
+	c.kick()
+}
+
+// kick tells the transports waiting in ReadHeld that the channel changed; called under c.mu.
+func (c *chanCore) kick() {
+	if c.xwatch != nil {
+		c.kickWatchers()
+	}
+}
+
+func (c *chanCore) kickWatchers() {
+	close(c.xwatch)
+	c.xwatch = make(chan struct{})
+}
+
+func (q *waitq[T]) pushFront(w *waiter[T]) {
+	w.prev, w.next, w.queued = nil, q.head, true
+	if q.head == nil {
+		q.tail = w
+	} else {
+		q.head.prev = w
+	}
+	q.head = w
+}
+
+// takeHold removes waiters from the front until one can be held, and returns it (nil if none).
+func (q *waitq[T]) takeHold() *waiter[T] {
+	for w := q.head; w != nil; w = q.head {
+		q.remove(w)
+		if w.sig.hold() {
+			return w
+		}
+	}
+	return nil
+}
+
+// hold moves an armed signal to held. A signal another transport holds is waited for: it is
+// decided within that transport's round trip or failure bound.
+func (s *signal) hold() bool {
+	for !s.state.CompareAndSwap(armed, held) {
+		if s.state.Load() != held {
+			return false
+		}
+		waitHeld()
+	}
+	return true
+}
+
+// commit fires a held signal: only its holder may call it.
+func (s *signal) commit(idx int, err error) {
+	s.fired, s.err = idx, err
+	s.state.Store(fired)
+	if s.rec != nil {
+		s.rec.unblock()
+	}
+	s.notify()
+}
+
+// release re-arms a held signal: only its holder may call it.
+func (s *signal) release() { s.state.Store(armed) }
+
+// cancel withdraws an armed signal for its own agent (on ctx's end or a timeout). A held signal is
+// waited for, since its holder will commit or release it.
+func (s *signal) cancel() bool {
+	for !s.state.CompareAndSwap(armed, cancelled) {
+		if s.state.Load() != held {
+			return false
+		}
+		waitHeld()
+	}
+	return true
+}
+
+// waitHeld pauses while a transport holds a signal; a hold lasts about a network round trip.
+func waitHeld() { time.Sleep(20 * time.Microsecond) }
+
+// readExt is Read on a remote end.
+func (r *Reader[T]) readExt(ctx context.Context) (T, error) {
+	c := r.c
+	c.mu.Lock()
+	retired := r.retired
+	c.mu.Unlock()
+	var v T
+	err := ErrRetired
+	if !retired {
+		v, err = c.ext.Read(ctx)
+	}
+	if err != nil {
+		return v, r.opErr("read", err)
+	}
+	c.mu.Lock()
+	c.msgs++
+	c.mu.Unlock()
+	r.trace(EventRead)
+	return v, nil
+}
+
+// writeExt is Write on a remote end.
+func (w *Writer[T]) writeExt(ctx context.Context, v T) error {
+	c := w.c
+	c.mu.Lock()
+	retired := w.retired
+	c.mu.Unlock()
+	err := ErrRetired
+	if !retired {
+		err = c.ext.Write(ctx, v)
+	}
+	if err != nil {
+		return w.opErr("write", err)
+	}
+	w.trace(EventWrite)
+	return nil
+}
+
+func (g *RecvGuard[T]) pollExt() (bool, error, *signal) {
+	if g.r.retired {
+		return true, ErrRetired, nil
+	}
+	if err := g.r.c.ext.Poll(); err != nil {
+		return true, err, nil
+	}
+	return false, nil, nil
+}
+
+func (g *RecvGuard[T]) postExt() {
+	if g.xop == nil {
+		g.xop = &ExternOp[T]{}
+	}
+	*g.xop = ExternOp[T]{sig: g.w.sig, idx: g.w.idx, w: &g.w}
+	g.r.c.ext.Post(g.xop)
+}
+
+func (g *RecvGuard[T]) withdrawExt() { g.r.c.ext.Withdraw(g.xop) }
+
+func (g *SendGuard[T]) pollExt() (bool, error, *signal) {
+	if g.wr.retired {
+		return true, ErrRetired, nil
+	}
+	if err := g.wr.c.ext.Poll(); err != nil {
+		return true, err, nil
+	}
+	return false, nil, nil
+}
+
+func (g *SendGuard[T]) postExt() {
+	if g.xop == nil {
+		g.xop = &ExternOp[T]{}
+	}
+	*g.xop = ExternOp[T]{sig: g.w.sig, idx: g.w.idx, w: &g.w}
+	g.wr.c.ext.PostWrite(g.xop, g.v)
+}

@@ -1,0 +1,75 @@
+package net
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/gocsp/gocsp/csp"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRemoteWriteLocalRead(t *testing.T) {
+	ns := nodes(t, 2)
+	ch := csp.NewChan[int](csp.Named("c"))
+	require.NoError(t, Export(ns[0], "c", ch))
+	w, err := OpenWriter[int](ctxT(t), ns[1], ns[0].Addr()+"/c")
+	require.NoError(t, err)
+	r := ch.Reader()
+	go func() {
+		for i := range 100 {
+			if err := w.Write(i); err != nil {
+				panic(err)
+			}
+		}
+		w.Retire()
+	}()
+	for i := range 100 {
+		v, err := r.Read()
+		require.NoError(t, err)
+		require.Equal(t, i, v)
+	}
+	_, err = r.Read()
+	require.ErrorIs(t, err, csp.ErrRetired)
+}
+
+func TestRemoteReadLocalWrite(t *testing.T) {
+	ns := nodes(t, 2)
+	ch := csp.NewChan[string]()
+	require.NoError(t, Export(ns[0], "c", ch))
+	r, err := OpenReader[string](ctxT(t), ns[1], ns[0].Addr()+"/c")
+	require.NoError(t, err)
+	w := ch.Writer()
+	done := make(chan error, 1)
+	go func() {
+		for _, s := range []string{"a", "b", "c"} {
+			if err := w.Write(s); err != nil {
+				done <- err
+				return
+			}
+		}
+		w.Poison()
+		done <- nil
+	}()
+	for _, s := range []string{"a", "b", "c"} {
+		v, err := r.Read()
+		require.NoError(t, err)
+		require.Equal(t, s, v)
+	}
+	_, err = r.Read()
+	require.ErrorIs(t, err, csp.ErrPoisoned)
+	require.NoError(t, <-done)
+}
+
+func TestTypeMismatch(t *testing.T) {
+	ns := nodes(t, 2)
+	require.NoError(t, Export(ns[0], "c", csp.NewChan[int]()))
+	_, err := OpenReader[string](ctxT(t), ns[1], ns[0].Addr()+"/c")
+	require.ErrorIs(t, err, ErrTypeMismatch)
+	require.Contains(t, err.Error(), "int")
+	require.Contains(t, err.Error(), "string")
+	_, err = OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/c", WithCodec(JSON{}))
+	require.ErrorIs(t, err, ErrTypeMismatch)
+	require.Contains(t, err.Error(), "json")
+	_, err = OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/nope")
+	require.True(t, errors.Is(err, ErrNoChannel), "%v", err)
+}

@@ -1,0 +1,96 @@
+// Package net runs GoCSP channels between OS processes and hosts with the semantics of local ones:
+// rendezvous, buffers, any-to-any, poison, retirement, and remote ends as input and output guards
+// of selections. (Import it as cspnet where the name clashes with the standard library's.)
+//
+// # Nodes, homes and ends
+//
+// A Node listens on an address (loopback unless WithAnyInterface) and exports channels by name
+// (Export). Another node opens ends of them by address and name, "host:port/name" (OpenReader,
+// OpenWriter). The element type and the codec are checked when an end is opened: a mismatch is an
+// error naming both (ErrTypeMismatch).
+//
+// Every exported channel has a home: the node that exported it, where the real csp.Chan, its buffer
+// and its counters live. A remote end is an ordinary *csp.Reader or *csp.Writer (of a channel made by
+// csp.NewExternChan) that a process owns, reads, writes, selects on, retires and poisons like any
+// other; its operations are carried out at the home by a real end of the exported channel that the
+// home joined for it. So the channel has one buffer, at its home, and every match happens there,
+// under the core's own rules: a Write returns nil only once a reader somewhere has the value (or the
+// buffer at the home has it), poison and retirement follow SPEC §3 (a writer's poison lets readers
+// drain the buffer, a reader's poison discards it; the last writer's retirement reaches readers once
+// the buffer is empty), and every value is delivered exactly once.
+//
+// # The commit protocol
+//
+// A value must never leave its writer before its reader has it: a home that took a value off the
+// channel and then sent it to a remote reader would turn a rendezvous into a buffer of one, make an
+// output guard look ready when no reader is, and lose an acknowledged value if the link died on the
+// way. The home therefore claims the two sides in two phases, with a state of the core's signal (the
+// one compare-and-swap that decides every rendezvous and every selection) that can be held and
+// released:
+//
+//	armed ──claim──▶ fired           (a peer completes the operation, as in the core)
+//	armed ──hold───▶ held ──commit──▶ fired
+//	                 held ──release─▶ armed
+//	armed ──cancel─▶ cancelled       (the agent's own timeout or context; waits while held)
+//
+// While a signal is held nothing else can fire or cancel it; a peer that meets it waits, for at most
+// a round trip (or the link's failure bound). The operations, with O the node that opened the end
+// and H the home:
+//
+//   - Remote Write (plain; O's process can be completed by nothing else, so it is held by
+//     construction): O sends Write(op, value). H's end writes the value with WriteContext; when that
+//     returns, H sends Done(op, result). O's Write returns nil only on Done(ok), which H sends only
+//     after a reader took the value or the buffer has it.
+//   - Remote Read, or an input guard of a selection at O: O sends Read(op) (flag alt for a guard).
+//     H takes the next value with csp.ReadHeld: from the buffer, or from a waiting writer whose
+//     signal it holds. H sends Offer(op, value). O claims its side: a plain read always takes; a
+//     selection's guard fires by the selection's compare-and-swap, which fails if another guard
+//     fired first. O answers Taken (H commits the writer: its Write returns nil) or Refused (H
+//     releases the writer, or puts the buffered value back at the front; flag busy: the selection is
+//     held by another home, so H offers again after a short random pause).
+//   - Output guard of a selection at O: O sends Write(op, value, alt). When a write could complete
+//     at H (a reader waits, locally or through ReadHeld, or the buffer has room), H sends Hold(op); O
+//     moves its selection's signal armed → held and answers Held (or Refused, busy or not). With O
+//     held, H writes the value (giving up after a short linger if the reader went elsewhere) and
+//     sends Commit(op, result), or Release(op) and waits for the next chance. A write, a guard and
+//     a read so meet at the home whatever nodes they run on, both sides of a channel can alt on
+//     different nodes, and exactly one guard of each selection fires.
+//   - Withdrawal: O sends Cancel(op) when a plain operation's context ends (it then waits for Done,
+//     or for the Offer that crossed it, whose value it takes) or when a selection fired elsewhere
+//     (an Offer or Hold that crossed it is refused). Poison(end) and Retire(end) act on H's end;
+//     H confirms a retirement with Done(op 0), and O answers questions for the end until then.
+//
+// # Failure
+//
+// Each link sends a heartbeat when idle (WithHeartbeat, by default every 250ms) and is lost when
+// nothing arrives for the bound (default 1.5s, so a dead or silent peer is found within 2s), when
+// its connection fails, or when the peer breaks the protocol. Then every operation and selection
+// waiting on it returns ErrLinkLost (not csp.ErrPoisoned; test with errors.Is), and so does every
+// later operation on its ends; reconnecting is explicit (open new ends). What each side knows:
+//
+//   - A write that returned nil was received exactly once. A value whose fate is unknown (offered
+//     to a reader whose answer never came; a remote write whose Done never came) makes its writer
+//     fail with ErrLinkLost, never succeed, and is never offered again, so none is delivered twice.
+//   - A buffered value whose writer had already succeeded and that was in flight to a lost reader
+//     is delivered at most once (it may be lost with the link: its reader may or may not have it).
+//   - At the home, the real end of a lost remote end is poisoned, as the failure of the unreachable
+//     process behind it would have poisoned it (an end its process retired before is not).
+//   - A process blocked on a remote end counts as live for deadlock detection: what it waits for
+//     happens on another node.
+//
+// # Wire
+//
+// One TCP connection per pair of nodes carries all their channels (a hello carries each node's
+// listening address, so a node reuses a connection its peer opened; two nodes that dial each other
+// at the same moment may keep two). Each side first sends a hello: "GCSP", a big-endian uint16
+// protocol version (1), and its address. Then frames: a fixed 18-byte big-endian header (uint32
+// length of the rest, uint8 type, uint8 flags, uint32 end id, uint64 operation id) and a payload of
+// at most WithMaxFrame bytes in all. Values travel through the channel's Codec (Gob by default; JSON
+// and Raw for []byte built in; any Codec), always decoded into the channel's declared element type.
+// Flow control is per end: an end has one operation outstanding at a time, the home serves each end
+// from its own goroutine, and the link's reader never blocks on a channel, so a slow reader of one
+// channel never stalls another channel on the same link.
+//
+// Not built yet: TLS and a shared-secret handshake (so: loopback, or a network you trust), a name
+// server, and reconnection.
+package net

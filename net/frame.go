@@ -1,0 +1,187 @@
+package net
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Every frame on a link is a fixed 18-byte header, big-endian, then its payload:
+//
+//	offset size field
+//	0      4    length of what follows this field: 14 + len(payload)
+//	4      1    type (msg*)
+//	5      1    flags (flag*)
+//	6      4    end id, chosen by the node that opened the end
+//	10     8    operation id, chosen by the node that posted the operation
+//	18     n    payload (a value through the channel's codec, or a message's own fields)
+const (
+	headerLen    = 18
+	lenFieldLen  = 4
+	minFrameBody = headerLen - lenFieldLen
+	// DefaultMaxFrame bounds a frame's size (header included) unless WithMaxFrame says otherwise.
+	DefaultMaxFrame = 1 << 20
+)
+
+// Message types. "Opener" is the node that opened an end; "home" the node that exported the channel.
+const (
+	msgPing    uint8 = iota + 1 // either way: a heartbeat, no payload
+	msgOpen                     // opener→home: open end id; payload: openReq
+	msgOpened                   // home→opener: the end is open
+	msgRefuse                   // home→opener: the end is refused; payload: the reason
+	msgRead                     // opener→home: post read op (flagAlt: an input guard)
+	msgWrite                    // opener→home: post write op (flagAlt: an output guard); payload: the value
+	msgCancel                   // opener→home: withdraw op
+	msgOffer                    // home→opener: a value for read op, its writer held; payload: value
+	msgTaken                    // opener→home: the offered value was taken
+	msgRefused                  // opener→home: the offer was not taken (flagBusy: ask again)
+	msgDone                     // home→opener: op ended; payload: one result byte, then text
+	msgPoison                   // opener→home: poison the channel through this end
+	msgRetire                   // opener→home: retire this end
+	msgHold                     // home→opener: hold write op (a selection's output guard)
+	msgHeld                     // opener→home: write op is held
+	msgCommit                   // home→opener: held write op is done; payload as msgDone
+	msgRelease                  // home→opener: held write op was not taken: wait on
+	msgLast
+)
+
+const (
+	flagAlt  uint8 = 1 << 0 // msgRead, msgWrite: posted by a selection, which may refuse
+	flagBusy uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; ask again
+)
+
+// Results carried by msgDone.
+const (
+	resOK uint8 = iota
+	resPoisoned
+	resRetired
+	resCancelled
+	resFailed // followed by the error's text
+)
+
+// frame is one decoded frame. payload aliases the reader's buffer only until the next read.
+type frame struct {
+	typ, flags uint8
+	end        uint32
+	op         uint64
+	payload    []byte
+}
+
+var (
+	errFrameTooBig   = errors.New("frame exceeds the maximum size")
+	errFrameTooSmall = errors.New("frame shorter than its header")
+	errFrameType     = errors.New("unknown frame type")
+)
+
+// appendFrame appends f's encoding to dst.
+func appendFrame(dst []byte, typ, flags uint8, end uint32, op uint64, payload []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(minFrameBody+len(payload)))
+	dst = append(dst, typ, flags)
+	dst = binary.BigEndian.AppendUint32(dst, end)
+	dst = binary.BigEndian.AppendUint64(dst, op)
+	return append(dst, payload...)
+}
+
+// readFrame reads one frame of at most max bytes. buf is reused for the payload when big enough.
+func readFrame(r *bufio.Reader, max int, buf []byte) (frame, []byte, error) {
+	var hdr [headerLen]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return frame{}, buf, err
+	}
+	f, n, err := parseHeader(hdr[:], max)
+	if err != nil {
+		return frame{}, buf, err
+	}
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	f.payload = buf[:n]
+	if _, err := io.ReadFull(r, f.payload); err != nil {
+		return frame{}, buf, err
+	}
+	return f, buf, nil
+}
+
+// parseHeader checks a frame header and returns it with its payload length.
+func parseHeader(hdr []byte, max int) (frame, int, error) {
+	if len(hdr) < headerLen {
+		return frame{}, 0, errFrameTooSmall
+	}
+	body := binary.BigEndian.Uint32(hdr)
+	if body < minFrameBody {
+		return frame{}, 0, errFrameTooSmall
+	}
+	if uint64(body)+lenFieldLen > uint64(max) {
+		return frame{}, 0, fmt.Errorf("%w: %d bytes, at most %d", errFrameTooBig, uint64(body)+lenFieldLen, max)
+	}
+	f := frame{typ: hdr[4], flags: hdr[5], end: binary.BigEndian.Uint32(hdr[6:]), op: binary.BigEndian.Uint64(hdr[10:])}
+	if f.typ == 0 || f.typ >= msgLast {
+		return frame{}, 0, fmt.Errorf("%w %d", errFrameType, f.typ)
+	}
+	return f, int(body) - minFrameBody, nil
+}
+
+// decodeFrame decodes one whole frame from b (for the fuzz target and tests); it returns the bytes
+// that follow it.
+func decodeFrame(b []byte, max int) (frame, []byte, error) {
+	f, n, err := parseHeader(b, max)
+	if err != nil {
+		return frame{}, nil, err
+	}
+	if len(b)-headerLen < n {
+		return frame{}, nil, io.ErrUnexpectedEOF
+	}
+	f.payload = b[headerLen : headerLen+n]
+	return f, b[headerLen+n:], nil
+}
+
+// openReq is msgOpen's payload: which channel, from which side, carrying what, through which codec.
+type openReq struct {
+	dir   uint8 // 1 read, 2 write (csp.Dir)
+	name  string
+	typ   string
+	codec string
+}
+
+const maxField = 1024 // a name, type or codec name longer than this is refused
+
+func (o openReq) append(dst []byte) []byte {
+	dst = append(dst, o.dir)
+	for _, s := range []string{o.name, o.typ, o.codec} {
+		dst = binary.BigEndian.AppendUint16(dst, uint16(len(s)))
+		dst = append(dst, s...)
+	}
+	return dst
+}
+
+var errBadOpen = errors.New("malformed open request")
+
+func parseOpen(b []byte) (openReq, error) {
+	var o openReq
+	if len(b) < 1 {
+		return o, errBadOpen
+	}
+	o.dir, b = b[0], b[1:]
+	if o.dir != 1 && o.dir != 2 {
+		return o, fmt.Errorf("%w: direction %d", errBadOpen, o.dir)
+	}
+	var fields [3]string
+	for i := range fields {
+		if len(b) < 2 {
+			return o, errBadOpen
+		}
+		n := int(binary.BigEndian.Uint16(b))
+		b = b[2:]
+		if n > maxField || len(b) < n {
+			return o, errBadOpen
+		}
+		fields[i], b = string(b[:n]), b[n:]
+	}
+	if len(b) != 0 {
+		return o, fmt.Errorf("%w: %d trailing bytes", errBadOpen, len(b))
+	}
+	o.name, o.typ, o.codec = fields[0], fields[1], fields[2]
+	return o, nil
+}

@@ -1,0 +1,54 @@
+package net
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzFrame feeds arbitrary bytes to the frame decoder: it must never panic, never accept a frame
+// over the maximum size, and re-encode what it accepts to the same bytes.
+func FuzzFrame(f *testing.F) {
+	f.Add(appendFrame(nil, msgPing, 0, 0, 0, nil))
+	f.Add(appendFrame(nil, msgWrite, 0, 7, 1<<40, []byte("value")))
+	f.Add(appendFrame(nil, msgOpen, 0, 1, 0, openReq{dir: 1, name: "c", typ: "int", codec: "gob"}.append(nil)))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		const max = 4096
+		fr, rest, err := decodeFrame(b, max)
+		if err != nil {
+			return
+		}
+		if headerLen+len(fr.payload) > max {
+			t.Fatalf("accepted a frame of %d bytes over the maximum %d", headerLen+len(fr.payload), max)
+		}
+		enc := appendFrame(nil, fr.typ, fr.flags, fr.end, fr.op, fr.payload)
+		if !bytes.Equal(enc, b[:len(b)-len(rest)]) {
+			t.Fatalf("re-encoding differs")
+		}
+		if fr.typ == msgOpen {
+			if o, err := parseOpen(fr.payload); err == nil {
+				if !bytes.Equal(o.append(nil), fr.payload) {
+					t.Fatalf("open request re-encodes differently")
+				}
+			}
+		}
+	})
+}
+
+// FuzzHello feeds arbitrary bytes to the handshake decoder: it must never panic, and accept only
+// a hello of this protocol version whose address it returns intact.
+func FuzzHello(f *testing.F) {
+	f.Add(appendHello(nil, "127.0.0.1:4000"))
+	f.Add(appendHello(nil, ""))
+	f.Add([]byte("GCSP\x00\x02\x00\x00"))
+	f.Add([]byte("HTTP/1.1 200 OK\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		addr, err := parseHello(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(appendHello(nil, addr), b) {
+			t.Fatalf("hello %q re-encodes differently", b)
+		}
+	})
+}

@@ -1,0 +1,379 @@
+package net
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/gocsp/gocsp/csp"
+)
+
+// export is a channel exported by a node.
+type export[T any] struct {
+	ch   *csp.Chan[T]
+	name string
+	o    endOptions
+	typ  string
+}
+
+// open checks a peer's end against the channel and starts its home side.
+func (e *export[T]) open(l *link, id uint32, req openReq) error {
+	if req.typ != e.typ || req.codec != e.o.codec.Name() {
+		return fmt.Errorf("%w: channel %q at %s carries %s (codec %s); the %s end opened from %s is for %s (codec %s)",
+			ErrTypeMismatch, e.name, l.n.addr, e.typ, e.o.codec.Name(), csp.Dir(req.dir), l.peer, req.typ, req.codec)
+	}
+	h := &home[T]{l: l, id: id, codec: e.o.codec, wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
+	if csp.Dir(req.dir) == csp.DirRead {
+		h.r = e.ch.Reader()
+	} else {
+		h.w = e.ch.Writer()
+	}
+	if !l.addHome(id, h) {
+		h.drop()
+		return l.lostErr()
+	}
+	l.n.wg.Add(1)
+	go h.run()
+	return nil
+}
+
+// home is the home side of one remote end: a real end of the exported channel, through which one
+// goroutine runs the remote end's operations one at a time, as the remote process posts them.
+type home[T any] struct {
+	l       *link
+	id      uint32
+	codec   Codec
+	r       *csp.Reader[T] // exactly one of r and w
+	w       *csp.Writer[T]
+	wake    chan struct{} // a frame was queued
+	answers chan frame    // msgTaken, msgRefused, msgHeld: one per question asked, so never full
+
+	mu        sync.Mutex
+	cur       uint64 // the operation being served, 0 if none
+	curCancel context.CancelFunc
+	cancelled uint64  // the last operation the remote end withdrew
+	queue     []frame // operations, poison and retirement not yet served, in order
+}
+
+func (h *home[T]) end() csp.End {
+	if h.r != nil {
+		return h.r
+	}
+	return h.w
+}
+
+// maxQueued bounds an end's queue. An end posts one operation at a time, and an operation it
+// withdraws before the home started it leaves the queue at once (cancel), so a peer that fills the
+// queue is not following the protocol.
+const maxQueued = 64
+
+func (h *home[T]) post(f frame) bool {
+	f.payload = append([]byte(nil), f.payload...)
+	if f.typ == msgTaken || f.typ == msgRefused || f.typ == msgHeld {
+		select {
+		case h.answers <- f:
+			return true
+		default:
+			return false
+		}
+	}
+	h.mu.Lock()
+	if len(h.queue) >= maxQueued {
+		h.mu.Unlock()
+		return false
+	}
+	h.queue = append(h.queue, f)
+	h.mu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// cancel withdraws op: the one being served is cancelled through its context, one still queued is
+// dropped (a plain operation is told so; a selection's guard has forgotten it already).
+func (h *home[T]) cancel(op uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cur == op && h.curCancel != nil {
+		h.curCancel()
+	}
+	if op > h.cancelled {
+		h.cancelled = op
+	}
+	for i, f := range h.queue {
+		if f.op == op && (f.typ == msgRead || f.typ == msgWrite) {
+			h.queue = append(h.queue[:i], h.queue[i+1:]...)
+			if f.flags&flagAlt == 0 {
+				h.l.send(msgDone, 0, h.id, op, []byte{resCancelled})
+			}
+			return
+		}
+	}
+}
+
+// next returns the next queued frame, waiting for one; false once the link is lost.
+func (h *home[T]) next() (frame, bool) {
+	for {
+		h.mu.Lock()
+		if len(h.queue) > 0 {
+			f := h.queue[0]
+			h.queue = h.queue[1:]
+			h.mu.Unlock()
+			return f, true
+		}
+		h.mu.Unlock()
+		select {
+		case <-h.wake:
+		case <-h.l.ctx.Done():
+			return frame{}, false
+		}
+	}
+}
+
+// begin makes the context of operation op: it ends when the remote end withdraws op or the link is lost.
+func (h *home[T]) begin(op uint64) context.Context {
+	ctx, cancel := context.WithCancel(h.l.ctx)
+	h.mu.Lock()
+	h.cur, h.curCancel = op, cancel
+	if h.cancelled >= op {
+		cancel()
+	}
+	h.mu.Unlock()
+	return ctx
+}
+
+func (h *home[T]) finish() {
+	h.mu.Lock()
+	if h.curCancel != nil {
+		h.curCancel()
+	}
+	h.cur, h.curCancel = 0, nil
+	h.mu.Unlock()
+}
+
+// drop leaves the channel when the end's link is lost: the remote process behind it can no longer
+// be reached, and its failure would have poisoned the channel, so the home poisons it on its behalf
+// (a process that ends normally retires its ends first, and a retired end is not poisoned).
+func (h *home[T]) drop() { h.end().Poison() }
+
+func (h *home[T]) run() {
+	defer h.l.n.wg.Done()
+	for {
+		f, ok := h.next()
+		if !ok {
+			h.drop()
+			return
+		}
+		switch f.typ {
+		case msgRead:
+			if h.r != nil {
+				h.serveRead(f)
+			}
+		case msgWrite:
+			if h.w != nil && f.flags&flagAlt != 0 {
+				h.serveAltWrite(f)
+			} else if h.w != nil {
+				h.serveWrite(f)
+			}
+		case msgPoison:
+			h.end().Poison()
+		case msgRetire:
+			h.end().Retire()
+			h.l.dropHome(h.id)
+			h.l.send(msgDone, 0, h.id, 0, []byte{resRetired})
+			return
+		}
+	}
+}
+
+// serveWrite runs a remote Write: the home end writes the value and the remote writer is told only
+// once the home's Write returned, so its Write returns nil only once a reader has the value.
+func (h *home[T]) serveWrite(f frame) {
+	ctx := h.begin(f.op)
+	defer h.finish()
+	var v T
+	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
+		h.done(f.op, fmt.Errorf("decoding the value: %w", err))
+		return
+	}
+	err := h.w.WriteContext(ctx, v)
+	if err != nil && h.l.isLost() {
+		return
+	}
+	h.done(f.op, err)
+}
+
+// serveRead runs a remote Read, or an input guard of a remote selection: the value is offered with
+// its writer held, and the writer completes only when the remote end has taken it.
+func (h *home[T]) serveRead(f frame) {
+	ctx := h.begin(f.op)
+	defer h.finish()
+	for {
+		v, held, err := csp.ReadHeld(ctx, h.r)
+		if err != nil {
+			if !h.l.isLost() {
+				h.done(f.op, err)
+			}
+			return
+		}
+		payload, err := h.codec.Marshal(v)
+		if err != nil {
+			held.Release()
+			h.done(f.op, fmt.Errorf("encoding the value: %w", err))
+			return
+		}
+		if err := h.l.send(msgOffer, 0, h.id, f.op, payload); err != nil {
+			held.Release() // not sent: certainly not delivered
+			if !h.l.isLost() {
+				h.done(f.op, err)
+			}
+			return
+		}
+		a, lost := h.answer(f.op)
+		taken, busy := a.typ == msgTaken, a.flags&flagBusy != 0
+		switch {
+		case lost:
+			held.Fail(h.l.lostErr()) // the remote end may or may not have it: its writer must not succeed
+			return
+		case taken:
+			held.Commit()
+			return
+		case !busy:
+			held.Release()
+			return
+		}
+		// The remote selection is held by another channel's home: let it decide, then offer again.
+		held.Release()
+		select {
+		case <-time.After(time.Duration(20+rand.IntN(200)) * time.Microsecond):
+		case <-ctx.Done():
+			if !h.l.isLost() {
+				h.done(f.op, ctx.Err())
+			}
+			return
+		}
+	}
+}
+
+// answer waits for the remote end's answer (msgTaken, msgRefused, msgHeld) about op, skipping
+// stale answers to questions about earlier operations.
+func (h *home[T]) answer(op uint64) (a frame, lost bool) {
+	for {
+		select {
+		case f := <-h.answers:
+			if f.op == op {
+				return f, false
+			}
+		case <-h.l.ctx.Done():
+			return frame{}, true
+		}
+	}
+}
+
+// linger is how long a held output guard waits for a reader that was there when it was held: if
+// the reader went elsewhere meanwhile, the guard is released rather than held while nobody reads.
+const linger = 2 * time.Millisecond
+
+// serveAltWrite runs an output guard of a remote selection. When a write could complete here (a
+// reader waits, or buffer room), the home holds the remote selection (msgHold → msgHeld), writes
+// with it held, and commits it (msgCommit) once a reader has the value, or releases it
+// (msgRelease) if no reader took it within linger, and waits for the next chance.
+func (h *home[T]) serveAltWrite(f frame) {
+	ctx := h.begin(f.op)
+	defer h.finish()
+	var v T
+	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
+		h.done(f.op, fmt.Errorf("decoding the value: %w", err))
+		return
+	}
+	for {
+		ready, watch := csp.WriteReady(h.w)
+		if !ready {
+			select {
+			case <-watch:
+				continue
+			case <-ctx.Done(): // withdrawn, or the link is lost
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if h.l.send(msgHold, 0, h.id, f.op, nil) != nil {
+			return
+		}
+		a, lost := h.answer(f.op)
+		switch {
+		case lost:
+			return
+		case a.typ == msgRefused && a.flags&flagBusy == 0:
+			return // the selection is over
+		case a.typ == msgRefused:
+			select {
+			case <-time.After(time.Duration(20+rand.IntN(200)) * time.Microsecond):
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		wctx, cancel := context.WithTimeout(h.l.ctx, linger)
+		err := h.w.WriteContext(wctx, v)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			h.l.send(msgRelease, 0, h.id, f.op, nil)
+			continue
+		}
+		if err != nil && h.l.isLost() {
+			return // the opener's side ends the held selection with ErrLinkLost
+		}
+		res, text := resultOf(err)
+		h.l.send(msgCommit, 0, h.id, f.op, append([]byte{res}, text...))
+		return
+	}
+}
+
+// done tells the remote end how operation op ended.
+func (h *home[T]) done(op uint64, err error) {
+	res, text := resultOf(err)
+	h.l.send(msgDone, 0, h.id, op, append([]byte{res}, text...))
+}
+
+func resultOf(err error) (uint8, string) {
+	switch {
+	case err == nil:
+		return resOK, ""
+	case errors.Is(err, csp.ErrPoisoned):
+		return resPoisoned, ""
+	case errors.Is(err, csp.ErrRetired):
+		return resRetired, ""
+	case errors.Is(err, context.Canceled):
+		return resCancelled, ""
+	}
+	return resFailed, err.Error()
+}
+
+// errorOf is resultOf's inverse on the opener's side; ctxErr is what a cancelled operation returns.
+func errorOf(p []byte, ctxErr error) error {
+	if len(p) == 0 {
+		return errors.New("net: malformed result")
+	}
+	switch p[0] {
+	case resOK:
+		return nil
+	case resPoisoned:
+		return csp.ErrPoisoned
+	case resRetired:
+		return csp.ErrRetired
+	case resCancelled:
+		if ctxErr == nil {
+			ctxErr = context.Canceled
+		}
+		return ctxErr
+	}
+	return fmt.Errorf("at the channel's home: %s", p[1:])
+}

@@ -1,0 +1,312 @@
+package net
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	gonet "net"
+	"runtime"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// link is one connection to a peer node, shared by every end between the two: the ends this node
+// opened on the peer's channels (opened) and the ends the peer opened on this node's (homes).
+//
+// Its reader goroutine never blocks on a channel: it hands frames for home ends to their mailboxes
+// and settles the opener's side with compare-and-swaps, because a signal held by a transport is
+// waited for under a channel's lock until that transport's answer comes in — on this very reader,
+// perhaps.
+type link struct {
+	n    *Node
+	c    gonet.Conn
+	peer string
+
+	ctx    context.Context // done once the link is lost
+	cancel context.CancelFunc
+
+	wmu   sync.Mutex
+	wq    []byte // encoded frames waiting for the writer
+	wkick chan struct{}
+
+	mu     sync.Mutex
+	lost   error
+	homes  map[uint32]homeEnd
+	opened map[uint32]openedEnd
+	nextID uint32
+}
+
+// homeEnd is the home side of an end a peer opened here.
+type homeEnd interface {
+	post(f frame) bool // queue a frame for the end (payload copied); false if its mailbox is full
+	cancel(op uint64)  // withdraw op if it is current or next
+}
+
+// openedEnd is this node's side of an end it opened on the peer.
+type openedEnd interface {
+	handle(f frame) // called on the reader goroutine; must not block
+	linkLost(err error)
+}
+
+func newLink(n *Node, c gonet.Conn, peer string) *link {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &link{n: n, c: c, peer: peer, ctx: ctx, cancel: cancel, wkick: make(chan struct{}, 1),
+		homes: map[uint32]homeEnd{}, opened: map[uint32]openedEnd{}}
+}
+
+func (l *link) isLost() bool { return l.ctx.Err() != nil }
+
+// lostErr is the error operations that depended on the link return.
+func (l *link) lostErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: peer %s: %v", ErrLinkLost, l.peer, l.lost)
+}
+
+// send queues a frame; it never blocks. It fails once the link is lost.
+func (l *link) send(typ, flags uint8, end uint32, op uint64, payload []byte) error {
+	if headerLen+len(payload) > l.n.opts.maxFrame {
+		return fmt.Errorf("net: a value of %d bytes exceeds the maximum frame of %d", len(payload), l.n.opts.maxFrame)
+	}
+	l.wmu.Lock()
+	if l.ctx.Err() != nil {
+		l.wmu.Unlock()
+		return l.lostErr()
+	}
+	l.wq = appendFrame(l.wq, typ, flags, end, op, payload)
+	l.wmu.Unlock()
+	select {
+	case l.wkick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (l *link) writeLoop() {
+	defer l.n.wg.Done()
+	t := time.NewTicker(l.n.opts.beat)
+	defer t.Stop()
+	var buf []byte
+	var wset time.Time // when the write deadline was last moved
+	last := time.Now()
+	for {
+		select {
+		case <-l.wkick:
+		case now := <-t.C:
+			if now.Sub(last) < l.n.opts.beat {
+				continue
+			}
+			l.wmu.Lock()
+			l.wq = appendFrame(l.wq, msgPing, 0, 0, 0, nil)
+			l.wmu.Unlock()
+		case <-l.ctx.Done():
+			return
+		}
+		// Let the goroutines this node just woke queue their frames too (the reply that follows a
+		// delivered value, say), so that one write carries them all: syscalls are the cost here.
+		runtime.Gosched()
+		l.wmu.Lock()
+		buf, l.wq = l.wq, buf[:0]
+		l.wmu.Unlock()
+		if len(buf) == 0 {
+			continue
+		}
+		if now := time.Now(); now.Sub(wset) >= l.n.opts.beat {
+			l.c.SetWriteDeadline(now.Add(l.n.opts.deadAfter))
+			wset = now
+		}
+		if _, err := l.c.Write(buf); err != nil {
+			l.fail(err)
+			return
+		}
+		last = time.Now()
+	}
+}
+
+func (l *link) readLoop() {
+	defer l.n.wg.Done()
+	br := bufio.NewReaderSize(l.c, 64<<10)
+	var buf []byte
+	var set time.Time
+	for {
+		// Moving the deadline costs a timer update: move it at most once a heartbeat period, so
+		// a silent peer is still noticed within deadAfter+beat.
+		if now := time.Now(); now.Sub(set) >= l.n.opts.beat {
+			l.c.SetReadDeadline(now.Add(l.n.opts.deadAfter))
+			set = now
+		}
+		var f frame
+		var err error
+		f, buf, err = readFrame(br, l.n.opts.maxFrame, buf)
+		if err != nil {
+			l.fail(err)
+			return
+		}
+		if err := l.dispatch(f); err != nil {
+			l.n.opts.log.Warn("protocol violation", zap.String("peer", l.peer), zap.Error(err))
+			l.fail(err)
+			return
+		}
+	}
+}
+
+func (l *link) dispatch(f frame) error {
+	switch f.typ {
+	case msgPing:
+		return nil
+	case msgOpen:
+		req, err := parseOpen(f.payload)
+		if err != nil {
+			return err
+		}
+		l.n.wg.Add(1)
+		go l.open(f.end, req) // joining a channel takes its lock, which this goroutine must not wait for
+		return nil
+	case msgRead, msgWrite, msgTaken, msgRefused, msgPoison, msgRetire, msgCancel, msgHeld:
+		l.mu.Lock()
+		h := l.homes[f.end]
+		l.mu.Unlock()
+		if h == nil {
+			return nil // an end retired or refused meanwhile
+		}
+		if f.typ == msgCancel {
+			h.cancel(f.op)
+			return nil
+		}
+		if !h.post(f) {
+			return fmt.Errorf("end %d: more frames outstanding than the protocol allows", f.end)
+		}
+		return nil
+	default: // msgOpened, msgRefuse, msgOffer, msgDone, msgHold, msgCommit, msgRelease
+		l.mu.Lock()
+		o := l.opened[f.end]
+		l.mu.Unlock()
+		if o != nil {
+			o.handle(f)
+		}
+		return nil
+	}
+}
+
+// open serves a peer's msgOpen.
+func (l *link) open(id uint32, req openReq) {
+	defer l.n.wg.Done()
+	e := l.n.lookup(req.name)
+	if e == nil {
+		l.send(msgRefuse, 0, id, 0, appendRefusal(nil, fmt.Errorf("%w: %q at %s", ErrNoChannel, req.name, l.n.addr)))
+		return
+	}
+	l.mu.Lock()
+	if _, dup := l.homes[id]; dup || l.ctx.Err() != nil {
+		l.mu.Unlock()
+		return
+	}
+	l.mu.Unlock()
+	if err := e.open(l, id, req); err != nil {
+		l.send(msgRefuse, 0, id, 0, appendRefusal(nil, err))
+		return
+	}
+	l.send(msgOpened, 0, id, 0, nil)
+}
+
+// addHome registers a home end; false if the link is already lost (the end must not start).
+func (l *link) addHome(id uint32, h homeEnd) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ctx.Err() != nil {
+		return false
+	}
+	l.homes[id] = h
+	return true
+}
+
+func (l *link) dropHome(id uint32) {
+	l.mu.Lock()
+	delete(l.homes, id)
+	l.mu.Unlock()
+}
+
+// addOpened registers an end this node opens and returns its id.
+func (l *link) addOpened(o openedEnd) (uint32, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ctx.Err() != nil {
+		return 0, fmt.Errorf("%w: peer %s: %v", ErrLinkLost, l.peer, l.lost)
+	}
+	l.nextID++
+	l.opened[l.nextID] = o
+	return l.nextID, nil
+}
+
+func (l *link) dropOpened(id uint32) {
+	l.mu.Lock()
+	delete(l.opened, id)
+	l.mu.Unlock()
+}
+
+// fail ends the link: every operation that depended on it returns ErrLinkLost.
+func (l *link) fail(cause error) {
+	l.mu.Lock()
+	if l.lost != nil {
+		l.mu.Unlock()
+		return
+	}
+	l.lost = cause
+	opened := make([]openedEnd, 0, len(l.opened))
+	for _, o := range l.opened {
+		opened = append(opened, o)
+	}
+	l.mu.Unlock()
+	l.wmu.Lock()
+	l.cancel() // under wmu, so that no send queues a frame after it
+	l.wmu.Unlock()
+	l.c.Close()
+	l.n.forget(l)
+	l.n.opts.log.Info("link lost", zap.String("self", l.n.addr), zap.String("peer", l.peer), zap.Error(cause))
+	err := l.lostErr()
+	for _, o := range opened {
+		o.linkLost(err)
+	}
+}
+
+// msgRefuse's payload: one byte saying which sentinel the reason wraps (0 none, 1 ErrNoChannel,
+// 2 ErrTypeMismatch), then the reason's text.
+func appendRefusal(dst []byte, err error) []byte {
+	code := byte(0)
+	switch {
+	case errors.Is(err, ErrNoChannel):
+		code = 1
+	case errors.Is(err, ErrTypeMismatch):
+		code = 2
+	}
+	return append(append(dst, code), err.Error()...)
+}
+
+func refusal(p []byte) error {
+	if len(p) == 0 {
+		return errors.New("refused")
+	}
+	text := string(p[1:])
+	switch p[0] {
+	case 1:
+		return &refused{ErrNoChannel, text}
+	case 2:
+		return &refused{ErrTypeMismatch, text}
+	}
+	return errors.New(text)
+}
+
+// refused is a home's reason for refusing an end: its text, and the sentinel it wraps.
+type refused struct {
+	kind error
+	text string
+}
+
+func (e *refused) Error() string { return e.text }
+func (e *refused) Unwrap() error { return e.kind }

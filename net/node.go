@@ -1,0 +1,341 @@
+package net
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	gonet "net"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocsp/gocsp/csp"
+	"go.uber.org/zap"
+)
+
+// Option configures a Node.
+type Option func(*options)
+
+type options struct {
+	log       *zap.Logger
+	maxFrame  int
+	beat      time.Duration // how often an idle link sends a heartbeat
+	deadAfter time.Duration // a link silent for this long is lost
+	handshake time.Duration
+	allowWide bool
+	dialer    func(ctx context.Context, addr string) (gonet.Conn, error)
+	listener  gonet.Listener
+}
+
+// WithLogger logs link events (peers connecting, failing handshakes, lost links) to log.
+func WithLogger(log *zap.Logger) Option { return func(o *options) { o.log = log } }
+
+// WithMaxFrame bounds the size of a frame (header included) this node sends or accepts; a peer that
+// sends a bigger one loses its link. The default is DefaultMaxFrame.
+func WithMaxFrame(n int) Option { return func(o *options) { o.maxFrame = n } }
+
+// WithHeartbeat sets how often an idle link sends a heartbeat and after how long without any frame
+// a link counts as lost. The defaults are 250ms and 1.5s, so a dead or silent peer is detected
+// within 2s. deadAfter must exceed every.
+func WithHeartbeat(every, deadAfter time.Duration) Option {
+	return func(o *options) { o.beat, o.deadAfter = every, deadAfter }
+}
+
+// WithAnyInterface lets Listen bind an address that is not loopback. Without it, Listen refuses to.
+func WithAnyInterface() Option { return func(o *options) { o.allowWide = true } }
+
+// WithListener makes the node serve peers that connect through ln instead of a TCP listener of its
+// own (a TLS listener, or a test's simulated network); Listen's address is then ignored and the
+// node's address is ln.Addr(). Close closes ln.
+func WithListener(ln gonet.Listener) Option { return func(o *options) { o.listener = ln } }
+
+// WithDialer replaces how the node connects to peers (tests put a faulty transport here).
+func WithDialer(dial func(ctx context.Context, addr string) (gonet.Conn, error)) Option {
+	return func(o *options) { o.dialer = dial }
+}
+
+// Node is one participant of a distributed network: it listens for peers, serves the channels it
+// exports, and opens ends of channels other nodes export. A Node is safe for concurrent use.
+type Node struct {
+	opts options
+	ln   gonet.Listener
+	addr string
+
+	mu      sync.Mutex
+	exports map[string]exporter
+	links   map[string]*link // by the peer's listening address
+	all     map[*link]struct{}
+	closed  bool
+	dialMu  sync.Mutex
+	wg      sync.WaitGroup
+	closing context.Context // done once Close begins
+	close   context.CancelFunc
+}
+
+// Listen starts a node listening on addr (host:port). An empty addr, or a port alone (":0"), means
+// the loopback interface; a non-loopback address needs WithAnyInterface.
+func Listen(addr string, opts ...Option) (*Node, error) {
+	o := options{log: zap.NewNop(), maxFrame: DefaultMaxFrame, beat: 250 * time.Millisecond,
+		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.maxFrame < headerLen+64 {
+		return nil, fmt.Errorf("net: WithMaxFrame(%d) is too small", o.maxFrame)
+	}
+	if o.beat <= 0 || o.deadAfter <= o.beat {
+		return nil, fmt.Errorf("net: WithHeartbeat(%v, %v): need 0 < every < deadAfter", o.beat, o.deadAfter)
+	}
+	if o.dialer == nil {
+		var d gonet.Dialer
+		o.dialer = func(ctx context.Context, a string) (gonet.Conn, error) { return d.DialContext(ctx, "tcp", a) }
+	}
+	if o.listener != nil {
+		return start(o, o.listener), nil
+	}
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	host, _, err := gonet.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("net: Listen(%q): %w", addr, err)
+	}
+	if host == "" {
+		addr = "127.0.0.1" + addr
+	} else if ip := gonet.ParseIP(host); !o.allowWide && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("net: Listen(%q): not a loopback address (use WithAnyInterface)", addr)
+	}
+	ln, err := gonet.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("net: Listen(%q): %w", addr, err)
+	}
+	return start(o, ln), nil
+}
+
+func start(o options, ln gonet.Listener) *Node {
+	n := &Node{opts: o, ln: ln, addr: ln.Addr().String(), exports: map[string]exporter{},
+		links: map[string]*link{}, all: map[*link]struct{}{}}
+	n.closing, n.close = context.WithCancel(context.Background())
+	n.wg.Add(1)
+	go n.accept()
+	return n
+}
+
+// Addr returns the address the node listens on, for peers to open its channels at Addr()+"/"+name.
+func (n *Node) Addr() string { return n.addr }
+
+// Close stops the node: it stops listening and drops every link, so that every operation still
+// waiting on one returns ErrLinkLost. It waits for all the node's goroutines.
+func (n *Node) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	links := make([]*link, 0, len(n.all))
+	for l := range n.all {
+		links = append(links, l)
+	}
+	n.mu.Unlock()
+	n.close()
+	err := n.ln.Close()
+	for _, l := range links {
+		l.fail(errors.New("node closed"))
+	}
+	n.wg.Wait()
+	return err
+}
+
+func (n *Node) accept() {
+	defer n.wg.Done()
+	for {
+		c, err := n.ln.Accept()
+		if err != nil {
+			return
+		}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			// A peer that connects and says nothing must not hold up Close.
+			stop := context.AfterFunc(n.closing, func() { c.Close() })
+			defer stop()
+			peer, err := handshake(c, n.addr, n.opts.handshake)
+			if err != nil {
+				n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()), zap.Error(err))
+				c.Close()
+				return
+			}
+			n.adopt(c, peer, false)
+		}()
+	}
+}
+
+// handshake exchanges hellos on c within timeout and returns the peer's listening address.
+func handshake(c gonet.Conn, self string, timeout time.Duration) (string, error) {
+	c.SetDeadline(time.Now().Add(timeout))
+	defer c.SetDeadline(time.Time{})
+	errc := make(chan error, 1)
+	go func() { _, err := c.Write(appendHello(nil, self)); errc <- err }()
+	var fixed [helloFixed]byte
+	if _, err := readFull(c, fixed[:]); err != nil {
+		<-errc
+		return "", fmt.Errorf("%w: %v", errHello, err)
+	}
+	m, err := parseHelloFixed(fixed[:])
+	if err != nil {
+		<-errc
+		return "", err
+	}
+	buf := make([]byte, helloFixed+m)
+	copy(buf, fixed[:])
+	if _, err := readFull(c, buf[helloFixed:]); err != nil {
+		<-errc
+		return "", fmt.Errorf("%w: %v", errHello, err)
+	}
+	if err := <-errc; err != nil {
+		return "", err
+	}
+	return parseHello(buf)
+}
+
+func readFull(c gonet.Conn, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := c.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// adopt starts a link on a connection that passed the handshake.
+func (n *Node) adopt(c gonet.Conn, peer string, dialled bool) *link {
+	l := newLink(n, c, peer)
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		c.Close()
+		return nil
+	}
+	n.all[l] = struct{}{}
+	if old := n.links[peer]; old == nil || old.isLost() || dialled {
+		n.links[peer] = l
+	}
+	n.mu.Unlock()
+	n.opts.log.Info("link up", zap.String("self", n.addr), zap.String("peer", peer), zap.Bool("dialled", dialled))
+	n.wg.Add(2)
+	go l.readLoop()
+	go l.writeLoop()
+	return l
+}
+
+// forget drops a lost link.
+func (n *Node) forget(l *link) {
+	n.mu.Lock()
+	delete(n.all, l)
+	if n.links[l.peer] == l {
+		delete(n.links, l.peer)
+	}
+	n.mu.Unlock()
+}
+
+// linkTo returns the live link to the node listening at addr, dialling it if there is none.
+func (n *Node) linkTo(ctx context.Context, addr string) (*link, error) {
+	n.dialMu.Lock()
+	defer n.dialMu.Unlock()
+	n.mu.Lock()
+	closed := n.closed
+	l := n.links[addr]
+	n.mu.Unlock()
+	if closed {
+		return nil, errors.New("net: node is closed")
+	}
+	if l != nil && !l.isLost() {
+		return l, nil
+	}
+	c, err := n.opts.dialer(ctx, addr)
+	if err != nil {
+		return nil, fmt.Errorf("net: dial %s: %w", addr, err)
+	}
+	if _, err := handshake(c, n.addr, n.opts.handshake); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("net: %s: %w", addr, err)
+	}
+	if l = n.adopt(c, addr, true); l == nil {
+		return nil, errors.New("net: node is closed")
+	}
+	return l, nil
+}
+
+// exporter is an exported channel, whatever its element type.
+type exporter interface {
+	// open starts the home side of an end opened by a peer, or says why not.
+	open(l *link, id uint32, req openReq) error
+}
+
+// ExportOption configures Export.
+type ExportOption func(*endOptions)
+
+// EndOption configures OpenReader and OpenWriter.
+type EndOption = ExportOption
+
+type endOptions struct{ codec Codec }
+
+// WithCodec sets the codec of an exported channel or of an end; both must agree. Gob by default.
+func WithCodec(c Codec) ExportOption { return func(o *endOptions) { o.codec = c } }
+
+func endOpts(opts []ExportOption) endOptions {
+	o := endOptions{codec: Gob{}}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// typeName names T for the type check: the package path and name for a named type, so that two
+// packages' Event types do not pass for each other.
+func typeName(t reflect.Type) string {
+	if t.Name() != "" && t.PkgPath() != "" {
+		return t.PkgPath() + "." + t.Name()
+	}
+	return t.String()
+}
+
+// Export makes ch available to other nodes as name: peers open ends of it with OpenReader and
+// OpenWriter at n.Addr()+"/"+name. ch's buffer, ends and counters stay here, at its home; every
+// end opened remotely joins ch as one more end. Export fails if name is taken, empty or has a '/'.
+func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) error {
+	if ch == nil {
+		panic("net: Export of a nil channel")
+	}
+	if name == "" || strings.ContainsRune(name, '/') || len(name) > maxField {
+		return fmt.Errorf("net: Export(%q): a name is 1 to %d bytes without '/'", name, maxField)
+	}
+	e := &export[T]{ch: ch, name: name, o: endOpts(opts), typ: typeName(reflect.TypeFor[T]())}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, dup := n.exports[name]; dup {
+		return fmt.Errorf("net: Export(%q): the name is already exported", name)
+	}
+	n.exports[name] = e
+	return nil
+}
+
+func (n *Node) lookup(name string) exporter {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.exports[name]
+}
+
+// splitAddr splits "host:port/name".
+func splitAddr(s string) (addr, name string, err error) {
+	i := strings.LastIndexByte(s, '/')
+	if i <= 0 || i == len(s)-1 {
+		return "", "", fmt.Errorf("net: %q is not host:port/name", s)
+	}
+	return s[:i], s[i+1:], nil
+}

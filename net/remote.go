@@ -1,0 +1,386 @@
+package net
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/gocsp/gocsp/csp"
+)
+
+// OpenReader opens a reader end of the channel exported at target ("host:port/name") and returns it
+// as an ordinary *csp.Reader: a process may own it, read it, select on it and retire or poison it.
+// The element type T and the codec must be the exported channel's; if not, the error (which
+// errors.Is ErrTypeMismatch) names both.
+func OpenReader[T any](ctx context.Context, n *Node, target string, opts ...EndOption) (*csp.Reader[T], error) {
+	ch, err := openEnd[T](ctx, n, target, csp.DirRead, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ch.Reader(), nil
+}
+
+// OpenWriter opens a writer end of the channel exported at target ("host:port/name"); see OpenReader.
+// A Write on it, or an output guard (csp.Send) that fires, returns nil only once a reader (on any
+// node) has the value, or the channel's buffer at its home has it.
+func OpenWriter[T any](ctx context.Context, n *Node, target string, opts ...EndOption) (*csp.Writer[T], error) {
+	ch, err := openEnd[T](ctx, n, target, csp.DirWrite, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ch.Writer(), nil
+}
+
+func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, opts []EndOption) (*csp.Chan[T], error) {
+	addr, name, err := splitAddr(target)
+	if err != nil {
+		return nil, err
+	}
+	o := endOpts(opts)
+	l, err := n.linkTo(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	r := &remote[T]{l: l, codec: o.codec, target: target, opened: make(chan error, 1),
+		posts: map[uint64]*post[T]{}, postID: map[*csp.ExternOp[T]]uint64{}}
+	if r.id, err = l.addOpened(r); err != nil {
+		return nil, err
+	}
+	req := openReq{dir: uint8(dir), name: name, typ: typeName(reflect.TypeFor[T]()), codec: o.codec.Name()}
+	if err := l.send(msgOpen, 0, r.id, 0, req.append(nil)); err != nil {
+		l.dropOpened(r.id)
+		return nil, err
+	}
+	select {
+	case err = <-r.opened:
+	case <-ctx.Done():
+		err = ctx.Err() // the end may open at the home: retire it there
+		r.Retire()
+	}
+	if err != nil {
+		l.dropOpened(r.id)
+		return nil, fmt.Errorf("net: open %s end of %s: %w", dir, target, err)
+	}
+	return csp.NewExternChan[T](r, csp.Named(target)), nil
+}
+
+// reply is the home's answer to the current plain operation of a remote end.
+type reply[T any] struct {
+	v   T
+	err error
+	ok  bool // a value (a read) or a success (a write)
+}
+
+// post is a guard of a parked selection, posted to the home.
+type post[T any] struct {
+	op    *csp.ExternOp[T]
+	write bool
+	held  bool // the home holds it (an output guard between msgHeld and msgCommit or msgRelease)
+}
+
+// remote is the opener's side of a remote end: the csp.Extern of the channel the end belongs to.
+type remote[T any] struct {
+	l      *link
+	id     uint32
+	codec  Codec
+	target string
+	opened chan error
+
+	mu      sync.Mutex
+	nextOp  uint64
+	cur     uint64 // the plain Read or Write under way, 0 if none
+	curc    chan reply[T]
+	posts   map[uint64]*post[T] // guards of parked selections, by operation id
+	postID  map[*csp.ExternOp[T]]uint64
+	lost    error
+	poison  bool // sent
+	retired bool // sent
+}
+
+func (r *remote[T]) handle(f frame) {
+	switch f.typ {
+	case msgOpened:
+		r.opened <- nil
+		return
+	case msgRefuse:
+		err := refusal(f.payload)
+		r.opened <- err
+		return
+	}
+	if f.typ == msgDone && f.op == 0 { // the home confirms this end's retirement
+		r.l.dropOpened(r.id)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f.op == r.cur && r.cur != 0 {
+		var rep reply[T]
+		if f.typ == msgOffer {
+			if err := r.codec.Unmarshal(f.payload, &rep.v); err != nil {
+				r.l.send(msgRefused, 0, r.id, f.op, nil)
+				rep.err = fmt.Errorf("net: decoding a value of %s: %w", r.target, err)
+			} else {
+				r.l.send(msgTaken, 0, r.id, f.op, nil)
+				rep.ok = true
+			}
+		} else {
+			rep.err = errorOf(f.payload, nil)
+			rep.ok = rep.err == nil
+		}
+		r.cur = 0
+		r.curc <- rep
+		return
+	}
+	p := r.posts[f.op]
+	if p == nil {
+		if f.typ == msgOffer || f.typ == msgHold {
+			r.l.send(msgRefused, 0, r.id, f.op, nil) // withdrawn: its selection is over
+		}
+		return
+	}
+	var zero T
+	switch f.typ {
+	case msgOffer:
+		var v T
+		var err error
+		if derr := r.codec.Unmarshal(f.payload, &v); derr != nil {
+			err = fmt.Errorf("net: decoding a value of %s: %w", r.target, derr)
+		}
+		ok, busy := p.op.Claim(v, err)
+		switch {
+		case ok:
+			r.forget(f.op, p)
+			if err == nil {
+				r.l.send(msgTaken, 0, r.id, f.op, nil)
+			} else {
+				r.l.send(msgRefused, 0, r.id, f.op, nil)
+			}
+		case busy:
+			r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
+		default:
+			r.l.send(msgRefused, 0, r.id, f.op, nil)
+		}
+	case msgHold:
+		ok, busy := p.op.Hold()
+		switch {
+		case ok:
+			p.held = true
+			r.l.send(msgHeld, 0, r.id, f.op, nil)
+		case busy:
+			r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
+		default:
+			r.l.send(msgRefused, 0, r.id, f.op, nil)
+		}
+	case msgCommit:
+		if p.held {
+			p.op.Commit(errorOf(f.payload, nil))
+			r.forget(f.op, p)
+		}
+	case msgRelease:
+		if p.held {
+			p.held = false
+			p.op.Release()
+		}
+	case msgDone:
+		if err := errorOf(f.payload, context.Canceled); err != nil && !errors.Is(err, context.Canceled) && !p.held {
+			if ok, _ := p.op.Claim(zero, err); ok {
+				r.forget(f.op, p)
+			}
+		}
+	}
+}
+
+func (r *remote[T]) forget(id uint64, p *post[T]) {
+	delete(r.posts, id)
+	delete(r.postID, p.op)
+}
+
+func (r *remote[T]) linkLost(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lost = err
+	var zero T
+	for id, p := range r.posts {
+		if p.held {
+			p.op.Commit(err) // its value's fate is unknown: the guard fails
+		} else {
+			p.op.Claim(zero, err)
+		}
+		r.forget(id, p)
+	}
+	select {
+	case r.opened <- err:
+	default:
+	}
+}
+
+// begin starts a plain operation.
+func (r *remote[T]) begin() (uint64, chan reply[T], error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost != nil {
+		return 0, nil, r.lost
+	}
+	if r.cur != 0 {
+		panic(fmt.Sprintf("net: two operations at once on one end of %s (an end is used by one process at a time)", r.target))
+	}
+	if r.curc == nil {
+		r.curc = make(chan reply[T], 1)
+	}
+	r.nextOp++
+	r.cur = r.nextOp
+	return r.cur, r.curc, nil
+}
+
+// wait waits for the reply to plain operation op, withdrawing it if ctx ends first (a value the
+// home delivered meanwhile is still taken).
+func (r *remote[T]) wait(ctx context.Context, op uint64, c chan reply[T]) (reply[T], error) {
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
+	for {
+		select {
+		case rep := <-c:
+			if errors.Is(rep.err, context.Canceled) && ctx != nil && ctx.Err() != nil {
+				rep.err = ctx.Err()
+			}
+			return rep, rep.err
+		case <-done:
+			r.l.send(msgCancel, 0, r.id, op, nil)
+			done = nil
+		case <-r.l.ctx.Done():
+			r.mu.Lock()
+			if r.cur == op {
+				r.cur = 0
+			}
+			r.mu.Unlock()
+			select {
+			case rep := <-c: // answered just before the link went
+				return rep, rep.err
+			default:
+			}
+			return reply[T]{}, r.l.lostErr()
+		}
+	}
+}
+
+// Read implements csp.Extern.
+func (r *remote[T]) Read(ctx context.Context) (T, error) {
+	var zero T
+	op, c, err := r.begin()
+	if err != nil {
+		return zero, err
+	}
+	if err := r.l.send(msgRead, 0, r.id, op, nil); err != nil {
+		r.abandon(op)
+		return zero, err
+	}
+	rep, err := r.wait(ctx, op, c)
+	return rep.v, err
+}
+
+// Write implements csp.Extern.
+func (r *remote[T]) Write(ctx context.Context, v T) error {
+	payload, err := r.codec.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("net: encoding a value for %s: %w", r.target, err)
+	}
+	op, c, err := r.begin()
+	if err != nil {
+		return err
+	}
+	if err := r.l.send(msgWrite, 0, r.id, op, payload); err != nil {
+		r.abandon(op)
+		return err
+	}
+	_, err = r.wait(ctx, op, c)
+	return err
+}
+
+func (r *remote[T]) abandon(op uint64) {
+	r.mu.Lock()
+	if r.cur == op {
+		r.cur = 0
+	}
+	r.mu.Unlock()
+}
+
+// Post implements csp.Extern.
+func (r *remote[T]) Post(op *csp.ExternOp[T]) { r.post(op, false, nil) }
+
+// PostWrite implements csp.Extern.
+func (r *remote[T]) PostWrite(op *csp.ExternOp[T], v T) {
+	payload, err := r.codec.Marshal(v)
+	if err != nil {
+		var zero T
+		op.Claim(zero, fmt.Errorf("net: encoding a value for %s: %w", r.target, err))
+		return
+	}
+	r.post(op, true, payload)
+}
+
+func (r *remote[T]) post(op *csp.ExternOp[T], write bool, payload []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost != nil {
+		var zero T
+		op.Claim(zero, r.lost)
+		return
+	}
+	r.nextOp++
+	r.posts[r.nextOp] = &post[T]{op: op, write: write}
+	r.postID[op] = r.nextOp
+	typ := msgRead
+	if write {
+		typ = msgWrite
+	}
+	if err := r.l.send(typ, flagAlt, r.id, r.nextOp, payload); err != nil {
+		var zero T
+		op.Claim(zero, err)
+		r.forget(r.nextOp, r.posts[r.nextOp])
+	}
+}
+
+// Withdraw implements csp.Extern.
+func (r *remote[T]) Withdraw(op *csp.ExternOp[T]) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if id, ok := r.postID[op]; ok {
+		r.forget(id, r.posts[id])
+		r.l.send(msgCancel, 0, r.id, id, nil)
+	}
+}
+
+// Poll implements csp.Extern.
+func (r *remote[T]) Poll() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
+}
+
+// Poison implements csp.Extern.
+func (r *remote[T]) Poison(bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.poison && !r.retired {
+		r.poison = true
+		r.l.send(msgPoison, 0, r.id, 0, nil)
+	}
+}
+
+// Retire implements csp.Extern.
+func (r *remote[T]) Retire() {
+	r.mu.Lock()
+	if r.retired {
+		r.mu.Unlock()
+		return
+	}
+	r.retired = true
+	r.mu.Unlock()
+	// The end stays registered until the home confirms (msgDone for operation 0): until then the
+	// home may still offer a value or ask to hold a guard, and must be answered.
+	r.l.send(msgRetire, 0, r.id, 0, nil)
+}
