@@ -1,4 +1,4 @@
-//go:build gocsp_portable || race
+//go:build gocsp_portable || race || go1.27
 
 package csp
 

@@ -1,4 +1,4 @@
-//go:build !gocsp_portable && !race
+//go:build !gocsp_portable && !race && !go1.27
 
 package csp
 
@@ -13,9 +13,14 @@ import (
 //
 // runtime.gopark and runtime.goready are reached by linkname. The Go team keeps them reachable, and
 // their signatures fixed, because widely used projects (gVisor's sleep package among them) depend
-// on them: see the comments at their definitions and go.dev/issue/67401. We pass the wait and trace
-// reasons that are zero in every Go version ("" and generic), so that no version-dependent
-// constant is baked in: a goroutine parked here shows an empty wait reason in a stack dump.
+// on them: see the comments at their definitions and go.dev/issue/67401.
+//
+// A parked goroutine reports the runtime's "sync.Cond.Wait" reason, which is what it is doing (a
+// one-shot condition wait): stack dumps say so, and testing/synctest counts it durably blocked, as
+// it does a goroutine in sync.Cond.Wait, so fake time advances past a network waiting in a bubble.
+// That reason's number differs between Go releases; park_reason_*.go give it for each release this
+// file is built for, TestParkedGoroutineShowsItsWaitReason checks it against the running runtime,
+// and a release not listed (go1.27 on) builds the portable path until it is added.
 //
 // The portable path (park_portable.go) parks on a Go channel; build with -tags gocsp_portable to
 // use it. The race detector cannot see the hand-over that goready makes, so -race builds use the
@@ -26,6 +31,10 @@ func gopark(unlockf func(unsafe.Pointer, *atomic.Pointer[gref]) bool, lock *atom
 
 //go:linkname goready runtime.goready
 func goready(gp unsafe.Pointer, traceskip int)
+
+// traceBlockCondWait is the runtime's trace reason for a condition wait (the same number in every
+// release this file is built for).
+const traceBlockCondWait = 4
 
 // gref stands for the runtime's g, which only the runtime may look into.
 type gref struct{}
@@ -48,7 +57,7 @@ func commit(gp unsafe.Pointer, g *atomic.Pointer[gref]) bool {
 // wait blocks until wake has been called once, and takes that wake.
 func (p *parker) wait() {
 	if p.g.Load() != p.woken() {
-		gopark(commit, &p.g, 0, 0, 1)
+		gopark(commit, &p.g, waitReasonSyncCondWait, traceBlockCondWait, 1)
 	}
 	p.g.Store(nil)
 }
