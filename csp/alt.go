@@ -360,11 +360,27 @@ func (a *Alt) owner() *procRecord {
 	return nil
 }
 
+// choose runs one selection and then the fired guard's action, outside the selection, so that an
+// action may itself select on the same Alt.
 func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	if !a.busy.CompareAndSwap(false, true) {
-		panic("csp: an Alt used by two goroutines at once: an Alt belongs to one process (make one Alt per process)")
+		panic("csp: an Alt used by two goroutines at once, or from inside one of its own selections: an Alt belongs to one process (make one Alt per process)")
 	}
-	defer a.busy.Store(false)
+	i, err := a.selectOne(ctx, m)
+	a.busy.Store(false)
+	if err == nil {
+		b := a.bases[i]
+		switch {
+		case b.ops != nil:
+			b.ops.fire()
+		case b.act != nil:
+			b.act()
+		}
+	}
+	return i, err
+}
+
+func (a *Alt) selectOne(ctx context.Context, m mode) (int, error) {
 	n := len(a.bases)
 	start := 0
 	switch m {
@@ -438,6 +454,7 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 			}
 			s.done()
 			a.unlock()
+			a.busy.Store(false)
 			panic(fmt.Sprintf("csp: guard %d (on channel %q) is waiting in another selection at the same time: a guard belongs to one selection at a time", i, b.end.ch.Name()))
 		}
 	}
@@ -528,7 +545,7 @@ func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, ti
 }
 
 // fired completes a selection of the process rec (nil if unobserved): it records the choice for
-// FairSelect and runs the guard's action.
+// FairSelect and traces it; choose then runs the guard's action.
 func (a *Alt) fired(rec *procRecord, i int, err error) (int, error) {
 	a.next = i + 1
 	if a.next == len(a.bases) {
@@ -540,12 +557,6 @@ func (a *Alt) fired(rec *procRecord, i int, err error) (int, error) {
 	}
 	if err != nil {
 		return i, &OpError{Op: "select", Chan: b.end.ch.Name(), Err: err}
-	}
-	switch {
-	case b.ops != nil:
-		b.ops.fire()
-	case b.act != nil:
-		b.act()
 	}
 	return i, nil
 }

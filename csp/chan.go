@@ -82,8 +82,8 @@ type chanCore struct {
 	rj, rr      int // reader ends joined, retired
 	wj, wr      int
 	msgs        uint64
-	size, n     int // buffer capacity and values buffered now
-	ends        []*endCore
+	size, n     int        // buffer capacity and values buffered now
+	ends        []*endCore // the ends joined and not retired; endCore.at is each one's index
 	typ         reflect.Type
 	self        Channel       // the typed channel this is the core of
 	remote      bool          // made by NewExternChan: a wait on it is on another node, not a deadlock
@@ -184,6 +184,7 @@ func (c *chanCore) join(e *endCore) {
 	} else {
 		c.wj++
 	}
+	e.at = len(c.ends)
 	c.ends = append(c.ends, e)
 	c.mu.Unlock()
 }
@@ -276,6 +277,7 @@ func (c *Chan[T]) retire(e *endCore) {
 		}
 	}
 	own.wakeEnd(e, ErrRetired)
+	c.dropEnd(e)
 	c.kick()
 	c.mu.Unlock()
 	if c.ext != nil {
@@ -341,6 +343,16 @@ func (c *Chan[T]) sendNow(e *endCore, v T) (ok bool, err error, wake *signal) {
 		return true, nil, nil
 	}
 	return false, nil, nil
+}
+
+// dropEnd removes a retired end from the channel's list, which so holds the live ends only: a
+// channel that ends join and leave all day neither grows nor slows its retirements. Under mu.
+func (c *chanCore) dropEnd(e *endCore) {
+	last := len(c.ends) - 1
+	c.ends[e.at] = c.ends[last]
+	c.ends[e.at].at = e.at
+	c.ends[last] = nil
+	c.ends = c.ends[:last]
 }
 
 // recheck asks the monitors of the processes that own ends of the channel to analyse again. An end

@@ -74,7 +74,10 @@
 // a context that has not ended), on channels whose every other end is owned by one of them or by a
 // process waiting for its children; it looks again whenever a process blocks or ends and whenever
 // an end retires. No false positives: an end held outside the monitor's processes vetoes a report
-// until it retires.
+// until it retires. A wait under a context that can be cancelled but has no deadline counts as
+// blocked, since nothing the monitor can see will end it: a network whose every process waits so
+// is reported deadlocked (and poisoned), even if some goroutine outside would cancel it later; give
+// such waits a deadline, or run the canceller as a process of the network.
 //
 // A monitor charges a blocked operation to the process that owns the end it was made on, so an owned
 // end must be used by its owner only (an end is used by one process at a time): handing it

@@ -45,6 +45,7 @@ type endCore struct {
 	ch      *chanCore
 	sig     *signal // what the end's own Read or Write parks on
 	dir     Dir
+	at      int                        // index in ch.ends while not retired; guarded by ch.mu
 	retired bool                       // guarded by ch.mu
 	owner   atomic.Pointer[procRecord] // the monitored process that owns this end, or nil
 }

@@ -105,3 +105,13 @@ func (e *HookError) Error() string { return fmt.Sprintf("csp: monitor's %s: %v",
 
 // Unwrap returns the cause.
 func (e *HookError) Unwrap() error { return e.Err }
+
+// isFailure reports whether a process that returned err failed, as compositions report it: any
+// error but poison or retirement, and any panic whatever its value.
+func isFailure(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *PanicError
+	return errors.As(err, &pe) || !terminal(err)
+}

@@ -26,6 +26,7 @@ type Process struct {
 	// never runs twice at once, so one of each serves.
 	runCtx  context.Context
 	running atomic.Bool
+	runs    atomic.Uint64 // unobserved runs so far: a runToken names one of them
 	own     atomic.Pointer[adoption]
 }
 
@@ -153,25 +154,37 @@ func (p *Process) Ends() []End { return p.ends }
 //
 // The body's context names the process, so that Own can find it: by its monitor record when
 // observed, else by the Process itself, which costs no allocation beyond the context's.
-func (p *Process) run(ctx context.Context, counted bool, g *children) (err error) {
-	p.runCtx = ctx
+//
+// outer is the context whose end poisons the process's ends (the composition's own; ctx may be
+// derived from it by CancelOnFailure): Own poisons what it adopts after that has happened.
+func (p *Process) run(ctx, outer context.Context, counted bool, g *children) (err error) {
+	if !p.running.CompareAndSwap(false, true) {
+		panic(fmt.Sprintf("csp: process %q is already running: a Process runs once at a time (make one per run with Proc)", p.name))
+	}
+	p.runCtx = outer
 	p.own.Store(nil)
-	p.running.Store(true)
 	var rec *procRecord
 	if parent := observer(ctx); parent != nil {
 		rec = parent.m.started(p, counted)
 		rec.group = g
 		ctx = context.WithValue(ctx, scopeKey{}, rec)
 	} else {
-		ctx = context.WithValue(ctx, scopeKey{}, p)
+		ctx = context.WithValue(ctx, scopeKey{}, runToken{p, p.runs.Add(1)})
 	}
-	defer p.finish(rec, &err)
-	return p.body(ctx)
+	returned := false
+	defer p.finish(rec, &err, &returned)
+	err = p.body(ctx)
+	returned = true
+	return err
 }
 
-func (p *Process) finish(rec *procRecord, errp *error) {
+func (p *Process) finish(rec *procRecord, errp *error, returned *bool) {
 	if r := recover(); r != nil {
 		*errp = &PanicError{Value: r, Stack: debug.Stack()}
+	} else if !*returned {
+		// runtime.Goexit (t.FailNow in a test's process, say): the body neither returned nor
+		// panicked. It did not end well, so its ends are poisoned, not retired.
+		*errp = &PanicError{Value: "runtime.Goexit called in the process body", Stack: debug.Stack()}
 	}
 	p.running.Store(false)
 	err := *errp
@@ -195,6 +208,13 @@ func (p *Process) finish(rec *procRecord, errp *error) {
 	}
 }
 
+// runToken is what an unobserved run's context carries, so that Own can tell the current run from
+// an earlier run of the same Process (an observed run's record does that for observed ones).
+type runToken struct {
+	p   *Process
+	run uint64
+}
+
 // ErrNotProcess is returned by Own when its context is not a running process's: not one a process
 // body received, or one whose process has already ended.
 var ErrNotProcess = errors.New("csp: context is not a running process's (Own needs the ctx a process body receives, while the body runs)")
@@ -207,8 +227,13 @@ func Own(ctx context.Context, ends ...End) error {
 	rec := scopeFrom(ctx)
 	if rec != nil && !rec.root {
 		p = rec.proc
+		if st := State(rec.state.Load()); st == StateDone || st == StatePoisoned || st == StateFailed {
+			return ErrNotProcess // the context of an earlier run that has ended
+		}
 	} else if ctx != nil {
-		p, _ = ctx.Value(scopeKey{}).(*Process)
+		if tok, ok := ctx.Value(scopeKey{}).(runToken); ok && tok.run == tok.p.runs.Load() {
+			p = tok.p
+		}
 	}
 	if p == nil {
 		return ErrNotProcess
@@ -224,7 +249,8 @@ func Own(ctx context.Context, ends ...End) error {
 	if !p.adopt(ends, rec) {
 		return ErrNotProcess
 	}
-	// A cancellation that came before poisoned the process's ends without these: poison them too.
+	// A cancellation of the composition that came before poisoned the process's ends without
+	// these: poison them too.
 	if p.runCtx.Err() != nil {
 		for _, e := range ends {
 			if k, ok := e.(keepOpen); ok {
@@ -263,9 +289,10 @@ func ParallelContext(ctx context.Context, procs ...*Process) error {
 		defer stop(nil)
 	}
 	errs := make([]error, len(procs))
+	var first atomic.Int64 // 1 + the index of the process whose failure stopped the others
 	runOne := func(i int) {
-		errs[i] = procs[i].run(run, parent != nil, g)
-		if stop != nil && failed(errs[i]) {
+		errs[i] = procs[i].run(run, ctx, parent != nil, g)
+		if stop != nil && isFailure(errs[i]) && first.CompareAndSwap(0, int64(i)+1) {
 			stop(&ProcessError{Process: procs[i].name, Err: errs[i]})
 		}
 	}
@@ -279,10 +306,12 @@ func ParallelContext(ctx context.Context, procs ...*Process) error {
 	}
 	runOne(0)
 	wg.Wait() // the last process to end has made the parent live again
-	if stop != nil && ctx.Err() == nil && run.Err() != nil {
-		// Stopped by a failure: the siblings' context errors are its echo, not failures.
+	if k := int(first.Load()) - 1; k >= 0 && ctx.Err() == nil {
+		// Stopped by process k's failure: the others' context errors, and the cause they passed on
+		// (a nested Parallel reports it too), are its echo, not failures of their own.
+		cause := context.Cause(run)
 		for i, err := range errs {
-			if errors.Is(err, context.Canceled) && !errors.Is(context.Cause(run), err) {
+			if i != k && (errors.Is(err, context.Canceled) || errors.Is(err, cause)) {
 				errs[i] = nil
 			}
 		}
@@ -341,8 +370,7 @@ func failures(ctx context.Context, cancelled bool, procs []*Process, errs []erro
 		if err == nil || (cancelled && errors.Is(err, ctx.Err())) {
 			continue
 		}
-		var pe *PanicError
-		if terminal(err) && !errors.As(err, &pe) {
+		if !isFailure(err) {
 			continue
 		}
 		fs = append(fs, &ProcessError{Process: procs[i].name, Err: err})
@@ -368,7 +396,7 @@ func SequenceContext(ctx context.Context, procs ...*Process) error {
 			parent.m.adding(1)
 			g = parent.waitChildren(1)
 		}
-		if err := p.run(ctx, parent != nil, g); err != nil {
+		if err := p.run(ctx, ctx, parent != nil, g); err != nil {
 			return failures(ctx, cancelled(), []*Process{p}, []error{err})
 		}
 	}
@@ -399,7 +427,7 @@ func SpawnContext(ctx context.Context, p *Process) *Handle {
 		defer close(h.done)
 		procs := []*Process{p}
 		cancelled := poisonOnCancel(ctx, procs)
-		err := p.run(ctx, parent != nil, nil)
+		err := p.run(ctx, ctx, parent != nil, nil)
 		h.err = failures(ctx, cancelled(), procs, []error{err})
 	}()
 	return h
