@@ -347,7 +347,9 @@ func (r *Reader[T]) readExt(ctx context.Context) (T, error) {
 	var v T
 	err := ErrRetired
 	if !retired {
+		done := r.remoteWait(StateBlockedRead, ctx)
 		v, err = c.ext.Read(ctx)
+		done()
 	}
 	if err != nil {
 		return v, r.opErr("read", err)
@@ -367,7 +369,9 @@ func (w *Writer[T]) writeExt(ctx context.Context, v T) error {
 	c.mu.Unlock()
 	err := ErrRetired
 	if !retired {
+		done := w.remoteWait(StateBlockedWrite, ctx)
 		err = c.ext.Write(ctx, v)
+		done()
 	}
 	if err != nil {
 		return w.opErr("write", err)
@@ -412,4 +416,16 @@ func (g *SendGuard[T]) postExt() {
 	}
 	*g.xop = ExternOp[T]{sig: g.w.sig, idx: g.w.idx, w: &g.w}
 	g.wr.c.ext.PostWrite(g.xop, g.v)
+}
+
+// remoteWait shows an observed process waiting on a remote end as blocked on that end's channel,
+// as a timed wait: it waits on another node, which this monitor cannot see, so it counts as live
+// and is never part of a deadlock here. The function it returns ends the wait.
+func (e *endCore) remoteWait(st State, ctx context.Context) (done func()) {
+	rec := e.owner.Load()
+	if rec == nil {
+		return func() {}
+	}
+	rec.timedWait(st, e, nil, deadlineOf(ctx))
+	return rec.endTimedWait
 }

@@ -76,3 +76,34 @@ func remoteWaitIsLive(t *testing.T, remote bool) {
 		require.NotNil(t, m.Deadlock())
 	}
 }
+
+// A process waiting on a remote end shows what it waits on, as a local wait would: blocked reading
+// that channel, not running (and, as TestRemoteWaitIsLive shows, still live).
+func TestRemoteWaitShowsWhatItWaitsOn(t *testing.T) {
+	ns := nodes(t, 2)
+	a := csp.NewChan[int](csp.Named("far"))
+	require.NoError(t, Export(ns[0], "far", a))
+	r, err := OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/far")
+	require.NoError(t, err)
+	m := csp.NewMonitor()
+	done := make(chan error, 1)
+	go func() {
+		done <- csp.ParallelContext(m.Context(context.Background()),
+			csp.Proc("reader", func(context.Context) error { _, err := r.Read(); return err }, r))
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p := m.Processes()
+		if len(p) == 1 && p[0].State == csp.StateBlockedRead {
+			require.Len(t, p[0].Waits, 1)
+			require.Equal(t, r.Channel(), p[0].Waits[0].Channel)
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the reader never showed as blocked-read: %+v", p)
+		time.Sleep(time.Millisecond)
+	}
+	require.NoError(t, a.Writer().Write(7))
+	require.NoError(t, <-done)
+	m.Wait()
+	require.Nil(t, m.Deadlock())
+}
