@@ -1,0 +1,45 @@
+package net
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs"
+)
+
+// A remote end takes part in a graphs network like a local one: its owner's process is in the
+// topology with an edge on the remote channel, and the network runs, observed, to the end.
+func TestRemoteEndInGraphsNetwork(t *testing.T) {
+	ns := nodes(t, 2)
+	home := csp.NewChan[int](csp.Named("jobs"))
+	require.NoError(t, Export(ns[0], "jobs", home))
+	r, err := OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/jobs")
+	require.NoError(t, err)
+	sum := 0
+	n := graphs.New("remote-consumer").Add(csp.Proc("consumer", func(context.Context) error {
+		for {
+			v, err := r.Read()
+			if err != nil {
+				return err
+			}
+			sum += v
+		}
+	}, r))
+	top := n.Topology()
+	require.Len(t, top.Processes, 1)
+	require.Len(t, top.Channels, 1)
+	require.Equal(t, r.Channel().Name(), top.Channels[0].Name)
+	require.Len(t, top.Ends, 1)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(context.Background()) }()
+	w := home.Writer()
+	for i := 1; i <= 10; i++ {
+		require.NoError(t, w.Write(i))
+	}
+	w.Retire()
+	require.NoError(t, <-done)
+	require.Equal(t, 55, sum)
+}
