@@ -96,6 +96,9 @@ func (tr *Trace) addLine(line int, data []byte) error {
 		if err := ValidateTopology(&top); err != nil {
 			return fmt.Errorf("line 1 (header topology): %w", err)
 		}
+		// Keep what was validated: the original may lack the header that
+		// only the copy was given, and callers rely on a valid topology.
+		tr.Header.Topology = &top
 		return nil
 	}
 	var ev Event

@@ -74,3 +74,22 @@ func TestReadTraceHeaderTopology(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "p1", tr.Header.Topology.Processes[0].ID)
 }
+
+// A header whose topology leaves out its own format and version (as `"topology":{}` does) is read
+// as the trace's version of the topology format; what comes back must be that completed, valid
+// topology, not the header-less original that only a defaulted copy of it passed validation as.
+// FuzzReadTrace found this; its seed is testdata/fuzz/FuzzReadTrace/empty-topology.
+func TestReadTraceKeepsTheDefaultedTopology(t *testing.T) {
+	for _, in := range []string{
+		`{"format":"gocsp-trace","version":1,"topology":{}}`,
+		`{"format":"gocsp-trace","version":1}`,
+		`{"format":"gocsp-trace","version":1,"topology":{"processes":[{"id":"p"}]}}`,
+	} {
+		tr, err := ReadTrace(strings.NewReader(in))
+		require.NoError(t, err, in)
+		require.NotNil(t, tr.Header.Topology, in)
+		assert.Equal(t, TopologyFormat, tr.Header.Topology.Format, in)
+		assert.Equal(t, Version, tr.Header.Topology.Version, in)
+		assert.NoError(t, tr.Header.Topology.Validate(), in)
+	}
+}
