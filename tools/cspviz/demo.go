@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gocsp/gocsp/examples/networks"
 	"github.com/gocsp/gocsp/graphs"
@@ -21,7 +22,7 @@ const defaultDemo = "philosophers"
 var demoAliases = map[string]string{"deadlock": "philosophers-deadlock"}
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "demo [NAME] [-list] [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]", stderr)
+	fs := newFlagSet("demo", "demo [NAME] [-list] [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout auto]", stderr)
 	sf := addServeFlags(fs)
 	list := fs.Bool("list", false, "list the demos and exit")
 	pos, err := parseInterspersed(fs, args)
@@ -97,7 +98,13 @@ func runNetworkDemo(ctx context.Context, n *graphs.Network, out io.Writer, opts 
 	}()
 	err := serveDemo(ctx, n.Handler(), out, opts...)
 	stopNet()
-	<-ran
+	// A network that does not wind down promptly must not keep cspviz from
+	// ending: -for and Ctrl-C end the program within a second.
+	select {
+	case <-ran:
+	case <-time.After(stopGrace / 2):
+		fmt.Fprintln(out, "cspviz demo: the network is still stopping; not waiting for it")
+	}
 	return err
 }
 

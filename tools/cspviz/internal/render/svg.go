@@ -20,9 +20,16 @@ var graphvizMu sync.Mutex
 // SVG lays out DOT text with Graphviz and returns the SVG document. The
 // layout engine is the one named in the DOT (graph [layout=...]), dot by
 // default.
+//
+// It runs Graphviz unbounded and uninterruptibly: use it on DOT of known,
+// small size; Graph.Draw bounds it.
 func SVG(ctx context.Context, dot []byte) ([]byte, error) {
 	graphvizMu.Lock()
 	defer graphvizMu.Unlock()
+	return svgLocked(ctx, dot)
+}
+
+func svgLocked(ctx context.Context, dot []byte) ([]byte, error) {
 	gv, err := graphviz.New(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("starting graphviz: %w", err)
@@ -79,7 +86,8 @@ func Render(ctx context.Context, t *format.Topology, outFormat string, opts ...O
 	case "dot":
 		return g.DOT, nil
 	case "svg":
-		return SVG(ctx, g.DOT)
+		svg, _, err := g.Draw(ctx)
+		return svg, err
 	}
 	return nil, fmt.Errorf("unknown output format %q (want svg or dot)", outFormat)
 }

@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
 	"io"
 	"net/http"
 	"os"
@@ -25,7 +26,7 @@ func newConfig(opts []Option) config {
 	c := config{
 		addr:    "127.0.0.1:0",
 		out:     os.Stdout,
-		layout:  "dot",
+		layout:  render.LayoutAuto,
 		client:  http.DefaultClient,
 		timeout: 10 * time.Second,
 	}
@@ -45,7 +46,8 @@ func WithOutput(w io.Writer) Option { return func(c *config) { c.out = w } }
 // WithOpenBrowser makes Serve open the page in the desktop's browser.
 func WithOpenBrowser(open bool) Option { return func(c *config) { c.open = open } }
 
-// WithLayout picks the Graphviz layout engine for the page (default dot).
+// WithLayout picks the page's layout (default auto: Graphviz's dot for small
+// networks, the built-in layered layout for the rest); see render.WithLayout.
 func WithLayout(engine string) Option { return func(c *config) { c.layout = engine } }
 
 // WithHTTPClient sets the client a live viewer reaches the network with.
