@@ -35,7 +35,7 @@ func NewLive(ctx context.Context, base string, opts ...Option) (*Live, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an http:// or https:// URL of a running network", base)
 	}
-	base = strings.TrimSuffix(base, "/")
+	base = NetworkBase(base)
 	l := &Live{base: base, cfg: cfg}
 	top, err := FetchTopology(ctx, cfg.client, base, cfg.timeout)
 	if err != nil {
@@ -61,13 +61,24 @@ func (l *Live) info() any {
 	return map[string]any{"mode": "live", "name": l.name, "source": l.base}
 }
 
+// NetworkBase returns the base URL of the network that u names: u itself, or
+// u without its last path element when that is one of the network's
+// endpoints (/topology, /snapshot, /events), so that any URL the debug server
+// printed or served works.
+func NetworkBase(u string) string {
+	u = strings.TrimSuffix(u, "/")
+	for _, ep := range []string{"/topology", "/snapshot", "/events"} {
+		if strings.HasSuffix(u, ep) {
+			return strings.TrimSuffix(u, ep)
+		}
+	}
+	return u
+}
+
 // FetchTopology GETs base/topology and decodes it. base may also be the
 // topology's own URL. Errors name the URL and say what went wrong.
 func FetchTopology(ctx context.Context, client *http.Client, base string, timeout time.Duration) (*format.Topology, error) {
-	target := strings.TrimSuffix(base, "/")
-	if !strings.HasSuffix(target, "/topology") {
-		target += "/topology"
-	}
+	target := NetworkBase(base) + "/topology"
 	body, err := get(ctx, client, target, timeout)
 	if err != nil {
 		return nil, err
@@ -185,21 +196,24 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// maxEventLine and maxEventData bound what readEvents holds of a network's
+// stream: a snapshot of a large network is a few MiB, and a hostile or broken
+// one must not grow the viewer's memory without bound with one endless line.
+const (
+	maxEventLine = 16 << 20
+	maxEventData = 16 << 20
+)
+
 // readEvents parses a text/event-stream, calling fn for each event until fn
-// returns false or the stream ends.
+// returns false or the stream ends. A line longer than maxEventLine, or an
+// event whose data grows past maxEventData, ends it with an error.
 func readEvents(r io.Reader, fn func(name string, data []byte) bool) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxEventLine)
 	var name string
 	var data []byte
-	for {
-		line, err := br.ReadBytes('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-		if len(line) == 0 && errors.Is(err, io.EOF) {
-			return nil
-		}
-		line = bytes.TrimRight(line, "\r\n")
+	for sc.Scan() {
+		line := bytes.TrimRight(sc.Bytes(), "\r")
 		switch {
 		case len(line) == 0:
 			if data != nil || name != "" {
@@ -217,16 +231,20 @@ func readEvents(r io.Reader, fn func(name string, data []byte) bool) error {
 			case "event":
 				name = string(value)
 			case "data":
+				if len(data)+len(value) > maxEventData {
+					return fmt.Errorf("an event's data is longer than %d bytes", maxEventData)
+				}
 				if data != nil {
 					data = append(data, '\n')
 				}
 				data = append(data, value...)
 			}
 		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
 	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return fmt.Errorf("a line of the event stream is longer than %d bytes", maxEventLine)
+	}
+	return sc.Err()
 }
 
 // writeEvent writes one server-sent event. data must not contain newlines

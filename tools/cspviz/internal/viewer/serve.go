@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os/exec"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -25,7 +26,31 @@ func Serve(ctx context.Context, h http.Handler, what string, opts ...Option) err
 	if cfg.open {
 		openBrowser(url)
 	}
-	return serveListener(ctx, ln, h)
+	return serveListener(ctx, ln, CheckHost(h, cfg.addr))
+}
+
+// CheckHost refuses requests whose Host header is a name other than
+// localhost or the one the server was told to listen on. A page of another
+// site can point its own DNS name at 127.0.0.1 (DNS rebinding) and so reach
+// a loopback server as same-origin; the Host header it must send gives it
+// away. IP literals are always accepted: they cannot be rebound.
+func CheckHost(h http.Handler, listenAddr string) http.Handler {
+	allowed := map[string]bool{"localhost": true}
+	if host, _, err := net.SplitHostPort(listenAddr); err == nil && host != "" {
+		allowed[strings.ToLower(host)] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			host = hh
+		}
+		host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+		if net.ParseIP(host) == nil && !allowed[host] {
+			http.Error(w, fmt.Sprintf("cspviz: Host %q is not this server's name; open the page by the address cspviz printed", r.Host), http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // serveListener serves h on ln until ctx is done.
