@@ -426,10 +426,26 @@ func TestE2ENetworkGone(t *testing.T) {
 
 	upstream.CloseClientConnections()
 	upstream.Close()
-	b.waitJS(t, `document.getElementById('status').textContent.includes('connection lost')`, 10*time.Second)
-	b.waitJS(t, `document.getElementById('banner').textContent.includes('Cannot reach the network')`, 10*time.Second)
-	// The processes stay on the page as last seen.
+	// The page says the network is gone and keeps the last real snapshot: real counts, never the
+	// layout's sample values.
+	b.waitJS(t, `document.getElementById('status').textContent.includes('network gone')`, 10*time.Second)
+	b.waitJS(t, `document.getElementById('banner').textContent.includes('Showing its last snapshot')`, 10*time.Second)
 	var texts []string
 	b.eval(t, svgTextsJS, &texts)
 	assert.Contains(t, texts, "prefix")
+	for _, tx := range texts {
+		assert.NotContains(t, tx, "888888", "a sample value shown as data")
+	}
+	_, _, labels := layoutIDs(t, page)
+	var label string
+	b.eval(t, lastTextJS(labels["c1"]), &label)
+	parseCount(t, label)
+
+	// A page opened after the network went gets that same last snapshot.
+	b2 := newBrowser(t)
+	b2.run(t, chromedp.Navigate(page))
+	b2.waitJS(t, `document.getElementById('status').textContent.includes('network gone')`, 10*time.Second)
+	var label2 string
+	b2.eval(t, lastTextJS(labels["c1"]), &label2)
+	assert.Equal(t, label, label2)
 }

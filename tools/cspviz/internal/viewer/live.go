@@ -22,6 +22,7 @@ type Live struct {
 	page   *page
 	name   string
 	handle http.Handler
+	up     *upstream
 }
 
 // NewLive connects to the network served at base (the URL where its handler
@@ -37,6 +38,7 @@ func NewLive(ctx context.Context, base string, opts ...Option) (*Live, error) {
 	}
 	base = NetworkBase(base)
 	l := &Live{base: base, cfg: cfg}
+	l.up = &upstream{l: l, ctx: context.WithoutCancel(ctx)}
 	top, err := FetchTopology(ctx, cfg.client, base, cfg.timeout)
 	if err != nil {
 		return nil, err
@@ -137,63 +139,6 @@ func (l *Live) snapshot(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(body)
-}
-
-// events passes the network's server-sent events through to the page. Each
-// snapshot is checked and fed to the model before the page sees it, so that
-// a page that finds an unknown id and asks for a new layout gets one that has
-// it.
-func (l *Live) events(w http.ResponseWriter, r *http.Request) {
-	rc := http.NewResponseController(w)
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, l.base+"/events", nil)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := l.cfg.client.Do(req)
-	if err != nil {
-		http.Error(w, fmt.Sprintf("cannot reach the network at %s/events: %v", l.base, err), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		http.Error(w, fmt.Sprintf("%s/events: the network answered %s: %s", l.base, resp.Status, firstLine(b)), http.StatusBadGateway)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	// Reconnect after 2s when the stream breaks without an end event.
-	io.WriteString(w, "retry: 2000\n\n")
-	rc.Flush()
-
-	err = readEvents(resp.Body, func(name string, data []byte) bool {
-		switch name {
-		case "", "snapshot":
-			s, err := format.DecodeSnapshot(data)
-			if err != nil {
-				writeEvent(w, "problem", fmt.Appendf(nil, `{"message":%q}`, fmt.Sprintf("%s/events: %v", l.base, err)))
-				return rc.Flush() == nil
-			}
-			l.page.model.Discover(s)
-			writeEvent(w, "snapshot", data)
-		case "end":
-			writeEvent(w, "end", []byte("{}"))
-			rc.Flush()
-			return false
-		default:
-			// Later minor versions may add events; the page ignores
-			// what it does not know, so pass them on.
-			writeEvent(w, name, data)
-		}
-		return rc.Flush() == nil
-	})
-	if err != nil && r.Context().Err() == nil {
-		writeEvent(w, "problem", fmt.Appendf(nil, `{"message":%q}`, fmt.Sprintf("%s/events: %v", l.base, err)))
-		rc.Flush()
-	}
 }
 
 // maxEventLine and maxEventData bound what readEvents holds of a network's

@@ -395,6 +395,12 @@
 
   // ---- live ---------------------------------------------------------------
 
+  function lastSeen() {
+    if (!view.snap) return 'no snapshot was received';
+    const at = view.snap.time ? new Date(view.snap.time).toLocaleTimeString() : '';
+    return 'showing its last snapshot (' + view.snap.seq + (at ? ', taken ' + at : '') + ')';
+  }
+
   function startLive() {
     const es = new EventSource('events');
     es.addEventListener('snapshot', (e) => {
@@ -405,6 +411,7 @@
         showBanner('The network sent a snapshot that is not JSON: ' + err.message);
         return;
       }
+      view.gone = false;
       apply(snap);
       if (snap.deadlock) showBanner(deadlockText(snap.deadlock), 'deadlock');
       else if ($('banner').classList.contains('lost')) showBanner('');
@@ -416,21 +423,25 @@
     es.addEventListener('end', () => {
       view.ended = true;
       es.close();
-      setStatus('the network ended · last snapshot ' + (view.snap ? view.snap.seq : '–'), 'ended');
+      setStatus('the network has ended · ' + lastSeen(), 'ended');
+      if (!(view.snap && view.snap.deadlock)) showBanner('The network has ended; ' + lastSeen() + '.', 'gone');
     });
     es.addEventListener('problem', (e) => {
       let msg = e.data;
       try { msg = JSON.parse(e.data).message; } catch (_) { /* show it raw */ }
-      showBanner(msg);
+      // The page keeps the last real snapshot; it says the network is gone
+      // rather than pretend the values are current.
+      view.gone = true;
+      setStatus('network gone · ' + lastSeen(), 'lost');
+      showBanner('Cannot read the network: ' + msg + '. ' + (view.snap ? 'Showing its last snapshot (' + view.snap.seq + '); ' : '') + 'retrying.', 'lost');
     });
     es.onerror = () => {
       if (view.ended) return;
-      setStatus('connection lost, retrying…', 'lost');
+      setStatus('connection to cspviz lost · ' + lastSeen() + ' · retrying…', 'lost');
       // The browser retries a broken stream by itself, but gives up for good
-      // when the proxy answers with an error (the network is down); keep
-      // trying, as the network may come back.
+      // when the answer is an error; keep trying, as cspviz may come back.
       if (es.readyState === EventSource.CLOSED) {
-        showBanner('Cannot reach the network; retrying every 3 seconds.', 'lost');
+        showBanner('Cannot reach cspviz; ' + lastSeen() + '; retrying every 3 seconds.', 'lost');
         setTimeout(startLive, 3000);
       }
     };
