@@ -281,7 +281,7 @@ func demoPage(t *testing.T, name string) string {
 	t.Helper()
 	demo, ok := findDemo(networks.Demos(), name)
 	require.True(t, ok, "no demo %q", name)
-	n := demo.New()
+	n, _ := demo.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() {
@@ -316,6 +316,35 @@ func TestE2ERealDeadlock(t *testing.T) {
 	b.eval(t, `document.getElementById('banner').textContent`, &banner)
 	assert.Contains(t, banner, "philosopher-")
 	assert.Contains(t, banner, "fork-")
+
+	// The monitor poisons the cycle to end the network; after that the cycle still reads as the
+	// deadlock it was: its processes say deadlocked, its channels are solid red, not poison's dashes.
+	b.waitJS(t, `document.getElementById('status').textContent.includes('ended')`, 15*time.Second)
+	_, chans, _ := layoutIDs(t, page)
+	for id, svgID := range procs {
+		var has bool
+		b.eval(t, fmt.Sprintf(`document.getElementById(%q).classList.contains('deadlock')`, svgID), &has)
+		if !has {
+			continue
+		}
+		var state string
+		b.eval(t, lastTextJS(svgID), &state)
+		assert.Equal(t, "deadlocked", state, "process %s", id)
+	}
+	red := 0
+	for id, sids := range chans {
+		var cls, dash, stroke string
+		b.eval(t, fmt.Sprintf(`document.getElementById(%q).getAttribute('class')`, sids[0]), &cls)
+		if !strings.Contains(cls, "deadlock") {
+			continue
+		}
+		red++
+		b.eval(t, fmt.Sprintf(`getComputedStyle(document.getElementById(%q).querySelector('path')).strokeDasharray`, sids[0]), &dash)
+		b.eval(t, fmt.Sprintf(`getComputedStyle(document.getElementById(%q).querySelector('path')).stroke`, sids[0]), &stroke)
+		assert.Equal(t, "none", dash, "channel %s (%s)", id, cls)
+		assert.Equal(t, "rgb(212, 0, 0)", stroke, "channel %s", id)
+	}
+	assert.Equal(t, 10, red, "the cycle's ten channels stay red")
 	b.noErrors(t)
 }
 

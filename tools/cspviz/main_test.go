@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/gocsp/gocsp/examples/networks"
+	"github.com/gocsp/gocsp/graphs"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
@@ -179,19 +182,55 @@ func TestReplayUntilInterrupted(t *testing.T) {
 	}
 }
 
-func TestServeDemoSeam(t *testing.T) {
+// A demo whose work is finite runs again, round after round, until stopped, and the page's /info
+// says which round it is and what the last one computed.
+func TestDemoRepeatsRoundsAndShowsResult(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &testutil.Buffer{}
 	done := make(chan error, 1)
-	go func() { done <- serveDemo(ctx, fakenet.Philosophers(3), out) }()
+	demo := networks.Demo{Name: "tiny-sieve", Repeats: true, New: func(opts ...graphs.Option) (*graphs.Network, func() string) {
+		n, res := networks.Sieve(networks.SieveConfig{Primes: 3}, opts...)
+		return n, func() string { return fmt.Sprint(res.Primes) }
+	}}
+	go func() { done <- runNetworkDemo(ctx, demo, 20*time.Millisecond, out) }()
 	url := testutil.WaitURL(t, out)
+	var info struct {
+		Run struct {
+			Round  int    `json:"round"`
+			Result string `json:"result"`
+		} `json:"run"`
+	}
+	require.Eventually(t, func() bool {
+		_, body, _ := testutil.Get(t, url+"info")
+		return json.Unmarshal([]byte(body), &info) == nil && info.Run.Round >= 3
+	}, 20*time.Second, 20*time.Millisecond)
+	assert.Equal(t, "[2 3 5]", info.Run.Result)
 	_, body, _ := testutil.Get(t, url+"layout")
-	assert.Contains(t, body, "philosopher")
+	assert.Contains(t, body, "filter")
 	cancel()
 	require.NoError(t, <-done)
+	assert.Contains(t, out.String(), "round 1: [2 3 5]")
+}
 
-	err := serveDemo(context.Background(), http.NotFoundHandler(), io.Discard)
-	require.ErrorContains(t, err, "cspviz demo:")
+// A demo that does not repeat (the deadlock) stays on its final state until stopped.
+func TestDemoThatEndsStaysUntilStopped(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &testutil.Buffer{}
+	done := make(chan error, 1)
+	demo, ok := findDemo(networks.Demos(), "philosophers-deadlock")
+	require.True(t, ok)
+	go func() { done <- runNetworkDemo(ctx, demo, time.Millisecond, out) }()
+	url := testutil.WaitURL(t, out)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "stays on the page") }, 20*time.Second, 10*time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("the demo returned before it was stopped: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	_, body, _ := testutil.Get(t, url+"info")
+	assert.Contains(t, body, `"round":1`)
+	cancel()
+	require.NoError(t, <-done)
 }
 
 func TestDemoList(t *testing.T) {

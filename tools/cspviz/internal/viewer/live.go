@@ -60,7 +60,11 @@ func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) { l.handle.Serv
 func (l *Live) Model() *Model { return l.page.model }
 
 func (l *Live) info() any {
-	return map[string]any{"mode": "live", "name": l.name, "source": l.base}
+	info := map[string]any{"mode": "live", "name": l.name, "source": l.base}
+	if l.cfg.run != nil {
+		info["run"] = l.cfg.run()
+	}
+	return info
 }
 
 // NetworkBase returns the base URL of the network that u names: u itself, or

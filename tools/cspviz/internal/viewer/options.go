@@ -20,6 +20,17 @@ type config struct {
 	layout  string
 	client  *http.Client
 	timeout time.Duration
+	run     func() RunInfo
+}
+
+// RunInfo is what a runner of the watched network (cspviz demo) tells the
+// page beyond the network's own state.
+type RunInfo struct {
+	// Round counts the runs of a demo that repeats; the page reloads when it
+	// changes, as a new round is a new network.
+	Round int `json:"round"`
+	// Result says in one line what the last finished round computed.
+	Result string `json:"result,omitempty"`
 }
 
 func newConfig(opts []Option) config {
@@ -58,3 +69,7 @@ func WithHTTPClient(cl *http.Client) Option { return func(c *config) { c.client 
 // WithRequestTimeout bounds each plain request to the network (/topology,
 // /snapshot); default 10s.
 func WithRequestTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithRunInfo makes the live page show what f reports (see RunInfo); the page
+// asks for it every two seconds.
+func WithRunInfo(f func() RunInfo) Option { return func(c *config) { c.run = f } }

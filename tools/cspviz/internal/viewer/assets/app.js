@@ -8,8 +8,9 @@
     ['running', 'running'],
     ['blocked-read', 'blocked reading'],
     ['blocked-write', 'blocked writing'],
-    ['alting', 'alting (choosing)'],
+    ['alting', 'alting (choosing; "· timeout" when it has one)'],
     ['sleeping', 'sleeping'],
+    ['deadlocked', 'deadlocked (in the cycle)'],
     ['waiting', 'waiting for its children'],
     ['done', 'done'],
     ['poisoned', 'poisoned'],
@@ -274,11 +275,37 @@
     return s;
   }
 
+  // cycleMembers lists the processes of a deadlock's cycles.
+  function cycleMembers(dl) {
+    const ids = new Set();
+    for (const cycle of (dl && dl.cycles) || []) for (const step of cycle) ids.add(step.process);
+    return ids;
+  }
+
+  // shownState is how a process's state reads on the page. The monitor
+  // reports "sleeping" for a process that waits on channels under a timeout
+  // (a selection with a Timeout guard, or an operation under a context with a
+  // deadline); what it waits on says what it is doing. The processes of a
+  // deadlock's cycle stay marked deadlocked after the monitor has poisoned
+  // them to end the network.
+  function shownState(p, inCycle) {
+    if (!p) return { cls: 'absent', text: 'not started' };
+    if (inCycle.has(p.id)) return { cls: 'deadlocked', text: 'deadlocked' };
+    const waits = p.waits || [];
+    if (p.state === 'sleeping' && waits.length > 1) return { cls: 'alting', text: 'alting · timeout' };
+    if (p.state === 'sleeping' && waits.length === 1) {
+      const cls = waits[0].op === 'write' ? 'blocked-write' : 'blocked-read';
+      return { cls, text: cls + ' · timeout' };
+    }
+    return { cls: KNOWN.has(p.state) ? p.state : 'running', text: p.state };
+  }
+
   function apply(snap) {
     view.snap = snap;
     const layout = view.layout;
     if (!layout) return;
     const procs = new Map((snap.processes || []).map((p) => [p.id, p]));
+    const inCycle = cycleMembers(snap.deadlock);
     const chans = new Map((snap.channels || []).map((c) => [c.id, c]));
 
     const unknown = [];
@@ -290,10 +317,10 @@
       const e = document.getElementById(sid);
       if (!e) continue;
       const p = procs.get(id);
-      const state = p ? (KNOWN.has(p.state) ? p.state : 'running') : 'absent';
-      setClass(e, 'state-', state);
+      const shown = shownState(p, inCycle);
+      setClass(e, 'state-', shown.cls);
       const t = lastText(sid);
-      if (t) t.textContent = p ? p.state : 'not started';
+      if (t) t.textContent = shown.text;
     }
     for (const [id, sids] of Object.entries(layout.chans)) {
       const c = chans.get(id);
@@ -366,7 +393,9 @@
       title = 'Process ' + (p.name || id);
       add('id', id);
       add('kind', p.kind);
-      add('state', s ? s.state : 'not started');
+      const shown = shownState(s, cycleMembers(view.snap && view.snap.deadlock));
+      add('state', shown.text);
+      if (s && shown.text !== s.state) add('monitor says', s.state);
       if (s && s.waits && s.waits.length)
         add('waits', s.waits.map((w) => w.op + ' ' + nameOf('chan', w.channel)).join(', '));
       if (s) add('error', s.error);
@@ -445,6 +474,28 @@
         setTimeout(startLive, 3000);
       }
     };
+  }
+
+  // showRun shows what the demo runner says the last round computed.
+  function showRun(run) {
+    const r = $('result');
+    r.hidden = !(run && run.result);
+    r.textContent = run && run.result ? run.result : '';
+  }
+
+  // pollRun follows a repeating demo: a new round is a new network, so the
+  // page starts afresh; otherwise it shows the latest result.
+  async function pollRun() {
+    try {
+      const info = await getJSON('info');
+      if (info.run && view.info.run && info.run.round !== view.info.run.round) {
+        location.reload();
+        return;
+      }
+      showRun(info.run);
+    } catch (_) {
+      // The stream's handlers say when cspviz cannot be reached.
+    }
   }
 
   // ---- replay -------------------------------------------------------------
@@ -530,7 +581,11 @@
       return;
     }
     if (view.info.mode === 'replay') startReplay();
-    else startLive();
+    else {
+      startLive();
+      showRun(view.info.run);
+      if (view.info.run) setInterval(pollRun, 2000);
+    }
   }
 
   main();
