@@ -39,9 +39,10 @@ type options struct {
 	timeout time.Duration
 }
 
-// WithLayout picks the layout: "auto" (the default) uses Graphviz's dot for
-// small networks, where it reads best, and the built-in layered layout for
-// the rest; "layered" always uses the built-in one; a Graphviz engine (dot,
+// WithLayout picks the layout: "auto" (the default) draws a ring-shaped
+// network (the dining philosophers) as a ring, and otherwise uses Graphviz's
+// dot for small networks, where it reads best, and the built-in layered
+// layout for the rest; "layered" always uses the built-in one; a Graphviz engine (dot,
 // neato, circo, fdp, sfdp, twopi, osage) is used for networks small enough
 // for Graphviz to lay out within bounds (see Small), the built-in layout for
 // larger ones.
@@ -68,6 +69,9 @@ func buildOptions(opts []Option) options {
 const (
 	LayoutAuto    = "auto"
 	LayoutLayered = "layered"
+	// LayoutRing is the built-in layout auto picks for a ring-shaped
+	// network; it is not a choice of its own.
+	LayoutRing = "ring"
 )
 
 // Layouts lists the layouts WithLayout accepts.

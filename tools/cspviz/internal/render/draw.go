@@ -37,8 +37,8 @@ func (g *Graph) Small() bool {
 
 // Layout says which layout drew an SVG.
 type Layout struct {
-	// Engine is the Graphviz engine used, or "layered" for the built-in
-	// layout.
+	// Engine is the Graphviz engine used, or the built-in layout used
+	// ("layered" or "ring").
 	Engine string
 	// Reason says why the built-in layout was used when another was asked
 	// for; empty otherwise.
@@ -52,9 +52,14 @@ type Layout struct {
 // It fails only when ctx ends first.
 func (g *Graph) Draw(ctx context.Context) ([]byte, Layout, error) {
 	layered := func(why string) ([]byte, Layout, error) {
-		return g.layeredSVG(), Layout{Engine: LayoutLayered, Reason: why}, nil
+		svg, used := g.builtinSVG(g.opts.layout == LayoutAuto)
+		return svg, Layout{Engine: used, Reason: why}, nil
 	}
 	if g.opts.layout == LayoutLayered {
+		return layered("")
+	}
+	if _, _, ring := g.ringOrder(); ring && g.opts.layout == LayoutAuto {
+		// Neither Graphviz nor the layered layout draws a ring as one.
 		return layered("")
 	}
 	if !g.Small() {

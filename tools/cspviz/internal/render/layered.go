@@ -40,6 +40,9 @@ type ledge struct {
 	id, class, tip string
 	label          []lline
 	from, to       int
+
+	path    *[4][2]float64 // the curve, when the layout routed it
+	labelAt float64        // where on the curve the label sits, 0 to 1
 }
 
 func (g *Graph) addNode(n lnode, key string) {
@@ -115,15 +118,7 @@ func (g *Graph) layered() (width, height float64) {
 	if n == 0 {
 		return 2 * margin, 2 * margin
 	}
-	for i := range g.nodes {
-		nd := &g.nodes[i]
-		w, h := linesSize(nd.lines)
-		if nd.ellipse {
-			nd.w, nd.h = w*1.25+16, h*1.3+8
-		} else {
-			nd.w, nd.h = max(w+22, 54), h+12
-		}
-	}
+	g.sizeNodes()
 	out := make([][]int, n)
 	in := make([][]int, n)
 	for _, e := range g.edges {
@@ -275,6 +270,19 @@ func (g *Graph) band(cols []colSpan, width, height float64) (float64, float64) {
 	return newW, float64(band+1)*height + float64(band)*bandGap
 }
 
+// sizeNodes sizes every node to fit its lines.
+func (g *Graph) sizeNodes() {
+	for i := range g.nodes {
+		nd := &g.nodes[i]
+		w, h := linesSize(nd.lines)
+		if nd.ellipse {
+			nd.w, nd.h = w*1.25+16, h*1.3+8
+		} else {
+			nd.w, nd.h = max(w+22, 54), h+12
+		}
+	}
+}
+
 // rank gives every node its rank: the longest path to it from a source
 // after the edges that close cycles are turned round.
 func (g *Graph) rank(out, in [][]int) {
@@ -396,9 +404,20 @@ func (g *Graph) order(perRank [][]int, out, in [][]int) {
 	}
 }
 
-// layeredSVG lays g out with the built-in layout and draws it.
-func (g *Graph) layeredSVG() []byte {
-	width, height := g.layered()
+// builtinSVG lays g out with a built-in layout and draws it: the ring
+// layout for a ring, else the layered one (or always the layered one when
+// ring is false). It returns which it used.
+func (g *Graph) builtinSVG(ring bool) ([]byte, string) {
+	if r, hubs, ok := g.ringOrder(); ring && ok {
+		w, h := g.ringLayout(r, hubs)
+		return g.drawSVG(w, h), LayoutRing
+	}
+	w, h := g.layered()
+	return g.drawSVG(w, h), LayoutLayered
+}
+
+// drawSVG draws g as laid out, width by height points.
+func (g *Graph) drawSVG(width, height float64) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8" standalone="no"?>`+"\n"+
 		`<svg xmlns="http://www.w3.org/2000/svg" width="%.0fpt" height="%.0fpt" viewBox="0 0 %.2f %.2f">`+"\n",
@@ -437,12 +456,16 @@ func drawLines(b *strings.Builder, ls []lline, x, y float64) {
 func (g *Graph) drawEdge(b *strings.Builder, e ledge) {
 	u, v := g.nodes[e.from], g.nodes[e.to]
 	var p [4][2]float64
-	if v.x > u.x+u.w/2 {
+	labelAt := 0.5
+	switch {
+	case e.path != nil:
+		p, labelAt = *e.path, e.labelAt
+	case v.x > u.x+u.w/2:
 		// Forwards: right side to left side.
 		x0, y0, x3, y3 := u.x+u.w/2, u.y, v.x-v.w/2-2, v.y
 		dx := (x3 - x0) / 2
 		p = [4][2]float64{{x0, y0}, {x0 + dx, y0}, {x3 - dx, y3}, {x3, y3}}
-	} else {
+	default:
 		// Backwards or within a column: loop under both nodes.
 		x0, y0, x3, y3 := u.x, u.y+u.h/2, v.x, v.y+v.h/2+2
 		dip := 30 + math.Abs(x0-x3)/8
@@ -464,8 +487,7 @@ func (g *Graph) drawEdge(b *strings.Builder, e ledge) {
 	fmt.Fprintf(b, `<polygon fill="#555555" stroke="#555555" points="%.2f,%.2f %.2f,%.2f %.2f,%.2f %.2f,%.2f"/>`,
 		tip[0], tip[1], back[0]-3.5*dy, back[1]+3.5*dx, back[0]+3.5*dy, back[1]-3.5*dx, tip[0], tip[1])
 	if len(e.label) > 0 {
-		mx := (p[0][0] + 3*p[1][0] + 3*p[2][0] + p[3][0]) / 8
-		my := (p[0][1] + 3*p[1][1] + 3*p[2][1] + p[3][1]) / 8
+		mx, my := bezier(p, labelAt)
 		_, h := linesSize(e.label)
 		drawLines(b, e.label, mx, my-h/2-2)
 	}

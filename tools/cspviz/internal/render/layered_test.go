@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"testing"
@@ -151,4 +152,64 @@ func BenchmarkLayoutGenerated500x1000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// The dining philosophers (the fixture is the butler-less ten) are drawn as the ring they are:
+// under auto every philosopher and fork sits on one circle, and no two boxes overlap. With a
+// butler, it sits in the middle.
+func TestDrawPhilosophersAsARing(t *testing.T) {
+	top := fixture(t, "philosophers.json")
+	for _, butler := range []bool{false, true} {
+		if butler {
+			top.Processes = append(top.Processes, format.Process{ID: "butler", Name: "butler"})
+			for i := range 5 {
+				c := fmt.Sprint("sit", i)
+				top.Channels = append(top.Channels, format.Channel{ID: c})
+				top.Ends = append(top.Ends, format.End{Process: fmt.Sprint("phil", i), Channel: c, Dir: format.DirWrite},
+					format.End{Process: "butler", Channel: c, Dir: format.DirRead})
+			}
+		}
+		g := Build(top, WithLiveLabels())
+		svg, how, err := g.Draw(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, LayoutRing, how.Engine)
+		boxes := nodeBoxes(t, string(svg))
+		require.Len(t, boxes, len(top.Processes))
+		centre := func(b [4]float64) (float64, float64) { return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2 }
+		var cx, cy float64
+		n := 0
+		for id, sid := range g.Procs {
+			if id != "butler" {
+				x, y := centre(boxes[sid])
+				cx, cy, n = cx+x, cy+y, n+1
+			}
+		}
+		cx, cy = cx/float64(n), cy/float64(n)
+		var radii []float64
+		for id, sid := range g.Procs {
+			x, y := centre(boxes[sid])
+			if id == "butler" {
+				assert.InDelta(t, cx, x, 1)
+				assert.InDelta(t, cy, y, 1)
+				continue
+			}
+			radii = append(radii, math.Hypot(x-cx, y-cy))
+		}
+		for _, r := range radii {
+			assert.InDelta(t, radii[0], r, 1, "all on one circle: %v", radii)
+		}
+		ids := make([]string, 0, len(boxes))
+		for id := range boxes {
+			ids = append(ids, id)
+		}
+		for i, a := range ids {
+			for _, b := range ids[i+1:] {
+				p, q := boxes[a], boxes[b]
+				assert.False(t, p[0] < q[2] && q[0] < p[2] && p[1] < q[3] && q[1] < p[3], "%s overlaps %s", a, b)
+			}
+		}
+	}
+	// A pipeline is no ring.
+	_, _, ring := Build(fixture(t, "workers.json")).ringOrder()
+	assert.False(t, ring)
 }
