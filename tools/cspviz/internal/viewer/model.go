@@ -151,3 +151,25 @@ func (m *Model) NameChannel(id, name string) {
 		m.version++
 	}
 }
+
+// Process returns a copy of the process with the given id, or nil.
+func (m *Model) Process(id string) *format.Process {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if p := m.top.Process(id); p != nil {
+		c := *p
+		return &c
+	}
+	return nil
+}
+
+// Channel returns a copy of the channel with the given id, or nil.
+func (m *Model) Channel(id string) *format.Channel {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c := m.top.Channel(id); c != nil {
+		cc := *c
+		return &cc
+	}
+	return nil
+}
