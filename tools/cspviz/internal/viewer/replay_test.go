@@ -63,7 +63,7 @@ func TestReconstructCommstime(t *testing.T) {
 	require.NotNil(t, blocked)
 	assert.Equal(t, []format.Wait{{Channel: "c1", Op: "read"}}, procState(blocked, "p2").Waits)
 
-	last := frames.At(frames.Len()-1).Snap
+	last := frames.At(frames.Len() - 1).Snap
 	assert.False(t, last.Running, "every process has ended")
 	assert.Equal(t, uint64(3), chanState(last, "c1").Messages)
 	assert.Equal(t, uint64(3), chanState(last, "c4").Messages)
@@ -112,7 +112,7 @@ func TestReconstructBuffered(t *testing.T) {
 
 func TestReconstructDeadlock(t *testing.T) {
 	_, frames := Reconstruct(readTrace(t, "philosophers.trace.jsonl"))
-	last := frames.At(frames.Len()-1).Snap
+	last := frames.At(frames.Len() - 1).Snap
 	require.NotNil(t, last.Deadlock)
 	assert.False(t, last.Running)
 	assert.Len(t, last.Deadlock.Cycles[0], 10)
