@@ -29,6 +29,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gocsp/gocsp/examples/networks"
+	"github.com/gocsp/gocsp/graphs"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )
@@ -431,6 +432,23 @@ func TestScreenshots(t *testing.T) {
 			shoot(t, demoPage(t, tc.demo), tc.file, tc.ready)
 		})
 	}
+	t.Run("sieve-100", func(t *testing.T) {
+		hold := make(chan struct{})
+		count := 0
+		n, res := networks.Sieve(networks.SieveConfig{Primes: 101, OnPrime: func(int) {
+			if count++; count == 100 {
+				<-hold
+			}
+		}})
+		page := networkPage(t, n)
+		t.Cleanup(func() { close(hold) })
+		require.Eventually(t, func() bool { return res.Filters() >= 100 }, 30*time.Second, 10*time.Millisecond)
+		shoot(t, page, "live-sieve-100.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 102`)
+	})
+	t.Run("farm-64", func(t *testing.T) {
+		n, _ := networks.MCPi(networks.MCPiConfig{Workers: 64, Jobs: 100_000, Samples: 1000, Pace: 2 * time.Millisecond})
+		shoot(t, networkPage(t, n), "live-farm-64.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 66`)
+	})
 	t.Run("replay", func(t *testing.T) {
 		tr, err := readTraceFile("testdata/commstime.trace.jsonl")
 		require.NoError(t, err)
@@ -477,4 +495,91 @@ func TestE2ENetworkGone(t *testing.T) {
 	var label2 string
 	b2.eval(t, lastTextJS(labels["c1"]), &label2)
 	assert.Equal(t, label, label2)
+}
+
+// networkPage runs n for the length of the test and returns the URL of a live page watching it.
+func networkPage(t *testing.T, n *graphs.Network) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		_ = n.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-ran
+	})
+	return watchServer(t, n.Handler())
+}
+
+// fitsJS says whether the whole drawing lies inside the graph pane.
+const fitsJS = `(() => {
+	const pane = document.getElementById('graph').getBoundingClientRect();
+	const g = document.querySelector('#graph svg > g').getBoundingClientRect();
+	return g.width > 0 && g.left >= pane.left - 1 && g.right <= pane.right + 1 && g.top >= pane.top - 1 && g.bottom <= pane.bottom + 1;
+})()`
+
+// viewWidthJS is the width of the part of the drawing on show.
+const viewWidthJS = `document.querySelector('#graph svg').viewBox.baseVal.width`
+
+// TestE2ESieveAfter100Filters watches the real sieve once a hundred filters have spawned (the
+// printer holds the hundredth prime): every filter is on the page, the drawing fits the window,
+// and the view zooms with the keyboard and the wheel and fits again on 'f'.
+func TestE2ESieveAfter100Filters(t *testing.T) {
+	hold := make(chan struct{})
+	count := 0
+	n, res := networks.Sieve(networks.SieveConfig{Primes: 101, OnPrime: func(int) {
+		if count++; count == 100 {
+			<-hold
+		}
+	}})
+	page := networkPage(t, n)
+	// Registered after networkPage's, so run before it: the network cannot end while held.
+	t.Cleanup(func() { close(hold) })
+	require.Eventually(t, func() bool { return res.Filters() >= 100 }, 30*time.Second, 10*time.Millisecond)
+
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 102`, 20*time.Second)
+	b.waitJS(t, fitsJS, 5*time.Second)
+	var texts []string
+	b.eval(t, svgTextsJS, &texts)
+	assert.Contains(t, texts, "filter-100")
+	assert.Contains(t, texts, "printer")
+
+	var w0, w1, w2 float64
+	b.eval(t, viewWidthJS, &w0)
+	b.run(t, chromedp.KeyEvent("+"))
+	b.eval(t, viewWidthJS, &w1)
+	assert.Less(t, w1, w0, "+ zooms in")
+	b.eval(t, `(() => { const r = document.getElementById('graph').getBoundingClientRect();
+		document.getElementById('graph').dispatchEvent(new WheelEvent('wheel', {deltaY: -500, clientX: r.left + 100, clientY: r.top + 100, bubbles: true, cancelable: true})); return true })()`, nil)
+	b.eval(t, viewWidthJS, &w2)
+	assert.Less(t, w2, w1, "the wheel zooms in")
+	var fits bool
+	b.eval(t, fitsJS, &fits)
+	assert.False(t, fits, "zoomed in, the drawing no longer fits")
+	b.run(t, chromedp.KeyEvent("f"))
+	b.waitJS(t, fitsJS, 5*time.Second)
+	b.noErrors(t)
+}
+
+// TestE2EFarmOf64Workers watches a real farm of 64 workers: all are drawn, fitted to the window,
+// and their states are shown.
+func TestE2EFarmOf64Workers(t *testing.T) {
+	n, _ := networks.MCPi(networks.MCPiConfig{Workers: 64, Jobs: 100_000, Samples: 1000, Pace: 2 * time.Millisecond})
+	page := networkPage(t, n)
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 66`, 20*time.Second)
+	b.waitJS(t, fitsJS, 5*time.Second)
+	var states []string
+	b.eval(t, `[...document.querySelectorAll('#graph svg .proc')].map(e => { const t = e.querySelectorAll('text'); return t[t.length-1].textContent })`, &states)
+	assert.GreaterOrEqual(t, len(states), 66)
+	for _, s := range states {
+		assert.NotEmpty(t, s, "every process shows its state")
+		assert.NotEqual(t, "not started", s)
+	}
+	b.noErrors(t)
 }

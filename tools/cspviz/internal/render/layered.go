@@ -417,11 +417,33 @@ func (g *Graph) builtinSVG(ring bool) ([]byte, string) {
 }
 
 // drawSVG draws g as laid out, width by height points.
+//
+// The view box covers everything drawn, not only the nodes the layout
+// placed: curves that loop under a band and labels reach beyond them.
 func (g *Graph) drawSVG(width, height float64) []byte {
+	minX, minY, maxX, maxY := 0.0, 0.0, width, height
+	grow := func(x0, y0, x1, y1 float64) {
+		minX, minY, maxX, maxY = min(minX, x0-margin), min(minY, y0-margin), max(maxX, x1+margin), max(maxY, y1+margin)
+	}
+	for _, nd := range g.nodes {
+		grow(nd.x-nd.w/2, nd.y-nd.h/2, nd.x+nd.w/2, nd.y+nd.h/2)
+	}
+	for _, e := range g.edges {
+		p, at := g.route(e)
+		for _, q := range p { // a cubic curve lies within its control points
+			grow(q[0], q[1], q[0], q[1])
+		}
+		if len(e.label) > 0 {
+			x, y := bezier(p, at)
+			w, h := linesSize(e.label)
+			grow(x-w/2, y-h-2, x+w/2, y+2)
+		}
+	}
+	width, height = maxX-minX, maxY-minY
 	var b strings.Builder
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8" standalone="no"?>`+"\n"+
-		`<svg xmlns="http://www.w3.org/2000/svg" width="%.0fpt" height="%.0fpt" viewBox="0 0 %.2f %.2f">`+"\n",
-		width, height, width, height)
+		`<svg xmlns="http://www.w3.org/2000/svg" width="%.0fpt" height="%.0fpt" viewBox="%.2f %.2f %.2f %.2f">`+"\n",
+		width, height, minX, minY, width, height)
 	b.WriteString(`<g id="graph0" class="graph" font-family="Helvetica,sans-Serif">` + "\n")
 	for _, e := range g.edges {
 		g.drawEdge(&b, e)
@@ -453,10 +475,10 @@ func drawLines(b *strings.Builder, ls []lline, x, y float64) {
 	}
 }
 
-func (g *Graph) drawEdge(b *strings.Builder, e ledge) {
+// route returns the curve of e and where on it its label sits.
+func (g *Graph) route(e ledge) (p [4][2]float64, labelAt float64) {
 	u, v := g.nodes[e.from], g.nodes[e.to]
-	var p [4][2]float64
-	labelAt := 0.5
+	labelAt = 0.5
 	switch {
 	case e.path != nil:
 		p, labelAt = *e.path, e.labelAt
@@ -472,6 +494,11 @@ func (g *Graph) drawEdge(b *strings.Builder, e ledge) {
 		low := max(y0, y3) + dip
 		p = [4][2]float64{{x0, y0}, {x0, low}, {x3, low}, {x3, y3}}
 	}
+	return p, labelAt
+}
+
+func (g *Graph) drawEdge(b *strings.Builder, e ledge) {
+	p, labelAt := g.route(e)
 	fmt.Fprintf(b, `<g id="%s" class="%s"><title>%s</title>`, xmlText(e.id), xmlText(e.class), xmlText(e.tip))
 	fmt.Fprintf(b, `<path fill="none" stroke="#555555" d="M%.2f,%.2f C%.2f,%.2f %.2f,%.2f %.2f,%.2f"/>`,
 		p[0][0], p[0][1], p[1][0], p[1][1], p[2][0], p[2][1], p[3][0], p[3][1])

@@ -109,7 +109,7 @@ func TestLayeredFarmFoldsIntoColumnsWithoutOverlap(t *testing.T) {
 	g := Build(top, WithLiveLabels())
 	svg, _, err := g.Draw(context.Background())
 	require.NoError(t, err)
-	m := regexp.MustCompile(`viewBox="0 0 ([0-9.]+) ([0-9.]+)"`).FindStringSubmatch(string(svg))
+	m := regexp.MustCompile(`viewBox="[-0-9.]+ [-0-9.]+ ([0-9.]+) ([0-9.]+)"`).FindStringSubmatch(string(svg))
 	require.NotNil(t, m)
 	w, _ := strconv.ParseFloat(m[1], 64)
 	h, _ := strconv.ParseFloat(m[2], 64)
