@@ -8,7 +8,7 @@
     ['running', 'running'],
     ['blocked-read', 'blocked reading'],
     ['blocked-write', 'blocked writing'],
-    ['alting', 'alting (choosing; "· timeout" when it has one)'],
+    ['alting', 'alting (choosing)'],
     ['sleeping', 'sleeping'],
     ['deadlocked', 'deadlocked (in the cycle)'],
     ['waiting', 'waiting for its children'],
