@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )

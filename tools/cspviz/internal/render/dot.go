@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Graph is a topology prepared for Graphviz.

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // A network too large for Graphviz is drawn by the built-in layout: every process and channel

@@ -8,7 +8,7 @@ import (
 
 	"github.com/goccy/go-graphviz"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // graphvizMu serialises every use of go-graphviz. The library runs Graphviz

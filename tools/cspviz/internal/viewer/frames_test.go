@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // bigTrace is a trace of procs processes, each with a channel to the next, that start and then
@@ -23,7 +23,7 @@ func bigTrace(procs, events int) *format.Trace {
 	tr := &format.Trace{Header: format.TraceHeader{Format: format.TraceFormat, Version: format.Version, Topology: top}}
 	for i := range events {
 		p, c := fmt.Sprint("p", i%procs), fmt.Sprint("c", (i/procs)%procs)
-		ev := format.Event{T: int64(i) * 1000, Proc: p}
+		ev := format.TraceEvent{T: int64(i) * 1000, Proc: p}
 		switch {
 		case i < procs:
 			ev.Ev, ev.Name = format.EvProcStart, fmt.Sprint("proc-", i)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Live is the viewer of a running network reached over HTTP.

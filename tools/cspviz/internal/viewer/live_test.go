@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
 )
 
@@ -193,7 +193,7 @@ func TestLiveBadUpstream(t *testing.T) {
 		}))
 		defer srv.Close()
 		_, err := NewLive(context.Background(), srv.URL)
-		require.ErrorContains(t, err, srv.URL+"/topology: gocsp-topology version 2 is newer")
+		require.ErrorContains(t, err, srv.URL+"/topology: gocsp-topology version 2 not supported: it is newer")
 	})
 	t.Run("bad snapshot in stream", func(t *testing.T) {
 		net := fakenet.Commstime()
@@ -216,7 +216,7 @@ func TestLiveBadUpstream(t *testing.T) {
 		evs := readSSE(t, resp.Body, 1)
 		require.Len(t, evs, 1)
 		assert.Equal(t, "problem", evs[0].name)
-		assert.Contains(t, evs[0].data, "version 7 is newer")
+		assert.Contains(t, evs[0].data, "version 7 not supported: it is newer")
 	})
 }
 

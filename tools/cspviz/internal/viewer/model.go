@@ -3,7 +3,7 @@ package viewer
 import (
 	"sync"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Model is the topology as the viewer knows it: the network's declared

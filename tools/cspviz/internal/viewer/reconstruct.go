@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Frame is the state of a traced network after some prefix of its events.
@@ -92,7 +92,7 @@ func (f *Frames) frame(r *reconstructor, i int) Frame {
 // ended. Unknown event kinds are kept as frames that change nothing.
 func Reconstruct(tr *format.Trace) (*Model, *Frames) {
 	model := NewModel(tr.Header.Topology)
-	r := &reconstructor{model: model, procs: map[string]*format.ProcState{}, chans: map[string]*chanCount{}}
+	r := &reconstructor{model: model, procs: map[string]*format.ProcessState{}, chans: map[string]*chanCount{}}
 	for _, c := range tr.Header.Topology.Channels {
 		r.chanState(c.ID, c.Name)
 	}
@@ -121,7 +121,7 @@ func Reconstruct(tr *format.Trace) (*Model, *Frames) {
 }
 
 type chanCount struct {
-	format.ChanState
+	format.ChannelState
 	reads uint64
 }
 
@@ -131,7 +131,7 @@ type chanCount struct {
 type reconstructor struct {
 	model     *Model
 	procOrder []string
-	procs     map[string]*format.ProcState
+	procs     map[string]*format.ProcessState
 	chanOrder []string
 	chans     map[string]*chanCount
 	deadlock  *format.Deadlock
@@ -141,7 +141,7 @@ type reconstructor struct {
 func (r *reconstructor) clone() *reconstructor {
 	c := &reconstructor{model: r.model, deadlock: r.deadlock,
 		procOrder: append([]string(nil), r.procOrder...), chanOrder: append([]string(nil), r.chanOrder...),
-		procs: make(map[string]*format.ProcState, len(r.procs)), chans: make(map[string]*chanCount, len(r.chans))}
+		procs: make(map[string]*format.ProcessState, len(r.procs)), chans: make(map[string]*chanCount, len(r.chans))}
 	for id, p := range r.procs {
 		cp := *p // Waits is replaced, never changed in place, so it may be shared
 		c.procs[id] = &cp
@@ -153,7 +153,7 @@ func (r *reconstructor) clone() *reconstructor {
 	return c
 }
 
-func (r *reconstructor) procState(id, name string) *format.ProcState {
+func (r *reconstructor) procState(id, name string) *format.ProcessState {
 	if p, ok := r.procs[id]; ok {
 		if p.Name == "" {
 			p.Name = name
@@ -166,7 +166,7 @@ func (r *reconstructor) procState(id, name string) *format.ProcState {
 		}
 	}
 	r.model.AddProcess(id, name)
-	p := &format.ProcState{ID: id, Name: name, State: format.StateRunning}
+	p := &format.ProcessState{ID: id, Name: name, State: format.StateRunning}
 	r.procs[id] = p
 	r.procOrder = append(r.procOrder, id)
 	return p
@@ -186,7 +186,7 @@ func (r *reconstructor) chanState(id, name string) *chanCount {
 		name, buffer = tc.Name, tc.Buffer
 	}
 	r.model.AddChannel(id, name, 0)
-	c := &chanCount{ChanState: format.ChanState{ID: id, Name: name, Buffer: buffer}}
+	c := &chanCount{ChannelState: format.ChannelState{ID: id, Name: name, Buffer: buffer}}
 	r.chans[id] = c
 	r.chanOrder = append(r.chanOrder, id)
 	return c
@@ -203,7 +203,7 @@ func (r *reconstructor) name(id string) string {
 }
 
 // apply changes the state by one event and describes it.
-func (r *reconstructor) apply(ev format.Event) string {
+func (r *reconstructor) apply(ev format.TraceEvent) string {
 	switch ev.Ev {
 	case format.EvProcStart:
 		p := r.procState(ev.Proc, ev.Name)
@@ -287,7 +287,7 @@ func (r *reconstructor) apply(ev format.Event) string {
 
 // blockedState is the event's state, or one inferred from its waits when a
 // writer left it out.
-func blockedState(ev format.Event) string {
+func blockedState(ev format.TraceEvent) string {
 	switch {
 	case ev.State != "":
 		return ev.State
@@ -322,7 +322,7 @@ func (r *reconstructor) snapshot(seq int64, start time.Time, t int64) *format.Sn
 		s.Running = false
 	}
 	for _, id := range r.chanOrder {
-		s.Channels = append(s.Channels, r.chans[id].ChanState)
+		s.Channels = append(s.Channels, r.chans[id].ChannelState)
 	}
 	return s
 }

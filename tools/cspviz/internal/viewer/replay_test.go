@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
 )
 
@@ -24,7 +24,7 @@ func readTrace(t *testing.T, name string) *format.Trace {
 	return tr
 }
 
-func procState(s *format.Snapshot, id string) *format.ProcState {
+func procState(s *format.Snapshot, id string) *format.ProcessState {
 	for i := range s.Processes {
 		if s.Processes[i].ID == id {
 			return &s.Processes[i]
@@ -33,7 +33,7 @@ func procState(s *format.Snapshot, id string) *format.ProcState {
 	return nil
 }
 
-func chanState(s *format.Snapshot, id string) *format.ChanState {
+func chanState(s *format.Snapshot, id string) *format.ChannelState {
 	for i := range s.Channels {
 		if s.Channels[i].ID == id {
 			return &s.Channels[i]
@@ -92,7 +92,7 @@ func TestReconstructBuffered(t *testing.T) {
 	tr := &format.Trace{Header: format.TraceHeader{Topology: &format.Topology{
 		Processes: []format.Process{{ID: "w", Name: "w"}, {ID: "r", Name: "r"}},
 		Channels:  []format.Channel{{ID: "c", Name: "c", Buffer: 2}},
-	}}, Events: []format.Event{
+	}}, Events: []format.TraceEvent{
 		{T: 1, Ev: format.EvChanWrite, Proc: "w", Chan: "c"},
 		{T: 2, Ev: format.EvChanWrite, Proc: "w", Chan: "c"},
 		{T: 3, Ev: format.EvChanRead, Proc: "r", Chan: "c"},

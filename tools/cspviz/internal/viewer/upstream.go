@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // upstreamRetry is how long the shared stream waits before it reconnects to a

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
 )
 
 // countEvents counts the /events streams opened on h.

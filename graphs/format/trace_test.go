@@ -28,7 +28,7 @@ func TestReadTraceRejects(t *testing.T) {
 		"empty":         {"", "empty"},
 		"blank first":   {"\n" + hdr, "line 1"},
 		"not json":      {"hello\n", "line 1"},
-		"wrong format":  {`{"format":"gocsp-topology","version":1}`, `"gocsp-topology" is not "gocsp-trace"`},
+		"wrong format":  {`{"format":"gocsp-topology","version":1}`, `unknown format "gocsp-topology" (want "gocsp-trace")`},
 		"newer":         {`{"format":"gocsp-trace","version":9,"topology":{}}`, "version 9"},
 		"bad topology":  {`{"format":"gocsp-trace","version":1,"topology":{"ends":[{"process":"x","channel":"y","dir":"read"}]}}`, "header topology"},
 		"newer topo":    {`{"format":"gocsp-trace","version":1,"topology":{"format":"gocsp-topology","version":2}}`, "version 2"},
