@@ -23,6 +23,7 @@ type Live struct {
 	name   string
 	handle http.Handler
 	up     *upstream
+	slots  chan struct{} // one per open page stream, up to maxPages
 }
 
 // NewLive connects to the network served at base (the URL where its handler
@@ -37,7 +38,7 @@ func NewLive(ctx context.Context, base string, opts ...Option) (*Live, error) {
 		return nil, fmt.Errorf("%q is not an http:// or https:// URL of a running network", base)
 	}
 	base = NetworkBase(base)
-	l := &Live{base: base, cfg: cfg}
+	l := &Live{base: base, cfg: cfg, slots: make(chan struct{}, maxPages)}
 	l.up = &upstream{l: l, ctx: context.WithoutCancel(ctx)}
 	top, err := FetchTopology(ctx, cfg.client, base, cfg.timeout)
 	if err != nil {

@@ -57,7 +57,12 @@ func CheckHost(h http.Handler, listenAddr string) http.Handler {
 func serveListener(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		// No WriteTimeout: it would cut the event streams, which bound
+		// each of their writes themselves.
 		// Requests inherit ctx, so streaming handlers stop when it ends
 		// and Shutdown does not wait on them.
 		BaseContext: func(net.Listener) context.Context { return ctx },

@@ -12,6 +12,9 @@ import (
 	"github.com/gocsp/gocsp/graphs/format"
 )
 
+// maxPages caps the event streams one live viewer serves at once.
+const maxPages = 64
+
 // upstreamRetry is how long the shared stream waits before it reconnects to a
 // network it lost.
 const upstreamRetry = 2 * time.Second
@@ -170,6 +173,13 @@ func (u *upstream) read(ctx context.Context) error {
 // keeps the last snapshot and says the network is gone), and "end" after the
 // network's final snapshot.
 func (l *Live) events(w http.ResponseWriter, r *http.Request) {
+	select {
+	case l.slots <- struct{}{}:
+		defer func() { <-l.slots }()
+	default:
+		http.Error(w, "cspviz: too many pages are watching; close some and reload", http.StatusServiceUnavailable)
+		return
+	}
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
