@@ -46,9 +46,9 @@ type Layout struct {
 }
 
 // Draw lays g out and returns the SVG. It never waits on Graphviz longer
-// than the timeout (WithGraphvizTimeout), nor at all for a network too large
-// for it (see Small) or while an earlier, abandoned Graphviz layout still
-// runs: in each case the built-in layout draws it, which takes milliseconds.
+// than the timeout (WithGraphvizTimeout), counting the wait for an earlier,
+// abandoned Graphviz layout to finish, nor at all for a network too large for
+// it (see Small): then the built-in layout draws it, which takes milliseconds.
 // It fails only when ctx ends first.
 func (g *Graph) Draw(ctx context.Context) ([]byte, Layout, error) {
 	layered := func(why string) ([]byte, Layout, error) {
@@ -65,23 +65,29 @@ func (g *Graph) Draw(ctx context.Context) ([]byte, Layout, error) {
 	if !g.Small() {
 		return layered("too large for Graphviz to lay out in bounded time")
 	}
-	if !graphvizMu.TryLock() {
+	// One deadline covers waiting for Graphviz (an earlier, abandoned layout
+	// may still hold it) and the layout itself.
+	timer := time.NewTimer(g.opts.timeout)
+	defer timer.Stop()
+	select {
+	case graphvizMu <- struct{}{}:
+	case <-timer.C:
 		return layered("Graphviz is busy with an earlier layout")
+	case <-ctx.Done():
+		return nil, Layout{}, errors.Join(errors.New("laying out: stopped"), ctx.Err())
 	}
 	type result struct {
 		svg []byte
 		err error
 	}
 	done := make(chan result, 1)
-	// The goroutine owns the lock from here: when we stop waiting, it goes
-	// on to finish (Graphviz cannot be interrupted) and then unlocks.
+	// The goroutine owns the semaphore from here: when we stop waiting, it
+	// goes on to finish (Graphviz cannot be interrupted) and then frees it.
 	go func() {
-		defer graphvizMu.Unlock()
+		defer func() { <-graphvizMu }()
 		svg, err := svgLocked(context.WithoutCancel(ctx), g.DOT)
 		done <- result{svg, err}
 	}()
-	timer := time.NewTimer(g.opts.timeout)
-	defer timer.Stop()
 	select {
 	case r := <-done:
 		if r.err != nil {

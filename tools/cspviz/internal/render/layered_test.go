@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -212,4 +213,22 @@ func TestDrawPhilosophersAsARing(t *testing.T) {
 	// A pipeline is no ring.
 	_, _, ring := Build(fixture(t, "workers.json")).ringOrder()
 	assert.False(t, ring)
+}
+
+// While Graphviz is held (an earlier layout still runs, as one abandoned after its timeout does),
+// Draw waits no longer than its timeout and draws with the built-in layout.
+func TestDrawDoesNotWaitOnABusyGraphviz(t *testing.T) {
+	graphvizMu <- struct{}{}
+	defer func() { <-graphvizMu }()
+	g := Build(fixture(t, "commstime.json"), WithGraphvizTimeout(20*time.Millisecond))
+	svg, how, err := g.Draw(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, LayoutLayered, how.Engine)
+	assert.Contains(t, how.Reason, "busy")
+	assert.Contains(t, string(svg), "<svg")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err = Build(fixture(t, "commstime.json")).Draw(ctx)
+	assert.ErrorIs(t, err, context.Canceled, "a stopped caller is not kept waiting")
 }
