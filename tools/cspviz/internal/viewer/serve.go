@@ -74,9 +74,15 @@ func serveListener(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// The streams end with ctx; Shutdown then only waits for connections to
+	// go idle, polling at up to 500 ms. Stopping must take well under a
+	// second, so what is not idle soon is closed.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
 	if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
