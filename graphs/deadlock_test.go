@@ -159,8 +159,8 @@ func TestDeadlockListsAProcessWaitingIntoTheCycle(t *testing.T) {
 	assert.Equal(t, "deadlock: a reads x ← b reads y ← a; blocked outside the cycle: c reads z", de.Error())
 	d := net.Snapshot().Deadlock
 	require.NotNil(t, d)
-	assert.Equal(t, [][]StepJSON{{{"p1", "read", "c1"}, {"p2", "read", "c2"}}}, d.Cycles)
-	assert.Equal(t, []StepJSON{{"p3", "read", "c3"}}, d.Waiting)
+	assert.Equal(t, [][]StepJSON{{{Process: "p1", Op: "read", Channel: "c1"}, {Process: "p2", Op: "read", Channel: "c2"}}}, d.Cycles)
+	assert.Equal(t, []StepJSON{{Process: "p3", Op: "read", Channel: "c3"}}, d.Waiting)
 }
 
 func TestDeadlockOnAnyToAnyChannelsNamesOneCycleAndTheRest(t *testing.T) {

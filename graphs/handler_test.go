@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs/components"
@@ -58,7 +59,7 @@ func TestHandlerJSON(t *testing.T) {
 
 	top, h := getJSON(t, c, srv.URL+"/topology")
 	assert.Equal(t, "application/json", h.Get("Content-Type"))
-	assert.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))
+	assert.Empty(t, h.Get("Access-Control-Allow-Origin"), "no CORS unless asked for")
 	assert.Equal(t, "gocsp-topology", top["format"])
 	assert.EqualValues(t, 1, top["version"])
 	assert.Len(t, top["processes"], 2)
@@ -69,7 +70,7 @@ func TestHandlerJSON(t *testing.T) {
 
 	require.NoError(t, n.Run(context.Background()))
 	snap, h := getJSON(t, c, srv.URL+"/snapshot")
-	assert.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))
+	assert.Empty(t, h.Get("Access-Control-Allow-Origin"))
 	for _, k := range []string{"format", "version", "seq", "time", "running", "processes", "channels", "deadlock"} {
 		assert.Contains(t, snap, k)
 	}
@@ -116,7 +117,7 @@ func TestHandlerEventsStream(t *testing.T) {
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
-	assert.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"))
+	assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
 	ev := sse{bufio.NewReader(resp.Body)}
 
 	// The first event comes at once, before the network runs.
@@ -179,13 +180,96 @@ func TestHandlerEventsClientLeaves(t *testing.T) {
 	resp.Body.Close()
 }
 
-func TestHandlerCORSPreflight(t *testing.T) {
+func TestHandlerCORSOnlyWhenAsked(t *testing.T) {
 	n, _ := stepNet()
 	rec := httptest.NewRecorder()
 	n.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodOptions, "/snapshot", nil))
-	assert.Equal(t, http.StatusNoContent, rec.Code)
-	assert.Equal(t, "*", rec.Header().Get("Access-Control-Allow-Origin"))
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code, "no preflight answer without WithCORS")
+	assert.Empty(t, rec.Header().Get("Access-Control-Allow-Origin"))
+
+	h := n.Handler(WithCORS("http://localhost:3000"))
 	rec = httptest.NewRecorder()
-	n.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nothing", nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodOptions, "/snapshot", nil))
+	assert.Equal(t, http.StatusNoContent, rec.Code)
+	assert.Equal(t, "http://localhost:3000", rec.Header().Get("Access-Control-Allow-Origin"))
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/topology", nil))
+	assert.Equal(t, "http://localhost:3000", rec.Header().Get("Access-Control-Allow-Origin"))
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nothing", nil))
 	assert.Equal(t, http.StatusNotFound, rec.Code)
+}
+
+// Event streams beyond the cap are refused with 503, and a freed slot can be taken again.
+func TestHandlerCapsEventStreams(t *testing.T) {
+	n, _ := stepNet()
+	srv := httptest.NewServer(n.Handler(WithMaxClients(2)))
+	defer srv.Close()
+	c := srv.Client()
+	defer c.CloseIdleConnections()
+	open := func() (*http.Response, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events", nil)
+		require.NoError(t, err)
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		return resp, cancel
+	}
+	var cancels []context.CancelFunc
+	for range 2 {
+		resp, cancel := open()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		kind, _ := sse{bufio.NewReader(resp.Body)}.next(t)
+		require.Equal(t, "snapshot", kind)
+		cancels = append(cancels, func() { cancel(); resp.Body.Close() })
+	}
+	resp, cancel := open()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	resp.Body.Close()
+	cancel()
+	cancels[0]()
+	require.Eventually(t, func() bool {
+		resp, cancel := open()
+		defer cancel()
+		defer resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 5*time.Second, 10*time.Millisecond)
+	cancels[1]()
+	assert.Panics(t, func() { WithMaxClients(0) })
+}
+
+// Many streams share one observation of the network: each gets the same snapshots (by seq), the
+// state as it changes, and the end.
+func TestHandlerStreamsShareSnapshots(t *testing.T) {
+	n, step := stepNet()
+	srv := httptest.NewServer(n.Handler())
+	defer srv.Close()
+	c := srv.Client()
+	defer c.CloseIdleConnections()
+	var streams []sse
+	for range 5 {
+		resp, err := c.Get(srv.URL + "/events")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		streams = append(streams, sse{bufio.NewReader(resp.Body)})
+	}
+	done := make(chan error, 1)
+	go func() { done <- n.Run(context.Background()) }()
+	for range 3 {
+		step <- struct{}{}
+	}
+	close(step)
+	require.NoError(t, <-done)
+	for i, ev := range streams {
+		var last Snapshot
+		for {
+			kind, data := ev.next(t)
+			if kind == "end" {
+				break
+			}
+			require.NoError(t, json.Unmarshal(data, &last))
+		}
+		assert.False(t, last.Running, "stream %d ends with the final state", i)
+		assert.EqualValues(t, 3, last.Channels[0].Messages, "stream %d", i)
+	}
 }

@@ -1,6 +1,7 @@
 package graphs
 
 import (
+	"github.com/gocsp/gocsp/graphs/format"
 	"slices"
 	"sort"
 	"time"
@@ -8,69 +9,38 @@ import (
 	"github.com/gocsp/gocsp/csp"
 )
 
-// Snapshot is a network's live state at one moment: the "gocsp-snapshot" document of
-// docs/FORMATS.md.
-type Snapshot struct {
-	Format    string         `json:"format"`
-	Version   int            `json:"version"`
-	Seq       int64          `json:"seq"`  // counts the snapshots taken of this network
-	Time      time.Time      `json:"time"` // RFC 3339 with nanoseconds, UTC
-	Running   bool           `json:"running"`
-	Processes []ProcState    `json:"processes"`
-	Channels  []ChanState    `json:"channels"`
-	Deadlock  *DeadlockState `json:"deadlock"`
-}
+// Snapshot is a network's live state at one moment (format.Snapshot).
+type Snapshot = format.Snapshot
 
 // ProcState is one process in a snapshot.
-type ProcState struct {
-	ID    string     `json:"id"`
-	Name  string     `json:"name"`
-	State string     `json:"state"`
-	Waits []WaitJSON `json:"waits,omitempty"`
-	Ends  []EndJSON  `json:"ends,omitempty"` // ends the topology cannot list: see FORMATS.md
-	Error string     `json:"error"`
-}
+//
+// Deprecated: use format.ProcessState.
+type ProcState = format.ProcessState
 
-// EndJSON is an end the topology cannot list: one held by a process started at run time, or one a
-// process adopted with csp.Own while running.
-type EndJSON struct {
-	Channel string `json:"channel"`
-	Dir     string `json:"dir"` // "read" or "write"
-}
+// EndJSON is an end the topology cannot list.
+//
+// Deprecated: use format.OwnedEnd.
+type EndJSON = format.OwnedEnd
 
 // WaitJSON is one channel operation a blocked process waits on.
-type WaitJSON struct {
-	Channel string `json:"channel"`
-	Op      string `json:"op"` // "read" or "write"
-}
+//
+// Deprecated: use format.Wait.
+type WaitJSON = format.Wait
 
 // ChanState is one channel in a snapshot.
-type ChanState struct {
-	ID             string `json:"id"`
-	Name           string `json:"name"`
-	Buffer         int    `json:"buffer"`
-	Len            int    `json:"len"`
-	Messages       uint64 `json:"messages"`
-	Readers        int    `json:"readers"`
-	Writers        int    `json:"writers"`
-	ReadersRetired int    `json:"readersRetired"`
-	WritersRetired int    `json:"writersRetired"`
-	Poisoned       bool   `json:"poisoned"`
-}
+//
+// Deprecated: use format.ChannelState.
+type ChanState = format.ChannelState
 
 // DeadlockState is a deadlock as snapshots and traces carry it.
-type DeadlockState struct {
-	Message string       `json:"message"`
-	Cycles  [][]StepJSON `json:"cycles"`
-	Waiting []StepJSON   `json:"waiting"`
-}
+//
+// Deprecated: use format.Deadlock.
+type DeadlockState = format.Deadlock
 
-// StepJSON is one step of a wait-for cycle: process waits by op on channel.
-type StepJSON struct {
-	Process string `json:"process"`
-	Op      string `json:"op"`
-	Channel string `json:"channel"`
-}
+// StepJSON is one step of a wait-for cycle.
+//
+// Deprecated: use format.Step.
+type StepJSON = format.Step
 
 // Snapshot returns the network's state now. Before Run it lists the declared channels and no
 // processes (none has started); processes started at run time appear with new ids (d<n>), and so
@@ -100,6 +70,9 @@ func (n *Network) Snapshot() *Snapshot {
 	case m != nil:
 		for _, p := range infos {
 			ps := ProcState{ID: n.procIDLocked(p.ProcessRef), Name: p.Name, State: p.State.String()}
+			if !p.Deadline.IsZero() {
+				ps.Deadline = p.Deadline.UTC().Format(time.RFC3339Nano)
+			}
 			for _, w := range p.Waits {
 				ps.Waits = append(ps.Waits, WaitJSON{Channel: n.chanIDLocked(w.Channel, false), Op: w.Op.String()})
 			}

@@ -39,7 +39,7 @@ func TestReadTopologyRejects(t *testing.T) {
 		"not json":       {`{`, "reading topology"},
 		"unknown format": {`{"format":"gocsp-snapshot","version":1}`, `unknown format "gocsp-snapshot" (want "gocsp-topology")`},
 		"no format":      {`{"version":1}`, `unknown format ""`},
-		"version 2":      {`{"format":"gocsp-topology","version":2}`, "version 2 not supported (this reader supports version 1)"},
+		"version 2":      {`{"format":"gocsp-topology","version":2}`, "version 2 not supported: it is newer than version 1"},
 		"version 0":      {`{"format":"gocsp-topology","version":0}`, "version 0 not supported"},
 		"dangling process": {`{"format":"gocsp-topology","version":1,` + ok +
 			`,"ends":[{"process":"p9","channel":"c1","dir":"read"}]}`, `ends[0]: unknown process id "p9"`},

@@ -2,10 +2,9 @@ package graphs
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/gocsp/gocsp/graphs/format"
 	"io"
 	"sync"
 	"time"
@@ -14,27 +13,11 @@ import (
 	"go.uber.org/zap"
 )
 
-// TraceHeader is the first line of a trace.
-type TraceHeader struct {
-	Format   string    `json:"format"`
-	Version  int       `json:"version"`
-	Start    time.Time `json:"start"`
-	Topology *Topology `json:"topology"`
-}
+// TraceHeader is the first line of a trace (format.TraceHeader).
+type TraceHeader = format.TraceHeader
 
-// TraceEvent is one line of a trace after the header (docs/FORMATS.md).
-type TraceEvent struct {
-	T        int64          `json:"t"` // nanoseconds since the header's Start
-	Ev       string         `json:"ev"`
-	Proc     string         `json:"proc,omitempty"`
-	Chan     string         `json:"chan,omitempty"`
-	Name     string         `json:"name,omitempty"`
-	State    string         `json:"state,omitempty"`
-	Waits    []WaitJSON     `json:"waits,omitempty"`
-	Guard    *int           `json:"guard,omitempty"`
-	Error    string         `json:"error,omitempty"`
-	Deadlock *DeadlockState `json:"deadlock,omitempty"`
-}
+// TraceEvent is one line of a trace after the header (format.TraceEvent).
+type TraceEvent = format.TraceEvent
 
 // tracer turns a monitor's events into trace lines. The monitor calls it from many goroutines,
 // some holding a channel's lock, so it only formats and appends to a buffer under its own mutex:
@@ -133,96 +116,24 @@ func (t *tracer) Trace(e csp.Event) {
 	t.write(ev)
 }
 
-// TraceReader reads a trace one event at a time, for traces too long to hold in memory.
-type TraceReader struct {
-	Header *TraceHeader
-	sc     *bufio.Scanner
-	line   int
-	last   int64
-}
+// TraceReader reads a trace one event at a time, for traces too long to hold in memory
+// (format.TraceReader).
+type TraceReader = format.TraceReader
 
-// maxTraceLine bounds one line; deadlock events of large networks are the longest.
-const maxTraceLine = 16 << 20
-
-// NewTraceReader reads and checks the header line of a trace.
+// NewTraceReader reads and checks the header line of a trace (format.NewTraceReader).
 func NewTraceReader(r io.Reader) (*TraceReader, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxTraceLine)
-	tr := &TraceReader{sc: sc}
-	raw, err := tr.nextLine()
-	if err == io.EOF {
-		return nil, errors.New("graphs: reading trace: empty; a trace starts with a gocsp-trace header line")
-	}
+	tr, err := format.NewTraceReader(r)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("graphs: reading trace: %w", err)
 	}
-	var h TraceHeader
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return nil, fmt.Errorf("graphs: trace line 1 (header): %w", err)
-	}
-	if err := checkHeader(TraceFormat, h.Format, h.Version); err != nil {
-		return nil, fmt.Errorf("trace line 1 (header): %w", err)
-	}
-	if h.Topology == nil {
-		return nil, errors.New("graphs: trace line 1 (header): no topology")
-	}
-	if err := h.Topology.Validate(); err != nil {
-		return nil, fmt.Errorf("trace line 1 (header topology): %w", err)
-	}
-	tr.Header = &h
 	return tr, nil
-}
-
-func (tr *TraceReader) nextLine() ([]byte, error) {
-	for tr.sc.Scan() {
-		tr.line++
-		if b := bytes.TrimSpace(tr.sc.Bytes()); len(b) > 0 {
-			return b, nil
-		}
-	}
-	if err := tr.sc.Err(); err != nil {
-		return nil, fmt.Errorf("graphs: reading trace after line %d: %w", tr.line, err)
-	}
-	return nil, io.EOF
-}
-
-// Next returns the next event, or io.EOF after the last. Events of kinds this package does not know
-// are returned as they are, so that traces of later minor versions stay readable; an event without
-// "ev", or whose time goes backwards, is an error that names its line.
-func (tr *TraceReader) Next() (TraceEvent, error) {
-	raw, err := tr.nextLine()
-	if err != nil {
-		return TraceEvent{}, err
-	}
-	var ev TraceEvent
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return ev, fmt.Errorf("graphs: trace line %d: %w", tr.line, err)
-	}
-	switch {
-	case ev.Ev == "":
-		return ev, fmt.Errorf("graphs: trace line %d: no \"ev\"", tr.line)
-	case ev.T < tr.last:
-		return ev, fmt.Errorf("graphs: trace line %d: time %d before the previous event's %d", tr.line, ev.T, tr.last)
-	}
-	tr.last = ev.T
-	return ev, nil
 }
 
 // ReadTrace reads a whole trace: its header and its events in order.
 func ReadTrace(r io.Reader) (*TraceHeader, []TraceEvent, error) {
-	tr, err := NewTraceReader(r)
+	t, err := format.ReadTrace(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("graphs: reading trace: %w", err)
 	}
-	var evs []TraceEvent
-	for {
-		ev, err := tr.Next()
-		if err == io.EOF {
-			return tr.Header, evs, nil
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		evs = append(evs, ev)
-	}
+	return &t.Header, t.Events, nil
 }

@@ -79,8 +79,8 @@ func TestTraceDeadlockAndRunTimeProcesses(t *testing.T) {
 		}
 	}
 	require.NotNil(t, dl)
-	assert.Equal(t, [][]StepJSON{{{"p1", "read", "c1"}, {"p2", "read", "c2"}}}, dl.Cycles)
-	assert.Equal(t, []StepJSON{{"p3", "read", "c3"}}, dl.Waiting)
+	assert.Equal(t, [][]StepJSON{{{Process: "p1", Op: "read", Channel: "c1"}, {Process: "p2", Op: "read", Channel: "c2"}}}, dl.Cycles)
+	assert.Equal(t, []StepJSON{{Process: "p3", Op: "read", Channel: "c3"}}, dl.Waiting)
 
 	// A farm starts its processes and channels at run time: they get new ids, and the trace names
 	// each run-time channel the first time it appears.
@@ -110,17 +110,25 @@ func TestTraceDeadlockAndRunTimeProcesses(t *testing.T) {
 	assert.Contains(t, named, "dc1")
 }
 
+// A header without a topology reads as an empty, valid one (format.NewTraceReader).
+func TestReadTraceWithoutTopology(t *testing.T) {
+	h, evs, err := ReadTrace(strings.NewReader(`{"format":"gocsp-trace","version":1}`))
+	require.NoError(t, err)
+	assert.Empty(t, evs)
+	require.NotNil(t, h.Topology)
+	assert.NoError(t, h.Topology.Validate())
+}
+
 func TestReadTraceRejects(t *testing.T) {
 	top := `{"format":"gocsp-topology","version":1,"name":"x","processes":[],"channels":[],"ends":[]}`
 	for name, tc := range map[string]struct{ in, msg string }{
-		"empty":       {"", "empty"},
-		"not json":    {"hello\n", "line 1"},
-		"format":      {`{"format":"other","version":1,"topology":` + top + `}`, `unknown format "other"`},
-		"version":     {`{"format":"gocsp-trace","version":2,"topology":` + top + `}`, "version 2 not supported"},
-		"no topology": {`{"format":"gocsp-trace","version":1}`, "no topology"},
-		"no ev":       {`{"format":"gocsp-trace","version":1,"topology":` + top + "}\n{\"t\":1}\n", "line 2: no \"ev\""},
+		"empty":    {"", "empty"},
+		"not json": {"hello\n", "line 1"},
+		"format":   {`{"format":"other","version":1,"topology":` + top + `}`, `unknown format "other"`},
+		"version":  {`{"format":"gocsp-trace","version":2,"topology":` + top + `}`, "version 2 not supported"},
+		"no ev":    {`{"format":"gocsp-trace","version":1,"topology":` + top + "}\n{\"t\":1}\n", "line 2: event has no \"ev\""},
 		"backwards": {`{"format":"gocsp-trace","version":1,"topology":` + top + "}\n" +
-			`{"t":5,"ev":"proc.start"}` + "\n" + `{"t":4,"ev":"proc.end"}`, "line 3: time 4 before"},
+			`{"t":5,"ev":"proc.start"}` + "\n" + `{"t":4,"ev":"proc.end"}`, "line 3: time 4 ns goes back"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := ReadTrace(strings.NewReader(tc.in))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"time"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs"
@@ -18,6 +19,9 @@ type MCPiConfig struct {
 	Jobs    int    // jobs the producer hands out (default 100)
 	Samples int    // random points per job (default 100000)
 	Seed    uint64 // seeds every job's generator; the estimate depends on it, not on scheduling
+	// Pace, if set, is the time the producer waits before each job, so that a viewer can watch
+	// the farm work; the estimate does not depend on it.
+	Pace time.Duration
 }
 
 // MCPiJob is one job: throw Samples points with a generator seeded by (Seed, Index).
@@ -75,7 +79,23 @@ func MCPi(cfg MCPiConfig, opts ...graphs.Option) (*graphs.Network, *MCPiResult) 
 	for i := range jobList {
 		jobList[i] = MCPiJob{Index: i, Seed: cfg.Seed, Samples: cfg.Samples}
 	}
-	producer := components.Generator("producer", jobList, jobs.Writer())
+	var producer *csp.Process
+	if cfg.Pace <= 0 {
+		producer = components.Generator("producer", jobList, jobs.Writer())
+	} else {
+		out := jobs.Writer()
+		producer = csp.Proc("producer", func(ctx context.Context) error {
+			for _, j := range jobList {
+				if err := csp.Sleep(ctx, cfg.Pace); err != nil {
+					return err
+				}
+				if err := out.Write(j); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, out).SetKind("Generator")
+	}
 	// Each worker is a components.Map, which ends normally when "jobs" retires, so that every count
 	// in flight still reaches the collector.
 	workers := csp.Replicate(cfg.Workers, func(i int) *csp.Process {

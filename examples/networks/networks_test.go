@@ -138,7 +138,7 @@ func TestPhilosophersDeadlock(t *testing.T) {
 func TestDemos(t *testing.T) {
 	for _, d := range Demos() {
 		t.Run(d.Name, func(t *testing.T) {
-			n := d.New()
+			n, _ := d.New()
 			if err := n.Topology().Validate(); err != nil {
 				t.Fatal(err)
 			}
@@ -194,6 +194,42 @@ func TestGPUPipeline(t *testing.T) {
 		}
 		if mean := res.Total / float64(res.Elements); math.Abs(mean-1.5) > 0.05 {
 			t.Errorf("mean of 2x+y over uniform x, y is %v, want about 1.5", mean)
+		}
+	}
+}
+
+// Pacing the producer (as the mcpi demo does) slows the farm down but does not change the estimate.
+func TestMCPiPaceKeepsTheEstimate(t *testing.T) {
+	cfg := MCPiConfig{Workers: 3, Jobs: 12, Samples: 1000, Seed: 7}
+	n, plain := MCPi(cfg)
+	if err := n.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Pace = time.Millisecond
+	n, paced := MCPi(cfg)
+	if err := n.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if *plain != *paced {
+		t.Fatalf("paced %+v, plain %+v", *paced, *plain)
+	}
+}
+
+func TestPrimesLine(t *testing.T) {
+	for in, want := range map[int]string{
+		0:  "no primes",
+		3:  "the first 3 primes: 2, 3, 5",
+		20: "the first 20 primes: 2, 3, 5, 7, 11, 13, …, 53, 59, 61, 67, 71",
+	} {
+		n, res := Sieve(SieveConfig{Primes: max(in, 1)})
+		if err := n.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if in == 0 {
+			res.Primes = nil
+		}
+		if got := primesLine(res.Primes); got != want {
+			t.Errorf("primesLine(%d primes) = %q, want %q", in, got, want)
 		}
 	}
 }

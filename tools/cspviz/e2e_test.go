@@ -29,6 +29,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gocsp/gocsp/examples/networks"
+	"github.com/gocsp/gocsp/graphs"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )
@@ -281,7 +282,7 @@ func demoPage(t *testing.T, name string) string {
 	t.Helper()
 	demo, ok := findDemo(networks.Demos(), name)
 	require.True(t, ok, "no demo %q", name)
-	n := demo.New()
+	n, _ := demo.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() {
@@ -316,6 +317,35 @@ func TestE2ERealDeadlock(t *testing.T) {
 	b.eval(t, `document.getElementById('banner').textContent`, &banner)
 	assert.Contains(t, banner, "philosopher-")
 	assert.Contains(t, banner, "fork-")
+
+	// The monitor poisons the cycle to end the network; after that the cycle still reads as the
+	// deadlock it was: its processes say deadlocked, its channels are solid red, not poison's dashes.
+	b.waitJS(t, `document.getElementById('status').textContent.includes('ended')`, 15*time.Second)
+	_, chans, _ := layoutIDs(t, page)
+	for id, svgID := range procs {
+		var has bool
+		b.eval(t, fmt.Sprintf(`document.getElementById(%q).classList.contains('deadlock')`, svgID), &has)
+		if !has {
+			continue
+		}
+		var state string
+		b.eval(t, lastTextJS(svgID), &state)
+		assert.Equal(t, "deadlocked", state, "process %s", id)
+	}
+	red := 0
+	for id, sids := range chans {
+		var cls, dash, stroke string
+		b.eval(t, fmt.Sprintf(`document.getElementById(%q).getAttribute('class')`, sids[0]), &cls)
+		if !strings.Contains(cls, "deadlock") {
+			continue
+		}
+		red++
+		b.eval(t, fmt.Sprintf(`getComputedStyle(document.getElementById(%q).querySelector('path')).strokeDasharray`, sids[0]), &dash)
+		b.eval(t, fmt.Sprintf(`getComputedStyle(document.getElementById(%q).querySelector('path')).stroke`, sids[0]), &stroke)
+		assert.Equal(t, "none", dash, "channel %s (%s)", id, cls)
+		assert.Equal(t, "rgb(212, 0, 0)", stroke, "channel %s", id)
+	}
+	assert.Equal(t, 10, red, "the cycle's ten channels stay red")
 	b.noErrors(t)
 }
 
@@ -402,6 +432,23 @@ func TestScreenshots(t *testing.T) {
 			shoot(t, demoPage(t, tc.demo), tc.file, tc.ready)
 		})
 	}
+	t.Run("sieve-100", func(t *testing.T) {
+		hold := make(chan struct{})
+		count := 0
+		n, res := networks.Sieve(networks.SieveConfig{Primes: 101, OnPrime: func(int) {
+			if count++; count == 100 {
+				<-hold
+			}
+		}})
+		page := networkPage(t, n)
+		t.Cleanup(func() { close(hold) })
+		require.Eventually(t, func() bool { return res.Filters() >= 100 }, 30*time.Second, 10*time.Millisecond)
+		shoot(t, page, "live-sieve-100.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 102`)
+	})
+	t.Run("farm-64", func(t *testing.T) {
+		n, _ := networks.MCPi(networks.MCPiConfig{Workers: 64, Jobs: 100_000, Samples: 1000, Pace: 2 * time.Millisecond})
+		shoot(t, networkPage(t, n), "live-farm-64.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 66`)
+	})
 	t.Run("replay", func(t *testing.T) {
 		tr, err := readTraceFile("testdata/commstime.trace.jsonl")
 		require.NoError(t, err)
@@ -426,10 +473,113 @@ func TestE2ENetworkGone(t *testing.T) {
 
 	upstream.CloseClientConnections()
 	upstream.Close()
-	b.waitJS(t, `document.getElementById('status').textContent.includes('connection lost')`, 10*time.Second)
-	b.waitJS(t, `document.getElementById('banner').textContent.includes('Cannot reach the network')`, 10*time.Second)
-	// The processes stay on the page as last seen.
+	// The page says the network is gone and keeps the last real snapshot: real counts, never the
+	// layout's sample values.
+	b.waitJS(t, `document.getElementById('status').textContent.includes('network gone')`, 10*time.Second)
+	b.waitJS(t, `document.getElementById('banner').textContent.includes('Showing its last snapshot')`, 10*time.Second)
 	var texts []string
 	b.eval(t, svgTextsJS, &texts)
 	assert.Contains(t, texts, "prefix")
+	for _, tx := range texts {
+		assert.NotContains(t, tx, "888888", "a sample value shown as data")
+	}
+	_, _, labels := layoutIDs(t, page)
+	var label string
+	b.eval(t, lastTextJS(labels["c1"]), &label)
+	parseCount(t, label)
+
+	// A page opened after the network went gets that same last snapshot.
+	b2 := newBrowser(t)
+	b2.run(t, chromedp.Navigate(page))
+	b2.waitJS(t, `document.getElementById('status').textContent.includes('network gone')`, 10*time.Second)
+	var label2 string
+	b2.eval(t, lastTextJS(labels["c1"]), &label2)
+	assert.Equal(t, label, label2)
+}
+
+// networkPage runs n for the length of the test and returns the URL of a live page watching it.
+func networkPage(t *testing.T, n *graphs.Network) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		_ = n.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-ran
+	})
+	return watchServer(t, n.Handler())
+}
+
+// fitsJS says whether the whole drawing lies inside the graph pane.
+const fitsJS = `(() => {
+	const pane = document.getElementById('graph').getBoundingClientRect();
+	const g = document.querySelector('#graph svg > g').getBoundingClientRect();
+	return g.width > 0 && g.left >= pane.left - 1 && g.right <= pane.right + 1 && g.top >= pane.top - 1 && g.bottom <= pane.bottom + 1;
+})()`
+
+// viewWidthJS is the width of the part of the drawing on show.
+const viewWidthJS = `document.querySelector('#graph svg').viewBox.baseVal.width`
+
+// TestE2ESieveAfter100Filters watches the real sieve once a hundred filters have spawned (the
+// printer holds the hundredth prime): every filter is on the page, the drawing fits the window,
+// and the view zooms with the keyboard and the wheel and fits again on 'f'.
+func TestE2ESieveAfter100Filters(t *testing.T) {
+	hold := make(chan struct{})
+	count := 0
+	n, res := networks.Sieve(networks.SieveConfig{Primes: 101, OnPrime: func(int) {
+		if count++; count == 100 {
+			<-hold
+		}
+	}})
+	page := networkPage(t, n)
+	// Registered after networkPage's, so run before it: the network cannot end while held.
+	t.Cleanup(func() { close(hold) })
+	require.Eventually(t, func() bool { return res.Filters() >= 100 }, 30*time.Second, 10*time.Millisecond)
+
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 102`, 20*time.Second)
+	b.waitJS(t, fitsJS, 5*time.Second)
+	var texts []string
+	b.eval(t, svgTextsJS, &texts)
+	assert.Contains(t, texts, "filter-100")
+	assert.Contains(t, texts, "printer")
+
+	var w0, w1, w2 float64
+	b.eval(t, viewWidthJS, &w0)
+	b.run(t, chromedp.KeyEvent("+"))
+	b.eval(t, viewWidthJS, &w1)
+	assert.Less(t, w1, w0, "+ zooms in")
+	b.eval(t, `(() => { const r = document.getElementById('graph').getBoundingClientRect();
+		document.getElementById('graph').dispatchEvent(new WheelEvent('wheel', {deltaY: -500, clientX: r.left + 100, clientY: r.top + 100, bubbles: true, cancelable: true})); return true })()`, nil)
+	b.eval(t, viewWidthJS, &w2)
+	assert.Less(t, w2, w1, "the wheel zooms in")
+	var fits bool
+	b.eval(t, fitsJS, &fits)
+	assert.False(t, fits, "zoomed in, the drawing no longer fits")
+	b.run(t, chromedp.KeyEvent("f"))
+	b.waitJS(t, fitsJS, 5*time.Second)
+	b.noErrors(t)
+}
+
+// TestE2EFarmOf64Workers watches a real farm of 64 workers: all are drawn, fitted to the window,
+// and their states are shown.
+func TestE2EFarmOf64Workers(t *testing.T) {
+	n, _ := networks.MCPi(networks.MCPiConfig{Workers: 64, Jobs: 100_000, Samples: 1000, Pace: 2 * time.Millisecond})
+	page := networkPage(t, n)
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 66`, 20*time.Second)
+	b.waitJS(t, fitsJS, 5*time.Second)
+	var states []string
+	b.eval(t, `[...document.querySelectorAll('#graph svg .proc')].map(e => { const t = e.querySelectorAll('text'); return t[t.length-1].textContent })`, &states)
+	assert.GreaterOrEqual(t, len(states), 66)
+	for _, s := range states {
+		assert.NotEmpty(t, s, "every process shows its state")
+		assert.NotEqual(t, "not started", s)
+	}
+	b.noErrors(t)
 }

@@ -2,9 +2,9 @@
 // Graphviz DOT, watches a running network live in the browser, and replays a
 // recorded trace.
 //
-//	cspviz render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout dot]
-//	cspviz watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
-//	cspviz replay TRACE.jsonl [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
+//	cspviz render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout auto]
+//	cspviz watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout auto]
+//	cspviz replay TRACE.jsonl [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout auto]
 //	cspviz demo [NAME] [-list] [-addr 127.0.0.1:0] [-open] [-for DURATION]
 //
 // Graphviz is built in (compiled to WebAssembly); nothing else needs to be
@@ -20,10 +20,22 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// Once asked to stop, the program ends within a second whatever
+		// still runs (an abandoned Graphviz layout cannot be interrupted),
+		// and a second Ctrl-C ends it at once: the signal's default action
+		// is back.
+		<-ctx.Done()
+		stop()
+		time.Sleep(stopGrace)
+		fmt.Fprintf(os.Stderr, "cspviz: still stopping after %v; exiting\n", stopGrace)
+		os.Exit(1)
+	}()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	switch {
@@ -36,17 +48,21 @@ func main() {
 	}
 }
 
+// stopGrace is how long main waits for the commands to wind down after
+// Ctrl-C, SIGTERM or -for before it exits regardless.
+const stopGrace = time.Second
+
 // errUsage marks an error already explained to the user by printing usage.
 var errUsage = errors.New("usage")
 
 const usage = `cspviz draws GoCSP process networks.
 
 Usage:
-  cspviz render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout dot]
+  cspviz render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout auto]
       Draw a topology (a JSON file, a trace, or a running network's URL).
-  cspviz watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
+  cspviz watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout auto]
       Show a running network live in the browser.
-  cspviz replay TRACE.jsonl [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]
+  cspviz replay TRACE.jsonl [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout auto]
       Replay a recorded trace in the browser.
   cspviz demo [NAME] [-list] [-addr 127.0.0.1:0] [-open] [-for DURATION]
       Run an example network in-process and show it live (default: philosophers;

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/gocsp/gocsp/examples/networks"
+	"github.com/gocsp/gocsp/graphs"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
@@ -48,11 +52,12 @@ func TestRenderFiles(t *testing.T) {
 			assert.True(t, bytes.HasPrefix(svg, []byte("<?xml")), "SVG file starts with %q", svg[:min(20, len(svg))])
 			top, err := loadTopology(context.Background(), src)
 			require.NoError(t, err)
+			texts := svgTexts(t, svg)
 			for _, p := range top.Processes {
-				assert.Contains(t, string(svg), ">"+xmlEscape(p.Name)+"<")
+				assert.Contains(t, texts, p.Name)
 			}
 			for _, c := range top.Channels {
-				assert.Contains(t, string(svg), xmlEscape(c.Name))
+				assert.Contains(t, strings.Join(texts, "\n"), c.Name)
 			}
 
 			dot, err := os.ReadFile(dotPath)
@@ -64,10 +69,30 @@ func TestRenderFiles(t *testing.T) {
 	}
 }
 
-// xmlEscape escapes like Graphviz's SVG output does.
-func xmlEscape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "-", "&#45;", "'", "&#39;")
-	return r.Replace(s)
+// svgTexts returns the text of every <text> element of svg, unescaped; Graphviz and the built-in
+// layouts escape differently.
+func svgTexts(t *testing.T, svg []byte) []string {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	var texts []string
+	in := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return texts
+		}
+		require.NoError(t, err, "the SVG is well-formed XML")
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			in = tk.Name.Local == "text"
+		case xml.EndElement:
+			in = false
+		case xml.CharData:
+			if in {
+				texts = append(texts, string(tk))
+			}
+		}
+	}
 }
 
 func TestRenderStdoutAndFormatFlag(t *testing.T) {
@@ -179,19 +204,55 @@ func TestReplayUntilInterrupted(t *testing.T) {
 	}
 }
 
-func TestServeDemoSeam(t *testing.T) {
+// A demo whose work is finite runs again, round after round, until stopped, and the page's /info
+// says which round it is and what the last one computed.
+func TestDemoRepeatsRoundsAndShowsResult(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &testutil.Buffer{}
 	done := make(chan error, 1)
-	go func() { done <- serveDemo(ctx, fakenet.Philosophers(3), out) }()
+	demo := networks.Demo{Name: "tiny-sieve", Repeats: true, New: func(opts ...graphs.Option) (*graphs.Network, func() string) {
+		n, res := networks.Sieve(networks.SieveConfig{Primes: 3}, opts...)
+		return n, func() string { return fmt.Sprint(res.Primes) }
+	}}
+	go func() { done <- runNetworkDemo(ctx, demo, 20*time.Millisecond, out) }()
 	url := testutil.WaitURL(t, out)
+	var info struct {
+		Run struct {
+			Round  int    `json:"round"`
+			Result string `json:"result"`
+		} `json:"run"`
+	}
+	require.Eventually(t, func() bool {
+		_, body, _ := testutil.Get(t, url+"info")
+		return json.Unmarshal([]byte(body), &info) == nil && info.Run.Round >= 3
+	}, 20*time.Second, 20*time.Millisecond)
+	assert.Equal(t, "[2 3 5]", info.Run.Result)
 	_, body, _ := testutil.Get(t, url+"layout")
-	assert.Contains(t, body, "philosopher")
+	assert.Contains(t, body, "filter")
 	cancel()
 	require.NoError(t, <-done)
+	assert.Contains(t, out.String(), "round 1: [2 3 5]")
+}
 
-	err := serveDemo(context.Background(), http.NotFoundHandler(), io.Discard)
-	require.ErrorContains(t, err, "cspviz demo:")
+// A demo that does not repeat (the deadlock) stays on its final state until stopped.
+func TestDemoThatEndsStaysUntilStopped(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &testutil.Buffer{}
+	done := make(chan error, 1)
+	demo, ok := findDemo(networks.Demos(), "philosophers-deadlock")
+	require.True(t, ok)
+	go func() { done <- runNetworkDemo(ctx, demo, time.Millisecond, out) }()
+	url := testutil.WaitURL(t, out)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "stays on the page") }, 20*time.Second, 10*time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("the demo returned before it was stopped: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	_, body, _ := testutil.Get(t, url+"info")
+	assert.Contains(t, body, `"round":1`)
+	cancel()
+	require.NoError(t, <-done)
 }
 
 func TestDemoList(t *testing.T) {

@@ -12,13 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )
 
 func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("render", "render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout dot]", stderr)
+	fs := newFlagSet("render", "render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout auto]", stderr)
 	out := fs.String("o", "-", "output file; its extension (.svg, .dot, .gv) picks the format; - for stdout")
 	outFormat := fs.String("format", "", "output format, svg or dot (default: from -o's extension, else svg)")
 	layout := addLayoutFlag(fs)
@@ -41,9 +41,17 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("cspviz render: %w", err)
 	}
-	data, err := render.Render(ctx, top, f, render.WithLayout(*layout))
-	if err != nil {
-		return fmt.Errorf("cspviz render: %s: %w", src, err)
+	g := render.Build(top, render.WithLayout(*layout))
+	data := g.DOT
+	if f == "svg" {
+		var how render.Layout
+		data, how, err = g.Draw(ctx)
+		if err != nil {
+			return fmt.Errorf("cspviz render: %s: %w", src, err)
+		}
+		if how.Reason != "" && *layout != render.LayoutAuto {
+			fmt.Fprintf(stderr, "cspviz render: drew %s with the built-in layered layout, not %s: %s\n", src, *layout, how.Reason)
+		}
 	}
 	if *out == "-" {
 		_, err = stdout.Write(data)

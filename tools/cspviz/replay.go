@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )
 

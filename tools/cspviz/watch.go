@@ -31,7 +31,7 @@ func addServeFlags(fs *flag.FlagSet) serveFlags {
 }
 
 func addLayoutFlag(fs *flag.FlagSet) *string {
-	return fs.String("layout", "dot", "Graphviz layout engine: "+strings.Join(render.Layouts(), ", "))
+	return fs.String("layout", render.LayoutAuto, "layout: auto (Graphviz dot for small networks, the built-in layered layout for large ones), layered, or a Graphviz engine for small networks: "+strings.Join(render.Layouts()[2:], ", "))
 }
 
 func checkLayout(layout string) error {
@@ -60,7 +60,7 @@ func (f serveFlags) setup(ctx context.Context, stdout io.Writer) (context.Contex
 }
 
 func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("watch", "watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout dot]", stderr)
+	fs := newFlagSet("watch", "watch URL [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout auto]", stderr)
 	sf := addServeFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {

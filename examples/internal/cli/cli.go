@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/gocsp/gocsp/graphs"
@@ -30,7 +31,7 @@ type Flags struct {
 func Register(fs *flag.FlagSet) *Flags {
 	f := &Flags{}
 	fs.StringVar(&f.Topology, "topology", "", "write the network's topology as JSON to `FILE` (- for stdout) and exit")
-	fs.StringVar(&f.Debug, "debug", "", "serve the live network (/topology, /snapshot, /events) on `ADDR` while it runs, e.g. localhost:8080")
+	fs.StringVar(&f.Debug, "debug", "", "serve the live network (/topology, /snapshot, /events) on `ADDR` while it runs: :8080 or 8080 listens on loopback only, HOST:8080 on HOST's interfaces")
 	fs.DurationVar(&f.Linger, "linger", 0, "with -debug, keep serving this long after the network has ended")
 	fs.StringVar(&f.Trace, "trace", "", "write a JSON-lines trace of the run to `FILE`")
 	return f
@@ -84,14 +85,18 @@ func (f *Flags) run(ctx context.Context, stdout, stderr io.Writer, build Build) 
 		return writeTopology(n, f.Topology, stdout)
 	}
 	if f.Debug != "" {
-		ln, err := net.Listen("tcp", f.Debug)
+		addr := DebugAddr(f.Debug)
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("-debug: %w", err)
 		}
-		srv := &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		// No WriteTimeout: it would cut the event streams, which bound
+		// their own writes.
+		srv := &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 		served := make(chan error, 1)
 		go func() { served <- srv.Serve(ln) }()
-		fmt.Fprintf(stdout, "debug: serving %s at %s (topology, snapshot, events)\n", n.Name(), URL(ln.Addr()))
+		fmt.Fprintf(stdout, "debug: serving %s at %s (paths /topology, /snapshot, /events)\n", n.Name(), URL(ln.Addr()))
 		defer func() {
 			if f.Linger > 0 {
 				select {
@@ -113,16 +118,24 @@ func (f *Flags) run(ctx context.Context, stdout, stderr io.Writer, build Build) 
 	return report(stdout, runErr)
 }
 
-// URL returns the http URL of a listener's address, naming localhost for an unspecified host.
+// DebugAddr is the address -debug listens on: a bare port (":8080" or "8080") means the loopback
+// interface only, as anything that exposes a network's state must by default; an explicit host,
+// including 0.0.0.0, is taken as asked.
+func DebugAddr(flag string) string {
+	if !strings.Contains(flag, ":") {
+		flag = ":" + flag
+	}
+	host, port, err := net.SplitHostPort(flag)
+	if err != nil || host != "" {
+		return flag
+	}
+	return net.JoinHostPort("127.0.0.1", port)
+}
+
+// URL returns the http URL of a listener's address: the address it really listens on, so that an
+// unspecified host (all interfaces) shows as such rather than as localhost.
 func URL(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return "http://" + a.String() + "/"
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "localhost"
-	}
-	return "http://" + net.JoinHostPort(host, port) + "/"
+	return "http://" + a.String() + "/"
 }
 
 func writeTopology(n *graphs.Network, file string, stdout io.Writer) error {

@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Network is a fake network handler. Its state is a function of the number of

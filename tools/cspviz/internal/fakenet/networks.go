@@ -3,7 +3,7 @@ package fakenet
 import (
 	"fmt"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Commstime is the classic commstime network (prefix → delta → succ →
@@ -39,20 +39,20 @@ func Commstime(opts ...Option) *Network {
 	return New(top, func(tick int) *format.Snapshot {
 		s := &format.Snapshot{Running: true}
 		for i, p := range top.Processes {
-			st := format.ProcState{ID: p.ID, Name: p.Name, State: states[(tick+i)%len(states)]}
+			st := format.ProcessState{ID: p.ID, Name: p.Name, State: states[(tick+i)%len(states)]}
 			if st.State == format.StateBlockedRead || st.State == format.StateAlting {
 				st.Waits = []format.Wait{{Channel: readsFrom(top, p.ID), Op: "read"}}
 			}
 			s.Processes = append(s.Processes, st)
 		}
 		for i, c := range top.Channels {
-			s.Channels = append(s.Channels, format.ChanState{ID: c.ID, Name: c.Name, Buffer: c.Buffer,
+			s.Channels = append(s.Channels, format.ChannelState{ID: c.ID, Name: c.Name, Buffer: c.Buffer,
 				Len: tick % (c.Buffer + 1), Messages: uint64(tick * (1000 + 7*i)), Readers: 1, Writers: 1})
 		}
 		if tick >= 3 {
-			s.Processes = append(s.Processes, format.ProcState{ID: "p9", Name: "monitor", State: format.StateBlockedRead,
+			s.Processes = append(s.Processes, format.ProcessState{ID: "p9", Name: "monitor", State: format.StateBlockedRead,
 				Waits: []format.Wait{{Channel: "c9", Op: "read"}}})
-			s.Channels = append(s.Channels, format.ChanState{ID: "c9", Name: "stats", Messages: uint64(tick - 3), Readers: 1})
+			s.Channels = append(s.Channels, format.ChannelState{ID: "c9", Name: "stats", Messages: uint64(tick - 3), Readers: 1})
 		}
 		return s
 	}, opts...)
@@ -93,30 +93,30 @@ func Philosophers(n int, opts ...Option) *Network {
 			format.End{Process: phil(i), Channel: right(i), Dir: "write", Owned: true},
 			format.End{Process: fork((i + 1) % n), Channel: right(i), Dir: "read", Owned: true})
 	}
-	var cycle []format.WaitFor
+	var cycle []format.Step
 	msg := "deadlock:"
 	for i := range n {
 		j := (i + 1) % n
 		cycle = append(cycle,
-			format.WaitFor{Process: phil(i), Op: "write", Channel: right(i)},
-			format.WaitFor{Process: fork(j), Op: "read", Channel: left(j)})
+			format.Step{Process: phil(i), Op: "write", Channel: right(i)},
+			format.Step{Process: fork(j), Op: "read", Channel: left(j)})
 		msg += fmt.Sprintf(" philosopher-%d writes right-%d → fork-%d reads left-%d ←", i, i, j, j)
 	}
 	msg += " philosopher-0 …"
 	return New(top, func(int) *format.Snapshot {
-		s := &format.Snapshot{Running: false, Deadlock: &format.Deadlock{Message: msg, Cycles: [][]format.WaitFor{cycle}}}
+		s := &format.Snapshot{Running: false, Deadlock: &format.Deadlock{Message: msg, Cycles: [][]format.Step{cycle}}}
 		for i := range n {
-			s.Processes = append(s.Processes, format.ProcState{ID: phil(i), Name: fmt.Sprintf("philosopher-%d", i),
+			s.Processes = append(s.Processes, format.ProcessState{ID: phil(i), Name: fmt.Sprintf("philosopher-%d", i),
 				State: format.StateBlockedWrite, Waits: []format.Wait{{Channel: right(i), Op: "write"}}})
 		}
 		for i := range n {
-			s.Processes = append(s.Processes, format.ProcState{ID: fork(i), Name: fmt.Sprintf("fork-%d", i),
+			s.Processes = append(s.Processes, format.ProcessState{ID: fork(i), Name: fmt.Sprintf("fork-%d", i),
 				State: format.StateBlockedRead, Waits: []format.Wait{{Channel: left(i), Op: "read"}}})
 		}
 		for i := range n {
 			s.Channels = append(s.Channels,
-				format.ChanState{ID: left(i), Name: fmt.Sprintf("left-%d", i), Messages: 1, Readers: 1, Writers: 1},
-				format.ChanState{ID: right(i), Name: fmt.Sprintf("right-%d", i), Readers: 1, Writers: 1})
+				format.ChannelState{ID: left(i), Name: fmt.Sprintf("left-%d", i), Messages: 1, Readers: 1, Writers: 1},
+				format.ChannelState{ID: right(i), Name: fmt.Sprintf("right-%d", i), Readers: 1, Writers: 1})
 		}
 		return s
 	}, opts...)

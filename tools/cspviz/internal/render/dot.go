@@ -5,8 +5,9 @@ import (
 	"html"
 	"sort"
 	"strings"
+	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Graph is a topology prepared for Graphviz.
@@ -21,19 +22,35 @@ type Graph struct {
 	// ChanLabels maps each channel id to the SVG id of the element whose
 	// last text line carries the channel's live counts (live mode only).
 	ChanLabels map[string]string
+
+	// The same drawing as nodes and edges, for the built-in layout.
+	nodes []lnode
+	edges []ledge
+	key   map[string]int // DOT node name to index in nodes
+	opts  options
 }
 
 // Option adjusts how a topology is drawn.
 type Option func(*options)
 
 type options struct {
-	layout string
-	live   bool
+	layout  string
+	live    bool
+	timeout time.Duration
 }
 
-// WithLayout picks the Graphviz layout engine (dot, neato, circo, fdp, sfdp,
-// twopi, osage). The default, dot, reads best for pipelines.
+// WithLayout picks the layout: "auto" (the default) draws a ring-shaped
+// network (the dining philosophers) as a ring, and otherwise uses Graphviz's
+// dot for small networks, where it reads best, and the built-in layered
+// layout for the rest; "layered" always uses the built-in one; a Graphviz engine (dot,
+// neato, circo, fdp, sfdp, twopi, osage) is used for networks small enough
+// for Graphviz to lay out within bounds (see Small), the built-in layout for
+// larger ones.
 func WithLayout(engine string) Option { return func(o *options) { o.layout = engine } }
+
+// WithGraphvizTimeout bounds how long SVG waits for Graphviz before it
+// draws with the built-in layout instead (default 3s).
+func WithGraphvizTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
 // WithLiveLabels reserves a second line on every channel label and a state
 // line on every process, which the live viewer fills in; the layout then does
@@ -41,16 +58,34 @@ func WithLayout(engine string) Option { return func(o *options) { o.layout = eng
 func WithLiveLabels() Option { return func(o *options) { o.live = true } }
 
 func buildOptions(opts []Option) options {
-	o := options{layout: "dot"}
+	o := options{layout: LayoutAuto, timeout: 3 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
 	return o
 }
 
-// Layouts lists the layout engines WithLayout accepts.
+// The layouts that are not Graphviz engines.
+const (
+	LayoutAuto    = "auto"
+	LayoutLayered = "layered"
+	// LayoutRing is the built-in layout auto picks for a ring-shaped
+	// network; it is not a choice of its own.
+	LayoutRing = "ring"
+)
+
+// Layouts lists the layouts WithLayout accepts.
 func Layouts() []string {
-	return []string{"dot", "neato", "circo", "fdp", "sfdp", "twopi", "osage"}
+	return []string{LayoutAuto, LayoutLayered, "dot", "neato", "circo", "fdp", "sfdp", "twopi", "osage"}
+}
+
+// graphvizEngine is the Graphviz engine the DOT names: the chosen one, or dot
+// when the layout is not a Graphviz engine.
+func (o options) graphvizEngine() string {
+	if o.layout == LayoutAuto || o.layout == LayoutLayered {
+		return "dot"
+	}
+	return o.layout
 }
 
 // Placeholders sized like the widest text the viewer writes in, so that the
@@ -68,10 +103,12 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 		Procs:      make(map[string]string, len(t.Processes)),
 		Chans:      make(map[string][]string, len(t.Channels)),
 		ChanLabels: make(map[string]string, len(t.Channels)),
+		key:        make(map[string]int, len(t.Processes)),
+		opts:       o,
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "digraph %s {\n", quote(orDefault(t.Name, "network")))
-	fmt.Fprintf(&b, "  graph [layout=%s, rankdir=LR, nodesep=0.5, ranksep=0.7, pad=0.3, fontname=\"Helvetica\", overlap=false, splines=true];\n", quote(o.layout))
+	fmt.Fprintf(&b, "  graph [layout=%s, rankdir=LR, nodesep=0.5, ranksep=0.7, pad=0.3, fontname=\"Helvetica\", overlap=false, splines=true];\n", quote(o.graphvizEngine()))
 	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", color=\"#444444\", fontname=\"Helvetica\", fontsize=14, margin=\"0.15,0.08\"];\n")
 	b.WriteString("  edge [color=\"#555555\", fontname=\"Helvetica\", fontsize=12, fontcolor=\"#222222\", arrowsize=0.8];\n")
 
@@ -80,6 +117,7 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 		g.Procs[p.ID] = id
 		fmt.Fprintf(&b, "  %s [id=%s, class=\"proc\", label=<%s>, tooltip=%s];\n",
 			quote("p:"+p.ID), quote(id), procLabel(p, o.live), quote(orDefault(p.Name, p.ID)))
+		g.addNode(lnode{id: id, class: "node proc", tip: orDefault(p.Name, p.ID), lines: procLines(orDefault(p.Name, p.ID), p.Kind, o.live)}, "p:"+p.ID)
 	}
 
 	writers, readers := endsByChannel(t)
@@ -92,21 +130,25 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 			g.ChanLabels[c.ID] = base
 			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan\", label=%s, tooltip=%s];\n",
 				quote("p:"+ws[0]), quote("p:"+rs[0]), quote(base), quote(label), quote(orDefault(c.Name, c.ID)))
+			g.addEdge(ledge{id: base, class: "edge chan", tip: orDefault(c.Name, c.ID), label: chanLines(orDefault(c.Name, c.ID), c.Buffer, o.live)}, "p:"+ws[0], "p:"+rs[0])
 			continue
 		}
 		ids := []string{base}
 		g.ChanLabels[c.ID] = base
 		fmt.Fprintf(&b, "  %s [id=%s, class=\"chan chan-node\", shape=ellipse, style=filled, fillcolor=\"#ffffff\", color=\"#555555\", fontsize=12, margin=\"0.05,0.02\", label=%s, tooltip=%s];\n",
 			quote("c:"+c.ID), quote(base), quote(label), quote(orDefault(c.Name, c.ID)))
+		g.addNode(lnode{id: base, class: "node chan chan-node", tip: orDefault(c.Name, c.ID), lines: chanLines(orDefault(c.Name, c.ID), c.Buffer, o.live), ellipse: true}, "c:"+c.ID)
 		for k, w := range ws {
 			id := fmt.Sprintf("%s-w%d", base, k)
 			ids = append(ids, id)
 			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan chan-end\"];\n", quote("p:"+w), quote("c:"+c.ID), quote(id))
+			g.addEdge(ledge{id: id, class: "edge chan chan-end"}, "p:"+w, "c:"+c.ID)
 		}
 		for k, r := range rs {
 			id := fmt.Sprintf("%s-r%d", base, k)
 			ids = append(ids, id)
 			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan chan-end\"];\n", quote("c:"+c.ID), quote("p:"+r), quote(id))
+			g.addEdge(ledge{id: id, class: "edge chan chan-end"}, "c:"+c.ID, "p:"+r)
 		}
 		g.Chans[c.ID] = ids
 	}

@@ -4,25 +4,32 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/goccy/go-graphviz"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
-// graphvizMu serialises every use of go-graphviz. The library runs Graphviz
+// graphvizMu serialises every use of go-graphviz (a one-slot semaphore, so
+// that Draw can wait for it with a deadline). The library runs Graphviz
 // in one WebAssembly module instance shared by the whole process, which is not
 // safe for concurrent use, so this lock is the one piece of package-level
 // state: it guards state that is package-level in the library already.
-var graphvizMu sync.Mutex
+var graphvizMu = make(chan struct{}, 1)
 
 // SVG lays out DOT text with Graphviz and returns the SVG document. The
 // layout engine is the one named in the DOT (graph [layout=...]), dot by
 // default.
+//
+// It runs Graphviz unbounded and uninterruptibly: use it on DOT of known,
+// small size; Graph.Draw bounds it.
 func SVG(ctx context.Context, dot []byte) ([]byte, error) {
-	graphvizMu.Lock()
-	defer graphvizMu.Unlock()
+	graphvizMu <- struct{}{}
+	defer func() { <-graphvizMu }()
+	return svgLocked(ctx, dot)
+}
+
+func svgLocked(ctx context.Context, dot []byte) ([]byte, error) {
 	gv, err := graphviz.New(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("starting graphviz: %w", err)
@@ -43,8 +50,8 @@ func SVG(ctx context.Context, dot []byte) ([]byte, error) {
 // ParseDOT checks that Graphviz parses dot and returns the names of its
 // nodes; tests and the fuzzer use it to prove the DOT we write is well formed.
 func ParseDOT(dot []byte) (nodes []string, edges int, err error) {
-	graphvizMu.Lock()
-	defer graphvizMu.Unlock()
+	graphvizMu <- struct{}{}
+	defer func() { <-graphvizMu }()
 	g, err := graphviz.ParseBytes(dot)
 	if err != nil {
 		return nil, 0, fmt.Errorf("parsing DOT: %w", err)
@@ -79,7 +86,8 @@ func Render(ctx context.Context, t *format.Topology, outFormat string, opts ...O
 	case "dot":
 		return g.DOT, nil
 	case "svg":
-		return SVG(ctx, g.DOT)
+		svg, _, err := g.Draw(ctx)
+		return svg, err
 	}
 	return nil, fmt.Errorf("unknown output format %q (want svg or dot)", outFormat)
 }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Live is the viewer of a running network reached over HTTP.
@@ -22,6 +22,8 @@ type Live struct {
 	page   *page
 	name   string
 	handle http.Handler
+	up     *upstream
+	slots  chan struct{} // one per open page stream, up to maxPages
 }
 
 // NewLive connects to the network served at base (the URL where its handler
@@ -35,8 +37,9 @@ func NewLive(ctx context.Context, base string, opts ...Option) (*Live, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an http:// or https:// URL of a running network", base)
 	}
-	base = strings.TrimSuffix(base, "/")
-	l := &Live{base: base, cfg: cfg}
+	base = NetworkBase(base)
+	l := &Live{base: base, cfg: cfg, slots: make(chan struct{}, maxPages)}
+	l.up = &upstream{l: l, ctx: context.WithoutCancel(ctx)}
 	top, err := FetchTopology(ctx, cfg.client, base, cfg.timeout)
 	if err != nil {
 		return nil, err
@@ -58,16 +61,31 @@ func (l *Live) ServeHTTP(w http.ResponseWriter, r *http.Request) { l.handle.Serv
 func (l *Live) Model() *Model { return l.page.model }
 
 func (l *Live) info() any {
-	return map[string]any{"mode": "live", "name": l.name, "source": l.base}
+	info := map[string]any{"mode": "live", "name": l.name, "source": l.base}
+	if l.cfg.run != nil {
+		info["run"] = l.cfg.run()
+	}
+	return info
+}
+
+// NetworkBase returns the base URL of the network that u names: u itself, or
+// u without its last path element when that is one of the network's
+// endpoints (/topology, /snapshot, /events), so that any URL the debug server
+// printed or served works.
+func NetworkBase(u string) string {
+	u = strings.TrimSuffix(u, "/")
+	for _, ep := range []string{"/topology", "/snapshot", "/events"} {
+		if strings.HasSuffix(u, ep) {
+			return strings.TrimSuffix(u, ep)
+		}
+	}
+	return u
 }
 
 // FetchTopology GETs base/topology and decodes it. base may also be the
 // topology's own URL. Errors name the URL and say what went wrong.
 func FetchTopology(ctx context.Context, client *http.Client, base string, timeout time.Duration) (*format.Topology, error) {
-	target := strings.TrimSuffix(base, "/")
-	if !strings.HasSuffix(target, "/topology") {
-		target += "/topology"
-	}
+	target := NetworkBase(base) + "/topology"
 	body, err := get(ctx, client, target, timeout)
 	if err != nil {
 		return nil, err
@@ -128,78 +146,24 @@ func (l *Live) snapshot(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-// events passes the network's server-sent events through to the page. Each
-// snapshot is checked and fed to the model before the page sees it, so that
-// a page that finds an unknown id and asks for a new layout gets one that has
-// it.
-func (l *Live) events(w http.ResponseWriter, r *http.Request) {
-	rc := http.NewResponseController(w)
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, l.base+"/events", nil)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := l.cfg.client.Do(req)
-	if err != nil {
-		http.Error(w, fmt.Sprintf("cannot reach the network at %s/events: %v", l.base, err), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		http.Error(w, fmt.Sprintf("%s/events: the network answered %s: %s", l.base, resp.Status, firstLine(b)), http.StatusBadGateway)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	// Reconnect after 2s when the stream breaks without an end event.
-	io.WriteString(w, "retry: 2000\n\n")
-	rc.Flush()
-
-	err = readEvents(resp.Body, func(name string, data []byte) bool {
-		switch name {
-		case "", "snapshot":
-			s, err := format.DecodeSnapshot(data)
-			if err != nil {
-				writeEvent(w, "problem", fmt.Appendf(nil, `{"message":%q}`, fmt.Sprintf("%s/events: %v", l.base, err)))
-				return rc.Flush() == nil
-			}
-			l.page.model.Discover(s)
-			writeEvent(w, "snapshot", data)
-		case "end":
-			writeEvent(w, "end", []byte("{}"))
-			rc.Flush()
-			return false
-		default:
-			// Later minor versions may add events; the page ignores
-			// what it does not know, so pass them on.
-			writeEvent(w, name, data)
-		}
-		return rc.Flush() == nil
-	})
-	if err != nil && r.Context().Err() == nil {
-		writeEvent(w, "problem", fmt.Appendf(nil, `{"message":%q}`, fmt.Sprintf("%s/events: %v", l.base, err)))
-		rc.Flush()
-	}
-}
+// maxEventLine and maxEventData bound what readEvents holds of a network's
+// stream: a snapshot of a large network is a few MiB, and a hostile or broken
+// one must not grow the viewer's memory without bound with one endless line.
+const (
+	maxEventLine = 16 << 20
+	maxEventData = 16 << 20
+)
 
 // readEvents parses a text/event-stream, calling fn for each event until fn
-// returns false or the stream ends.
+// returns false or the stream ends. A line longer than maxEventLine, or an
+// event whose data grows past maxEventData, ends it with an error.
 func readEvents(r io.Reader, fn func(name string, data []byte) bool) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxEventLine)
 	var name string
 	var data []byte
-	for {
-		line, err := br.ReadBytes('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-		if len(line) == 0 && errors.Is(err, io.EOF) {
-			return nil
-		}
-		line = bytes.TrimRight(line, "\r\n")
+	for sc.Scan() {
+		line := bytes.TrimRight(sc.Bytes(), "\r")
 		switch {
 		case len(line) == 0:
 			if data != nil || name != "" {
@@ -217,16 +181,20 @@ func readEvents(r io.Reader, fn func(name string, data []byte) bool) error {
 			case "event":
 				name = string(value)
 			case "data":
+				if len(data)+len(value) > maxEventData {
+					return fmt.Errorf("an event's data is longer than %d bytes", maxEventData)
+				}
 				if data != nil {
 					data = append(data, '\n')
 				}
 				data = append(data, value...)
 			}
 		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
 	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return fmt.Errorf("a line of the event stream is longer than %d bytes", maxEventLine)
+	}
+	return sc.Err()
 }
 
 // writeEvent writes one server-sent event. data must not contain newlines

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
 )
 
@@ -193,7 +193,7 @@ func TestLiveBadUpstream(t *testing.T) {
 		}))
 		defer srv.Close()
 		_, err := NewLive(context.Background(), srv.URL)
-		require.ErrorContains(t, err, srv.URL+"/topology: gocsp-topology version 2 is newer")
+		require.ErrorContains(t, err, srv.URL+"/topology: gocsp-topology version 2 not supported: it is newer")
 	})
 	t.Run("bad snapshot in stream", func(t *testing.T) {
 		net := fakenet.Commstime()
@@ -216,7 +216,7 @@ func TestLiveBadUpstream(t *testing.T) {
 		evs := readSSE(t, resp.Body, 1)
 		require.Len(t, evs, 1)
 		assert.Equal(t, "problem", evs[0].name)
-		assert.Contains(t, evs[0].data, "version 7 is newer")
+		assert.Contains(t, evs[0].data, "version 7 not supported: it is newer")
 	})
 }
 
@@ -228,4 +228,57 @@ func TestReadEvents(t *testing.T) {
 		return name != "end"
 	}))
 	assert.Equal(t, []sseEvent{{"snapshot", "{\"a\":\n1}"}, {"end", "{}"}}, got)
+}
+
+// One endless line from a network ends the stream with an error instead of growing memory.
+func TestReadEventsBoundsLines(t *testing.T) {
+	endless := io.MultiReader(strings.NewReader("event: snapshot\ndata: "), &repeatReader{b: 'x', n: maxEventLine + 10})
+	err := readEvents(endless, func(string, []byte) bool { t.Fatal("no event is complete"); return false })
+	require.ErrorContains(t, err, "longer than")
+	// Many data lines of one event are bounded too.
+	many := io.MultiReader(strings.NewReader("event: snapshot\n"), &repeatReader{line: "data: " + strings.Repeat("y", 1<<20) + "\n", n: maxEventData + (2 << 20)})
+	err = readEvents(many, func(string, []byte) bool { t.Fatal("no event is complete"); return false })
+	require.ErrorContains(t, err, "data is longer than")
+}
+
+// repeatReader yields n bytes: b repeated, or line repeated.
+type repeatReader struct {
+	b    byte
+	line string
+	n    int
+	off  int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), r.n)
+	for i := range k {
+		if r.line != "" {
+			p[i] = r.line[r.off%len(r.line)]
+			r.off++
+		} else {
+			p[i] = r.b
+		}
+	}
+	r.n -= k
+	return k, nil
+}
+
+// Any of the network's endpoint URLs names the network, as does its base.
+func TestNetworkBaseAcceptsEndpoints(t *testing.T) {
+	for _, u := range []string{"http://h:1", "http://h:1/", "http://h:1/topology", "http://h:1/snapshot/", "http://h:1/events"} {
+		assert.Equal(t, "http://h:1", NetworkBase(u), u)
+	}
+	assert.Equal(t, "http://h:1/debug", NetworkBase("http://h:1/debug/topology"))
+	net := fakenet.Commstime()
+	srv := httptest.NewServer(net)
+	defer srv.Close()
+	live, err := NewLive(context.Background(), srv.URL+"/topology")
+	require.NoError(t, err)
+	view := httptest.NewServer(live)
+	defer view.Close()
+	code, body, _ := testutil.Get(t, view.URL+"/snapshot")
+	assert.Equal(t, http.StatusOK, code, body)
 }

@@ -3,7 +3,7 @@ package viewer
 import (
 	"sync"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Model is the topology as the viewer knows it: the network's declared
@@ -150,4 +150,26 @@ func (m *Model) NameChannel(id, name string) {
 		c.Name = name
 		m.version++
 	}
+}
+
+// Process returns a copy of the process with the given id, or nil.
+func (m *Model) Process(id string) *format.Process {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if p := m.top.Process(id); p != nil {
+		c := *p
+		return &c
+	}
+	return nil
+}
+
+// Channel returns a copy of the channel with the given id, or nil.
+func (m *Model) Channel(id string) *format.Channel {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c := m.top.Channel(id); c != nil {
+		cc := *c
+		return &cc
+	}
+	return nil
 }

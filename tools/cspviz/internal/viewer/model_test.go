@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // A process started at run time is connected through the ends its snapshot lists, even before it
@@ -16,9 +16,9 @@ func TestDiscoverConnectsRunTimeProcesses(t *testing.T) {
 		Channels:  []format.Channel{{ID: "c1", Name: "numbers"}},
 		Ends:      []format.End{{Process: "p1", Channel: "c1", Dir: format.DirWrite}}})
 	changed := m.Discover(&format.Snapshot{
-		Processes: []format.ProcState{{ID: "d1", Name: "filter-1", State: format.StateRunning,
-			Ends: []format.ProcEnd{{Channel: "c1", Dir: format.DirRead}, {Channel: "dc1", Dir: format.DirWrite}}}},
-		Channels: []format.ChanState{{ID: "c1", Name: "numbers"}, {ID: "dc1", Name: "sieve-1"}},
+		Processes: []format.ProcessState{{ID: "d1", Name: "filter-1", State: format.StateRunning,
+			Ends: []format.OwnedEnd{{Channel: "c1", Dir: format.DirRead}, {Channel: "dc1", Dir: format.DirWrite}}}},
+		Channels: []format.ChannelState{{ID: "c1", Name: "numbers"}, {ID: "dc1", Name: "sieve-1"}},
 	})
 	assert.True(t, changed)
 	assert.True(t, m.HasEnd("d1", "c1", format.DirRead))

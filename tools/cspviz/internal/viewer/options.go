@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
 	"io"
 	"net/http"
 	"os"
@@ -19,13 +20,24 @@ type config struct {
 	layout  string
 	client  *http.Client
 	timeout time.Duration
+	run     func() RunInfo
+}
+
+// RunInfo is what a runner of the watched network (cspviz demo) tells the
+// page beyond the network's own state.
+type RunInfo struct {
+	// Round counts the runs of a demo that repeats; the page reloads when it
+	// changes, as a new round is a new network.
+	Round int `json:"round"`
+	// Result says in one line what the last finished round computed.
+	Result string `json:"result,omitempty"`
 }
 
 func newConfig(opts []Option) config {
 	c := config{
 		addr:    "127.0.0.1:0",
 		out:     os.Stdout,
-		layout:  "dot",
+		layout:  render.LayoutAuto,
 		client:  http.DefaultClient,
 		timeout: 10 * time.Second,
 	}
@@ -45,7 +57,8 @@ func WithOutput(w io.Writer) Option { return func(c *config) { c.out = w } }
 // WithOpenBrowser makes Serve open the page in the desktop's browser.
 func WithOpenBrowser(open bool) Option { return func(c *config) { c.open = open } }
 
-// WithLayout picks the Graphviz layout engine for the page (default dot).
+// WithLayout picks the page's layout (default auto: Graphviz's dot for small
+// networks, the built-in layered layout for the rest); see render.WithLayout.
 func WithLayout(engine string) Option { return func(c *config) { c.layout = engine } }
 
 // WithHTTPClient sets the client a live viewer reaches the network with.
@@ -56,3 +69,7 @@ func WithHTTPClient(cl *http.Client) Option { return func(c *config) { c.client 
 // WithRequestTimeout bounds each plain request to the network (/topology,
 // /snapshot); default 10s.
 func WithRequestTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithRunInfo makes the live page show what f reports (see RunInfo); the page
+// asks for it every two seconds.
+func WithRunInfo(f func() RunInfo) Option { return func(c *config) { c.run = f } }

@@ -62,8 +62,10 @@ func (p *page) currentLayout(ctx context.Context) ([]byte, error) {
 	if p.layoutJSON != nil && ver == p.layoutVer {
 		return p.layoutJSON, nil
 	}
+	// Draw is bounded (milliseconds for large networks, a few seconds at
+	// most for Graphviz on small ones), so a request never waits long here.
 	g := render.Build(top, render.WithLayout(p.layout), render.WithLiveLabels())
-	svg, err := render.SVG(ctx, g.DOT)
+	svg, _, err := g.Draw(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("laying out %q: %w", top.Name, err)
 	}

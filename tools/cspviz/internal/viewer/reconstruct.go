@@ -2,10 +2,11 @@ package viewer
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Frame is the state of a traced network after some prefix of its events.
@@ -18,9 +19,70 @@ type Frame struct {
 	Snap *format.Snapshot
 }
 
+// keyframeEvery is how many events lie between two stored states. A frame
+// is rebuilt from the keyframe before it, so serving one costs at most this
+// many events, and memory grows with the trace's length over this, times the
+// network's size: keyframes plus the events, not a state per event.
+const keyframeEvery = 512
+
+// Frames is a trace's states after each prefix of its events, rebuilt on
+// demand: replaying a 15 MB trace of a 200-process sieve used to keep a
+// snapshot per event (11 GB); now it keeps the trace, one label per event and
+// a keyframe every keyframeEvery events. Frames is safe for concurrent use.
+type Frames struct {
+	tr      *format.Trace
+	times   []int64
+	labels  []string
+	keys    []*reconstructor // keys[k] is the state after k*keyframeEvery events
+	readers map[string]int
+	writers map[string]int
+}
+
+// Len is the number of frames: one per event and the one before any.
+func (f *Frames) Len() int { return len(f.labels) }
+
+// At rebuilds frame i, 0 ≤ i < Len(); it panics on any other i, as a slice
+// would.
+func (f *Frames) At(i int) Frame {
+	if i < 0 || i >= f.Len() {
+		panic(fmt.Sprintf("cspviz: frame %d of %d", i, f.Len()))
+	}
+	k := i / keyframeEvery
+	r := f.keys[k].clone()
+	for _, ev := range f.tr.Events[k*keyframeEvery : i] {
+		r.apply(ev)
+	}
+	return f.frame(r, i)
+}
+
+// All yields every frame in order, replaying the trace once.
+func (f *Frames) All() iter.Seq2[int, Frame] {
+	return func(yield func(int, Frame) bool) {
+		r := f.keys[0].clone()
+		for i := range f.Len() {
+			if i > 0 {
+				r.apply(f.tr.Events[i-1])
+			}
+			if !yield(i, f.frame(r, i)) {
+				return
+			}
+		}
+	}
+}
+
+func (f *Frames) frame(r *reconstructor, i int) Frame {
+	snap := r.snapshot(int64(i), f.tr.Header.Start, f.times[i])
+	// Readers and writers are only known once every event has been seen.
+	for j := range snap.Channels {
+		c := &snap.Channels[j]
+		c.Readers, c.Writers = f.readers[c.ID], f.writers[c.ID]
+	}
+	return Frame{T: f.times[i], Label: f.labels[i], Snap: snap}
+}
+
 // Reconstruct replays a trace's events and returns the model (the header
-// topology plus what the events reveal) and one frame per event, preceded by
-// the frame before any event.
+// topology plus what the events reveal) and its frames: one per event,
+// preceded by the frame before any event.
 //
 // What the events say is taken as follows: chan.write counts a message and
 // chan.read takes one out of the buffer, so a channel's "messages" is the
@@ -28,56 +90,70 @@ type Frame struct {
 // buffer. A process appears when any event first names it. The network
 // stops running at a deadlock event or when every process it has seen has
 // ended. Unknown event kinds are kept as frames that change nothing.
-func Reconstruct(tr *format.Trace) (*Model, []Frame) {
+func Reconstruct(tr *format.Trace) (*Model, *Frames) {
 	model := NewModel(tr.Header.Topology)
-	r := &reconstructor{model: model, procs: map[string]*format.ProcState{}, chans: map[string]*chanCount{}}
+	r := &reconstructor{model: model, procs: map[string]*format.ProcessState{}, chans: map[string]*chanCount{}}
 	for _, c := range tr.Header.Topology.Channels {
 		r.chanState(c.ID, c.Name)
 	}
-	start := tr.Header.Start
-	frames := make([]Frame, 0, len(tr.Events)+1)
-	frames = append(frames, Frame{Label: "start", Snap: r.snapshot(0, start, 0)})
+	f := &Frames{tr: tr, times: make([]int64, 1, len(tr.Events)+1),
+		labels: make([]string, 1, len(tr.Events)+1)}
+	f.labels[0] = "start"
+	f.keys = append(f.keys, r.clone())
 	for i, ev := range tr.Events {
 		label := r.apply(ev)
-		frames = append(frames, Frame{T: ev.T, Label: fmt.Sprintf("+%v %s", time.Duration(ev.T), label),
-			Snap: r.snapshot(int64(i+1), start, ev.T)})
+		f.times = append(f.times, ev.T)
+		f.labels = append(f.labels, fmt.Sprintf("+%v %s", time.Duration(ev.T), label))
+		if (i+1)%keyframeEvery == 0 {
+			f.keys = append(f.keys, r.clone())
+		}
 	}
-	// Readers and writers are only final once every event has been seen.
 	top, _ := model.Topology()
-	readers, writers := map[string]int{}, map[string]int{}
+	f.readers, f.writers = map[string]int{}, map[string]int{}
 	for _, e := range top.Ends {
 		if e.Dir == format.DirRead {
-			readers[e.Channel]++
+			f.readers[e.Channel]++
 		} else {
-			writers[e.Channel]++
+			f.writers[e.Channel]++
 		}
 	}
-	for _, f := range frames {
-		for i := range f.Snap.Channels {
-			c := &f.Snap.Channels[i]
-			c.Readers, c.Writers = readers[c.ID], writers[c.ID]
-		}
-	}
-	return model, frames
+	return model, f
 }
 
 type chanCount struct {
-	format.ChanState
+	format.ChannelState
 	reads uint64
 }
 
-// reconstructor is used by one goroutine, before the model is shared, so it
-// may read the model's topology directly.
+// reconstructor is the state of a replay. Reconstruct's pass learns the
+// whole topology into the model; the later replays from keyframes (clones)
+// find everything known already, so they only read the model.
 type reconstructor struct {
 	model     *Model
 	procOrder []string
-	procs     map[string]*format.ProcState
+	procs     map[string]*format.ProcessState
 	chanOrder []string
 	chans     map[string]*chanCount
 	deadlock  *format.Deadlock
 }
 
-func (r *reconstructor) procState(id, name string) *format.ProcState {
+// clone copies the state, so that replaying from it leaves it as it was.
+func (r *reconstructor) clone() *reconstructor {
+	c := &reconstructor{model: r.model, deadlock: r.deadlock,
+		procOrder: append([]string(nil), r.procOrder...), chanOrder: append([]string(nil), r.chanOrder...),
+		procs: make(map[string]*format.ProcessState, len(r.procs)), chans: make(map[string]*chanCount, len(r.chans))}
+	for id, p := range r.procs {
+		cp := *p // Waits is replaced, never changed in place, so it may be shared
+		c.procs[id] = &cp
+	}
+	for id, ch := range r.chans {
+		cc := *ch
+		c.chans[id] = &cc
+	}
+	return c
+}
+
+func (r *reconstructor) procState(id, name string) *format.ProcessState {
 	if p, ok := r.procs[id]; ok {
 		if p.Name == "" {
 			p.Name = name
@@ -85,12 +161,12 @@ func (r *reconstructor) procState(id, name string) *format.ProcState {
 		return p
 	}
 	if name == "" {
-		if tp := r.model.top.Process(id); tp != nil {
+		if tp := r.model.Process(id); tp != nil {
 			name = tp.Name
 		}
 	}
 	r.model.AddProcess(id, name)
-	p := &format.ProcState{ID: id, Name: name, State: format.StateRunning}
+	p := &format.ProcessState{ID: id, Name: name, State: format.StateRunning}
 	r.procs[id] = p
 	r.procOrder = append(r.procOrder, id)
 	return p
@@ -106,11 +182,11 @@ func (r *reconstructor) chanState(id, name string) *chanCount {
 		return c
 	}
 	buffer := 0
-	if tc := r.model.top.Channel(id); tc != nil {
+	if tc := r.model.Channel(id); tc != nil {
 		name, buffer = tc.Name, tc.Buffer
 	}
 	r.model.AddChannel(id, name, 0)
-	c := &chanCount{ChanState: format.ChanState{ID: id, Name: name, Buffer: buffer}}
+	c := &chanCount{ChannelState: format.ChannelState{ID: id, Name: name, Buffer: buffer}}
 	r.chans[id] = c
 	r.chanOrder = append(r.chanOrder, id)
 	return c
@@ -127,7 +203,7 @@ func (r *reconstructor) name(id string) string {
 }
 
 // apply changes the state by one event and describes it.
-func (r *reconstructor) apply(ev format.Event) string {
+func (r *reconstructor) apply(ev format.TraceEvent) string {
 	switch ev.Ev {
 	case format.EvProcStart:
 		p := r.procState(ev.Proc, ev.Name)
@@ -211,7 +287,7 @@ func (r *reconstructor) apply(ev format.Event) string {
 
 // blockedState is the event's state, or one inferred from its waits when a
 // writer left it out.
-func blockedState(ev format.Event) string {
+func blockedState(ev format.TraceEvent) string {
 	switch {
 	case ev.State != "":
 		return ev.State
@@ -246,7 +322,7 @@ func (r *reconstructor) snapshot(seq int64, start time.Time, t int64) *format.Sn
 		s.Running = false
 	}
 	for _, id := range r.chanOrder {
-		s.Channels = append(s.Channels, r.chans[id].ChanState)
+		s.Channels = append(s.Channels, r.chans[id].ChannelState)
 	}
 	return s
 }

@@ -4,15 +4,16 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
-// Replay is the viewer of a recorded trace. The server reconstructs the
-// state after every event once, up front; the page fetches frames as it
-// plays, so a long trace costs the browser no more than a short one.
+// Replay is the viewer of a recorded trace. The server rebuilds the state
+// after an event when the page asks for it (see Frames); the page fetches
+// frames as it plays, so a long trace costs the browser no more than a short
+// one.
 type Replay struct {
 	page   *page
-	frames []Frame
+	frames *Frames
 	handle http.Handler
 }
 
@@ -34,8 +35,8 @@ func NewReplay(tr *format.Trace, source string, opts ...Option) *Replay {
 // ServeHTTP serves the page and its data.
 func (r *Replay) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.handle.ServeHTTP(w, req) }
 
-// Frames returns the reconstructed states, the first one before any event.
-func (r *Replay) Frames() []Frame { return r.frames }
+// Frames returns the trace's states, the first one before any event.
+func (r *Replay) Frames() *Frames { return r.frames }
 
 // replayInfo tells the page how many frames there are, when each happened
 // and what happened, so it can draw its controls without fetching them all.
@@ -49,20 +50,16 @@ type replayInfo struct {
 }
 
 // newReplayInfo builds the page's /info once: the frames never change.
-func newReplayInfo(name, source string, frames []Frame) *replayInfo {
-	in := &replayInfo{Mode: "replay", Name: name, Source: source, Frames: len(frames),
-		Times: make([]int64, len(frames)), Labels: make([]string, len(frames))}
-	for i, f := range frames {
-		in.Times[i], in.Labels[i] = f.T, f.Label
-	}
-	return in
+func newReplayInfo(name, source string, frames *Frames) *replayInfo {
+	return &replayInfo{Mode: "replay", Name: name, Source: source, Frames: frames.Len(),
+		Times: frames.times, Labels: frames.labels}
 }
 
 func (r *Replay) frame(w http.ResponseWriter, req *http.Request) {
 	i, err := strconv.Atoi(req.URL.Query().Get("i"))
-	if err != nil || i < 0 || i >= len(r.frames) {
-		http.Error(w, "frame: want ?i= from 0 to "+strconv.Itoa(len(r.frames)-1), http.StatusBadRequest)
+	if err != nil || i < 0 || i >= r.frames.Len() {
+		http.Error(w, "frame: want ?i= from 0 to "+strconv.Itoa(r.frames.Len()-1), http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, r.frames[i].Snap)
+	writeJSON(w, r.frames.At(i).Snap)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocsp/gocsp/tools/cspviz/internal/format"
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/testutil"
 )
 
@@ -24,7 +24,7 @@ func readTrace(t *testing.T, name string) *format.Trace {
 	return tr
 }
 
-func procState(s *format.Snapshot, id string) *format.ProcState {
+func procState(s *format.Snapshot, id string) *format.ProcessState {
 	for i := range s.Processes {
 		if s.Processes[i].ID == id {
 			return &s.Processes[i]
@@ -33,7 +33,7 @@ func procState(s *format.Snapshot, id string) *format.ProcState {
 	return nil
 }
 
-func chanState(s *format.Snapshot, id string) *format.ChanState {
+func chanState(s *format.Snapshot, id string) *format.ChannelState {
 	for i := range s.Channels {
 		if s.Channels[i].ID == id {
 			return &s.Channels[i]
@@ -45,16 +45,16 @@ func chanState(s *format.Snapshot, id string) *format.ChanState {
 func TestReconstructCommstime(t *testing.T) {
 	tr := readTrace(t, "commstime.trace.jsonl")
 	model, frames := Reconstruct(tr)
-	require.Len(t, frames, len(tr.Events)+1)
+	require.Equal(t, len(tr.Events)+1, frames.Len())
 
-	first := frames[0].Snap
+	first := frames.At(0).Snap
 	assert.Empty(t, first.Processes, "no process has started before the first event")
 	assert.Len(t, first.Channels, 4)
 	assert.True(t, first.Running)
 
 	// Find the frame after delta's first block: it waits to read a.
 	var blocked *format.Snapshot
-	for _, f := range frames {
+	for _, f := range frames.All() {
 		if p := procState(f.Snap, "p2"); p != nil && p.State == format.StateBlockedRead {
 			blocked = f.Snap
 			break
@@ -63,7 +63,7 @@ func TestReconstructCommstime(t *testing.T) {
 	require.NotNil(t, blocked)
 	assert.Equal(t, []format.Wait{{Channel: "c1", Op: "read"}}, procState(blocked, "p2").Waits)
 
-	last := frames[len(frames)-1].Snap
+	last := frames.At(frames.Len() - 1).Snap
 	assert.False(t, last.Running, "every process has ended")
 	assert.Equal(t, uint64(3), chanState(last, "c1").Messages)
 	assert.Equal(t, uint64(3), chanState(last, "c4").Messages)
@@ -83,16 +83,16 @@ func TestReconstructCommstime(t *testing.T) {
 	assert.Contains(t, top.Ends, format.End{Process: "p9", Channel: "c9", Dir: "read"})
 
 	// Frames are independent copies.
-	assert.NotSame(t, &frames[1].Snap.Processes[0], &frames[2].Snap.Processes[0])
-	assert.Equal(t, "start", frames[0].Label)
-	assert.Contains(t, frames[1].Label, "prefix starts")
+	assert.NotSame(t, &frames.At(1).Snap.Processes[0], &frames.At(2).Snap.Processes[0])
+	assert.Equal(t, "start", frames.At(0).Label)
+	assert.Contains(t, frames.At(1).Label, "prefix starts")
 }
 
 func TestReconstructBuffered(t *testing.T) {
 	tr := &format.Trace{Header: format.TraceHeader{Topology: &format.Topology{
 		Processes: []format.Process{{ID: "w", Name: "w"}, {ID: "r", Name: "r"}},
 		Channels:  []format.Channel{{ID: "c", Name: "c", Buffer: 2}},
-	}}, Events: []format.Event{
+	}}, Events: []format.TraceEvent{
 		{T: 1, Ev: format.EvChanWrite, Proc: "w", Chan: "c"},
 		{T: 2, Ev: format.EvChanWrite, Proc: "w", Chan: "c"},
 		{T: 3, Ev: format.EvChanRead, Proc: "r", Chan: "c"},
@@ -100,25 +100,25 @@ func TestReconstructBuffered(t *testing.T) {
 	}}
 	_, frames := Reconstruct(tr)
 	lens := []int{}
-	for _, f := range frames {
+	for _, f := range frames.All() {
 		lens = append(lens, chanState(f.Snap, "c").Len)
 	}
 	assert.Equal(t, []int{0, 1, 2, 1, 1}, lens)
-	assert.Equal(t, format.StateAlting, procState(frames[4].Snap, "w").State)
-	assert.Equal(t, 1, chanState(frames[4].Snap, "c").Writers)
+	assert.Equal(t, format.StateAlting, procState(frames.At(4).Snap, "w").State)
+	assert.Equal(t, 1, chanState(frames.At(4).Snap, "c").Writers)
 	// r read c, and w's alternation reveals that w holds a reader end too.
-	assert.Equal(t, 2, chanState(frames[4].Snap, "c").Readers)
+	assert.Equal(t, 2, chanState(frames.At(4).Snap, "c").Readers)
 }
 
 func TestReconstructDeadlock(t *testing.T) {
 	_, frames := Reconstruct(readTrace(t, "philosophers.trace.jsonl"))
-	last := frames[len(frames)-1].Snap
+	last := frames.At(frames.Len() - 1).Snap
 	require.NotNil(t, last.Deadlock)
 	assert.False(t, last.Running)
 	assert.Len(t, last.Deadlock.Cycles[0], 10)
-	assert.Nil(t, frames[len(frames)-2].Snap.Deadlock)
-	assert.Contains(t, frames[len(frames)-1].Label, "deadlock: philosopher-0 writes right-0")
-	assert.NotContains(t, frames[len(frames)-1].Label, "deadlock: deadlock")
+	assert.Nil(t, frames.At(frames.Len()-2).Snap.Deadlock)
+	assert.Contains(t, frames.At(frames.Len()-1).Label, "deadlock: philosopher-0 writes right-0")
+	assert.NotContains(t, frames.At(frames.Len()-1).Label, "deadlock: deadlock")
 }
 
 func TestReplayServer(t *testing.T) {
@@ -131,7 +131,7 @@ func TestReplayServer(t *testing.T) {
 	var info replayInfo
 	require.NoError(t, json.Unmarshal([]byte(body), &info))
 	assert.Equal(t, "replay", info.Mode)
-	assert.Equal(t, len(rp.Frames()), info.Frames)
+	assert.Equal(t, rp.Frames().Len(), info.Frames)
 	assert.Len(t, info.Labels, info.Frames)
 
 	code, body, _ = testutil.Get(t, srv.URL+"/frame?i=5")

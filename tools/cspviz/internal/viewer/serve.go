@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os/exec"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -25,14 +26,43 @@ func Serve(ctx context.Context, h http.Handler, what string, opts ...Option) err
 	if cfg.open {
 		openBrowser(url)
 	}
-	return serveListener(ctx, ln, h)
+	return serveListener(ctx, ln, CheckHost(h, cfg.addr))
+}
+
+// CheckHost refuses requests whose Host header is a name other than
+// localhost or the one the server was told to listen on. A page of another
+// site can point its own DNS name at 127.0.0.1 (DNS rebinding) and so reach
+// a loopback server as same-origin; the Host header it must send gives it
+// away. IP literals are always accepted: they cannot be rebound.
+func CheckHost(h http.Handler, listenAddr string) http.Handler {
+	allowed := map[string]bool{"localhost": true}
+	if host, _, err := net.SplitHostPort(listenAddr); err == nil && host != "" {
+		allowed[strings.ToLower(host)] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			host = hh
+		}
+		host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+		if net.ParseIP(host) == nil && !allowed[host] {
+			http.Error(w, fmt.Sprintf("cspviz: Host %q is not this server's name; open the page by the address cspviz printed", r.Host), http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // serveListener serves h on ln until ctx is done.
 func serveListener(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		// No WriteTimeout: it would cut the event streams, which bound
+		// each of their writes themselves.
 		// Requests inherit ctx, so streaming handlers stop when it ends
 		// and Shutdown does not wait on them.
 		BaseContext: func(net.Listener) context.Context { return ctx },
@@ -44,9 +74,15 @@ func serveListener(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// The streams end with ctx; Shutdown then only waits for connections to
+	// go idle, polling at up to 500 ms. Stopping must take well under a
+	// second, so what is not idle soon is closed.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
 	if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}

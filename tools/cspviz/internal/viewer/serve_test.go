@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -52,4 +53,30 @@ func TestServeBadAddr(t *testing.T) {
 func TestServeNetworkBadHandler(t *testing.T) {
 	err := ServeNetwork(context.Background(), http.NotFoundHandler(), WithOutput(io.Discard))
 	require.ErrorContains(t, err, "404")
+}
+
+// A request naming another host (a DNS-rebinding page) is refused; the loopback names and IP
+// literals are served.
+func TestCheckHostRefusesRebinding(t *testing.T) {
+	h := CheckHost(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }), "127.0.0.1:0")
+	for host, want := range map[string]int{
+		"127.0.0.1:8080":    http.StatusTeapot,
+		"localhost:8080":    http.StatusTeapot,
+		"LOCALHOST.":        http.StatusTeapot,
+		"[::1]:8080":        http.StatusTeapot,
+		"evil.example:8080": http.StatusMisdirectedRequest,
+		"evil.example":      http.StatusMisdirectedRequest,
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Host = host
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		assert.Equal(t, want, rec.Code, host)
+	}
+	named := CheckHost(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), "viz.lan:8080")
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Host = "viz.lan:8080"
+	rec := httptest.NewRecorder()
+	named.ServeHTTP(rec, r)
+	assert.Equal(t, http.StatusOK, rec.Code)
 }

@@ -10,6 +10,7 @@
     ['blocked-write', 'blocked writing'],
     ['alting', 'alting (choosing)'],
     ['sleeping', 'sleeping'],
+    ['deadlocked', 'deadlocked (in the cycle)'],
     ['waiting', 'waiting for its children'],
     ['done', 'done'],
     ['poisoned', 'poisoned'],
@@ -28,6 +29,11 @@
     relayout: null, // pending promise
     triedUnknown: '',
     ended: false,
+    cam: null, // the viewBox shown: {x, y, w, h}
+    extent: null, // the drawing's own viewBox
+    moved: false, // zoomed or panned by the person: keep the view on relayout
+    dragged: false,
+    layoutAt: 0,
   };
 
   function el(tag, attrs, ...children) {
@@ -73,19 +79,39 @@
     if (err) throw new Error('the layout is not valid SVG: ' + err.textContent);
     const svg = document.importNode(doc.documentElement, true);
     const graph = $('graph');
+    // The drawing fills the pane; zoom and pan move its viewBox.
+    svg.removeAttribute('width');
+    svg.removeAttribute('height');
+    svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+    const hadView = view.cam && view.moved;
+    const vb = svg.viewBox.baseVal;
+    view.extent = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
     graph.replaceChildren(svg);
-    fitGraph();
+    sizePane();
+    if (hadView) setCam(view.cam); // the person placed the view: keep it
+    else fit();
     view.topo = topo;
     view.layout = layout;
+    view.layoutAt = Date.now();
     for (const [id, sid] of Object.entries(layout.procs)) {
       const e = document.getElementById(sid);
-      if (e) e.addEventListener('click', () => select('proc', id));
+      if (e) e.addEventListener('click', () => { if (!view.dragged) select('proc', id); });
     }
     for (const [id, sids] of Object.entries(layout.chans)) {
       for (const sid of sids) {
         const e = document.getElementById(sid);
-        if (e) e.addEventListener('click', () => select('chan', id));
+        if (e) e.addEventListener('click', () => { if (!view.dragged) select('chan', id); });
       }
+    }
+    // The layout reserves room for the live lines with sample text; until a
+    // snapshot says otherwise they show nothing, never the sample.
+    for (const sid of Object.values(layout.procs)) {
+      const t = lastText(sid);
+      if (t) t.textContent = '';
+    }
+    for (const sid of Object.values(layout.chanLabels || {})) {
+      const t = lastText(sid);
+      if (t && t !== firstText(sid)) t.textContent = '';
     }
     // Graphviz left-aligns the lines of an HTML label at the start of the
     // widest placeholder; centre the state line so that shorter states sit
@@ -103,28 +129,114 @@
     svg.querySelectorAll('g.node > title, g.edge > title').forEach((t) => t.remove());
   }
 
-  // fitGraph scales the drawing to the width of its pane, but never below
-  // 75%: smaller text is unreadable, and scrolling a big network beats
-  // squinting at it.
-  function fitGraph() {
+  // ---- fit, zoom and pan --------------------------------------------------
+
+  // sizePane makes the drawing's pane fill the window below the header.
+  function sizePane() {
     const graph = $('graph');
-    const svg = graph.querySelector('svg');
-    if (!svg || !svg.viewBox || !svg.viewBox.baseVal) return;
-    const vb = svg.viewBox.baseVal;
-    const w = vb.width * 4 / 3, h = vb.height * 4 / 3; // pt to px
-    const room = graph.clientWidth - 26;
-    const scale = Math.max(0.75, Math.min(1, room / w));
-    svg.setAttribute('width', String(Math.round(w * scale)));
-    svg.setAttribute('height', String(Math.round(h * scale)));
+    const top = graph.getBoundingClientRect().top + window.scrollY;
+    graph.style.height = Math.max(240, window.innerHeight - top - 16) + 'px';
+  }
+
+  function svgEl() { return $('graph').querySelector('svg'); }
+
+  function setCam(c) {
+    view.cam = c;
+    const svg = svgEl();
+    if (svg) svg.setAttribute('viewBox', c.x + ' ' + c.y + ' ' + c.w + ' ' + c.h);
+  }
+
+  // fit shows the whole network, enlarged at most to 1.3 times its natural
+  // size so that a small network does not fill the screen with huge text.
+  function fit() {
+    const svg = svgEl();
+    const ext = view.extent;
+    if (!svg || !ext) return;
+    const r = svg.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0 && ext.w > 0 && ext.h > 0)) return;
+    const px = 4 / 3; // Graphviz's units are points
+    const scale = Math.min(r.width / ext.w, r.height / ext.h, 1.3 * px);
+    const w = r.width / scale, h = r.height / scale;
+    setCam({ x: ext.x - (w - ext.w) / 2, y: ext.y - (h - ext.h) / 2, w, h });
+    view.moved = false;
+  }
+
+  // zoomAt scales the view by f around the client point (cx, cy).
+  function zoomAt(f, cx, cy) {
+    const svg = svgEl();
+    if (!svg || !view.cam) return;
+    const r = svg.getBoundingClientRect();
+    const c = view.cam;
+    if (!(r.width > 0 && r.height > 0)) return;
+    // meet: one scale for both axes, the drawing centred on the other.
+    const scale = Math.min(r.width / c.w, r.height / c.h);
+    const ox = (r.width - c.w * scale) / 2, oy = (r.height - c.h * scale) / 2;
+    const px = c.x + (cx - r.left - ox) / scale, py = c.y + (cy - r.top - oy) / scale;
+    const w = Math.max(20, Math.min(c.w * f, view.extent.w * 20 + 2000));
+    const g = w / c.w;
+    setCam({ x: px - (px - c.x) * g, y: py - (py - c.y) * g, w, h: c.h * g });
+    view.moved = true;
+  }
+
+  function zoomCentre(f) {
+    const r = svgEl().getBoundingClientRect();
+    zoomAt(f, r.left + r.width / 2, r.top + r.height / 2);
+  }
+
+  function setupNavigation() {
+    const graph = $('graph');
+    graph.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      zoomAt(Math.exp(e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY);
+    }, { passive: false });
+    let drag = null;
+    graph.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0 || !view.cam) return;
+      drag = { x: e.clientX, y: e.clientY, cam: { ...view.cam } };
+      view.dragged = false;
+    });
+    window.addEventListener('pointermove', (e) => {
+      if (!drag) return;
+      const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (!view.dragged && Math.hypot(dx, dy) < 4) return;
+      if (!view.dragged) graph.classList.add('dragging');
+      view.dragged = true;
+      const r = svgEl().getBoundingClientRect();
+      const scale = Math.min(r.width / drag.cam.w, r.height / drag.cam.h);
+      setCam({ ...drag.cam, x: drag.cam.x - dx / scale, y: drag.cam.y - dy / scale });
+      view.moved = true;
+    });
+    window.addEventListener('pointerup', () => {
+      drag = null;
+      graph.classList.remove('dragging');
+      // A click follows pointerup; let it see that this was a drag.
+      setTimeout(() => { view.dragged = false; }, 0);
+    });
+    window.addEventListener('keydown', (e) => {
+      if (e.target && /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
+      if (e.key === 'f' || e.key === '0') fit();
+      else if (e.key === '+' || e.key === '=') zoomCentre(1 / 1.25);
+      else if (e.key === '-') zoomCentre(1.25);
+    });
+    $('fit').addEventListener('click', fit);
+    $('zoom-in').addEventListener('click', () => zoomCentre(1 / 1.25));
+    $('zoom-out').addEventListener('click', () => zoomCentre(1.25));
+    window.addEventListener('resize', () => {
+      sizePane();
+      if (!view.moved) fit();
+      else if (view.cam) setCam(view.cam);
+    });
   }
 
   // relayout fetches a new layout when snapshots show processes or channels
   // the current one lacks; the server has learnt them from the same snapshots.
+  // A growing network (the sieve) is laid out again at most every 2 seconds.
   function relayoutFor(unknown) {
     const key = unknown.join('\u0000');
     if (view.relayout || key === view.triedUnknown) return;
-    view.triedUnknown = key;
-    view.relayout = loadLayout()
+    const wait = Math.max(0, (view.layoutAt || 0) + 2000 - Date.now());
+    view.relayout = new Promise((res) => setTimeout(res, wait))
+      .then(() => { view.triedUnknown = key; return loadLayout(); })
       .catch((e) => showBanner('Could not lay out the new processes: ' + e.message))
       .finally(() => {
         view.relayout = null;
@@ -133,6 +245,11 @@
   }
 
   // ---- applying a snapshot -----------------------------------------------
+
+  function firstText(sid) {
+    const e = document.getElementById(sid);
+    return e ? e.querySelector('text') : null;
+  }
 
   function lastText(sid) {
     const e = document.getElementById(sid);
@@ -158,11 +275,40 @@
     return s;
   }
 
+  // cycleMembers lists the processes of a deadlock's cycles.
+  function cycleMembers(dl) {
+    const ids = new Set();
+    for (const cycle of (dl && dl.cycles) || []) for (const step of cycle) ids.add(step.process);
+    return ids;
+  }
+
+  // shownState is how a process's state reads on the page. A process in a
+  // timed wait (a selection with a Timeout guard, an operation under a context
+  // with a deadline) reads as what it does, with its deadline; older
+  // snapshots reported it as "sleeping" with what it waits on, which says the
+  // same. The processes of a deadlock's cycle stay marked deadlocked after the
+  // monitor has poisoned them to end the network.
+  function shownState(p, inCycle) {
+    if (!p) return { cls: 'absent', text: 'not started' };
+    if (inCycle.has(p.id)) return { cls: 'deadlocked', text: 'deadlocked' };
+    const waits = p.waits || [];
+    if (p.deadline && (p.state === 'alting' || p.state === 'blocked-read' || p.state === 'blocked-write')) {
+      return { cls: p.state, text: p.state + ' · timeout' };
+    }
+    if (p.state === 'sleeping' && waits.length > 1) return { cls: 'alting', text: 'alting · timeout' };
+    if (p.state === 'sleeping' && waits.length === 1) {
+      const cls = waits[0].op === 'write' ? 'blocked-write' : 'blocked-read';
+      return { cls, text: cls + ' · timeout' };
+    }
+    return { cls: KNOWN.has(p.state) ? p.state : 'running', text: p.state };
+  }
+
   function apply(snap) {
     view.snap = snap;
     const layout = view.layout;
     if (!layout) return;
     const procs = new Map((snap.processes || []).map((p) => [p.id, p]));
+    const inCycle = cycleMembers(snap.deadlock);
     const chans = new Map((snap.channels || []).map((c) => [c.id, c]));
 
     const unknown = [];
@@ -174,10 +320,10 @@
       const e = document.getElementById(sid);
       if (!e) continue;
       const p = procs.get(id);
-      const state = p ? (KNOWN.has(p.state) ? p.state : 'running') : 'absent';
-      setClass(e, 'state-', state);
+      const shown = shownState(p, inCycle);
+      setClass(e, 'state-', shown.cls);
       const t = lastText(sid);
-      if (t) t.textContent = p ? p.state : 'not started';
+      if (t) t.textContent = shown.text;
     }
     for (const [id, sids] of Object.entries(layout.chans)) {
       const c = chans.get(id);
@@ -250,7 +396,9 @@
       title = 'Process ' + (p.name || id);
       add('id', id);
       add('kind', p.kind);
-      add('state', s ? s.state : 'not started');
+      const shown = shownState(s, cycleMembers(view.snap && view.snap.deadlock));
+      add('state', shown.text);
+      if (s && shown.text !== s.state) add('monitor says', s.state);
       if (s && s.waits && s.waits.length)
         add('waits', s.waits.map((w) => w.op + ' ' + nameOf('chan', w.channel)).join(', '));
       if (s) add('error', s.error);
@@ -279,6 +427,12 @@
 
   // ---- live ---------------------------------------------------------------
 
+  function lastSeen() {
+    if (!view.snap) return 'no snapshot was received';
+    const at = view.snap.time ? new Date(view.snap.time).toLocaleTimeString() : '';
+    return 'showing its last snapshot (' + view.snap.seq + (at ? ', taken ' + at : '') + ')';
+  }
+
   function startLive() {
     const es = new EventSource('events');
     es.addEventListener('snapshot', (e) => {
@@ -289,6 +443,7 @@
         showBanner('The network sent a snapshot that is not JSON: ' + err.message);
         return;
       }
+      view.gone = false;
       apply(snap);
       if (snap.deadlock) showBanner(deadlockText(snap.deadlock), 'deadlock');
       else if ($('banner').classList.contains('lost')) showBanner('');
@@ -300,24 +455,50 @@
     es.addEventListener('end', () => {
       view.ended = true;
       es.close();
-      setStatus('the network ended · last snapshot ' + (view.snap ? view.snap.seq : '–'), 'ended');
+      setStatus('the network has ended · ' + lastSeen(), 'ended');
+      if (!(view.snap && view.snap.deadlock)) showBanner('The network has ended; ' + lastSeen() + '.', 'gone');
     });
     es.addEventListener('problem', (e) => {
       let msg = e.data;
       try { msg = JSON.parse(e.data).message; } catch (_) { /* show it raw */ }
-      showBanner(msg);
+      // The page keeps the last real snapshot; it says the network is gone
+      // rather than pretend the values are current.
+      view.gone = true;
+      setStatus('network gone · ' + lastSeen(), 'lost');
+      showBanner('Cannot read the network: ' + msg + '. ' + (view.snap ? 'Showing its last snapshot (' + view.snap.seq + '); ' : '') + 'retrying.', 'lost');
     });
     es.onerror = () => {
       if (view.ended) return;
-      setStatus('connection lost, retrying…', 'lost');
+      setStatus('connection to cspviz lost · ' + lastSeen() + ' · retrying…', 'lost');
       // The browser retries a broken stream by itself, but gives up for good
-      // when the proxy answers with an error (the network is down); keep
-      // trying, as the network may come back.
+      // when the answer is an error; keep trying, as cspviz may come back.
       if (es.readyState === EventSource.CLOSED) {
-        showBanner('Cannot reach the network; retrying every 3 seconds.', 'lost');
+        showBanner('Cannot reach cspviz; ' + lastSeen() + '; retrying every 3 seconds.', 'lost');
         setTimeout(startLive, 3000);
       }
     };
+  }
+
+  // showRun shows what the demo runner says the last round computed.
+  function showRun(run) {
+    const r = $('result');
+    r.hidden = !(run && run.result);
+    r.textContent = run && run.result ? run.result : '';
+  }
+
+  // pollRun follows a repeating demo: a new round is a new network, so the
+  // page starts afresh; otherwise it shows the latest result.
+  async function pollRun() {
+    try {
+      const info = await getJSON('info');
+      if (info.run && view.info.run && info.run.round !== view.info.run.round) {
+        location.reload();
+        return;
+      }
+      showRun(info.run);
+    } catch (_) {
+      // The stream's handlers say when cspviz cannot be reached.
+    }
   }
 
   // ---- replay -------------------------------------------------------------
@@ -391,7 +572,7 @@
 
   async function main() {
     drawLegend();
-    window.addEventListener('resize', fitGraph);
+    setupNavigation();
     try {
       view.info = await getJSON('info');
       $('title').textContent = view.info.name || '';
@@ -403,7 +584,11 @@
       return;
     }
     if (view.info.mode === 'replay') startReplay();
-    else startLive();
+    else {
+      startLive();
+      showRun(view.info.run);
+      if (view.info.run) setInterval(pollRun, 2000);
+    }
   }
 
   main();

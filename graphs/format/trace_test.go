@@ -28,7 +28,7 @@ func TestReadTraceRejects(t *testing.T) {
 		"empty":         {"", "empty"},
 		"blank first":   {"\n" + hdr, "line 1"},
 		"not json":      {"hello\n", "line 1"},
-		"wrong format":  {`{"format":"gocsp-topology","version":1}`, `"gocsp-topology" is not "gocsp-trace"`},
+		"wrong format":  {`{"format":"gocsp-topology","version":1}`, `unknown format "gocsp-topology" (want "gocsp-trace")`},
 		"newer":         {`{"format":"gocsp-trace","version":9,"topology":{}}`, "version 9"},
 		"bad topology":  {`{"format":"gocsp-trace","version":1,"topology":{"ends":[{"process":"x","channel":"y","dir":"read"}]}}`, "header topology"},
 		"newer topo":    {`{"format":"gocsp-trace","version":1,"topology":{"format":"gocsp-topology","version":2}}`, "version 2"},
@@ -73,4 +73,23 @@ func TestReadTraceHeaderTopology(t *testing.T) {
 	tr, err = ReadTrace(strings.NewReader(`{"format":"gocsp-trace","version":1,"topology":{"processes":[{"id":"p1"}]}}`))
 	require.NoError(t, err)
 	assert.Equal(t, "p1", tr.Header.Topology.Processes[0].ID)
+}
+
+// A header whose topology leaves out its own format and version (as `"topology":{}` does) is read
+// as the trace's version of the topology format; what comes back must be that completed, valid
+// topology, not the header-less original that only a defaulted copy of it passed validation as.
+// FuzzReadTrace found this; its seed is testdata/fuzz/FuzzReadTrace/empty-topology.
+func TestReadTraceKeepsTheDefaultedTopology(t *testing.T) {
+	for _, in := range []string{
+		`{"format":"gocsp-trace","version":1,"topology":{}}`,
+		`{"format":"gocsp-trace","version":1}`,
+		`{"format":"gocsp-trace","version":1,"topology":{"processes":[{"id":"p"}]}}`,
+	} {
+		tr, err := ReadTrace(strings.NewReader(in))
+		require.NoError(t, err, in)
+		require.NotNil(t, tr.Header.Topology, in)
+		assert.Equal(t, TopologyFormat, tr.Header.Topology.Format, in)
+		assert.Equal(t, Version, tr.Header.Topology.Version, in)
+		assert.NoError(t, tr.Header.Topology.Validate(), in)
+	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const testdata = "../../testdata"
+const testdata = "testdata"
 
 func openFixture(t *testing.T, name string) *os.File {
 	t.Helper()
@@ -36,9 +36,9 @@ func TestDecodeTopologyFixtures(t *testing.T) {
 
 func TestDecodeTopologyRejects(t *testing.T) {
 	for name, wantParts := range map[string][]string{
-		"bad-version.json":  {"gocsp-topology", "version 2", "newer"},
+		"bad-version.json":  {"gocsp-topology", "version 2", "not supported"},
 		"bad-ends.json":     {"ends[0]", `"nope"`},
-		"bad-syntax.json":   {"decoding topology JSON"},
+		"bad-syntax.json":   {"reading topology"},
 		"wrong-format.json": {`"gocsp-snapshot"`, `"gocsp-topology"`},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -59,7 +59,7 @@ func TestTopologyValidate(t *testing.T) {
 			Ends:      []End{{Process: "p", Channel: "c", Dir: DirRead}}}
 	}
 	ok := base()
-	require.NoError(t, ValidateTopology(&ok))
+	require.NoError(t, ok.Validate())
 	for name, tc := range map[string]struct {
 		mut  func(*Topology)
 		want string
@@ -77,7 +77,7 @@ func TestTopologyValidate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			top := base()
 			tc.mut(&top)
-			err := ValidateTopology(&top)
+			err := top.Validate()
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})

@@ -38,7 +38,7 @@ func FuzzDecodeTopology(f *testing.F) {
 			}
 			return
 		}
-		if err := ValidateTopology(top); err != nil {
+		if err := top.Validate(); err != nil {
 			t.Fatalf("accepted an invalid topology: %v", err)
 		}
 		again, err := json.Marshal(top)

@@ -1,0 +1,547 @@
+package render
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// The built-in layered layout. Graphviz's dot reads best but its cost grows
+// without bound on the shapes CSP networks take (a channel that a hundred sieve
+// filters write to took a minute, and 124 processes more than eleven), and it
+// runs as WebAssembly that nothing can interrupt. This layout costs
+// O(sweeps × (nodes + edges)) and is used for everything Graphviz cannot be
+// trusted with: ranks from the longest path after breaking cycles, orders
+// within a rank from a few barycenter sweeps, tall ranks folded into several
+// columns, and edges drawn as curves. Its SVG has the structure of
+// Graphviz's (g.node and g.edge groups with the same ids, shapes, then text
+// lines), so the page treats both alike.
+
+// lline is one line of text in a node or an edge label. A live line is
+// drawn empty: its width is reserved for values the page fills in.
+type lline struct {
+	text  string
+	size  float64
+	color string
+	width string // the widest text the line must hold, when that is not text
+}
+
+type lnode struct {
+	id, class, tip string
+	lines          []lline
+	ellipse        bool
+
+	w, h, x, y float64 // size and centre
+	rank, pos  int
+}
+
+type ledge struct {
+	id, class, tip string
+	label          []lline
+	from, to       int
+
+	path    *[4][2]float64 // the curve, when the layout routed it
+	labelAt float64        // where on the curve the label sits, 0 to 1
+}
+
+func (g *Graph) addNode(n lnode, key string) {
+	g.key[key] = len(g.nodes)
+	g.nodes = append(g.nodes, n)
+}
+
+func (g *Graph) addEdge(e ledge, from, to string) {
+	f, ok1 := g.key[from]
+	t, ok2 := g.key[to]
+	if !ok1 || !ok2 {
+		return
+	}
+	e.from, e.to = f, t
+	g.edges = append(g.edges, e)
+}
+
+func procLines(name, kind string, live bool) []lline {
+	ls := []lline{{text: name, size: 14, color: "#222222"}}
+	if kind != "" {
+		ls = append(ls, lline{text: kind, size: 11, color: "#555555"})
+	}
+	if live {
+		ls = append(ls, lline{size: 11, color: "#222222", width: statePlaceholder})
+	}
+	return ls
+}
+
+func chanLines(name string, buffer int, live bool) []lline {
+	if buffer > 0 {
+		name = fmt.Sprintf("%s [%d]", name, buffer)
+	}
+	ls := []lline{{text: name, size: 12, color: "#222222"}}
+	if live {
+		w := countPlaceholder
+		if buffer > 0 {
+			w += fmt.Sprintf(" · %d/%d", buffer, buffer)
+		}
+		ls = append(ls, lline{size: 12, color: "#222222", width: w})
+	}
+	return ls
+}
+
+// textWidth estimates the width in points of s in Helvetica at size: the
+// page's font differs a little anyway, so an average glyph width will do.
+func textWidth(s string, size float64) float64 {
+	return float64(len([]rune(s))) * size * 0.56
+}
+
+func linesSize(ls []lline) (w, h float64) {
+	for _, l := range ls {
+		t := l.text
+		if l.width != "" && len(l.width) > len(t) {
+			t = l.width
+		}
+		w = max(w, textWidth(t, l.size))
+		h += l.size + 3
+	}
+	return w, h
+}
+
+const (
+	nodeSep   = 16.0 // between nodes of one column
+	rankSep   = 46.0 // between columns, before labels widen it
+	margin    = 12.0 // around the drawing
+	sweeps    = 8    // barycenter sweeps; more rarely helps
+	minColumn = 12   // a rank taller than this may fold into columns
+)
+
+// layered places g's nodes and returns the drawing's width and height.
+func (g *Graph) layered() (width, height float64) {
+	n := len(g.nodes)
+	if n == 0 {
+		return 2 * margin, 2 * margin
+	}
+	g.sizeNodes()
+	out := make([][]int, n)
+	in := make([][]int, n)
+	for _, e := range g.edges {
+		if e.from != e.to {
+			out[e.from] = append(out[e.from], e.to)
+			in[e.to] = append(in[e.to], e.from)
+		}
+	}
+	g.rank(out, in)
+
+	// Fold ranks taller than a column into several columns, so that a farm
+	// of 64 workers is a block rather than a pole.
+	maxRank := 0
+	for _, nd := range g.nodes {
+		maxRank = max(maxRank, nd.rank)
+	}
+	perRank := make([][]int, maxRank+1)
+	for i, nd := range g.nodes {
+		perRank[nd.rank] = append(perRank[nd.rank], i)
+	}
+	g.order(perRank, out, in)
+	colMax := max(minColumn, int(math.Ceil(2*math.Sqrt(float64(n)))))
+
+	// Each rank is one or more columns; the gap after a rank is wide enough
+	// for the labels of the edges leaving it.
+	gap := make([]float64, maxRank+1)
+	for i := range gap {
+		gap[i] = rankSep
+	}
+	for _, e := range g.edges {
+		if w, _ := linesSize(e.label); len(e.label) > 0 {
+			r := g.nodes[e.from].rank
+			gap[r] = max(gap[r], w+24)
+		}
+	}
+	x := margin
+	var colHeights []float64
+	var cols []colSpan
+	for r, nodes := range perRank {
+		k := (len(nodes) + colMax - 1) / colMax
+		for c := range k {
+			col := colSpan{x: x}
+			for j := c; j < len(nodes); j += k {
+				col.nodes = append(col.nodes, nodes[j])
+				col.w = max(col.w, g.nodes[nodes[j]].w)
+			}
+			h := 0.0
+			for _, i := range col.nodes {
+				h += g.nodes[i].h + nodeSep
+			}
+			colHeights = append(colHeights, h-nodeSep)
+			cols = append(cols, col)
+			x += col.w
+			if c < k-1 {
+				x += rankSep / 2
+			}
+		}
+		x += gap[r]
+	}
+	width = x - gap[maxRank] + margin
+	height = slices.Max(colHeights) + 2*margin
+
+	// Centre each column, then pull nodes towards their neighbours in the
+	// columns before them, keeping the order and the spacing.
+	for ci, col := range cols {
+		y := margin + (height-2*margin-colHeights[ci])/2
+		for _, i := range col.nodes {
+			nd := &g.nodes[i]
+			nd.x = col.x + col.w/2
+			nd.y = y + nd.h/2
+			y += nd.h + nodeSep
+		}
+	}
+	for ci, col := range cols {
+		if ci == 0 {
+			continue
+		}
+		want := make([]float64, len(col.nodes))
+		for k, i := range col.nodes {
+			sum, cnt := 0.0, 0
+			for _, j := range in[i] {
+				if g.nodes[j].x < g.nodes[i].x {
+					sum += g.nodes[j].y
+					cnt++
+				}
+			}
+			want[k] = g.nodes[i].y
+			if cnt > 0 {
+				want[k] = sum / float64(cnt)
+			}
+		}
+		// Top down: no node above its wish unless pushed by the one above.
+		prev := math.Inf(-1)
+		for k, i := range col.nodes {
+			nd := &g.nodes[i]
+			top := max(want[k]-nd.h/2, prev, margin)
+			nd.y = top + nd.h/2
+			prev = top + nd.h + nodeSep
+		}
+		// Pushed off the bottom: shift up as far as needed, keeping spacing.
+		next := height - margin
+		for k := len(col.nodes) - 1; k >= 0; k-- {
+			nd := &g.nodes[col.nodes[k]]
+			if nd.y+nd.h/2 > next {
+				nd.y = next - nd.h/2
+			}
+			next = nd.y - nd.h/2 - nodeSep
+		}
+	}
+	return g.band(cols, width, height)
+}
+
+// bandGap is the room between two bands of a folded drawing.
+const bandGap = 40.0
+
+// colSpan is one column of the drawing: its left edge, width and nodes.
+type colSpan struct {
+	x, w  float64
+	nodes []int
+}
+
+// band folds a drawing much wider than high (a sieve of a hundred filters is
+// one long row) into bands stacked top to bottom, like lines of text, so that
+// fitting it to a window leaves it readable.
+func (g *Graph) band(cols []colSpan, width, height float64) (float64, float64) {
+	const aspect = 1.6 // about a window's
+	b := int(math.Round(math.Sqrt(width / (aspect * height))))
+	if b < 2 || len(cols) < 2 {
+		return width, height
+	}
+	per := (width - 2*margin) / float64(b)
+	band, start := 0, margin
+	newW := 0.0
+	for i, c := range cols {
+		if i > 0 && c.x-margin >= float64(band+1)*per && band < b-1 {
+			newW = max(newW, cols[i-1].x+cols[i-1].w-start+2*margin)
+			band++
+			start = c.x
+		}
+		dy := float64(band) * (height + bandGap)
+		for _, n := range c.nodes {
+			g.nodes[n].x += margin - start
+			g.nodes[n].y += dy
+		}
+		if i == len(cols)-1 {
+			newW = max(newW, c.x+c.w-start+2*margin)
+		}
+	}
+	return newW, float64(band+1)*height + float64(band)*bandGap
+}
+
+// sizeNodes sizes every node to fit its lines.
+func (g *Graph) sizeNodes() {
+	for i := range g.nodes {
+		nd := &g.nodes[i]
+		w, h := linesSize(nd.lines)
+		if nd.ellipse {
+			nd.w, nd.h = w*1.25+16, h*1.3+8
+		} else {
+			nd.w, nd.h = max(w+22, 54), h+12
+		}
+	}
+}
+
+// rank gives every node its rank: the longest path to it from a source
+// after the edges that close cycles are turned round.
+func (g *Graph) rank(out, in [][]int) {
+	n := len(g.nodes)
+	const (
+		unseen = iota
+		onStack
+		done
+	)
+	state := make([]int, n)
+	back := map[[2]int]bool{}
+	// Iterative DFS: a sieve's chain is as deep as the network is long.
+	type frame struct{ v, k int }
+	for s := range n {
+		if state[s] != unseen {
+			continue
+		}
+		stack := []frame{{s, 0}}
+		state[s] = onStack
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			if f.k < len(out[f.v]) {
+				w := out[f.v][f.k]
+				f.k++
+				switch state[w] {
+				case unseen:
+					state[w] = onStack
+					stack = append(stack, frame{w, 0})
+				case onStack:
+					back[[2]int{f.v, w}] = true
+				}
+				continue
+			}
+			state[f.v] = done
+			stack = stack[:len(stack)-1]
+		}
+	}
+	indeg := make([]int, n)
+	for v := range n {
+		for _, w := range out[v] {
+			if !back[[2]int{v, w}] {
+				indeg[w]++
+			}
+		}
+	}
+	queue := make([]int, 0, n)
+	for v := range n {
+		if indeg[v] == 0 {
+			queue = append(queue, v)
+		}
+	}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, w := range out[v] {
+			if back[[2]int{v, w}] {
+				continue
+			}
+			g.nodes[w].rank = max(g.nodes[w].rank, g.nodes[v].rank+1)
+			if indeg[w]--; indeg[w] == 0 {
+				queue = append(queue, w)
+			}
+		}
+	}
+}
+
+// order sorts each rank by the mean position of each node's neighbours in
+// the ranks already placed, sweeping forwards and backwards.
+func (g *Graph) order(perRank [][]int, out, in [][]int) {
+	pos := func(i int) float64 {
+		nd := g.nodes[i]
+		return (float64(nd.pos) + 0.5) / float64(len(perRank[nd.rank]))
+	}
+	number := func(r int) {
+		for k, i := range perRank[r] {
+			g.nodes[i].pos = k
+		}
+	}
+	for r := range perRank {
+		number(r)
+	}
+	bary := make([]float64, len(g.nodes))
+	sweep := func(r int, nbrs [][]int, before func(int) bool) {
+		for _, i := range perRank[r] {
+			sum, cnt := 0.0, 0
+			for _, j := range nbrs[i] {
+				if before(g.nodes[j].rank) {
+					sum += pos(j)
+					cnt++
+				}
+			}
+			if cnt > 0 {
+				bary[i] = sum / float64(cnt)
+			} else {
+				bary[i] = pos(i)
+			}
+		}
+		slices.SortStableFunc(perRank[r], func(a, b int) int {
+			switch {
+			case bary[a] < bary[b]:
+				return -1
+			case bary[a] > bary[b]:
+				return 1
+			}
+			return 0
+		})
+		number(r)
+	}
+	for s := range sweeps {
+		if s%2 == 0 {
+			for r := 1; r < len(perRank); r++ {
+				sweep(r, in, func(q int) bool { return q < r })
+			}
+		} else {
+			for r := len(perRank) - 2; r >= 0; r-- {
+				sweep(r, out, func(q int) bool { return q > r })
+			}
+		}
+	}
+}
+
+// builtinSVG lays g out with a built-in layout and draws it: the ring
+// layout for a ring, else the layered one (or always the layered one when
+// ring is false). It returns which it used.
+func (g *Graph) builtinSVG(ring bool) ([]byte, string) {
+	if r, hubs, ok := g.ringOrder(); ring && ok {
+		w, h := g.ringLayout(r, hubs)
+		return g.drawSVG(w, h), LayoutRing
+	}
+	w, h := g.layered()
+	return g.drawSVG(w, h), LayoutLayered
+}
+
+// drawSVG draws g as laid out, width by height points.
+//
+// The view box covers everything drawn, not only the nodes the layout
+// placed: curves that loop under a band and labels reach beyond them.
+func (g *Graph) drawSVG(width, height float64) []byte {
+	minX, minY, maxX, maxY := 0.0, 0.0, width, height
+	grow := func(x0, y0, x1, y1 float64) {
+		minX, minY, maxX, maxY = min(minX, x0-margin), min(minY, y0-margin), max(maxX, x1+margin), max(maxY, y1+margin)
+	}
+	for _, nd := range g.nodes {
+		grow(nd.x-nd.w/2, nd.y-nd.h/2, nd.x+nd.w/2, nd.y+nd.h/2)
+	}
+	for _, e := range g.edges {
+		p, at := g.route(e)
+		for _, q := range p { // a cubic curve lies within its control points
+			grow(q[0], q[1], q[0], q[1])
+		}
+		if len(e.label) > 0 {
+			x, y := bezier(p, at)
+			w, h := linesSize(e.label)
+			grow(x-w/2, y-h-2, x+w/2, y+2)
+		}
+	}
+	width, height = maxX-minX, maxY-minY
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8" standalone="no"?>`+"\n"+
+		`<svg xmlns="http://www.w3.org/2000/svg" width="%.0fpt" height="%.0fpt" viewBox="%.2f %.2f %.2f %.2f">`+"\n",
+		width, height, minX, minY, width, height)
+	b.WriteString(`<g id="graph0" class="graph" font-family="Helvetica,sans-Serif">` + "\n")
+	for _, e := range g.edges {
+		g.drawEdge(&b, e)
+	}
+	for _, nd := range g.nodes {
+		fmt.Fprintf(&b, `<g id="%s" class="%s"><title>%s</title>`, xmlText(nd.id), xmlText(nd.class), xmlText(nd.tip))
+		if nd.ellipse {
+			fmt.Fprintf(&b, `<ellipse fill="#ffffff" stroke="#555555" cx="%.2f" cy="%.2f" rx="%.2f" ry="%.2f"/>`, nd.x, nd.y, nd.w/2, nd.h/2)
+		} else {
+			x0, y0, x1, y1, r := nd.x-nd.w/2, nd.y-nd.h/2, nd.x+nd.w/2, nd.y+nd.h/2, 6.0
+			fmt.Fprintf(&b, `<path fill="#f5f5f5" stroke="#444444" d="M%.2f,%.2f L%.2f,%.2f Q%.2f,%.2f %.2f,%.2f L%.2f,%.2f Q%.2f,%.2f %.2f,%.2f L%.2f,%.2f Q%.2f,%.2f %.2f,%.2f L%.2f,%.2f Q%.2f,%.2f %.2f,%.2f Z"/>`,
+				x0+r, y0, x1-r, y0, x1, y0, x1, y0+r, x1, y1-r, x1, y1, x1-r, y1, x0+r, y1, x0, y1, x0, y1-r, x0, y0+r, x0, y0, x0+r, y0)
+		}
+		drawLines(&b, nd.lines, nd.x, nd.y)
+		b.WriteString("</g>\n")
+	}
+	b.WriteString("</g>\n</svg>\n")
+	return []byte(b.String())
+}
+
+// drawLines writes ls centred on (x, y), one text element per line.
+func drawLines(b *strings.Builder, ls []lline, x, y float64) {
+	_, h := linesSize(ls)
+	top := y - h/2
+	for _, l := range ls {
+		top += l.size + 3
+		fmt.Fprintf(b, `<text text-anchor="middle" x="%.2f" y="%.2f" font-size="%.0f" fill="%s">%s</text>`,
+			x, top-3, l.size, l.color, xmlText(l.text))
+	}
+}
+
+// route returns the curve of e and where on it its label sits.
+func (g *Graph) route(e ledge) (p [4][2]float64, labelAt float64) {
+	u, v := g.nodes[e.from], g.nodes[e.to]
+	labelAt = 0.5
+	switch {
+	case e.path != nil:
+		p, labelAt = *e.path, e.labelAt
+	case v.x > u.x+u.w/2:
+		// Forwards: right side to left side.
+		x0, y0, x3, y3 := u.x+u.w/2, u.y, v.x-v.w/2-2, v.y
+		dx := (x3 - x0) / 2
+		p = [4][2]float64{{x0, y0}, {x0 + dx, y0}, {x3 - dx, y3}, {x3, y3}}
+	default:
+		// Backwards or within a column: loop under both nodes.
+		x0, y0, x3, y3 := u.x, u.y+u.h/2, v.x, v.y+v.h/2+2
+		dip := 30 + math.Abs(x0-x3)/8
+		low := max(y0, y3) + dip
+		p = [4][2]float64{{x0, y0}, {x0, low}, {x3, low}, {x3, y3}}
+	}
+	return p, labelAt
+}
+
+func (g *Graph) drawEdge(b *strings.Builder, e ledge) {
+	p, labelAt := g.route(e)
+	fmt.Fprintf(b, `<g id="%s" class="%s"><title>%s</title>`, xmlText(e.id), xmlText(e.class), xmlText(e.tip))
+	fmt.Fprintf(b, `<path fill="none" stroke="#555555" d="M%.2f,%.2f C%.2f,%.2f %.2f,%.2f %.2f,%.2f"/>`,
+		p[0][0], p[0][1], p[1][0], p[1][1], p[2][0], p[2][1], p[3][0], p[3][1])
+	// The arrowhead points along the curve's last tangent.
+	dx, dy := p[3][0]-p[2][0], p[3][1]-p[2][1]
+	if l := math.Hypot(dx, dy); l > 0 {
+		dx, dy = dx/l, dy/l
+	} else {
+		dx, dy = 1, 0
+	}
+	tip := [2]float64{p[3][0] + 2*dx, p[3][1] + 2*dy}
+	back := [2]float64{tip[0] - 8*dx, tip[1] - 8*dy}
+	fmt.Fprintf(b, `<polygon fill="#555555" stroke="#555555" points="%.2f,%.2f %.2f,%.2f %.2f,%.2f %.2f,%.2f"/>`,
+		tip[0], tip[1], back[0]-3.5*dy, back[1]+3.5*dx, back[0]+3.5*dy, back[1]-3.5*dx, tip[0], tip[1])
+	if len(e.label) > 0 {
+		mx, my := bezier(p, labelAt)
+		_, h := linesSize(e.label)
+		drawLines(b, e.label, mx, my-h/2-2)
+	}
+	b.WriteString("</g>\n")
+}
+
+// xmlText escapes s for SVG text and attribute values, dropping control
+// characters XML cannot carry.
+func xmlText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '"':
+			b.WriteString("&quot;")
+		case r == '\'':
+			b.WriteString("&#39;")
+		case r < 0x20 || r == 0x7f || r == 0xfffe || r == 0xffff || (r >= 0xd800 && r <= 0xdfff):
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
