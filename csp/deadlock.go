@@ -96,7 +96,9 @@ func (m *Monitor) stuck(live int64) *Deadlock {
 		blocked[r] = true
 		d.Blocked = append(d.Blocked, ProcessInfo{ProcessRef: r.ref(), State: st, Waits: ws, Ends: r.proc.owned()})
 	}
-	if int64(len(d.Blocked)) != live {
+	// live is read apart from the candidate check: by now every process may have ended (live 0,
+	// nothing blocked), which is no deadlock.
+	if live <= 0 || int64(len(d.Blocked)) != live {
 		return nil
 	}
 	for _, p := range d.Blocked {
