@@ -15,7 +15,7 @@
 // other; its operations are carried out at the home by a real end of the exported channel that the
 // home joined for it. So the channel has one buffer, at its home, and every match happens there,
 // under the core's own rules: a Write returns nil only once a reader somewhere has the value (or the
-// buffer at the home has it), poison and retirement follow SPEC §3 (a writer's poison lets readers
+// buffer at the home has it), poison and retirement follow package csp's rules (a writer's poison lets readers
 // drain the buffer, a reader's poison discards it; the last writer's retirement reaches readers once
 // the buffer is empty), and every value is delivered exactly once.
 //
