@@ -61,23 +61,24 @@ func (e *PanicError) Unwrap() error {
 	return nil
 }
 
-// terminal reports whether err is a normal way for a process to end: by poison or retirement.
-func terminal(err error) bool {
-	return errors.Is(err, ErrPoisoned) || errors.Is(err, ErrRetired)
-}
-
-// failed reports whether a process that returned err must poison its ends: any error but one that
-// says a channel retired under it. A panic is a failure whatever its value; so is an error that
-// wraps poison too, since poison is the stronger signal.
-func failed(err error) bool {
-	if err == nil {
-		return false
-	}
+// outcome classifies how a process that returned err ended, once, for every place that acts on it:
+// StateDone for nil or a retirement (a graceful end: its ends retire), StatePoisoned for poison
+// (its ends are poisoned, and it is no failure), StateFailed for anything else (its ends are
+// poisoned, and compositions report it). A panic is a failure whatever its value; an error that
+// says both poisoned and retired is poison, the stronger signal.
+func outcome(err error) State {
 	var pe *PanicError
-	if errors.As(err, &pe) || errors.Is(err, ErrPoisoned) {
-		return true
+	switch {
+	case err == nil:
+		return StateDone
+	case errors.As(err, &pe):
+		return StateFailed
+	case errors.Is(err, ErrPoisoned):
+		return StatePoisoned
+	case errors.Is(err, ErrRetired):
+		return StateDone
 	}
-	return !errors.Is(err, ErrRetired)
+	return StateFailed
 }
 
 // isNil reports whether v is nil or an interface holding a nil pointer (a typed nil), which the
@@ -105,13 +106,3 @@ func (e *HookError) Error() string { return fmt.Sprintf("csp: monitor's %s: %v",
 
 // Unwrap returns the cause.
 func (e *HookError) Unwrap() error { return e.Err }
-
-// isFailure reports whether a process that returned err failed, as compositions report it: any
-// error but poison or retirement, and any panic whatever its value.
-func isFailure(err error) bool {
-	if err == nil {
-		return false
-	}
-	var pe *PanicError
-	return errors.As(err, &pe) || !terminal(err)
-}

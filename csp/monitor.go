@@ -276,14 +276,7 @@ func (r *procRecord) ref() ProcessRef { return ProcessRef{ID: r.id, Name: r.name
 
 func (r *procRecord) ended(err error) {
 	m := r.m
-	st := StateDone // nil, or retired: a graceful end
-	if failed(err) {
-		st = StateFailed
-		var pe *PanicError
-		if errors.Is(err, ErrPoisoned) && !errors.As(err, &pe) {
-			st = StatePoisoned
-		}
-	}
+	st := outcome(err)
 	for _, e := range r.proc.owned() {
 		e.end().owner.CompareAndSwap(r, nil)
 	}

@@ -188,7 +188,7 @@ func (p *Process) finish(rec *procRecord, errp *error, returned *bool) {
 	}
 	p.running.Store(false)
 	err := *errp
-	poison := failed(err)
+	poison := outcome(err) != StateDone
 	settle := func(e End, keep bool) {
 		if poison {
 			e.Poison()
@@ -292,7 +292,7 @@ func ParallelContext(ctx context.Context, procs ...*Process) error {
 	var first atomic.Int64 // 1 + the index of the process whose failure stopped the others
 	runOne := func(i int) {
 		errs[i] = procs[i].run(run, ctx, parent != nil, g)
-		if stop != nil && isFailure(errs[i]) && first.CompareAndSwap(0, int64(i)+1) {
+		if stop != nil && outcome(errs[i]) == StateFailed && first.CompareAndSwap(0, int64(i)+1) {
 			stop(&ProcessError{Process: procs[i].name, Err: errs[i]})
 		}
 	}
@@ -370,7 +370,7 @@ func failures(ctx context.Context, cancelled bool, procs []*Process, errs []erro
 		if err == nil || (cancelled && errors.Is(err, ctx.Err())) {
 			continue
 		}
-		if !isFailure(err) {
+		if outcome(err) != StateFailed {
 			continue
 		}
 		fs = append(fs, &ProcessError{Process: procs[i].name, Err: err})
