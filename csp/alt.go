@@ -394,12 +394,24 @@ func (a *Alt) selectOne(ctx context.Context, m mode) (int, error) {
 	case modeFair:
 		start = a.next
 	}
-	rec := a.owner() // once per selection: for the monitor if it blocks, for the tracer when it fires
+	rec := a.owner()    // once per selection: for the monitor if it blocks, for the tracer when it fires
+	var began time.Time // when a Timeout guard's clock started, kept across attempts
+	for {
+		if i, err := a.attempt(ctx, start, rec, &began); i != retry {
+			return i, err
+		}
+	}
+}
+
+// attempt is one look at the guards and, if none is ready, one wait. It returns retry when the
+// selection must look again: a transport held it while a peer passed it by (extern.go), and
+// released it, so a guard may be ready that no peer will now fire.
+func (a *Alt) attempt(ctx context.Context, start int, rec *procRecord, began *time.Time) (int, error) {
 	// First pass, one channel at a time: nothing of ours is queued yet, so no peer can fire this
 	// selection meanwhile, and a guard found ready completes under its own channel's lock alone. A
 	// busy selection (its guards often ready) so takes one lock, not one per guard.
 	i, err, wake, timeout, enabled := a.scan(start, true)
-	if i < 0 && enabled && timeout >= 0 && a.bases[timeout].after <= 0 {
+	if i < 0 && enabled && timeout >= 0 && a.left(timeout, *began) <= 0 {
 		i = timeout
 	}
 	if i >= 0 {
@@ -423,7 +435,10 @@ func (a *Alt) selectOne(ctx context.Context, m mode) (int, error) {
 	}
 	var timer <-chan time.Time
 	if timeout >= 0 {
-		d := a.bases[timeout].after
+		if began.IsZero() {
+			*began = time.Now()
+		}
+		d := a.left(timeout, *began)
 		if a.timer == nil {
 			a.timer = time.NewTimer(d)
 		} else {
@@ -462,7 +477,7 @@ func (a *Alt) selectOne(ctx context.Context, m mode) (int, error) {
 		if timed {
 			until := deadlineOf(ctx)
 			if timeout >= 0 {
-				if t := time.Now().Add(a.bases[timeout].after); until.IsZero() || t.Before(until) {
+				if t := began.Add(a.bases[timeout].after); until.IsZero() || t.Before(until) {
 					until = t
 				}
 			}
@@ -484,14 +499,17 @@ func (a *Alt) selectOne(ctx context.Context, m mode) (int, error) {
 	}
 	a.unlock()
 	s.done()
+	again := woken && s.fired == retry
 	if rec != nil {
 		if timed {
 			rec.endTimedWait()
-		} else if !woken {
+		} else if !woken || again {
 			rec.unblock()
 		}
 	}
 	switch {
+	case again:
+		return retry, nil
 	case woken:
 		if s.err == nil {
 			a.bases[s.fired].ops.collect()
@@ -502,6 +520,21 @@ func (a *Alt) selectOne(ctx context.Context, m mode) (int, error) {
 	default:
 		return -1, &OpError{Op: "select", Chan: a.chanNames(), Err: ctx.Err()}
 	}
+}
+
+// left is how long the Timeout guard t still has to run, its clock having started at began (zero:
+// not yet started).
+func (a *Alt) left(t int, began time.Time) time.Duration {
+	d := a.bases[t].after
+	if !began.IsZero() {
+		d -= time.Since(began)
+	}
+	return d
+}
+
+func (a *Alt) fired3(rec *procRecord, i int, err error) (int, error, bool) {
+	i, err = a.fired(rec, i, err)
+	return i, err, false
 }
 
 // scan looks for a ready guard in scan order from start and returns its index (-1 if none), the

@@ -2,7 +2,6 @@ package csp
 
 import (
 	"context"
-	"time"
 )
 
 // This file is the core's side of remote channels (package net). A transport needs two things from
@@ -21,6 +20,9 @@ import (
 //     the transport knows the remote reader has it (Held.Commit: held → fired, the writer's Write
 //     returns nil), or knows it does not (Held.Release: held → armed, the writer is queued again at
 //     the front), or cannot know (Held.Fail: the writer fails with the transport's error).
+//
+// Nobody waits for a held signal, since a peer meets it under a channel's lock: the peer passes it by
+// (take) and marks it, and a release of a marked signal makes its agent look again (retry).
 
 // Extern carries the operations of a channel whose home is elsewhere (see NewExternChan). The
 // errors it returns are wrapped in an *OpError naming the channel.
@@ -74,7 +76,7 @@ type ExternOp[T any] struct {
 func (op *ExternOp[T]) Claim(v T, err error) (ok, busy bool) {
 	s := op.sig
 	if !s.state.CompareAndSwap(armed, fired) {
-		return false, s.state.Load() == held
+		return false, s.heldNow()
 	}
 	s.fired, s.err = op.idx, err
 	if err == nil {
@@ -95,13 +97,14 @@ func (op *ExternOp[T]) Hold() (ok, busy bool) {
 	if s.state.CompareAndSwap(armed, held) {
 		return true, false
 	}
-	return false, s.state.Load() == held
+	return false, s.heldNow()
 }
 
 // Commit fires a held guard; err is nil when its value was delivered.
 func (op *ExternOp[T]) Commit(err error) { op.sig.commit(op.idx, err) }
 
-// Release lets a held guard's selection go on waiting.
+// Release lets a held guard's selection go on waiting. If a peer met the selection while it was
+// held, the selection looks at its guards again instead, and withdraws and re-posts this one.
 func (op *ExternOp[T]) Release() { op.sig.release() }
 
 // Held is a value ReadHeld took but has not yet delivered; exactly one of Commit, Release and Fail
@@ -235,8 +238,10 @@ func (h *Held[T]) Release() {
 	case h.w != nil && c.readersGone:
 		h.w.sig.commit(h.w.idx, ErrRetired)
 	case h.w != nil:
-		c.sendq.pushFront(h.w)
-		h.w.sig.release()
+		// Back at the front, unless the writer's agent looks again (retry) and queues itself anew.
+		if h.w.sig.release() {
+			c.sendq.pushFront(h.w)
+		}
 	case c.discarded:
 		// A reader's poison discarded the buffer meanwhile: the value goes with it.
 	default:
@@ -291,23 +296,39 @@ func (q *waitq[T]) pushFront(w *waiter[T]) {
 func (q *waitq[T]) takeHold() *waiter[T] {
 	for w := q.head; w != nil; w = q.head {
 		q.remove(w)
-		if w.sig.hold() {
+		if w.sig.take(held) {
 			return w
 		}
 	}
 	return nil
 }
 
-// hold moves an armed signal to held. A signal another transport holds is waited for: it is
-// decided within that transport's round trip or failure bound.
-func (s *signal) hold() bool {
-	for !s.state.CompareAndSwap(armed, held) {
-		if s.state.Load() != held {
+// take moves an armed signal to the state to, for a peer (fired), a transport (held) or the agent
+// itself (cancelled). It never waits for a signal that another transport holds, since it may be
+// called under a channel's lock: it passes it by, marking it passed so that a release makes the
+// agent look at its channels again (and so find whatever the caller was about to offer it), and
+// reports false as for a signal that fired elsewhere.
+func (s *signal) take(to uint32) bool {
+	for {
+		if s.state.CompareAndSwap(armed, to) {
+			return true
+		}
+		switch s.state.Load() {
+		case held:
+			if s.state.CompareAndSwap(held, passed) {
+				return false
+			}
+		case armed: // released meanwhile: try again
+		default:
 			return false
 		}
-		waitHeld()
 	}
-	return true
+}
+
+// heldNow reports whether a transport holds the signal.
+func (s *signal) heldNow() bool {
+	st := s.state.Load()
+	return st == held || st == passed
 }
 
 // commit fires a held signal: only its holder may call it.
@@ -320,23 +341,19 @@ func (s *signal) commit(idx int, err error) {
 	s.notify()
 }
 
-// release re-arms a held signal: only its holder may call it.
-func (s *signal) release() { s.state.Store(armed) }
-
-// cancel withdraws an armed signal for its own agent (on ctx's end or a timeout). A held signal is
-// waited for, since its holder will commit or release it.
-func (s *signal) cancel() bool {
-	for !s.state.CompareAndSwap(armed, cancelled) {
-		if s.state.Load() != held {
-			return false
-		}
-		waitHeld()
+// release lets a held signal's agent go on waiting, and reports whether it does so as it was. If a
+// peer passed the signal by meanwhile (take), or the agent wanted to cancel, the agent is woken
+// with retry instead: it looks at its channels again, and re-queues its waiters if it must wait.
+// The agent, not the releaser, updates its monitor record then, as it does when it cancels.
+func (s *signal) release() (rearmed bool) {
+	if s.state.CompareAndSwap(held, armed) {
+		return true
 	}
-	return true
+	s.fired, s.err = retry, nil
+	s.state.Store(fired)
+	s.notify()
+	return false
 }
-
-// waitHeld pauses while a transport holds a signal; a hold lasts about a network round trip.
-func waitHeld() { time.Sleep(20 * time.Microsecond) }
 
 // readExt is Read on a remote end.
 func (r *Reader[T]) readExt(ctx context.Context) (T, error) {

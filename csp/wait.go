@@ -16,8 +16,13 @@ const (
 	armed
 	fired
 	cancelled
-	held // provisionally claimed by a transport (extern.go), which will commit or release it
+	held   // provisionally claimed by a transport (extern.go), which will commit or release it
+	passed // held, and a peer passed it by meanwhile: its release makes the agent look again
 )
+
+// retry is the fired index of a signal that a transport released after a peer passed it by: the
+// operation did not happen, and its agent looks at its channels again (extern.go).
+const retry = -2
 
 // signal is how one blocking agent (an end, or an alternation) is woken. It is reused for every
 // operation of its agent, so a blocking operation allocates nothing.
@@ -61,11 +66,8 @@ func (s *signal) arm(rec *procRecord, ctx context.Context, sel bool) {
 // claim is called by a peer, under the lock of the channel on which it found the waiter. Only one
 // claim per arming succeeds; the winner must then send the wake token.
 func (s *signal) claim(idx int, err error) bool {
-	for !s.state.CompareAndSwap(armed, fired) {
-		if s.state.Load() != held {
-			return false
-		}
-		waitHeld() // a transport decides within a round trip or its link's failure bound
+	if !s.state.CompareAndSwap(armed, fired) && !s.take(fired) {
+		return false
 	}
 	s.fired = idx
 	s.err = err
@@ -95,27 +97,30 @@ func (s *signal) done() { s.state.Store(idle) }
 // park waits for a peer's token. It returns false when ctx ended first and the signal was withdrawn;
 // if a peer won the race, park waits for its token so the completed operation is not lost.
 func (s *signal) park(ctx context.Context, timer <-chan time.Time) (woken bool, timedOut bool) {
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
-	}
 	if !s.sel {
 		s.p.wait()
 		return true, false
+	}
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
 	}
 	select {
 	case <-s.wake:
 		return true, false
 	case <-done:
-		if s.cancel() {
-			return false, false
-		}
 	case <-timer:
-		if s.cancel() {
-			return false, true
-		}
+		timedOut = true
 	}
+	if s.take(cancelled) {
+		return false, timedOut
+	}
+	// A peer won the race, or a transport holds the signal and decides within a round trip or its
+	// link's failure bound: its commit completes the operation, its release (retry) lets it go.
 	<-s.wake
+	if s.fired == retry {
+		return false, timedOut
+	}
 	return true, false
 }
 

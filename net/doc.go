@@ -31,10 +31,17 @@
 //	armed ──claim──▶ fired           (a peer completes the operation, as in the core)
 //	armed ──hold───▶ held ──commit──▶ fired
 //	                 held ──release─▶ armed
-//	armed ──cancel─▶ cancelled       (the agent's own timeout or context; waits while held)
+//	                 held ──claim or cancel──▶ passed ──commit──▶ fired
+//	                                           passed ──release─▶ fired (retry)
+//	armed ──cancel─▶ cancelled       (the agent's own timeout or context)
 //
-// While a signal is held nothing else can fire or cancel it; a peer that meets it waits, for at most
-// a round trip (or the link's failure bound). The operations, with O the node that opened the end
+// While a signal is held nothing else can fire or cancel it, and nobody waits for it: a peer that
+// meets it (under its channel's lock) passes it by, as it would a selection that fired elsewhere, and
+// marks it passed; the agent's own cancellation marks it too and waits for the decision, which comes
+// within a round trip (or the link's failure bound). A commit completes the operation whatever the
+// mark. A release of an unmarked signal re-arms it where it waited; of a marked one, it wakes the
+// agent to look at its channels again (retry), so that what the peer offered meanwhile is found.
+// The operations, with O the node that opened the end
 // and H the home:
 //
 //   - Remote Write (plain; O's process can be completed by nothing else, so it is held by
