@@ -161,9 +161,13 @@ func ReadHeld[T any](ctx context.Context, r *Reader[T]) (T, *Held[T], error) {
 			c.mu.Unlock()
 			return zero, nil, ErrRetired
 		}
-		// Counted as a waiting reader, so that a transport's output guard (WriteReady) sees it.
+		// Counted as a waiting reader, so that a transport's output guard (WriteReady) sees it. Only
+		// the first one changes what WriteReady says; kicking for every one would wake the other
+		// waiting ReadHelds, which would kick back, for ever.
 		c.xreaders++
-		c.kick()
+		if c.xreaders == 1 {
+			c.kick()
+		}
 		watch := c.xwatch
 		c.mu.Unlock()
 		var err error

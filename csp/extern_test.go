@@ -2,7 +2,10 @@ package csp
 
 import (
 	"context"
+	"errors"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // TestReadHeld covers the home's side of a remote read: a held writer completes only on Commit,
@@ -69,4 +72,46 @@ func TestReadHeld(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Transports waiting in ReadHeld on an empty channel wait: they do not wake each other. (Each used
+// to announce itself to WriteReady by waking every watcher, the others included, which announced
+// themselves again: two remote readers of an idle channel kept a core busy.)
+func TestReadHeldWaitersRest(t *testing.T) {
+	c := NewChan[int](Named("idle"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, _, err := ReadHeld(ctx, c.Reader())
+			done <- err
+		}()
+	}
+	watch := func() (chan struct{}, int) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.xwatch, c.xreaders
+	}
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, n := watch(); n == 2 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the two ReadHelds never both waited")
+		}
+	}
+	before, _ := watch()
+	for range 100 {
+		runtime.Gosched()
+	}
+	time.Sleep(time.Millisecond)
+	if after, n := watch(); after != before || n != 2 {
+		t.Fatalf("waiting ReadHelds woke each other (watch changed: %v, waiting: %d)", after != before, n)
+	}
+	cancel()
+	for range 2 {
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("ReadHeld: %v, want context.Canceled", err)
+		}
+	}
 }
