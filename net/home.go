@@ -250,7 +250,7 @@ func (h *home[T]) serveRead(f frame) {
 		// The remote selection is held by another channel's home: let it decide, then offer again.
 		held.Release()
 		select {
-		case <-time.After(time.Duration(20+rand.IntN(200)) * time.Microsecond):
+		case <-time.After(h.l.n.opts.pause()):
 		case <-ctx.Done():
 			if !h.l.isLost() {
 				h.done(f.op, ctx.Err())
@@ -274,6 +274,11 @@ func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 		}
 	}
 }
+
+// busyPause is how long a home waits before offering again to a selection that another home holds:
+// a random pause, so that two homes offering to two selections that hold each other's guards do not
+// retry in step for ever.
+func busyPause() time.Duration { return time.Duration(20+rand.IntN(200)) * time.Microsecond }
 
 // linger is how long a held output guard waits for a reader that was there when it was held: if
 // the reader went elsewhere meanwhile, the guard is released rather than held while nobody reads.
@@ -315,7 +320,7 @@ func (h *home[T]) serveAltWrite(f frame) {
 			return // the selection is over
 		case a.typ == msgRefused:
 			select {
-			case <-time.After(time.Duration(20+rand.IntN(200)) * time.Microsecond):
+			case <-time.After(h.l.n.opts.pause()):
 			case <-ctx.Done():
 				return
 			}

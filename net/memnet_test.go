@@ -2,8 +2,10 @@ package net
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/rand/v2"
 	gonet "net"
@@ -26,6 +28,37 @@ type memNet struct {
 	steps     int
 	cutAt     int // 0: never
 	cut       bool
+	// driven: writes wait in pending until the simulation's driver delivers them, one at a time,
+	// in an order it draws (see simdet_test.go); otherwise each write is delivered as it is made.
+	driven  bool
+	pending []delivery
+	conns   int
+	trace   hash.Hash64 // the order of a driven network's deliveries
+}
+
+// frames splits a write into the frames it holds, so that a driven network delivers (and orders,
+// and cuts) frames, not the batches a link writer happened to gather; a write that is not a whole
+// number of frames (a hello, a part of a large batch) is one unit.
+func frames(b []byte) [][]byte {
+	var us [][]byte
+	for o := 0; o < len(b); {
+		if len(b)-o < headerLen {
+			return [][]byte{b}
+		}
+		n := 4 + int(binary.BigEndian.Uint32(b[o:]))
+		if n < headerLen || n > len(b)-o {
+			return [][]byte{b}
+		}
+		us = append(us, b[o:o+n])
+		o += n
+	}
+	return us
+}
+
+// delivery is one write waiting in a driven network.
+type delivery struct {
+	c *memConn
+	b []byte
 }
 
 func newMemNet(seed uint64, cutAt int, maxDelay time.Duration) *memNet {
@@ -51,8 +84,12 @@ func (m *memNet) dial(ctx context.Context, addr string) (gonet.Conn, error) {
 		return nil, fmt.Errorf("memnet: no listener at %s", addr)
 	}
 	a2b, b2a := newHalf(), newHalf()
-	client := &memConn{m: m, in: b2a, out: a2b, local: "client", remote: l.addr}
-	server := &memConn{m: m, in: a2b, out: b2a, local: l.addr, remote: "client"}
+	m.mu.Lock()
+	m.conns++
+	id := m.conns
+	m.mu.Unlock()
+	client := &memConn{m: m, id: 2 * id, in: b2a, out: a2b, local: "client", remote: l.addr}
+	server := &memConn{m: m, id: 2*id + 1, in: a2b, out: b2a, local: l.addr, remote: "client"}
 	client.peer, server.peer = server, client
 	select {
 	case l.conns <- server:
@@ -137,8 +174,25 @@ func (h *half) close() {
 	h.mu.Unlock()
 }
 
+func (h *half) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
+// put appends b to the half, unless it is closed.
+func (h *half) put(b []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.closed {
+		h.buf = append(h.buf, b...)
+		h.cond.Broadcast()
+	}
+}
+
 type memConn struct {
 	m             *memNet
+	id            int // in dialling order: a driven network's trace names connections by it
 	in, out       *half
 	peer          *memConn
 	local, remote memAddr
@@ -160,6 +214,17 @@ func (c *memConn) Read(b []byte) (int, error) {
 }
 
 func (c *memConn) Write(b []byte) (int, error) {
+	if m := c.m; m.driven {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if c.out.isClosed() {
+			return 0, gonet.ErrClosed
+		}
+		for _, u := range frames(b) {
+			m.pending = append(m.pending, delivery{c, append([]byte(nil), u...)})
+		}
+		return len(b), nil
+	}
 	delay, cut, keep := c.m.step(len(b))
 	if delay > 0 {
 		time.Sleep(delay)

@@ -26,6 +26,7 @@ type options struct {
 	allowWide bool
 	dialer    func(ctx context.Context, addr string) (gonet.Conn, error)
 	listener  gonet.Listener
+	pause     func() time.Duration // a home's pause before offering a busy selection again
 }
 
 // WithLogger logs link events (peers connecting, failing handshakes, lost links) to log.
@@ -77,7 +78,7 @@ type Node struct {
 // the loopback interface; a non-loopback address needs WithAnyInterface.
 func Listen(addr string, opts ...Option) (*Node, error) {
 	o := options{log: zap.NewNop(), maxFrame: DefaultMaxFrame, beat: 250 * time.Millisecond,
-		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second}
+		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -21,9 +21,11 @@ import (
 // writers on two nodes feed plain and alting readers on all three. After each run it checks what a
 // lost link promises: no value delivered twice, none invented, every acknowledged write received
 // (on a rendezvous channel: on a buffered one the lost reader's poison discards the buffer, as a
-// failing reader's does), and, with no cut, everything delivered and acknowledged. Goroutine
-// scheduling is Go's, so a seed fixes the faults, not the interleaving; a failing seed is printed
-// and rerun alone with GOCSP_SIM_SEED=seed. Rounds scale with GOCSP_STRESS.
+// failing reader's does), and, with no cut, everything delivered and acknowledged. Here goroutine
+// scheduling and real time are Go's, so a seed fixes the faults, not the interleaving (which is
+// what this run adds: real concurrency, and the race detector's shuffling); a failing seed is
+// printed and rerun alone with GOCSP_SIM_SEED=seed. TestDeterministicSimulation (simdet_test.go)
+// runs the same network with a seed fixing every message's order. Rounds scale with GOCSP_STRESS.
 func TestSimulation(t *testing.T) {
 	rounds := 40 * stress()
 	if testing.Short() {
@@ -41,18 +43,33 @@ func TestSimulation(t *testing.T) {
 	}
 }
 
+// simValues is how many values each writer of the simulation's network writes; the local writers
+// of the alting readers' second guards write values from sideBase on.
+const (
+	simValues = 40
+	sideBase  = 1000
+)
+
 func simulate(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
-	const k = 40 // values per writer
 	buf := []int{0, 0, 1, 5}[rng.IntN(4)]
 	cutAt := 0
 	if rng.IntN(8) != 0 {
-		cutAt = 1 + rng.IntN(9*k)
+		cutAt = 1 + rng.IntN(9*simValues)
 	}
 	mn := newMemNet(seed, cutAt, time.Duration(rng.IntN(3))*20*time.Microsecond)
+	scenario(t, mn, buf, cutAt, []int{0, 1, 2}, func() {})
+}
+
+// scenario runs the simulation's network of three nodes over mn, with a channel of buffer buf,
+// and checks what a link cut at step cutAt (0: never) promises. Writers are on nodes 1, 2 and 2,
+// readers on the nodes readersAt names (node 0 is the channel's home). The local peers of the
+// alting processes call pace before each value, so that they are not always ready.
+func scenario(t *testing.T, mn *memNet, buf, cutAt int, readersAt []int, pace func(), opts ...Option) {
+	const k = simValues
 	var ns []*Node
 	for range 3 {
-		n, err := Listen("", WithListener(mn.listen()), WithDialer(mn.dial))
+		n, err := Listen("", append([]Option{WithListener(mn.listen()), WithDialer(mn.dial)}, opts...)...)
 		require.NoError(t, err)
 		ns = append(ns, n)
 	}
@@ -69,6 +86,13 @@ func simulate(t *testing.T, seed uint64) {
 
 	var mu sync.Mutex
 	acked, got := map[int]bool{}, map[int]int{}
+	record := func(v int) {
+		mu.Lock()
+		got[v]++
+		mu.Unlock()
+	}
+	// Each alting process also has a local channel as a second guard, kept busy by a local peer,
+	// so that local peers meet selections a home holds, and pass them by (csp/extern.go).
 	var procs []*csp.Process
 	for i, at := range []int{1, 2, 2} {
 		w, err := OpenWriter[int](ctx, ns[at], target)
@@ -77,18 +101,22 @@ func simulate(t *testing.T, seed uint64) {
 		}
 		require.NoError(t, err)
 		alting := i == 2
-		never := csp.NewChan[int]()
-		nr, nw := never.Reader(), never.Writer()
+		side := csp.NewChan[int](csp.Named(fmt.Sprintf("side-out-%d", i)))
+		sr, sw := side.Reader(), side.Writer()
 		procs = append(procs, csp.Proc(fmt.Sprintf("writer-%d", i), func(context.Context) error {
-			defer nw.Retire()
-			out := csp.Send(w, 0)
-			alt := csp.NewAlt(out, csp.Recv(nr))
+			out, local := csp.Send(w, 0), csp.Send(sw, 0)
+			alt := csp.NewAlt(out, local)
 			for j := range k {
 				v := i*k + j
 				var err error
 				if alting {
 					out.Set(v)
-					_, err = alt.SelectContext(ctx)
+					local.Set(v)
+					var g int
+					g, err = alt.SelectContext(ctx)
+					if g == 1 {
+						continue // v went to the local reader, which counts it
+					}
 				} else {
 					err = w.Write(v)
 				}
@@ -100,9 +128,18 @@ func simulate(t *testing.T, seed uint64) {
 				mu.Unlock()
 			}
 			return nil
-		}, w, nr))
+		}, w, sw), csp.Proc(fmt.Sprintf("side-reader-%d", i), func(context.Context) error {
+			for {
+				pace()
+				v, err := sr.Read()
+				if err != nil {
+					return err
+				}
+				record(v)
+			}
+		}, sr))
 	}
-	for i, at := range []int{0, 1, 2} {
+	for i, at := range readersAt {
 		var r *csp.Reader[int]
 		if at == 0 {
 			r = ch.Reader()
@@ -114,32 +151,50 @@ func simulate(t *testing.T, seed uint64) {
 			}
 		}
 		alting := i != 1
-		never := csp.NewChan[int]()
-		nr, nw := never.Reader(), never.Writer()
+		side := csp.NewChan[int](csp.Named(fmt.Sprintf("side-in-%d", i)))
+		sr, sw := side.Reader(), side.Writer()
 		procs = append(procs, csp.Proc(fmt.Sprintf("reader-%d", i), func(context.Context) error {
-			defer nw.Retire()
-			in := csp.Recv(r)
-			alt := csp.NewAlt(in, csp.Recv(nr))
-			for {
+			in, local := csp.Recv(r), csp.Recv(sr)
+			alt := csp.NewAlt(in, local)
+			remote, sideOpen := true, alting
+			for remote || sideOpen {
+				in.When(remote)
+				local.When(sideOpen)
+				g, err := 0, error(nil)
 				var v int
-				var err error
 				if alting {
-					_, err = alt.SelectContext(ctx)
+					g, err = alt.SelectContext(ctx)
 					v = in.Value()
+					if g == 1 {
+						v = local.Value()
+					}
 				} else {
 					v, err = r.Read()
 				}
-				if errors.Is(err, csp.ErrRetired) {
-					return nil
+				switch {
+				case errors.Is(err, csp.ErrRetired) && g == 0:
+					remote = false
+				case errors.Is(err, csp.ErrRetired):
+					sideOpen = false
+				case err != nil:
+					return err
+				default:
+					record(v)
 				}
-				if err != nil {
+			}
+			return nil
+		}, r, sr), csp.Proc(fmt.Sprintf("side-writer-%d", i), func(context.Context) error {
+			for j := range k {
+				if !alting {
+					break
+				}
+				pace()
+				if err := sw.Write(sideBase + i*k + j); err != nil {
 					return err
 				}
-				mu.Lock()
-				got[v]++
-				mu.Unlock()
 			}
-		}, r, nr))
+			return nil
+		}, sw))
 	}
 	err := csp.Parallel(procs...)
 	require.NoError(t, ctx.Err(), "the network hung (cut at step %d, buffer %d)", cutAt, buf)
@@ -147,12 +202,20 @@ func simulate(t *testing.T, seed uint64) {
 	t.Logf("buffer %d, cut at step %d (cut: %v): %d acknowledged, %d received", buf, cutAt, cut, len(acked), len(got))
 	for v, n := range got {
 		require.Equal(t, 1, n, "value %d delivered %d times", v, n)
-		require.True(t, v >= 0 && v < 3*k, "value %d never written", v)
+		require.True(t, v >= 0 && v < 3*k || v >= sideBase && v < sideBase+3*k, "value %d never written", v)
 	}
 	if !cut {
 		require.NoError(t, err)
-		require.Len(t, got, 3*k)
-		require.Len(t, acked, 3*k)
+		for v := range 3 * k {
+			require.Contains(t, got, v, "value %d lost without a cut", v)
+		}
+		for i := range 3 {
+			for j := range k {
+				if v := sideBase + i*k + j; i != 1 {
+					require.Contains(t, got, v, "local value %d lost without a cut", v)
+				}
+			}
+		}
 		return
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
