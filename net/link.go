@@ -17,9 +17,8 @@ import (
 // opened on the peer's channels (opened) and the ends the peer opened on this node's (homes).
 //
 // Its reader goroutine never blocks on a channel: it hands frames for home ends to their mailboxes
-// and settles the opener's side with compare-and-swaps, because a signal held by a transport is
-// waited for under a channel's lock until that transport's answer comes in — on this very reader,
-// perhaps.
+// and settles the opener's side with compare-and-swaps, because whatever it waited for might need a
+// frame still behind it on this very link (an answer that releases a held selection, say).
 type link struct {
 	n    *Node
 	c    gonet.Conn
