@@ -226,10 +226,11 @@ func (h *Held[T]) Fail(err error) {
 	}
 }
 
-// Release undoes the read: the value was not delivered. A held writer is queued again at the front
-// of the channel (or, if the channel was poisoned or its readers retired meanwhile, fails as the
-// queued writers did), a buffered value goes back to the front of the buffer (unless a reader's
-// poison discarded the buffer meanwhile).
+// Release undoes the read: the value was not delivered here. If a reader came while the value was
+// out, it takes it now (the writer's Write returns nil); otherwise a held writer is queued again at
+// the front of the channel and a buffered value goes back to the front of the buffer. If the
+// channel was poisoned or its readers retired meanwhile, a held writer fails as the queued writers
+// did; a buffered value that a reader's poison discarded meanwhile goes with the buffer.
 func (h *Held[T]) Release() {
 	c := h.c
 	c.mu.Lock()
@@ -241,15 +242,27 @@ func (h *Held[T]) Release() {
 		h.w.sig.commit(h.w.idx, ErrPoisoned)
 	case h.w != nil && c.readersGone:
 		h.w.sig.commit(h.w.idx, ErrRetired)
-	case h.w != nil:
-		// Back at the front, unless the writer's agent looks again (retry) and queues itself anew.
-		if h.w.sig.release() {
-			c.sendq.pushFront(h.w)
-		}
-	case c.discarded:
+	case h.w == nil && c.discarded:
 		// A reader's poison discarded the buffer meanwhile: the value goes with it.
 	default:
-		c.pushFront(h.v)
+		// A reader that queued while the value was out found nothing (the queue or buffer was
+		// empty), and nothing else will wake it for this value: hand it over, or the two would
+		// wait for each other.
+		if r := c.recvq.take(nil); r != nil {
+			r.val = h.v
+			c.msgs++
+			if h.w != nil {
+				h.w.sig.commit(h.w.idx, nil)
+			}
+			r.sig.notify()
+			break
+		}
+		if h.w == nil {
+			c.pushFront(h.v)
+		} else if h.w.sig.release() {
+			// Back at the front, unless the writer's agent looks again (retry) and queues anew.
+			c.sendq.pushFront(h.w)
+		}
 	}
 	c.kick()
 }

@@ -3,6 +3,7 @@ package csp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -113,5 +114,52 @@ func TestReadHeldWaitersRest(t *testing.T) {
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Fatalf("ReadHeld: %v, want context.Canceled", err)
 		}
+	}
+}
+
+// A reader that arrives while a transport holds the only value waits for it; when the transport
+// releases the value (its remote reader did not take it), the waiting reader gets it. The release
+// used to put the value back where it came from, leaving the reader and the value (a queued writer,
+// or the buffer) waiting for each other for ever.
+func TestReleasedValueGoesToWaitingReader(t *testing.T) {
+	for _, buf := range []int{0, 1} {
+		t.Run(fmt.Sprintf("buffer %d", buf), func(t *testing.T) {
+			c := NewChan[int](Named("c"), Buffered(buf))
+			wrote := make(chan error, 1)
+			go func() { wrote <- c.Writer().Write(9) }()
+			_, h, err := ReadHeld(context.Background(), c.Reader())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan int, 1)
+			r := c.Reader()
+			go func() {
+				v, _ := r.Read()
+				got <- v
+			}()
+			for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+				c.mu.Lock()
+				queued := c.recvq.head != nil
+				c.mu.Unlock()
+				if queued {
+					break
+				}
+				if time.Now().After(end) {
+					t.Fatal("the reader never queued")
+				}
+			}
+			h.Release()
+			select {
+			case v := <-got:
+				if v != 9 {
+					t.Fatalf("read %d, want 9", v)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the reader and the released value wait for each other")
+			}
+			if err := <-wrote; err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
