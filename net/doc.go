@@ -98,6 +98,26 @@
 // from its own goroutine, and the link's reader never blocks on a channel, so a slow reader of one
 // channel never stalls another channel on the same link.
 //
-// Not built yet: TLS and a shared-secret handshake (so: loopback, or a network you trust), a name
-// server, and reconnection.
+// # Security
+//
+// A node listens on loopback unless WithAnyInterface, and a node reachable from other hosts must
+// have WithTLS or WithSecret: Listen refuses otherwise, unless WithInsecureAnyInterface says that
+// the network is protected some other way. Before a connection becomes a link:
+//
+//   - WithTLS runs it over TLS (TLSConfigFromFiles makes a mutual configuration from PEM files: a
+//     node accepts and dials only peers with a certificate from the given authorities);
+//   - the hellos are exchanged (inside TLS);
+//   - WithSecret makes each side prove it knows the shared secret: each sends a 32-byte random
+//     nonce, then HMAC-SHA256(secret, label, speaker's role, both hellos, both nonces, and with TLS
+//     the session's exported keying material). The secret never crosses the wire; a recorded or
+//     reflected proof fails, because the other side's nonce (and the role) differ; a proof relayed
+//     from another TLS session fails, because the keying material differs.
+//
+// All of it runs under the handshake timeout (5s). A peer that fails any step is refused, its
+// connection closed, and the reason logged (WithLogger) with its address; nothing it sent reaches a
+// channel. A peer that breaks the protocol later (a frame over the maximum, an unknown type, bytes
+// that are no frame) loses its own link only. WithMaxPeers caps the connections a node keeps (256),
+// so a flood of connections is refused beyond it.
+//
+// Not built yet: a name server, and reconnection.
 package net

@@ -49,3 +49,26 @@ func Example() {
 	// remote
 	// world
 }
+
+// Nodes that share a secret prove it to each other before any frame reaches a channel; a node
+// without it is refused. (Add WithTLS, with TLSConfigFromFiles, to encrypt the links too; a node
+// listening beyond loopback must have one or the other.)
+func ExampleWithSecret() {
+	secret := []byte("at least 32 random bytes, from a file or a vault")
+	home, _ := cspnet.Listen("", cspnet.WithSecret(secret))
+	defer home.Close()
+	friend, _ := cspnet.Listen("", cspnet.WithSecret(secret))
+	defer friend.Close()
+	stranger, _ := cspnet.Listen("", cspnet.WithSecret([]byte("a guess, which is not the secret")))
+	defer stranger.Close()
+
+	cspnet.Export(home, "jobs", csp.NewChan[int](csp.Named("jobs")))
+	ctx := context.Background()
+	_, err := cspnet.OpenWriter[int](ctx, friend, home.Addr()+"/jobs")
+	fmt.Println("friend:", err)
+	_, err = cspnet.OpenWriter[int](ctx, stranger, home.Addr()+"/jobs")
+	fmt.Println("stranger refused:", err != nil)
+	// Output:
+	// friend: <nil>
+	// stranger refused: true
+}

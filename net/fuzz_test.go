@@ -2,7 +2,10 @@ package net
 
 import (
 	"bytes"
+	"io"
+	gonet "net"
 	"testing"
+	"time"
 )
 
 // FuzzFrame feeds arbitrary bytes to the frame decoder: it must never panic, never accept a frame
@@ -49,6 +52,29 @@ func FuzzHello(f *testing.F) {
 		}
 		if !bytes.Equal(appendHello(nil, addr), b) {
 			t.Fatalf("hello %q re-encodes differently", b)
+		}
+	})
+}
+
+// FuzzAuthenticate plays an unauthenticated peer that sends arbitrary bytes through the
+// shared-secret handshake: the node must never panic or hang, and never accept, since a peer
+// that does not know the secret cannot produce the proof for a nonce it has not seen.
+func FuzzAuthenticate(f *testing.F) {
+	f.Add(make([]byte, nonceLen+macLen))
+	f.Add([]byte("GCSP"))
+	f.Add(append(make([]byte, nonceLen), bytes.Repeat([]byte{0xff}, macLen)...))
+	o := &options{secret: []byte("the node's secret")}
+	f.Fuzz(func(t *testing.T, peer []byte) {
+		c, p := gonet.Pipe()
+		defer c.Close()
+		go func() {
+			defer p.Close()
+			go io.Copy(io.Discard, p)
+			p.Write(peer)
+		}()
+		c.SetDeadline(time.Now().Add(time.Second))
+		if err := o.authenticate(c, false, appendHello(nil, "a:1"), appendHello(nil, "b:2")); err == nil {
+			t.Fatalf("a peer that does not know the secret was accepted with %x", peer)
 		}
 	})
 }

@@ -20,9 +20,10 @@ import (
 // and settles the opener's side with compare-and-swaps, because whatever it waited for might need a
 // frame still behind it on this very link (an answer that releases a held selection, say).
 type link struct {
-	n    *Node
-	c    gonet.Conn
-	peer string
+	n       *Node
+	c       gonet.Conn
+	peer    string
+	inbound bool // accepted, not dialled: counts against WithMaxPeers
 
 	ctx    context.Context // done once the link is lost
 	cancel context.CancelFunc

@@ -2,12 +2,14 @@ package net
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	gonet "net"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gocsp/gocsp/csp"
@@ -27,6 +29,10 @@ type options struct {
 	dialer    func(ctx context.Context, addr string) (gonet.Conn, error)
 	listener  gonet.Listener
 	pause     func() time.Duration // a home's pause before offering a busy selection again
+	tls       *tls.Config
+	secret    []byte
+	insecure  bool // a non-loopback address without TLS or secret is allowed
+	maxPeers  int
 }
 
 // WithLogger logs link events (peers connecting, failing handshakes, lost links) to log.
@@ -43,7 +49,8 @@ func WithHeartbeat(every, deadAfter time.Duration) Option {
 	return func(o *options) { o.beat, o.deadAfter = every, deadAfter }
 }
 
-// WithAnyInterface lets Listen bind an address that is not loopback. Without it, Listen refuses to.
+// WithAnyInterface lets Listen bind an address that is not loopback, which it refuses otherwise.
+// Such a node must also have WithTLS or WithSecret (or, knowingly, WithInsecureAnyInterface).
 func WithAnyInterface() Option { return func(o *options) { o.allowWide = true } }
 
 // WithListener makes the node serve peers that connect through ln instead of a TCP listener of its
@@ -72,13 +79,14 @@ type Node struct {
 	wg      sync.WaitGroup
 	closing context.Context // done once Close begins
 	close   context.CancelFunc
+	inbound atomic.Int64 // accepted connections, handshaking or linked (WithMaxPeers)
 }
 
 // Listen starts a node listening on addr (host:port). An empty addr, or a port alone (":0"), means
 // the loopback interface; a non-loopback address needs WithAnyInterface.
 func Listen(addr string, opts ...Option) (*Node, error) {
 	o := options{log: zap.NewNop(), maxFrame: DefaultMaxFrame, beat: 250 * time.Millisecond,
-		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause}
+		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause, maxPeers: 256}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -93,6 +101,11 @@ func Listen(addr string, opts ...Option) (*Node, error) {
 		o.dialer = func(ctx context.Context, a string) (gonet.Conn, error) { return d.DialContext(ctx, "tcp", a) }
 	}
 	if o.listener != nil {
+		if a, ok := o.listener.Addr().(*gonet.TCPAddr); ok && !a.IP.IsLoopback() {
+			if err := o.exposed(o.listener.Addr().String()); err != nil {
+				return nil, err
+			}
+		}
 		return start(o, o.listener), nil
 	}
 	if addr == "" {
@@ -104,14 +117,27 @@ func Listen(addr string, opts ...Option) (*Node, error) {
 	}
 	if host == "" {
 		addr = "127.0.0.1" + addr
-	} else if ip := gonet.ParseIP(host); !o.allowWide && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("net: Listen(%q): not a loopback address (use WithAnyInterface)", addr)
+	} else if ip := gonet.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		if !o.allowWide {
+			return nil, fmt.Errorf("net: Listen(%q): not a loopback address (use WithAnyInterface)", addr)
+		}
+		if err := o.exposed(addr); err != nil {
+			return nil, err
+		}
 	}
 	ln, err := gonet.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("net: Listen(%q): %w", addr, err)
 	}
 	return start(o, ln), nil
+}
+
+// exposed checks that a node reachable beyond this host is protected.
+func (o *options) exposed(addr string) error {
+	if o.tls == nil && o.secret == nil && !o.insecure {
+		return fmt.Errorf("net: Listen(%q): a node reachable from other hosts needs WithTLS or WithSecret (or WithInsecureAnyInterface, if the network is protected otherwise)", addr)
+	}
+	return nil
 }
 
 func start(o options, ln gonet.Listener) *Node {
@@ -156,49 +182,82 @@ func (n *Node) accept() {
 		if err != nil {
 			return
 		}
+		if n.inbound.Add(1) > int64(n.opts.maxPeers) {
+			n.inbound.Add(-1)
+			n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()),
+				zap.String("reason", fmt.Sprintf("already %d connections (WithMaxPeers)", n.opts.maxPeers)))
+			c.Close()
+			continue
+		}
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
 			// A peer that connects and says nothing must not hold up Close.
 			stop := context.AfterFunc(n.closing, func() { c.Close() })
 			defer stop()
-			peer, err := handshake(c, n.addr, n.opts.handshake)
+			sc, peer, err := n.establish(c, false, "")
 			if err != nil {
+				n.inbound.Add(-1)
 				n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()), zap.Error(err))
 				c.Close()
 				return
 			}
-			n.adopt(c, peer, false)
+			if n.adopt(sc, peer, false) == nil {
+				n.inbound.Add(-1)
+			}
 		}()
 	}
 }
 
-// handshake exchanges hellos on c within timeout and returns the peer's listening address.
-func handshake(c gonet.Conn, self string, timeout time.Duration) (string, error) {
-	c.SetDeadline(time.Now().Add(timeout))
-	defer c.SetDeadline(time.Time{})
+// establish makes a new connection a link's: TLS if the node has it, the hellos (returning the
+// peer's listening address), and the shared-secret proof if the node has a secret, all within the
+// handshake timeout. dialled says which side this node is; host names a dialled peer for TLS.
+func (n *Node) establish(c gonet.Conn, dialled bool, host string) (gonet.Conn, string, error) {
+	c.SetDeadline(time.Now().Add(n.opts.handshake))
+	c, err := n.opts.secure(c, dialled, host)
+	if err != nil {
+		return nil, "", err
+	}
+	mine := appendHello(nil, n.addr)
+	theirs, err := handshake(c, mine)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := n.opts.authenticate(c, dialled, mine, theirs); err != nil {
+		return nil, "", err
+	}
+	c.SetDeadline(time.Time{})
+	peer, err := parseHello(theirs)
+	return c, peer, err
+}
+
+// handshake sends the hello mine on c and returns the peer's, checked.
+func handshake(c gonet.Conn, mine []byte) ([]byte, error) {
 	errc := make(chan error, 1)
-	go func() { _, err := c.Write(appendHello(nil, self)); errc <- err }()
+	go func() { _, err := c.Write(mine); errc <- err }()
 	var fixed [helloFixed]byte
 	if _, err := readFull(c, fixed[:]); err != nil {
 		<-errc
-		return "", fmt.Errorf("%w: %v", errHello, err)
+		return nil, fmt.Errorf("%w: %v", errHello, err)
 	}
 	m, err := parseHelloFixed(fixed[:])
 	if err != nil {
 		<-errc
-		return "", err
+		return nil, err
 	}
 	buf := make([]byte, helloFixed+m)
 	copy(buf, fixed[:])
 	if _, err := readFull(c, buf[helloFixed:]); err != nil {
 		<-errc
-		return "", fmt.Errorf("%w: %v", errHello, err)
+		return nil, fmt.Errorf("%w: %v", errHello, err)
 	}
 	if err := <-errc; err != nil {
-		return "", err
+		return nil, err
 	}
-	return parseHello(buf)
+	if _, err := parseHello(buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 func readFull(c gonet.Conn, b []byte) (int, error) {
@@ -216,6 +275,7 @@ func readFull(c gonet.Conn, b []byte) (int, error) {
 // adopt starts a link on a connection that passed the handshake.
 func (n *Node) adopt(c gonet.Conn, peer string, dialled bool) *link {
 	l := newLink(n, c, peer)
+	l.inbound = !dialled
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
@@ -237,6 +297,9 @@ func (n *Node) adopt(c gonet.Conn, peer string, dialled bool) *link {
 // forget drops a lost link.
 func (n *Node) forget(l *link) {
 	n.mu.Lock()
+	if _, ok := n.all[l]; ok && l.inbound {
+		n.inbound.Add(-1)
+	}
 	delete(n.all, l)
 	if n.links[l.peer] == l {
 		delete(n.links, l.peer)
@@ -262,11 +325,14 @@ func (n *Node) linkTo(ctx context.Context, addr string) (*link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("net: dial %s: %w", addr, err)
 	}
-	if _, err := handshake(c, n.addr, n.opts.handshake); err != nil {
+	host, _, _ := gonet.SplitHostPort(addr)
+	sc, _, err := n.establish(c, true, host)
+	if err != nil {
 		c.Close()
+		n.opts.log.Warn("refused by a peer", zap.String("remote", addr), zap.Error(err))
 		return nil, fmt.Errorf("net: %s: %w", addr, err)
 	}
-	if l = n.adopt(c, addr, true); l == nil {
+	if l = n.adopt(sc, addr, true); l == nil {
 		return nil, errors.New("net: node is closed")
 	}
 	return l, nil
