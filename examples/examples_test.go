@@ -27,7 +27,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-var names = []string{"commstime", "sieve", "mcpi", "philosophers", "mandelbrot", "gpupipeline"}
+var names = []string{"commstime", "sieve", "mcpi", "philosophers", "mandelbrot", "gpupipeline", "remotefarm"}
 
 // build builds the example commands into a temporary directory and returns it.
 func build(t *testing.T) string {
@@ -234,6 +234,49 @@ func TestExamples(t *testing.T) {
 		}
 	})
 
+	// The farm runs as four OS processes; with -kill-one, one worker is killed with SIGKILL while it
+	// holds jobs, and the count must still be right, with exactly its unanswered jobs sent again.
+	t.Run("remotefarm", func(t *testing.T) {
+		for _, kill := range []bool{false, true} {
+			args := []string{"-n", "3", "-jobs", "120"}
+			if kill {
+				args = append(args, "-kill-one")
+			}
+			r := run(t, bin("remotefarm"), args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d, stderr %q, stdout %q", r.code, r.stderr, r.stdout)
+			}
+			if !strings.Contains(r.stdout, "primes below 300000: 25997 (expected 25997); 0 duplicate results") ||
+				!strings.Contains(r.stdout, "the count is right") {
+				t.Fatalf("wrong result:\n%s", r.stdout)
+			}
+			workers := regexp.MustCompile(`(?m)^worker \S+ +(up|lost) +jobs: +(\d+) sent +results: +(\d+) received$`).FindAllStringSubmatch(r.stdout, -1)
+			if len(workers) != 3 {
+				t.Fatalf("want 3 worker lines:\n%s", r.stdout)
+			}
+			lost := 0
+			for _, w := range workers {
+				sent, _ := strconv.Atoi(w[2])
+				got, _ := strconv.Atoi(w[3])
+				if w[1] == "lost" {
+					lost++
+					if got >= sent {
+						t.Errorf("the killed worker answered all it took (%d of %d): it was not killed holding jobs", got, sent)
+					}
+				} else if got != sent {
+					t.Errorf("a live worker answered %d of %d jobs", got, sent)
+				}
+			}
+			if kill {
+				if lost != 1 || !strings.Contains(r.stderr, "link lost") || !strings.Contains(r.stderr, "sending again the") {
+					t.Fatalf("-kill-one: %d lost workers; stderr:\n%s", lost, r.stderr)
+				}
+			} else if lost != 0 || r.stderr != "" {
+				t.Fatalf("no kill, but %d lost; stderr:\n%s", lost, r.stderr)
+			}
+		}
+	})
+
 	for _, name := range names {
 		t.Run(name+"-topology", func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "topo.json")
@@ -254,7 +297,11 @@ func TestExamples(t *testing.T) {
 			if err := topo.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			if topo.Name == "" || len(topo.Processes) < 3 || len(topo.Channels) < 2 || len(topo.Ends) < 4 {
+			procs := 3
+			if name == "remotefarm" {
+				procs = 1 // the dispatcher: its workers are processes of other nodes
+			}
+			if topo.Name == "" || len(topo.Processes) < procs || len(topo.Channels) < 2 || len(topo.Ends) < 4 {
 				t.Fatalf("thin topology: %+v", topo)
 			}
 			// And it is plain JSON with the documented header.
