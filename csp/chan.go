@@ -21,11 +21,18 @@ package csp
 // lock is taken, nor taken under one, except that deadlock analysis takes one channel lock at a
 // time with nothing else held.
 //
+// A transport reading for a remote reader (ReadHeld, extern.go) also waits in recvq, as a place in
+// line with no signal (waiter.xport): a writer that finds it first does not complete against
+// anyone behind it, but buffers or queues its value for the transport to hold.
+//
 // Invariants, under mu:
 //   - recvq and sendq are never both non-empty with a claimable waiter each: an arriving operation
 //     first completes against the other queue, so a waiter is queued only when no peer was ready
-//     (a queued waiter may be stale: its selection fired elsewhere; take skips it).
-//   - n > 0 implies recvq has no claimable waiter; n < size implies sendq has none.
+//     (a queued waiter may be stale: its selection fired elsewhere; take skips it). The one
+//     exception is a transport first in line, with readers behind it: what it leaves when it goes
+//     is handed to them (settle), and a value it held and puts back too.
+//   - n > 0 implies recvq has no claimable waiter ahead of a transport; n < size implies sendq has
+//     none.
 //   - A waiter is completed by exactly one party, the one whose CAS on its signal moves it from
 //     armed (signal.claim, or park's cancel); only the winner touches its value or sends the token.
 //   - poisoned, readersGone and writersGone only ever go from false to true.
@@ -79,6 +86,7 @@ type chanCore struct {
 	poisoned    bool
 	readersGone bool // every reader end retired: sticky, so a late joiner does not revive writers
 	writersGone bool
+	xheld       int // values transports hold (ReadHeld) and may still put back: not gone yet
 	rj, rr      int // reader ends joined, retired
 	wj, wr      int
 	msgs        uint64
@@ -87,7 +95,6 @@ type chanCore struct {
 	typ         reflect.Type
 	self        Channel       // the typed channel this is the core of
 	remote      bool          // made by NewExternChan: a wait on it is on another node, not a deadlock
-	xreaders    int           // transports waiting in ReadHeld: readers a write can complete against
 	discarded   bool          // a reader's poison discarded the buffer (a held value is not put back)
 	xwatch      chan struct{} // non-nil once a transport reads held (extern.go): closed on each change
 }
@@ -271,7 +278,7 @@ func (c *Chan[T]) retire(e *endCore) {
 		c.wr++
 		if c.wr == c.wj && !c.writersGone {
 			c.writersGone = true
-			if c.n == 0 {
+			if c.n == 0 && c.xheld == 0 {
 				c.recvq.wakeAll(ErrRetired)
 			}
 		}
@@ -315,7 +322,7 @@ func (c *Chan[T]) recvNow(e *endCore) (v T, ok bool, err error, wake *signal) {
 		c.msgs++
 		return v, true, nil, w.sig
 	}
-	if c.writersGone {
+	if c.writersGone && c.xheld == 0 {
 		return v, true, ErrRetired, nil
 	}
 	return v, false, nil, nil

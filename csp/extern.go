@@ -110,79 +110,131 @@ func (op *ExternOp[T]) Release() { op.sig.release() }
 // Held is a value ReadHeld took but has not yet delivered; exactly one of Commit, Release and Fail
 // must follow.
 type Held[T any] struct {
-	c *Chan[T]
-	w *waiter[T] // the held writer; nil when the value came from the buffer
-	v T
+	c    *Chan[T]
+	w    *waiter[T] // the held writer; nil when the value came from the buffer
+	v    T
+	wake *signal // a writer whose value took the freed buffer slot, woken once unlocked
 }
 
 // ReadHeld, for transports, takes the next value of r's channel as Read would, but holds the writer
 // it came from until Commit, Release or Fail. It returns ctx's error if ctx ends first, and
-// ErrPoisoned or ErrRetired as Read does (unwrapped). Unlike Read it never queues r as a reader: a
-// writer never completes against a transport, only the transport's Commit completes it.
+// ErrPoisoned or ErrRetired as Read does (unwrapped). While it waits it has its turn among the
+// channel's readers, but a writer never completes against it: the writer waits (or its value waits
+// in the buffer) for ReadHeld to hold it, and only the transport's Commit completes it.
 func ReadHeld[T any](ctx context.Context, r *Reader[T]) (T, *Held[T], error) {
 	c := r.c
-	var zero T
 	if c.ext != nil {
 		panic("csp: ReadHeld on a remote end")
 	}
+	// The transport waits in line with the channel's other readers, so that a reader that is
+	// always back first (a local one, say) does not take every value while it waits.
+	place := &waiter[T]{xport: true}
 	for {
 		c.mu.Lock()
-		if r.retired {
-			c.mu.Unlock()
-			return zero, nil, ErrRetired
-		}
 		if c.xwatch == nil {
 			c.xwatch = make(chan struct{})
 		}
-		if c.n > 0 {
-			v := c.pop()
-			var wake *signal
-			if w := c.sendq.take(nil); w != nil {
-				c.push(w.val)
-				w.val = zero
-				wake = w.sig
+		v, h, err, done := c.readHeldNow(r)
+		if done {
+			if place.queued {
+				c.recvq.remove(place)
 			}
+			c.settle()
 			c.mu.Unlock()
-			if wake != nil {
-				wake.notify()
+			if h != nil && h.wake != nil {
+				h.wake.notify()
+				h.wake = nil
 			}
-			return v, &Held[T]{c: c, v: v}, nil
+			return v, h, err
 		}
-		if c.poisoned {
-			c.mu.Unlock()
-			return zero, nil, ErrPoisoned
-		}
-		if w := c.sendq.takeHold(); w != nil {
-			v := w.val
-			c.mu.Unlock()
-			return v, &Held[T]{c: c, w: w, v: v}, nil
-		}
-		if c.writersGone {
-			c.mu.Unlock()
-			return zero, nil, ErrRetired
-		}
-		// Counted as a waiting reader, so that a transport's output guard (WriteReady) sees it. Only
-		// the first one changes what WriteReady says; kicking for every one would wake the other
-		// waiting ReadHelds, which would kick back, for ever.
-		c.xreaders++
-		if c.xreaders == 1 {
-			c.kick()
+		if !place.queued {
+			c.recvq.push(place)
+			c.kick() // a reader waits now: a transport's output guard (WriteReady) may go on
 		}
 		watch := c.xwatch
 		c.mu.Unlock()
-		var err error
 		select {
 		case <-watch:
 		case <-ctx.Done():
-			err = ctx.Err()
-		}
-		c.mu.Lock()
-		c.xreaders--
-		c.mu.Unlock()
-		if err != nil {
-			return zero, nil, err
+			c.mu.Lock()
+			c.recvq.remove(place)
+			c.settle() // what came for this transport goes to the readers behind it
+			c.mu.Unlock()
+			var zero T
+			return zero, nil, ctx.Err()
 		}
 	}
+}
+
+// readHeldNow is ReadHeld's attempt under c.mu: done reports a value (held) or an error.
+func (c *Chan[T]) readHeldNow(r *Reader[T]) (v T, h *Held[T], err error, done bool) {
+	switch {
+	case r.retired:
+		return v, nil, ErrRetired, true
+	case c.n > 0:
+		v = c.pop()
+		c.xheld++
+		h = &Held[T]{c: c, v: v}
+		if w := c.sendq.take(nil); w != nil {
+			c.push(w.val)
+			var zero T
+			w.val = zero
+			h.wake = w.sig
+		}
+		return v, h, nil, true
+	case c.poisoned:
+		return v, nil, ErrPoisoned, true
+	}
+	if w := c.sendq.takeHold(); w != nil {
+		c.xheld++
+		return w.val, &Held[T]{c: c, w: w, v: w.val}, nil, true
+	}
+	if c.writersGone && c.xheld == 0 {
+		return v, nil, ErrRetired, true
+	}
+	return v, nil, nil, false
+}
+
+// settle serves readers left waiting beside a value: when a transport leaves the line, what came
+// while it was first (a writer that queued, a value that went into the buffer) is theirs; when it
+// puts back a value it held, a reader may have queued meanwhile. Called under c.mu; it stops at a
+// transport still first in line. The wakes it sends under the lock are what commit sends anyway.
+func (c *Chan[T]) settle() {
+	for c.recvq.head != nil && !c.recvq.head.xport && (c.n > 0 || c.sendq.head != nil) {
+		var w *waiter[T] // a writer whose value goes straight to the reader, held until then
+		if c.n == 0 {
+			if w = c.sendq.takeHold(); w == nil {
+				break
+			}
+		}
+		r := c.recvq.take(nil)
+		if r == nil {
+			if w != nil && w.sig.release() {
+				c.sendq.pushFront(w)
+			}
+			break
+		}
+		if w != nil {
+			r.val = w.val
+			w.sig.commit(w.idx, nil)
+		} else {
+			r.val = c.pop()
+			if x := c.sendq.take(nil); x != nil {
+				c.push(x.val)
+				var zero T
+				x.val = zero
+				x.sig.notify()
+			}
+		}
+		c.msgs++
+		r.sig.notify()
+	}
+	// The last writer's retirement reaches readers once the buffer is empty and no transport
+	// holds a value it might put back; readers that waited behind a transport hear it now.
+	if c.writersGone && c.n == 0 && c.xheld == 0 {
+		c.recvq.wakeAll(ErrRetired)
+	}
+	c.kick()
 }
 
 // WriteReady, for transports, reports whether a write on w could complete at once: a reader waits
@@ -198,7 +250,7 @@ func WriteReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 	if c.xwatch == nil {
 		c.xwatch = make(chan struct{})
 	}
-	if w.retired || c.poisoned || c.readersGone || c.recvq.head != nil || c.n < c.size || c.xreaders > 0 {
+	if w.retired || c.poisoned || c.readersGone || c.recvq.head != nil || c.n < c.size {
 		return true, nil
 	}
 	return false, c.xwatch
@@ -209,18 +261,29 @@ func (h *Held[T]) Value() T { return h.v }
 
 // Commit completes the read: the value was delivered, and its writer's Write returns nil.
 func (h *Held[T]) Commit() {
-	h.c.mu.Lock()
-	h.c.msgs++
-	h.c.mu.Unlock()
+	h.gone(true)
 	if h.w != nil {
 		h.w.sig.commit(h.w.idx, nil)
 	}
+}
+
+// gone records that the held value left the channel for good (delivered, or lost with a link).
+func (h *Held[T]) gone(delivered bool) {
+	c := h.c
+	c.mu.Lock()
+	if delivered {
+		c.msgs++
+	}
+	c.xheld--
+	c.settle()
+	c.mu.Unlock()
 }
 
 // Fail ends the read when it is unknown whether the value was delivered: its writer gets err, so a
 // writer never succeeds with a value that may be lost. A value from the buffer (whose writer
 // already succeeded) is then counted as delivered at most once: it is not offered again.
 func (h *Held[T]) Fail(err error) {
+	h.gone(false)
 	if h.w != nil {
 		h.w.sig.commit(h.w.idx, err)
 	}
@@ -235,6 +298,7 @@ func (h *Held[T]) Release() {
 	c := h.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.xheld--
 	switch {
 	case h.w != nil && c.poisoned:
 		// The poison woke every queued writer while this one was out of the queue: it gets what
@@ -245,24 +309,15 @@ func (h *Held[T]) Release() {
 	case h.w == nil && c.discarded:
 		// A reader's poison discarded the buffer meanwhile: the value goes with it.
 	default:
-		// A reader that queued while the value was out found nothing (the queue or buffer was
-		// empty), and nothing else will wake it for this value: hand it over, or the two would
-		// wait for each other.
-		if r := c.recvq.take(nil); r != nil {
-			r.val = h.v
-			c.msgs++
-			if h.w != nil {
-				h.w.sig.commit(h.w.idx, nil)
-			}
-			r.sig.notify()
-			break
-		}
 		if h.w == nil {
 			c.pushFront(h.v)
 		} else if h.w.sig.release() {
 			// Back at the front, unless the writer's agent looks again (retry) and queues anew.
 			c.sendq.pushFront(h.w)
 		}
+		// A reader that queued while the value was out found nothing, and nothing else would
+		// wake it for this value.
+		c.settle()
 	}
 	c.kick()
 }

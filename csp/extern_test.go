@@ -91,7 +91,11 @@ func TestReadHeldWaitersRest(t *testing.T) {
 	watch := func() (chan struct{}, int) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		return c.xwatch, c.xreaders
+		n := 0
+		for w := c.recvq.head; w != nil; w = w.next {
+			n++
+		}
+		return c.xwatch, n
 	}
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 		if _, n := watch(); n == 2 {
@@ -159,6 +163,69 @@ func TestReleasedValueGoesToWaitingReader(t *testing.T) {
 			}
 			if err := <-wrote; err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// The last writer's retirement reaches readers only once no value is left: a value a transport
+// holds may come back. A reader waits for the transport's decision: on Release it gets the value,
+// on Commit (or Fail) it hears of the retirement.
+func TestRetirementWaitsForHeldValue(t *testing.T) {
+	for _, decision := range []string{"release", "commit", "fail"} {
+		t.Run(decision, func(t *testing.T) {
+			c := NewChan[int](Named("c"), Buffered(1))
+			w := c.Writer()
+			if err := w.Write(5); err != nil {
+				t.Fatal(err)
+			}
+			_, h, err := ReadHeld(context.Background(), c.Reader())
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Retire()
+			type result struct {
+				v   int
+				err error
+			}
+			got := make(chan result, 1)
+			r := c.Reader()
+			go func() {
+				v, err := r.Read()
+				got <- result{v, err}
+			}()
+			for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+				c.mu.Lock()
+				queued := c.recvq.head != nil
+				c.mu.Unlock()
+				if queued {
+					break
+				}
+				select {
+				case res := <-got:
+					t.Fatalf("the reader did not wait for the held value: %v, %v", res.v, res.err)
+				default:
+				}
+				if time.Now().After(end) {
+					t.Fatal("the reader never queued")
+				}
+			}
+			switch decision {
+			case "release":
+				h.Release()
+				if res := <-got; res.err != nil || res.v != 5 {
+					t.Fatalf("after release: %v, %v; want 5", res.v, res.err)
+				}
+			case "commit":
+				h.Commit()
+				if res := <-got; !errors.Is(res.err, ErrRetired) {
+					t.Fatalf("after commit: %v, %v; want ErrRetired", res.v, res.err)
+				}
+			case "fail":
+				h.Fail(errors.New("link lost"))
+				if res := <-got; !errors.Is(res.err, ErrRetired) {
+					t.Fatalf("after fail: %v, %v; want ErrRetired", res.v, res.err)
+				}
 			}
 		})
 	}

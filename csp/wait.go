@@ -157,6 +157,9 @@ type waiter[T any] struct {
 	val        T
 	next, prev *waiter[T]
 	queued     bool
+	// xport marks a transport's place among the readers (ReadHeld): it has no signal, and a writer
+	// that finds it first in line does not complete against anyone behind it (see take).
+	xport bool
 }
 
 // waitq is an intrusive FIFO of waiters, so that writers are served in arrival order.
@@ -192,8 +195,10 @@ func (q *waitq[T]) remove(w *waiter[T]) {
 // take removes waiters from the front until one can be claimed, and returns it (nil if none). A
 // waiter that cannot be claimed belongs to an alternation that already fired elsewhere or to an
 // operation being cancelled; dropping it here is safe because its owner removes it only if queued.
+// A transport first in line (xport) stops it: the value is the transport's to hold, and it comes
+// for it (the caller buffers or queues the value and kicks).
 func (q *waitq[T]) take(err error) *waiter[T] {
-	for w := q.head; w != nil; w = q.head {
+	for w := q.head; w != nil && !w.xport; w = q.head {
 		q.remove(w)
 		if w.sig.claim(w.idx, err) {
 			return w
@@ -204,8 +209,15 @@ func (q *waitq[T]) take(err error) *waiter[T] {
 
 // wakeAll claims every waiter with err and wakes it; used by poison and retirement.
 func (q *waitq[T]) wakeAll(err error) {
-	for w := q.take(err); w != nil; w = q.take(err) {
-		w.sig.notify()
+	for w := q.head; w != nil; {
+		next := w.next
+		if !w.xport { // a transport in line hears of it through the kick, and leaves by itself
+			q.remove(w)
+			if w.sig.claim(w.idx, err) {
+				w.sig.notify()
+			}
+		}
+		w = next
 	}
 }
 
