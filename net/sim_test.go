@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,6 +82,17 @@ func scenario(t *testing.T, mn *memNet, buf, cutAt int, readersAt []int, pace fu
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	// A hang is a failure to explain: show where everything waits, before the deadline ends it.
+	var ended atomic.Bool
+	defer ended.Store(true)
+	dump := time.AfterFunc(15*time.Second, func() {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		if !ended.Load() {
+			t.Logf("the network is still running after 15s; goroutines:\n%s", buf)
+		}
+	})
+	defer dump.Stop()
 	ch := csp.NewChan[int](csp.Buffered(buf))
 	require.NoError(t, Export(ns[0], "c", ch))
 	target := ns[0].Addr() + "/c"
