@@ -119,5 +119,11 @@
 // that are no frame) loses its own link only. WithMaxPeers caps the connections a node keeps (256),
 // so a flood of connections is refused beyond it.
 //
-// Not built yet: a name server, and reconnection.
+// # Finding nodes
+//
+// A Resolver turns a service name into node addresses: SRVResolver reads DNS SRV records
+// (_gocsp._tcp.SERVICE, as a Kubernetes headless service with a port named gocsp, or Consul,
+// publishes them), StaticResolver is a fixed list. Open ends at address+"/"+channel.
+//
+// Not built yet: a name server that nodes register with, and reconnection.
 package net

@@ -21,9 +21,11 @@
 //
 //	go run ./examples/remotefarm -worker -listen 0.0.0.0:7000 -secret-file secret
 //
-// and the dispatcher with -workers host1:7000,host2:7000 -secret-file secret. A worker that listens
-// beyond loopback needs the shared secret (or TLS: see package net). The shared flags -debug,
-// -topology, -trace and -linger are described by -help; -debug serves the dispatcher's network.
+// and the dispatcher with -workers host1:7000,host2:7000 -secret-file secret, or, where the workers
+// are a Kubernetes headless service with a port named gocsp, with -workers-srv SERVICE-DOMAIN
+// (deploy/remotefarm.yaml). A worker that listens beyond loopback needs the shared secret (or TLS:
+// see package net). The shared flags -debug, -topology, -trace and -linger are described by -help;
+// -debug serves the dispatcher's network.
 package main
 
 import (
@@ -63,6 +65,7 @@ func main() {
 	n := flag.Int("n", 3, "workers to start as child processes (unless -workers)")
 	jobs := flag.Int("jobs", 400, "jobs, each counting the primes in a range of 2,500 numbers")
 	workers := flag.String("workers", "", "comma-separated addresses of workers started by hand")
+	srv := flag.String("workers-srv", "", "find the workers in the DNS SRV records _gocsp._tcp.DOMAIN (a Kubernetes headless service)")
 	kill := flag.Bool("kill-one", false, "kill the first worker with SIGKILL once a third of the results are in")
 	secretFile := flag.String("secret-file", "", "a file holding the secret all nodes share")
 	f := cli.Register(flag.CommandLine)
@@ -82,6 +85,16 @@ func main() {
 	if *jobs < 1 || *n < 1 {
 		fmt.Fprintln(os.Stderr, "error: -jobs and -n must be at least 1")
 		os.Exit(2)
+	}
+	if *srv != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		addrs, err := cspnet.SRVResolver{}.Resolve(ctx, *srv)
+		cancel()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
+		*workers = strings.Join(addrs, ",")
 	}
 	os.Exit(runDispatcher(f, *jobs, *n, *workers, *kill, opts))
 }
