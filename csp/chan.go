@@ -95,6 +95,7 @@ type chanCore struct {
 	typ         reflect.Type
 	self        Channel       // the typed channel this is the core of
 	remote      bool          // made by NewExternChan: a wait on it is on another node, not a deadlock
+	locator     Locator       // where a remote channel lives, if its transport says (Stats)
 	discarded   bool          // a reader's poison discarded the buffer (a held value is not put back)
 	xwatch      chan struct{} // non-nil once a transport reads held (extern.go): closed on each change
 }
@@ -123,14 +124,22 @@ type ChanStats struct {
 	ReadersRetired int
 	WritersRetired int
 	Poisoned       bool
+	// Home is where a remote channel lives (its transport's Locator says, e.g. the home node's
+	// address); empty for a channel of this process. LinkLost says that the way there is lost.
+	Home     string
+	LinkLost bool
 }
 
 // Stats returns the channel's counters. It takes the channel's lock briefly.
 func (c *chanCore) Stats() ChanStats {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return ChanStats{Name: c.Name(), Buffer: c.size, Len: c.n, Messages: c.msgs, Readers: c.rj,
+	s := ChanStats{Name: c.Name(), Buffer: c.size, Len: c.n, Messages: c.msgs, Readers: c.rj,
 		Writers: c.wj, ReadersRetired: c.rr, WritersRetired: c.wr, Poisoned: c.poisoned}
+	c.mu.Unlock()
+	if c.locator != nil { // outside the lock: the transport's state is its own
+		s.Home, s.LinkLost = c.locator.Locate()
+	}
+	return s
 }
 
 // ElemType returns the type of the values the channel carries.

@@ -49,6 +49,13 @@ type Extern[T any] interface {
 	Retire()
 }
 
+// Locator is implemented by an Extern that can say where its channel lives, for monitors and
+// viewers (ChanStats.Home and LinkLost): home names the place (a node's address, say), lost says
+// that the way there is lost for good. Locate must not block.
+type Locator interface {
+	Locate() (home string, lost bool)
+}
+
 // NewExternChan makes a channel whose operations ext carries: its ends are ordinary ends (owned by
 // processes, used in selections, traced) but their values come and go through ext. Give it the
 // remote channel's name with Named; a buffer option is ignored, since the buffer lives at the home.
@@ -60,6 +67,7 @@ func NewExternChan[T any](ext Extern[T], opts ...ChanOption) *Chan[T] {
 	c.buf, c.size = nil, 0
 	c.ext = ext
 	c.remote = true
+	c.locator, _ = ext.(Locator)
 	return c
 }
 

@@ -175,8 +175,9 @@ func (n *Network) Topology() *Topology {
 	chans, ids := n.chansLocked(n.declChans)
 	n.mu.Unlock()
 	for i, c := range chans {
+		st := c.Stats()
 		t.Channels = append(t.Channels, TopoChannel{ID: ids[i], Name: c.Name(),
-			Type: c.ElemType().String(), Buffer: c.Stats().Buffer})
+			Type: c.ElemType().String(), Buffer: st.Buffer, Remote: st.Home})
 	}
 	return t
 }

@@ -114,9 +114,21 @@ func (n *Network) Snapshot() *Snapshot {
 		st := c.Stats()
 		s.Channels = append(s.Channels, ChanState{ID: ids[i], Name: st.Name, Buffer: st.Buffer,
 			Len: st.Len, Messages: st.Messages, Readers: st.Readers, Writers: st.Writers,
-			ReadersRetired: st.ReadersRetired, WritersRetired: st.WritersRetired, Poisoned: st.Poisoned})
+			ReadersRetired: st.ReadersRetired, WritersRetired: st.WritersRetired, Poisoned: st.Poisoned,
+			Link: linkState(st)})
 	}
 	return s
+}
+
+// linkState is a channel's link as snapshots carry it: none for a local channel.
+func linkState(st csp.ChanStats) string {
+	switch {
+	case st.Home == "":
+		return ""
+	case st.LinkLost:
+		return format.LinkLost
+	}
+	return format.LinkUp
 }
 
 // failureOf finds the *csp.ProcessError for the process called name in Run's error tree.

@@ -3,6 +3,7 @@ package net
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -42,4 +43,42 @@ func TestRemoteEndInGraphsNetwork(t *testing.T) {
 	w.Retire()
 	require.NoError(t, <-done)
 	require.Equal(t, 55, sum)
+}
+
+// A remote end's channel shows where it lives: the home node's address in the topology, and the
+// link's state in snapshots, "up" and then, once the home is gone, "lost".
+func TestRemoteEndShowsItsHome(t *testing.T) {
+	ns := nodes(t, 2)
+	home := csp.NewChan[int](csp.Named("jobs"))
+	require.NoError(t, Export(ns[0], "jobs", home))
+	r, err := OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/jobs")
+	require.NoError(t, err)
+	local := csp.NewChan[int](csp.Named("local"))
+	lr, lw := local.Reader(), local.Writer()
+	n := graphs.New("remote-consumer").Add(csp.Proc("consumer", func(context.Context) error {
+		_, err := r.Read()
+		return err
+	}, r), csp.Proc("idle", func(context.Context) error { _, err := lr.Read(); return err }, lr))
+	top := n.Topology()
+	byName := map[string]graphs.TopoChannel{}
+	for _, c := range top.Channels {
+		byName[c.Name] = c
+	}
+	require.Equal(t, ns[0].Addr(), byName[r.Channel().Name()].Remote)
+	require.Empty(t, byName["local"].Remote)
+	link := func() map[string]string {
+		m := map[string]string{}
+		for _, c := range n.Snapshot().Channels {
+			m[c.Name] = c.Link
+		}
+		return m
+	}
+	require.Equal(t, "up", link()[r.Channel().Name()])
+	require.Equal(t, "", link()["local"])
+	done := make(chan error, 1)
+	go func() { done <- n.Run(context.Background()) }()
+	ns[0].Close()
+	require.Eventually(t, func() bool { return link()[r.Channel().Name()] == "lost" }, 10*time.Second, time.Millisecond)
+	lw.Retire()
+	require.ErrorIs(t, <-done, ErrLinkLost)
 }

@@ -99,6 +99,13 @@ type remote[T any] struct {
 	retired bool // sent
 }
 
+// Locate says where the channel lives (the home node's address) and whether the link is lost, for
+// graphs' topology and snapshots (csp.Locator).
+func (r *remote[T]) Locate() (home string, lost bool) {
+	addr, _, _ := splitAddr(r.target)
+	return addr, r.l.isLost()
+}
+
 func (r *remote[T]) handle(f frame) {
 	switch f.typ {
 	case msgOpened:

@@ -56,7 +56,16 @@ type ChannelState struct {
 	ReadersRetired int    `json:"readersRetired"`
 	WritersRetired int    `json:"writersRetired"`
 	Poisoned       bool   `json:"poisoned"`
+	// Link is the state of the way to a remote channel's home ("up" or "lost"); empty for a
+	// channel of this process.
+	Link string `json:"link,omitempty"`
 }
+
+// Link states of ChannelState.Link.
+const (
+	LinkUp   = "up"
+	LinkLost = "lost"
+)
 
 // Deadlock is a deadlock as snapshots and traces carry it.
 type Deadlock struct {

@@ -35,6 +35,9 @@ type Channel struct {
 	Type   string            `json:"type"`
 	Buffer int               `json:"buffer"`
 	Attrs  map[string]string `json:"attrs,omitempty"`
+	// Remote names where a remote channel lives (its home node's address, host:port); empty for a
+	// channel of this process. Its ends in this topology are the local ones; the others are there.
+	Remote string `json:"remote,omitempty"`
 }
 
 // End says that a process holds an end of a channel.
