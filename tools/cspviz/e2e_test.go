@@ -245,6 +245,30 @@ func TestE2ELive(t *testing.T) {
 	b.noErrors(t)
 }
 
+// A remote channel leads to a box for its node, and turns red when the link to that node is lost.
+func TestE2ERemoteLinkLost(t *testing.T) {
+	page := watchServer(t, fakenet.Dispatcher(fakenet.WithInterval(100*time.Millisecond)))
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+	var texts []string
+	b.eval(t, svgTextsJS, &texts)
+	assert.Contains(t, texts, "node 10.0.0.7:7000")
+	assert.Contains(t, texts, "node 10.0.0.8:7000")
+	_, chans, _ := layoutIDs(t, page)
+	lost := func(id string) string {
+		return fmt.Sprintf(`document.getElementById(%q).classList.contains('link-lost')`, chans[id][0])
+	}
+	b.waitJS(t, lost("c3"), 10*time.Second)
+	var other bool
+	b.eval(t, lost("c1"), &other)
+	assert.False(t, other, "the link to the other node is up")
+	var colour string
+	b.eval(t, fmt.Sprintf(`getComputedStyle(document.querySelector('#%s path')).stroke`, chans["c3"][0]), &colour)
+	assert.Equal(t, "rgb(208, 0, 0)", colour, "a lost link is drawn red")
+	b.noErrors(t)
+}
+
 func TestE2EDeadlock(t *testing.T) {
 	page := watchServer(t, fakenet.Philosophers(5, fakenet.WithEndAfter(3)))
 	b := newBrowser(t)

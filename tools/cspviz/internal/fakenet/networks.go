@@ -121,3 +121,33 @@ func Philosophers(n int, opts ...Option) *Network {
 		return s
 	}, opts...)
 }
+
+// Dispatcher is one node's view of a distributed network: a dispatcher writing jobs to two other
+// nodes and reading results from the first; the link to the second node is lost from tick 3 on.
+func Dispatcher(opts ...Option) *Network {
+	top := &format.Topology{Format: format.TopologyFormat, Version: format.Version, Name: "dispatcher",
+		Processes: []format.Process{{ID: "p1", Name: "dispatcher"}},
+		Channels: []format.Channel{
+			{ID: "c1", Name: "10.0.0.7:7000/jobs", Type: "main.Job", Remote: "10.0.0.7:7000"},
+			{ID: "c2", Name: "10.0.0.7:7000/results", Type: "main.Result", Remote: "10.0.0.7:7000"},
+			{ID: "c3", Name: "10.0.0.8:7000/jobs", Type: "main.Job", Remote: "10.0.0.8:7000"},
+		},
+		Ends: []format.End{
+			{Process: "p1", Channel: "c1", Dir: "write", Owned: true},
+			{Process: "p1", Channel: "c2", Dir: "read", Owned: true},
+			{Process: "p1", Channel: "c3", Dir: "write", Owned: true},
+		},
+	}
+	return New(top, func(tick int) *format.Snapshot {
+		s := &format.Snapshot{Running: true, Processes: []format.ProcessState{{ID: "p1", Name: "dispatcher", State: format.StateAlting}}}
+		for _, c := range top.Channels {
+			link := format.LinkUp
+			if c.Remote == "10.0.0.8:7000" && tick >= 3 {
+				link = format.LinkLost
+			}
+			s.Channels = append(s.Channels, format.ChannelState{ID: c.ID, Name: c.Name, Messages: uint64(tick),
+				Readers: 1, Writers: 1, Link: link})
+		}
+		return s
+	}, opts...)
+}

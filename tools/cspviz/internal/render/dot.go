@@ -121,16 +121,38 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 	}
 
 	writers, readers := endsByChannel(t)
+	// A remote channel's other side is on another node: drawn as one box per node, which stands for
+	// the ends there.
+	remotes := map[string]string{}
+	remote := func(addr string) string {
+		key := "n:" + addr
+		if _, ok := remotes[addr]; !ok {
+			id := fmt.Sprintf("remote-%d", len(remotes))
+			remotes[addr] = id
+			fmt.Fprintf(&b, "  %s [id=%s, class=\"remote\", style=\"rounded,dashed\", fillcolor=\"#ffffff\", label=%s, tooltip=%s];\n",
+				quote(key), quote(id), quote("node "+addr), quote("another node: "+addr))
+			g.addNode(lnode{id: id, class: "node remote", tip: "another node: " + addr, lines: procLines("node "+addr, "another node", false)}, key)
+		}
+		return key
+	}
 	for i, c := range t.Channels {
 		base := fmt.Sprintf("chan-%d", i)
 		label := chanLabel(c, o.live)
-		ws, rs := writers[c.ID], readers[c.ID]
+		ws, rs := keys(writers[c.ID]), keys(readers[c.ID])
+		if c.Remote != "" {
+			switch {
+			case len(rs) == 0:
+				rs = []string{remote(c.Remote)}
+			case len(ws) == 0:
+				ws = []string{remote(c.Remote)}
+			}
+		}
 		if len(ws) == 1 && len(rs) == 1 {
 			g.Chans[c.ID] = []string{base}
 			g.ChanLabels[c.ID] = base
 			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan\", label=%s, tooltip=%s];\n",
-				quote("p:"+ws[0]), quote("p:"+rs[0]), quote(base), quote(label), quote(orDefault(c.Name, c.ID)))
-			g.addEdge(ledge{id: base, class: "edge chan", tip: orDefault(c.Name, c.ID), label: chanLines(orDefault(c.Name, c.ID), c.Buffer, o.live)}, "p:"+ws[0], "p:"+rs[0])
+				quote(ws[0]), quote(rs[0]), quote(base), quote(label), quote(orDefault(c.Name, c.ID)))
+			g.addEdge(ledge{id: base, class: "edge chan", tip: orDefault(c.Name, c.ID), label: chanLines(orDefault(c.Name, c.ID), c.Buffer, o.live)}, ws[0], rs[0])
 			continue
 		}
 		ids := []string{base}
@@ -141,20 +163,29 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 		for k, w := range ws {
 			id := fmt.Sprintf("%s-w%d", base, k)
 			ids = append(ids, id)
-			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan chan-end\"];\n", quote("p:"+w), quote("c:"+c.ID), quote(id))
-			g.addEdge(ledge{id: id, class: "edge chan chan-end"}, "p:"+w, "c:"+c.ID)
+			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan chan-end\"];\n", quote(w), quote("c:"+c.ID), quote(id))
+			g.addEdge(ledge{id: id, class: "edge chan chan-end"}, w, "c:"+c.ID)
 		}
 		for k, r := range rs {
 			id := fmt.Sprintf("%s-r%d", base, k)
 			ids = append(ids, id)
-			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan chan-end\"];\n", quote("c:"+c.ID), quote("p:"+r), quote(id))
-			g.addEdge(ledge{id: id, class: "edge chan chan-end"}, "c:"+c.ID, "p:"+r)
+			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan chan-end\"];\n", quote("c:"+c.ID), quote(r), quote(id))
+			g.addEdge(ledge{id: id, class: "edge chan chan-end"}, "c:"+c.ID, r)
 		}
 		g.Chans[c.ID] = ids
 	}
 	b.WriteString("}\n")
 	g.DOT = []byte(b.String())
 	return g
+}
+
+// keys turns process ids into the DOT names of their nodes.
+func keys(procs []string) []string {
+	ks := make([]string, len(procs))
+	for i, p := range procs {
+		ks[i] = "p:" + p
+	}
+	return ks
 }
 
 // endsByChannel lists the writer and reader processes of each channel, each

@@ -331,7 +331,10 @@
       if (t) t.textContent = c ? chanText(c) : '–';
       for (const sid of sids) {
         const e = document.getElementById(sid);
-        if (e) e.classList.toggle('poisoned', !!(c && c.poisoned));
+        if (e) {
+          e.classList.toggle('poisoned', !!(c && c.poisoned));
+          e.classList.toggle('link-lost', !!(c && c.link === 'lost'));
+        }
       }
     }
     highlightDeadlock(snap.deadlock);
@@ -418,7 +421,9 @@
         add('readers', s.readers + (s.readersRetired ? ' (' + s.readersRetired + ' retired)' : ''));
         add('writers', s.writers + (s.writersRetired ? ' (' + s.writersRetired + ' retired)' : ''));
         add('poisoned', s.poisoned ? 'yes' : 'no');
+        if (s.link) add('link', s.link);
       }
+      if (c.remote) add('lives on node', c.remote);
       add('written by', ends.filter((e) => e.channel === id && e.dir === 'write').map((e) => nameOf('proc', e.process)).join(', '));
       add('read by', ends.filter((e) => e.channel === id && e.dir === 'read').map((e) => nameOf('proc', e.process)).join(', '));
     }
