@@ -270,7 +270,18 @@ func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 				return f, false
 			}
 		case <-h.l.ctx.Done():
-			return frame{}, true
+			// An answer the reader queued before the link went is still the answer: without
+			// looking, a value the remote end had taken would make its writer fail.
+			for {
+				select {
+				case f := <-h.answers:
+					if f.op == op {
+						return f, false
+					}
+				default:
+					return frame{}, true
+				}
+			}
 		}
 	}
 }
