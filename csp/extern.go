@@ -89,6 +89,7 @@ func (op *ExternOp[T]) Claim(v T, err error) (ok, busy bool) {
 	s.fired, s.err = op.idx, err
 	if err == nil {
 		op.w.val = v
+		op.w.end.ch.delivered()
 	}
 	if s.rec != nil {
 		s.rec.unblock()
@@ -109,7 +110,12 @@ func (op *ExternOp[T]) Hold() (ok, busy bool) {
 }
 
 // Commit fires a held guard; err is nil when its value was delivered.
-func (op *ExternOp[T]) Commit(err error) { op.sig.commit(op.idx, err) }
+func (op *ExternOp[T]) Commit(err error) {
+	if err == nil {
+		op.w.end.ch.delivered()
+	}
+	op.sig.commit(op.idx, err)
+}
 
 // Release lets a held guard's selection go on waiting. If a peer met the selection while it was
 // held, the selection looks at its guards again instead, and withdraws and re-posts this one.
@@ -451,9 +457,7 @@ func (r *Reader[T]) readExt(ctx context.Context) (T, error) {
 	if err != nil {
 		return v, r.opErr("read", err)
 	}
-	c.mu.Lock()
-	c.msgs++
-	c.mu.Unlock()
+	c.delivered()
 	r.trace(EventRead)
 	return v, nil
 }
@@ -473,8 +477,17 @@ func (w *Writer[T]) writeExt(ctx context.Context, v T) error {
 	if err != nil {
 		return w.opErr("write", err)
 	}
+	c.delivered()
 	w.trace(EventWrite)
 	return nil
+}
+
+// delivered counts a value that went through a remote end: the channel's messages, as its
+// monitor and viewers see them on this node.
+func (c *chanCore) delivered() {
+	c.mu.Lock()
+	c.msgs++
+	c.mu.Unlock()
 }
 
 func (g *RecvGuard[T]) pollExt() (bool, error, *signal) {

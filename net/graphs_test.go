@@ -82,3 +82,35 @@ func TestRemoteEndShowsItsHome(t *testing.T) {
 	lw.Retire()
 	require.ErrorIs(t, <-done, ErrLinkLost)
 }
+
+// Values that go through remote ends count as the channel's messages on this node, whether by a
+// plain operation or by a guard of a selection.
+func TestRemoteEndCountsMessages(t *testing.T) {
+	ns := nodes(t, 2)
+	home := csp.NewChan[int](csp.Named("c"))
+	require.NoError(t, Export(ns[0], "c", home))
+	w, err := OpenWriter[int](ctxT(t), ns[1], ns[0].Addr()+"/c")
+	require.NoError(t, err)
+	r, err := OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/c")
+	require.NoError(t, err)
+	hw, hr := home.Writer(), home.Reader()
+	go func() {
+		for i := range 2 {
+			hw.Write(i)
+		}
+	}()
+	_, err = r.Read() // plain read
+	require.NoError(t, err)
+	_, err = csp.Select(csp.Recv(r)) // an input guard
+	require.NoError(t, err)
+	go func() {
+		for range 2 {
+			hr.Read()
+		}
+	}()
+	require.NoError(t, w.Write(1)) // plain write
+	_, err = csp.Select(csp.Send(w, 2)) // an output guard
+	require.NoError(t, err)
+	require.EqualValues(t, 2, r.Channel().Stats().Messages, "reads through the remote reader")
+	require.EqualValues(t, 2, w.Channel().Stats().Messages, "writes through the remote writer")
+}
