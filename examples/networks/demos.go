@@ -1,11 +1,13 @@
 package networks
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
 	"time"
 
+	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs"
 )
 
@@ -20,6 +22,12 @@ type Demo struct {
 	// Repeats says that the demo's work is finite, so that a viewer that runs it until stopped
 	// runs it again, with a fresh network, after showing the result of a round.
 	Repeats bool
+}
+
+// failing is a network whose one process fails with err: a demo that could not be built says why
+// where a viewer shows it.
+func failing(name string, err error, opts ...graphs.Option) *graphs.Network {
+	return graphs.New(name, opts...).Add(csp.Proc("setup", func(context.Context) error { return err }))
 }
 
 // forever is how long the demos that could stop by themselves dine: in practice, until stopped.
@@ -53,6 +61,20 @@ func Demos() []Demo {
 				n, res := MCPi(MCPiConfig{Workers: 4, Jobs: 400, Samples: 200000, Seed: 1, Pace: 20 * time.Millisecond}, opts...)
 				return n, func() string {
 					return fmt.Sprintf("π ≈ %.6f from %d samples (off by %.6f)", res.Estimate(), res.Samples, res.Error())
+				}
+			},
+		},
+		{
+			Name:        "remotefarm",
+			Description: "a dispatcher and 3 workers on 4 nodes over loopback TCP, selecting on remote channels on both sides; 120 jobs a round, then again",
+			Repeats:     true,
+			New: func(opts ...graphs.Option) (*graphs.Network, func() string) {
+				n, out, err := RemoteFarm(RemoteFarmConfig{Workers: 3, Jobs: 120, Pace: 20 * time.Millisecond}, opts...)
+				if err != nil {
+					return failing("remotefarm", err, opts...), func() string { return "" }
+				}
+				return n, func() string {
+					return fmt.Sprintf("%d primes below %d (%d duplicate results)", out.Total(), 120*FarmSpan, out.Duplicates)
 				}
 			},
 		},

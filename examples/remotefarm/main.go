@@ -37,24 +37,16 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/examples/internal/cli"
+	"github.com/gocsp/gocsp/examples/networks"
 	"github.com/gocsp/gocsp/graphs"
 	cspnet "github.com/gocsp/gocsp/net"
 )
-
-// span is how many numbers one job covers.
-const span = 2500
-
-// Job asks for the primes in [From, From+span).
-type Job struct{ ID, From int }
-
-// Result answers a Job.
-type Result struct{ ID, Primes int }
 
 // heartbeat finds a dead worker within a second.
 var heartbeat = cspnet.WithHeartbeat(100*time.Millisecond, 700*time.Millisecond)
@@ -110,56 +102,21 @@ func runWorker(listen string, opts []cspnet.Option) int {
 		return 1
 	}
 	defer node.Close()
-	jobs := csp.NewChan[Job](csp.Named("jobs"))
-	results := csp.NewChan[Result](csp.Named("results"))
+	jobs := csp.NewChan[networks.FarmJob](csp.Named("jobs"))
+	results := csp.NewChan[networks.FarmResult](csp.Named("results"))
 	if err := errors.Join(cspnet.Export(node, "jobs", jobs), cspnet.Export(node, "results", results)); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		return 1
 	}
 	fmt.Printf("remotefarm worker: listening on %s\n", node.Addr())
 	done := 0
-	in, out := jobs.Reader(), results.Writer()
-	err = csp.Parallel(csp.Proc("worker", func(context.Context) error {
-		take, give := csp.Recv(in), csp.Send(out, Result{})
-		alt := csp.NewAlt(take, give)
-		var hand []Result // results computed, not yet handed back
-		for {
-			take.When(len(hand) < 2)
-			give.When(len(hand) > 0)
-			if len(hand) > 0 {
-				give.Set(hand[0])
-			}
-			i, err := alt.Select()
-			if err != nil {
-				return err
-			}
-			if i == 0 {
-				j := take.Value()
-				hand = append(hand, Result{ID: j.ID, Primes: primes(j.From, j.From+span)})
-			} else {
-				hand = hand[1:]
-				done++
-			}
-		}
-	}, in, out))
+	err = csp.Parallel(networks.FarmWorker("worker", jobs.Reader(), results.Writer(), 0, &done, nil))
 	fmt.Printf("remotefarm worker: %d results handed back\n", done)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		return 1
 	}
 	return 0
-}
-
-// farm is the dispatcher's view of one worker.
-type farm struct {
-	addr    string
-	jobs    *csp.Writer[Job]
-	results *csp.Reader[Result]
-	taken   map[int]bool // jobs written to it (so in its hands) and not yet answered
-	sent    int
-	got     int
-	lost    error
-	cmd     *exec.Cmd // nil for a worker started by hand
 }
 
 func runDispatcher(f *cli.Flags, jobs, n int, addrs string, kill bool, opts []cspnet.Option) int {
@@ -169,196 +126,109 @@ func runDispatcher(f *cli.Flags, jobs, n int, addrs string, kill bool, opts []cs
 		return 1
 	}
 	defer node.Close()
-	var fs []*farm
+	var links []*networks.FarmLink
+	var cmds []*exec.Cmd
+	var dispatched atomic.Bool // the dispatcher ran to its end, poisoning the workers
 	defer func() {
-		for _, w := range fs {
-			if w.cmd != nil {
-				w.cmd.Process.Kill()
-				w.cmd.Wait()
+		// The workers stop on the dispatcher's poison; one that has not within a few seconds, or
+		// that it never poisoned (-topology, a failure), is killed.
+		wait := 3 * time.Second
+		if !dispatched.Load() {
+			wait = 0
+		}
+		for _, c := range cmds {
+			stopped := make(chan struct{})
+			go func() { c.Wait(); close(stopped) }()
+			select {
+			case <-stopped:
+			case <-time.After(wait):
+				c.Process.Kill()
+				<-stopped
 			}
 		}
 	}()
 	if addrs == "" {
 		for range n {
-			w, err := startWorker()
+			addr, cmd, err := startWorker()
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "error: starting a worker:", err)
 				return 1
 			}
-			fs = append(fs, w)
+			cmds = append(cmds, cmd)
+			links = append(links, &networks.FarmLink{Addr: addr, Kill: func() { cmd.Process.Kill() }})
 		}
 	} else {
 		for _, a := range strings.Split(addrs, ",") {
-			fs = append(fs, &farm{addr: strings.TrimSpace(a)})
+			links = append(links, &networks.FarmLink{Addr: strings.TrimSpace(a)})
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, w := range fs {
+	for _, l := range links {
 		var err error
-		if w.jobs, err = cspnet.OpenWriter[Job](ctx, node, w.addr+"/jobs"); err == nil {
-			w.results, err = cspnet.OpenReader[Result](ctx, node, w.addr+"/results")
+		if l.Jobs, err = cspnet.OpenWriter[networks.FarmJob](ctx, node, l.Addr+"/jobs"); err == nil {
+			l.Results, err = cspnet.OpenReader[networks.FarmResult](ctx, node, l.Addr+"/results")
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "error: opening the worker's channels:", err)
 			return 1
 		}
-		w.taken = map[int]bool{}
 	}
-	answers := map[int]int{}
-	duplicates := 0
+	lost := func(l *networks.FarmLink, again []int) {
+		fmt.Fprintf(os.Stderr, "remotefarm: worker %s lost: %v\nremotefarm: sending again the %d jobs it had taken and not answered: %v\n", l.Addr, l.Lost, len(again), again)
+	}
+	out := &networks.FarmOutcome{}
 	build := func(gopts ...graphs.Option) (*graphs.Network, cli.Report) {
-		var ends []csp.End
-		for _, w := range fs {
-			ends = append(ends, w.jobs, w.results)
-		}
-		p := csp.Proc("dispatcher", func(context.Context) error {
-			return dispatch(fs, jobs, kill, answers, &duplicates)
-		}, ends...)
-		return graphs.New("remotefarm", gopts...).Add(p), func(out io.Writer, err error) error {
-			if err != nil && !errors.Is(err, csp.ErrPoisoned) {
-				return err
+		return graphs.New("remotefarm", gopts...).Add(networks.FarmDispatcher(links, jobs, kill, out, lost, func() { dispatched.Store(true) })),
+			func(w io.Writer, err error) error {
+				if err != nil {
+					return err
+				}
+				return report(w, links, jobs, out)
 			}
-			return report(out, fs, jobs, answers, duplicates)
-		}
 	}
 	return f.Main(build)
 }
 
 // startWorker starts this program again as a worker on loopback and reads its address.
-func startWorker() (*farm, error) {
+func startWorker() (string, *exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	cmd := exec.Command(exe, "-worker", "-listen", "127.0.0.1:0")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "remotefarm worker: listening on ")
 	if err != nil || !ok {
 		cmd.Process.Kill()
 		cmd.Wait()
-		return nil, fmt.Errorf("the worker said %q (%v)", line, err)
+		return "", nil, fmt.Errorf("the worker said %q (%v)", line, err)
 	}
 	go io.Copy(io.Discard, out)
-	return &farm{addr: addr, cmd: cmd}, nil
+	return addr, cmd, nil
 }
 
-// dispatch hands out the jobs and takes the results, selecting over every worker's channels, and
-// re-sends the jobs a lost worker had taken and not answered.
-func dispatch(fs []*farm, jobs int, kill bool, answers map[int]int, duplicates *int) error {
-	var todo []int // jobs not in any live worker's hands, in order
-	for i := range jobs {
-		todo = append(todo, i)
-	}
-	var guards []csp.Guard
-	sends := make([]*csp.SendGuard[Job], len(fs))
-	recvs := make([]*csp.RecvGuard[Result], len(fs))
-	for i, w := range fs {
-		sends[i], recvs[i] = csp.Send(w.jobs, Job{}), csp.Recv(w.results)
-		guards = append(guards, sends[i], recvs[i])
-	}
-	alt := csp.NewAlt(guards...)
-	killed := false
-	for len(answers) < jobs {
-		live := 0
-		for i, w := range fs {
-			up := w.lost == nil
-			if up {
-				live++
-			}
-			sends[i].When(up && len(todo) > 0 && len(w.taken) < 2)
-			if len(todo) > 0 {
-				sends[i].Set(Job{ID: todo[0], From: todo[0] * span})
-			}
-			recvs[i].When(up && len(w.taken) > 0)
-		}
-		if live == 0 {
-			return errors.New("every worker is lost")
-		}
-		if kill && !killed && len(answers) >= jobs/3 && len(fs[0].taken) > 0 && fs[0].cmd != nil {
-			fs[0].cmd.Process.Kill() // SIGKILL: no goodbye on the wire
-			killed = true
-		}
-		i, err := alt.FairSelect()
-		w := fs[i/2]
-		switch {
-		case errors.Is(err, cspnet.ErrLinkLost):
-			w.lost = err
-			var again []int
-			for id := range w.taken {
-				again = append(again, id) // in its hands, never answered: send again
-			}
-			slices.Sort(again)
-			todo = append(again, todo...)
-			w.taken = nil
-			fmt.Fprintf(os.Stderr, "remotefarm: worker %s lost: %v\nremotefarm: sending again the %d jobs it had taken and not answered: %v\n", w.addr, err, len(again), again)
-		case err != nil:
-			return err
-		case i%2 == 0: // a job went out
-			w.taken[todo[0]] = true
-			todo = todo[1:]
-			w.sent++
-		default:
-			r := recvs[i/2].Value()
-			w.got++
-			if _, dup := answers[r.ID]; dup {
-				*duplicates++
-			}
-			answers[r.ID] = r.Primes
-			delete(w.taken, r.ID)
-		}
-	}
-	for _, w := range fs {
-		if w.lost == nil {
-			w.jobs.Poison() // the workers stop
-		}
-	}
-	return nil
-}
-
-func report(out io.Writer, fs []*farm, jobs int, answers map[int]int, duplicates int) error {
-	total := 0
-	for _, p := range answers {
-		total += p
-	}
-	want := primes(0, jobs*span)
-	for _, w := range fs {
+func report(out io.Writer, links []*networks.FarmLink, jobs int, o *networks.FarmOutcome) error {
+	want := networks.CountPrimes(0, jobs*networks.FarmSpan)
+	for _, l := range links {
 		state := "up"
-		if w.lost != nil {
+		if l.Lost != nil {
 			state = "lost"
 		}
-		fmt.Fprintf(out, "worker %-21s %-4s jobs: %4d sent   results: %4d received\n", w.addr, state, w.sent, w.got)
+		fmt.Fprintf(out, "worker %-21s %-4s jobs: %4d sent   results: %4d received\n", l.Addr, state, l.Sent, l.Got)
 	}
-	fmt.Fprintf(out, "primes below %d: %d (expected %d); %d duplicate results\n", jobs*span, total, want, duplicates)
-	if total != want || duplicates != 0 {
-		return fmt.Errorf("wrong count: %d, want %d (%d duplicates)", total, want, duplicates)
+	fmt.Fprintf(out, "primes below %d: %d (expected %d); %d duplicate results\n", jobs*networks.FarmSpan, o.Total(), want, o.Duplicates)
+	if o.Total() != want || o.Duplicates != 0 {
+		return fmt.Errorf("wrong count: %d, want %d (%d duplicates)", o.Total(), want, o.Duplicates)
 	}
 	fmt.Fprintln(out, "the count is right")
 	return nil
-}
-
-// primes counts the primes in [from, to).
-func primes(from, to int) int {
-	k := 0
-	for n := max(from, 2); n < to; n++ {
-		prime := true
-		for d := 2; d*d <= n; d++ {
-			if n%d == 0 {
-				prime = false
-				break
-			}
-		}
-		if prime {
-			k++
-		}
-	}
-	return k
 }
