@@ -108,7 +108,7 @@ func TestRemoteEndCountsMessages(t *testing.T) {
 			hr.Read()
 		}
 	}()
-	require.NoError(t, w.Write(1)) // plain write
+	require.NoError(t, w.Write(1))      // plain write
 	_, err = csp.Select(csp.Send(w, 2)) // an output guard
 	require.NoError(t, err)
 	require.EqualValues(t, 2, r.Channel().Stats().Messages, "reads through the remote reader")
