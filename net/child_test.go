@@ -25,6 +25,18 @@ const childEnv = "GOCSP_NET_CHILD"
 
 func runChild() int {
 	mode, parent := os.Getenv(childEnv), os.Getenv("GOCSP_NET_PARENT")
+	if mode == "names" { // register "c" with the parent's name server, then stay
+		n, err := Listen("", WithNameServer(parent))
+		if err == nil {
+			err = Export(n, "c", csp.NewChan[int]())
+		}
+		if err != nil {
+			fmt.Println("error", err)
+			return 1
+		}
+		fmt.Println("addr", n.Addr())
+		select {}
+	}
 	n, err := Listen("")
 	if err != nil {
 		fmt.Println("error", err)

@@ -119,11 +119,20 @@
 // that are no frame) loses its own link only. WithMaxPeers caps the connections a node keeps (256),
 // so a flood of connections is refused beyond it.
 //
-// # Finding nodes
+// # Finding channels and nodes
+//
+// A name server (ServeNames on a node, or the command net/cmd/gocsp-names) keeps a directory of
+// exported channels: a node started WithNameServer(addr) registers every channel it exports (a
+// name is one live node's at a time: ErrNameTaken), and opens ends by channel name alone. The
+// server is built from this package's remote channels: a client exports a request and a reply
+// channel, says hello on the server's "gocsp.names", and the server serves it in a session over
+// those channels; when the client's link is lost (it closed, died, or went silent past the
+// heartbeat bound), the session ends and its names are dropped.
 //
 // A Resolver turns a service name into node addresses: SRVResolver reads DNS SRV records
 // (_gocsp._tcp.SERVICE, as a Kubernetes headless service with a port named gocsp, or Consul,
-// publishes them), StaticResolver is a fixed list. Open ends at address+"/"+channel.
+// publishes them), StaticResolver is a fixed list, and a Node with a name server resolves channel
+// names. Open ends at address+"/"+channel.
 //
-// Not built yet: a name server that nodes register with, and reconnection.
+// Not built yet: reconnection (a lost link is for good: open new ends).
 package net

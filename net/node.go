@@ -33,6 +33,7 @@ type options struct {
 	secret    []byte
 	insecure  bool // a non-loopback address without TLS or secret is allowed
 	maxPeers  int
+	names     string // the name server's address (WithNameServer), or ""
 }
 
 // WithLogger logs link events (peers connecting, failing handshakes, lost links) to log.
@@ -80,6 +81,7 @@ type Node struct {
 	closing context.Context // done once Close begins
 	close   context.CancelFunc
 	inbound atomic.Int64 // accepted connections, handshaking or linked (WithMaxPeers)
+	namer   nameClient   // the session with the name server (WithNameServer)
 }
 
 // Listen starts a node listening on addr (host:port). An empty addr, or a port alone (":0"), means
@@ -384,12 +386,29 @@ func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) 
 	}
 	e := &export[T]{ch: ch, name: name, o: endOpts(opts), typ: typeName(reflect.TypeFor[T]())}
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	if _, dup := n.exports[name]; dup {
+		n.mu.Unlock()
 		return fmt.Errorf("net: Export(%q): the name is already exported", name)
 	}
 	n.exports[name] = e
+	n.mu.Unlock()
+	if n.opts.names == "" || strings.HasPrefix(name, namesHello) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(n.closing, n.opts.handshake)
+	defer cancel()
+	if _, err := n.ask(ctx, NameRequest{Op: "register", Name: name}); err != nil {
+		n.unexport(name)
+		return fmt.Errorf("net: Export(%q): registering: %w", name, err)
+	}
 	return nil
+}
+
+// unexport stops exporting name; ends already open stay served.
+func (n *Node) unexport(name string) {
+	n.mu.Lock()
+	delete(n.exports, name)
+	n.mu.Unlock()
 }
 
 func (n *Node) lookup(name string) exporter {

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 
 	"github.com/gocsp/gocsp/csp"
 )
 
-// OpenReader opens a reader end of the channel exported at target ("host:port/name") and returns it
+// OpenReader opens a reader end of the channel exported at target ("host:port/name", or with
+// WithNameServer a channel name alone, looked up there) and returns it
 // as an ordinary *csp.Reader: a process may own it, read it, select on it and retire or poison it.
 // The element type T and the codec must be the exported channel's; if not, the error (which
 // errors.Is ErrTypeMismatch) names both.
@@ -34,6 +36,13 @@ func OpenWriter[T any](ctx context.Context, n *Node, target string, opts ...EndO
 }
 
 func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, opts []EndOption) (*csp.Chan[T], error) {
+	if !strings.Contains(target, "/") && n.opts.names != "" {
+		addr, err := n.Lookup(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		target = addr + "/" + target
+	}
 	addr, name, err := splitAddr(target)
 	if err != nil {
 		return nil, err
