@@ -2,6 +2,7 @@ package csp
 
 import (
 	"context"
+	"slices"
 )
 
 // This file is the core's side of remote channels (package net). A transport needs two things from
@@ -54,6 +55,23 @@ type Extern[T any] interface {
 // that the way there is lost for good. Locate must not block.
 type Locator interface {
 	Locate() (home string, lost bool)
+}
+
+// ReportLinkLost, for transports, tells the monitors of the processes that own ends of the remote
+// channel c that the way to its home is lost, so that their traces record it (EventLinkLost, once
+// per monitor, attributed to one owner); snapshots see it through Locator.
+func ReportLinkLost[T any](c *Chan[T]) {
+	c.mu.Lock()
+	var recs []*procRecord
+	for _, e := range c.ends {
+		if rec := e.owner.Load(); rec != nil && rec.m.tracer != nil && !slices.ContainsFunc(recs, func(r *procRecord) bool { return r.m == rec.m }) {
+			recs = append(recs, rec)
+		}
+	}
+	c.mu.Unlock()
+	for _, rec := range recs {
+		rec.traceOp(EventLinkLost, &c.chanCore)
+	}
 }
 
 // NewExternChan makes a channel whose operations ext carries: its ends are ordinary ends (owned by

@@ -28,10 +28,11 @@ const (
 	EventRetire                        // a process retired an end of Channel
 	EventChoice                        // a selection fired guard Guard (Channel, if a channel guard)
 	EventDeadlock                      // the monitor found Deadlock
+	EventLinkLost                      // the way to remote Channel's home was lost (ReportLinkLost)
 )
 
 var eventNames = [...]string{"", "proc.start", "proc.block", "proc.unblock", "proc.end", "chan.read",
-	"chan.write", "chan.poison", "chan.retire", "alt.choice", "deadlock"}
+	"chan.write", "chan.poison", "chan.retire", "alt.choice", "deadlock", "chan.link-lost"}
 
 // String returns the event's name as traces write it ("proc.block", say).
 func (k EventKind) String() string {

@@ -30,6 +30,7 @@ func TestFormatNamesAreCSPs(t *testing.T) {
 		csp.EventRetire.String():       format.EvChanRetire,
 		csp.EventChoice.String():       format.EvAltChoice,
 		csp.EventDeadlock.String():     format.EvDeadlock,
+		csp.EventLinkLost.String():     format.EvChanLinkLost,
 	} {
 		if got != want {
 			t.Errorf("format says %q where csp says %q", got, want)

@@ -1,6 +1,7 @@
 package net
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -113,4 +114,44 @@ func TestRemoteEndCountsMessages(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 2, r.Channel().Stats().Messages, "reads through the remote reader")
 	require.EqualValues(t, 2, w.Channel().Stats().Messages, "writes through the remote writer")
+}
+
+// A trace records the moment a remote end's link is lost, and cspviz's replay can show it.
+func TestTraceRecordsLinkLost(t *testing.T) {
+	ns := nodes(t, 2)
+	home := csp.NewChan[int](csp.Named("jobs"))
+	require.NoError(t, Export(ns[0], "jobs", home))
+	r, err := OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/jobs")
+	require.NoError(t, err)
+	var trace bytes.Buffer
+	n := graphs.New("traced", graphs.WithTrace(&trace)).Add(csp.Proc("consumer", func(context.Context) error {
+		_, err := r.Read()
+		return err
+	}, r))
+	done := make(chan error, 1)
+	go func() { done <- n.Run(context.Background()) }()
+	require.Eventually(t, func() bool {
+		for _, p := range n.Snapshot().Processes {
+			if p.Name == "consumer" && p.State == "blocked-read" {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, time.Millisecond)
+	ns[0].Close()
+	require.ErrorIs(t, <-done, ErrLinkLost)
+	tr, err := graphs.NewTraceReader(&trace)
+	require.NoError(t, err)
+	lost := 0
+	for {
+		ev, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if ev.Ev == "chan.link-lost" {
+			lost++
+			require.NotEmpty(t, ev.Chan)
+		}
+	}
+	require.Equal(t, 1, lost, "one link-lost event for the channel:\n%s", trace.String())
 }

@@ -72,7 +72,11 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 		l.dropOpened(r.id)
 		return nil, fmt.Errorf("net: open %s end of %s: %w", dir, target, err)
 	}
-	return csp.NewExternChan[T](r, csp.Named(target)), nil
+	ch := csp.NewExternChan[T](r, csp.Named(target))
+	r.mu.Lock()
+	r.ch = ch
+	r.mu.Unlock()
+	return ch, nil
 }
 
 // reply is the home's answer to the current plain operation of a remote end.
@@ -91,6 +95,7 @@ type post[T any] struct {
 
 // remote is the opener's side of a remote end: the csp.Extern of the channel the end belongs to.
 type remote[T any] struct {
+	ch     *csp.Chan[T] // the channel this end is of, once made
 	l      *link
 	id     uint32
 	codec  Codec
@@ -215,7 +220,13 @@ func (r *remote[T]) forget(id uint64, p *post[T]) {
 
 func (r *remote[T]) linkLost(err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer func() {
+		ch := r.ch
+		r.mu.Unlock()
+		if ch != nil {
+			csp.ReportLinkLost(ch) // for traces; not under r.mu, since it takes the channel's lock
+		}
+	}()
 	r.lost = err
 	var zero T
 	for id, p := range r.posts {

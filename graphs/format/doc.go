@@ -54,4 +54,6 @@ const (
 	EvChanRetire  = "chan.retire"
 	EvAltChoice   = "alt.choice"
 	EvDeadlock    = "deadlock"
+	// EvChanLinkLost: the link to a remote channel's node is lost (since 2026-11-22, version 1).
+	EvChanLinkLost = "chan.link-lost"
 )

@@ -269,6 +269,10 @@ func (r *reconstructor) apply(ev format.TraceEvent) string {
 		}
 		c.ReadersRetired++
 		return fmt.Sprintf("%s retires its reader of %s", r.name(ev.Proc), c.Name)
+	case format.EvChanLinkLost:
+		c := r.chanState(ev.Chan, ev.Name)
+		c.Link = format.LinkLost
+		return "the link to the node of " + c.Name + " is lost"
 	case format.EvDeadlock:
 		r.deadlock = ev.Deadlock
 		if r.deadlock == nil {

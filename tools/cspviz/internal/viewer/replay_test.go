@@ -151,3 +151,19 @@ func TestReplayServer(t *testing.T) {
 	assert.Contains(t, body, "monitor")
 	assert.Contains(t, body, "stats")
 }
+
+// A replay shows a remote channel's link lost from the event on.
+func TestReconstructLinkLost(t *testing.T) {
+	tr := &format.Trace{Header: format.TraceHeader{Topology: &format.Topology{
+		Processes: []format.Process{{ID: "d", Name: "dispatcher"}},
+		Channels:  []format.Channel{{ID: "c", Name: "10.0.0.8:7000/jobs", Remote: "10.0.0.8:7000"}},
+	}}, Events: []format.TraceEvent{
+		{T: 1, Ev: format.EvChanWrite, Proc: "d", Chan: "c"},
+		{T: 2, Ev: format.EvChanLinkLost, Proc: "d", Chan: "c"},
+	}}
+	_, frames := Reconstruct(tr)
+	require.Equal(t, 3, frames.Len())
+	assert.NotEqual(t, format.LinkLost, chanState(frames.At(1).Snap, "c").Link)
+	assert.Equal(t, format.LinkLost, chanState(frames.At(2).Snap, "c").Link)
+	assert.Contains(t, frames.At(2).Label, "link to the node of 10.0.0.8:7000/jobs is lost")
+}
