@@ -269,6 +269,27 @@ func TestE2ERemoteLinkLost(t *testing.T) {
 	b.noErrors(t)
 }
 
+// Two nodes of one distributed network on one page (cspviz watch URL URL): both nodes' processes,
+// marked with their node, and the remote channels' node boxes, live.
+func TestE2EWatchSeveralNodes(t *testing.T) {
+	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
+	t.Cleanup(a.Close)
+	b := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
+	t.Cleanup(b.Close)
+	page := watchServer(t, newMerged([]string{a.URL, b.URL}))
+	br := newBrowser(t)
+	br.run(t, chromedp.Navigate(page))
+	br.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+	var texts []string
+	br.eval(t, svgTextsJS, &texts)
+	for _, want := range []string{"prefix @n1", "consume @n1", "dispatcher @n2", "node 10.0.0.8:7000"} {
+		assert.Contains(t, texts, want)
+	}
+	_, chans, _ := layoutIDs(t, page)
+	br.waitJS(t, fmt.Sprintf(`document.getElementById(%q).classList.contains('link-lost')`, chans["n2.c3"][0]), 10*time.Second)
+	br.noErrors(t)
+}
+
 func TestE2EDeadlock(t *testing.T) {
 	page := watchServer(t, fakenet.Philosophers(5, fakenet.WithEndAfter(3)))
 	b := newBrowser(t)

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gocsp/gocsp/graphs/format"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
+)
+
+// Several nodes' endpoints are served as one network: every id prefixed by its node, every name
+// marked with it, the remote channels' homes kept, and one stream of merged snapshots.
+func TestMergedNodes(t *testing.T) {
+	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(20 * time.Millisecond)))
+	defer a.Close()
+	b := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(20 * time.Millisecond)))
+	defer b.Close()
+	m := newMerged([]string{a.URL, b.URL + "/topology"})
+	m.every = 10 * time.Millisecond
+	ctx := context.Background()
+
+	top, err := m.topology(ctx)
+	require.NoError(t, err)
+	require.NoError(t, top.Validate())
+	require.Len(t, top.Processes, 5)
+	require.Equal(t, "n1.p1", top.Processes[0].ID)
+	require.Equal(t, "prefix @n1", top.Processes[0].Name)
+	require.Equal(t, "dispatcher @n2", top.Processes[4].Name)
+	require.Equal(t, "commstime @n1 + dispatcher @n2", top.Name)
+	remote := 0
+	for _, c := range top.Channels {
+		if c.Remote != "" {
+			remote++
+			require.True(t, strings.HasPrefix(c.ID, "n2."), c.ID)
+		}
+	}
+	require.Equal(t, 3, remote)
+
+	time.Sleep(100 * time.Millisecond) // past tick 3: the dispatcher's link to one node is lost
+	s, err := m.snapshot(ctx)
+	require.NoError(t, err)
+	links := map[string]string{}
+	for _, c := range s.Channels {
+		links[c.ID] = c.Link
+	}
+	require.Equal(t, format.LinkLost, links["n2.c3"])
+	require.Equal(t, format.LinkUp, links["n2.c1"])
+	require.Empty(t, links["n1.c1"])
+	for _, p := range s.Processes {
+		for _, w := range p.Waits {
+			require.Contains(t, links, w.Channel, "a wait names a merged channel id")
+		}
+	}
+
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/events")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			s, err := format.DecodeSnapshot([]byte(data))
+			require.NoError(t, err)
+			require.Len(t, s.Channels, len(top.Channels)+1, "both nodes' channels (and commstime's stats)")
+			return
+		}
+	}
+	t.Fatal("no snapshot event")
+}
+
+// One node that cannot be reached makes the merged endpoints fail with its address.
+func TestMergedNodeGone(t *testing.T) {
+	a := httptest.NewServer(fakenet.Commstime())
+	defer a.Close()
+	m := newMerged([]string{a.URL, "http://127.0.0.1:1"})
+	_, err := m.topology(context.Background())
+	require.ErrorContains(t, err, "127.0.0.1:1")
+}
