@@ -141,17 +141,7 @@ func TestReleasedValueGoesToWaitingReader(t *testing.T) {
 				v, _ := r.Read()
 				got <- v
 			}()
-			for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-				c.mu.Lock()
-				queued := c.recvq.head != nil
-				c.mu.Unlock()
-				if queued {
-					break
-				}
-				if time.Now().After(end) {
-					t.Fatal("the reader never queued")
-				}
-			}
+			readerQueued(t, c, nil)
 			h.Release()
 			select {
 			case v := <-got:
@@ -194,22 +184,13 @@ func TestRetirementWaitsForHeldValue(t *testing.T) {
 				v, err := r.Read()
 				got <- result{v, err}
 			}()
-			for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-				c.mu.Lock()
-				queued := c.recvq.head != nil
-				c.mu.Unlock()
-				if queued {
-					break
-				}
+			readerQueued(t, c, func() {
 				select {
 				case res := <-got:
 					t.Fatalf("the reader did not wait for the held value: %v, %v", res.v, res.err)
 				default:
 				}
-				if time.Now().After(end) {
-					t.Fatal("the reader never queued")
-				}
-			}
+			})
 			switch decision {
 			case "release":
 				h.Release()
@@ -228,5 +209,25 @@ func TestRetirementWaitsForHeldValue(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// readerQueued waits (boundedly, so that a regression fails instead of hanging) until a reader
+// waits in c's queue, calling check, if not nil, on each look.
+func readerQueued[T any](t *testing.T, c *Chan[T], check func()) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		queued := c.recvq.head != nil
+		c.mu.Unlock()
+		if queued {
+			return
+		}
+		if check != nil {
+			check()
+		}
+		if time.Now().After(end) {
+			t.Fatal("the reader never queued")
+		}
 	}
 }

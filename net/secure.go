@@ -1,6 +1,7 @@
 package net
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -64,6 +65,21 @@ func WithSecret(secret []byte) Option {
 		}
 		o.secret = append([]byte(nil), secret...)
 	}
+}
+
+// SecretFile reads a shared secret from a file (for WithSecret), as the commands' -secret-file
+// flags do: it must hold at least 16 bytes, and a trailing newline is not part of it, so that a
+// secret written with echo and one written with printf agree.
+func SecretFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("net: reading the shared secret: %w", err)
+	}
+	b = bytes.TrimRight(b, "\r\n")
+	if len(b) < 16 {
+		return nil, fmt.Errorf("net: the shared secret in %s has %d bytes; use at least 16 (32 random ones, say)", path, len(b))
+	}
+	return b, nil
 }
 
 // WithInsecureAnyInterface lets Listen bind a non-loopback address with neither TLS nor a secret:

@@ -319,3 +319,22 @@ func TestSecretProofIsFresh(t *testing.T) {
 	err := o.authenticate(ca, true, appendHello(nil, "a:1"), appendHello(nil, "b:2"))
 	require.True(t, errors.Is(err, errAuth), "a reflected proof passed: %v", err)
 }
+
+// A secret file gives the same secret with or without a trailing newline, and a short one is refused.
+func TestSecretFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(s), 0o600))
+		return p
+	}
+	a, err := SecretFile(write("a", "0123456789abcdef0123\n"))
+	require.NoError(t, err)
+	b, err := SecretFile(write("b", "0123456789abcdef0123"))
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+	_, err = SecretFile(write("c", "short\n"))
+	require.ErrorContains(t, err, "at least 16")
+	_, err = SecretFile(filepath.Join(dir, "missing"))
+	require.Error(t, err)
+}

@@ -28,7 +28,7 @@ func main() {
 	flag.Parse()
 	var opts []cspnet.Option
 	if *secretFile != "" {
-		secret, err := os.ReadFile(*secretFile)
+		secret, err := cspnet.SecretFile(*secretFile)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "error:", err)
 			os.Exit(2)

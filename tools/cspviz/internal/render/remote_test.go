@@ -7,25 +7,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocsp/gocsp/graphs/format"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 )
 
 // A remote channel's other side is drawn as a box for its node, which the channel's edge reaches,
 // by Graphviz and by the built-in layout alike; one box per node, however many channels lead there.
 func TestRemoteChannelsLeadToTheirNode(t *testing.T) {
-	top := &format.Topology{Format: format.TopologyFormat, Version: format.Version, Name: "dispatcher",
-		Processes: []format.Process{{ID: "p1", Name: "dispatcher"}},
-		Channels: []format.Channel{
-			{ID: "c1", Name: "10.0.0.7:7000/jobs", Type: "main.Job", Remote: "10.0.0.7:7000"},
-			{ID: "c2", Name: "10.0.0.7:7000/results", Type: "main.Result", Remote: "10.0.0.7:7000"},
-			{ID: "c3", Name: "10.0.0.8:7000/jobs", Type: "main.Job", Remote: "10.0.0.8:7000"},
-		},
-		Ends: []format.End{
-			{Process: "p1", Channel: "c1", Dir: format.DirWrite, Owned: true},
-			{Process: "p1", Channel: "c2", Dir: format.DirRead, Owned: true},
-			{Process: "p1", Channel: "c3", Dir: format.DirWrite, Owned: true},
-		},
-	}
+	top := fakenet.Dispatcher().Topology()
 	require.NoError(t, top.Validate())
 	g := Build(top)
 	dot := string(g.DOT)
