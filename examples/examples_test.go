@@ -237,10 +237,14 @@ func TestExamples(t *testing.T) {
 	// The farm runs as four OS processes; with -kill-one, one worker is killed with SIGKILL while it
 	// holds jobs, and the count must still be right, with exactly its unanswered jobs sent again.
 	t.Run("remotefarm", func(t *testing.T) {
+		secret := filepath.Join(t.TempDir(), "secret")
+		if err := os.WriteFile(secret, []byte("a shared secret for the test's nodes\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		for _, kill := range []bool{false, true} {
 			args := []string{"-n", "3", "-jobs", "120"}
 			if kill {
-				args = append(args, "-kill-one")
+				args = append(args, "-kill-one", "-secret-file", secret) // every node proves the secret
 			}
 			r := run(t, bin("remotefarm"), args...)
 			if r.code != 0 {

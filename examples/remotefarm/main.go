@@ -88,7 +88,7 @@ func main() {
 		}
 		*workers = strings.Join(addrs, ",")
 	}
-	os.Exit(runDispatcher(f, *jobs, *n, *workers, *kill, opts))
+	os.Exit(runDispatcher(f, *jobs, *n, *workers, *kill, *secretFile, opts))
 }
 
 // runWorker serves jobs until the dispatcher poisons them (or its link is lost).
@@ -119,7 +119,7 @@ func runWorker(listen string, opts []cspnet.Option) int {
 	return 0
 }
 
-func runDispatcher(f *cli.Flags, jobs, n int, addrs string, kill bool, opts []cspnet.Option) int {
+func runDispatcher(f *cli.Flags, jobs, n int, addrs string, kill bool, secretFile string, opts []cspnet.Option) int {
 	node, err := cspnet.Listen("", append(opts, heartbeat)...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
@@ -149,7 +149,7 @@ func runDispatcher(f *cli.Flags, jobs, n int, addrs string, kill bool, opts []cs
 	}()
 	if addrs == "" {
 		for range n {
-			addr, cmd, err := startWorker()
+			addr, cmd, err := startWorker(secretFile)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "error: starting a worker:", err)
 				return 1
@@ -190,13 +190,18 @@ func runDispatcher(f *cli.Flags, jobs, n int, addrs string, kill bool, opts []cs
 	return f.Main(build)
 }
 
-// startWorker starts this program again as a worker on loopback and reads its address.
-func startWorker() (string, *exec.Cmd, error) {
+// startWorker starts this program again as a worker on loopback (with the shared secret, if any)
+// and reads its address.
+func startWorker(secretFile string) (string, *exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.Command(exe, "-worker", "-listen", "127.0.0.1:0")
+	args := []string{"-worker", "-listen", "127.0.0.1:0"}
+	if secretFile != "" {
+		args = append(args, "-secret-file", secretFile)
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
