@@ -126,6 +126,9 @@ func runNetworkDemo(ctx context.Context, demo networks.Demo, pause time.Duration
 		netH.Store(&h)
 		live, err := viewer.NewLive(ctx, base, opts...)
 		if err != nil {
+			if ctx.Err() != nil && round > 1 {
+				return serveResult(served) // stopped while the next round was starting
+			}
 			return fmt.Errorf("cspviz demo: %w", err)
 		}
 		pageH.Store(live)
