@@ -48,6 +48,7 @@ type homeEnd interface {
 // openedEnd is this node's side of an end it opened on the peer.
 type openedEnd interface {
 	handle(f frame) // called on the reader goroutine; must not block
+	report()        // the link is about to be lost: tell the end's monitors (traces)
 	linkLost(err error)
 }
 
@@ -263,6 +264,11 @@ func (l *link) fail(cause error) {
 		opened = append(opened, o)
 	}
 	l.mu.Unlock()
+	// Traces first, while the processes waiting on these ends still own them: once the link's
+	// context ends they return, and end.
+	for _, o := range opened {
+		o.report()
+	}
 	l.wmu.Lock()
 	l.cancel() // under wmu, so that no send queues a frame after it
 	l.wmu.Unlock()

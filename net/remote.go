@@ -218,15 +218,20 @@ func (r *remote[T]) forget(id uint64, p *post[T]) {
 	delete(r.postID, p.op)
 }
 
+// report records in the channel's traces that its link is lost; not under r.mu, since it takes
+// the channel's lock.
+func (r *remote[T]) report() {
+	r.mu.Lock()
+	ch := r.ch
+	r.mu.Unlock()
+	if ch != nil {
+		csp.ReportLinkLost(ch)
+	}
+}
+
 func (r *remote[T]) linkLost(err error) {
 	r.mu.Lock()
-	defer func() {
-		ch := r.ch
-		r.mu.Unlock()
-		if ch != nil {
-			csp.ReportLinkLost(ch) // for traces; not under r.mu, since it takes the channel's lock
-		}
-	}()
+	defer r.mu.Unlock()
 	r.lost = err
 	var zero T
 	for id, p := range r.posts {
