@@ -532,11 +532,6 @@ func (a *Alt) left(t int, began time.Time) time.Duration {
 	return d
 }
 
-func (a *Alt) fired3(rec *procRecord, i int, err error) (int, error, bool) {
-	i, err = a.fired(rec, i, err)
-	return i, err, false
-}
-
 // scan looks for a ready guard in scan order from start and returns its index (-1 if none), the
 // error it ended with, and a peer it completed, to be woken once no lock is held. It also returns
 // the enabled Timeout with the shortest duration (-1 if none) and whether any guard is enabled.

@@ -104,13 +104,10 @@ func (op *ExternOp[T]) Claim(v T, err error) (ok, busy bool) {
 	if !s.state.CompareAndSwap(armed, fired) {
 		return false, s.heldNow()
 	}
-	s.fired, s.err = op.idx, err
+	s.won(op.idx, err)
 	if err == nil {
 		op.w.val = v
 		op.w.end.ch.delivered()
-	}
-	if s.rec != nil {
-		s.rec.unblock()
 	}
 	s.notify()
 	return true, false
@@ -142,10 +139,9 @@ func (op *ExternOp[T]) Release() { op.sig.release() }
 // Held is a value ReadHeld took but has not yet delivered; exactly one of Commit, Release and Fail
 // must follow.
 type Held[T any] struct {
-	c    *Chan[T]
-	w    *waiter[T] // the held writer; nil when the value came from the buffer
-	v    T
-	wake *signal // a writer whose value took the freed buffer slot, woken once unlocked
+	c *Chan[T]
+	w *waiter[T] // the held writer; nil when the value came from the buffer
+	v T
 }
 
 // ReadHeld, for transports, takes the next value of r's channel as Read would, but holds the writer
@@ -173,10 +169,6 @@ func ReadHeld[T any](ctx context.Context, r *Reader[T]) (T, *Held[T], error) {
 			}
 			c.settle()
 			c.mu.Unlock()
-			if h != nil && h.wake != nil {
-				h.wake.notify()
-				h.wake = nil
-			}
 			return v, h, err
 		}
 		if !place.queued {
@@ -204,16 +196,12 @@ func (c *Chan[T]) readHeldNow(r *Reader[T]) (v T, h *Held[T], err error, done bo
 	case r.retired:
 		return v, nil, ErrRetired, true
 	case c.n > 0:
-		v = c.pop()
-		c.xheld++
-		h = &Held[T]{c: c, v: v}
-		if w := c.sendq.take(nil); w != nil {
-			c.push(w.val)
-			var zero T
-			w.val = zero
-			h.wake = w.sig
+		v, wake := c.popRefill()
+		if wake != nil {
+			wake.notify() // under the lock, as settle's wakes: a transport's path, not a hot one
 		}
-		return v, h, nil, true
+		c.xheld++
+		return v, &Held[T]{c: c, v: v}, nil, true
 	case c.poisoned:
 		return v, nil, ErrPoisoned, true
 	}
@@ -250,12 +238,9 @@ func (c *Chan[T]) settle() {
 			r.val = w.val
 			w.sig.commit(w.idx, nil)
 		} else {
-			r.val = c.pop()
-			if x := c.sendq.take(nil); x != nil {
-				c.push(x.val)
-				var zero T
-				x.val = zero
-				x.sig.notify()
+			var wake *signal
+			if r.val, wake = c.popRefill(); wake != nil {
+				wake.notify()
 			}
 		}
 		c.msgs++
@@ -340,18 +325,15 @@ func (h *Held[T]) Release() {
 		h.w.sig.commit(h.w.idx, ErrRetired)
 	case h.w == nil && c.discarded:
 		// A reader's poison discarded the buffer meanwhile: the value goes with it.
-	default:
-		if h.w == nil {
-			c.pushFront(h.v)
-		} else if h.w.sig.release() {
-			// Back at the front, unless the writer's agent looks again (retry) and queues anew.
-			c.sendq.pushFront(h.w)
-		}
-		// A reader that queued while the value was out found nothing, and nothing else would
-		// wake it for this value.
-		c.settle()
+	case h.w == nil:
+		c.pushFront(h.v)
+	case h.w.sig.release():
+		// Back at the front, unless the writer's agent looks again (retry) and queues anew.
+		c.sendq.pushFront(h.w)
 	}
-	c.kick()
+	// A reader that queued while the value was out found nothing, and nothing else would wake it
+	// for this value; settle also tells the transports that the channel changed.
+	c.settle()
 }
 
 // pushFront puts a released value back at the head of the buffer. The buffer may have filled up
@@ -437,11 +419,8 @@ func (s *signal) heldNow() bool {
 
 // commit fires a held signal: only its holder may call it.
 func (s *signal) commit(idx int, err error) {
-	s.fired, s.err = idx, err
 	s.state.Store(fired)
-	if s.rec != nil {
-		s.rec.unblock()
-	}
+	s.won(idx, err)
 	s.notify()
 }
 

@@ -69,14 +69,18 @@ func (s *signal) claim(idx int, err error) bool {
 	if !s.state.CompareAndSwap(armed, fired) && !s.take(fired) {
 		return false
 	}
-	s.fired = idx
-	s.err = err
+	s.won(idx, err)
+	return true
+}
+
+// won records, for the party that moved the signal to fired, which guard fired and why, and tells
+// the agent's monitor. The waker does it, before it can block itself, so that a monitor never sees
+// every process blocked while one of them is in fact about to run.
+func (s *signal) won(idx int, err error) {
+	s.fired, s.err = idx, err
 	if s.rec != nil {
-		// Done by the waker, before it can block itself, so that a monitor never sees every process
-		// blocked while one of them is in fact about to run.
 		s.rec.unblock()
 	}
-	return true
 }
 
 func (s *signal) notify() {
