@@ -51,7 +51,7 @@ func ServeNames(n *Node) error {
 	if err != nil {
 		return err
 	}
-	s := &nameServer{n: n, names: map[string]string{}, sessions: map[string]int{}}
+	s := &nameServer{n: n, names: map[string]string{}, owned: map[string]int{}, sessions: map[string]bool{}}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
@@ -90,17 +90,18 @@ type nameServer struct {
 	n        *Node
 	mu       sync.Mutex
 	names    map[string]string // name → the address of the node that registered it
-	sessions map[string]int    // node address → live sessions
+	owned    map[string]int    // node address → how many names it holds
+	sessions map[string]bool   // node addresses with a live session (one each)
 }
 
 // start opens a session with the node at addr, unless it has too many or cannot be reached.
 func (s *nameServer) start(addr string) {
 	s.mu.Lock()
-	if len(s.sessions) >= maxSessions || s.sessions[addr] > 0 || addr == "" || len(addr) > maxField {
+	if len(s.sessions) >= maxSessions || s.sessions[addr] || addr == "" || len(addr) > maxField {
 		s.mu.Unlock()
 		return
 	}
-	s.sessions[addr]++
+	s.sessions[addr] = true
 	s.mu.Unlock()
 	s.n.wg.Add(1)
 	go func() {
@@ -143,14 +144,18 @@ func (s *nameServer) serve(addr string, q NameRequest) NameReply {
 		if taken && owner != addr {
 			return NameReply{Err: fmt.Sprintf("%q is registered by %s", q.Name, owner)}
 		}
-		if !taken && s.count(addr) >= maxNamesPerPeer {
-			return NameReply{Err: fmt.Sprintf("a node may register at most %d names", maxNamesPerPeer)}
+		if !taken {
+			if s.owned[addr] >= maxNamesPerPeer {
+				return NameReply{Err: fmt.Sprintf("a node may register at most %d names", maxNamesPerPeer)}
+			}
+			s.names[q.Name] = addr
+			s.owned[addr]++
 		}
-		s.names[q.Name] = addr
 		return NameReply{Addr: addr}
 	case "unregister":
 		if taken && owner == addr {
 			delete(s.names, q.Name)
+			s.owned[addr]--
 		}
 		return NameReply{}
 	case "lookup":
@@ -162,28 +167,19 @@ func (s *nameServer) serve(addr string, q NameRequest) NameReply {
 	return NameReply{Err: fmt.Sprintf("unknown request %q", q.Op)}
 }
 
-func (s *nameServer) count(addr string) int {
-	k := 0
-	for _, a := range s.names {
-		if a == addr {
-			k++
-		}
-	}
-	return k
-}
-
 // end drops the registrations of a node whose session ended.
 func (s *nameServer) end(addr string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sessions[addr]--; s.sessions[addr] <= 0 {
-		delete(s.sessions, addr)
+	delete(s.sessions, addr)
+	if s.owned[addr] > 0 {
 		for name, a := range s.names {
 			if a == addr {
 				delete(s.names, name)
 			}
 		}
 	}
+	delete(s.owned, addr)
 }
 
 // WithNameServer makes the node a client of the name server at addr (a node that ServeNames): each

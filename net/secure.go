@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -170,9 +171,7 @@ func (o *options) authenticate(c gonet.Conn, dialled bool, mine, theirs []byte) 
 			role = []byte("dialler")
 		}
 		for _, part := range [][]byte{[]byte("gocsp-auth-v1"), role, hSpeaker, hOther, nSpeaker, nOther, binding} {
-			var l [4]byte
-			l[0], l[1], l[2], l[3] = byte(len(part)>>24), byte(len(part)>>16), byte(len(part)>>8), byte(len(part))
-			m.Write(l[:])
+			m.Write(binary.BigEndian.AppendUint32(nil, uint32(len(part))))
 			m.Write(part)
 		}
 		return m.Sum(nil)

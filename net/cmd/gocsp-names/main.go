@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	cspnet "github.com/gocsp/gocsp/net"
@@ -35,9 +34,8 @@ func main() {
 		}
 		opts = append(opts, cspnet.WithSecret(secret))
 	}
-	if !strings.HasPrefix(*listen, "127.") && !strings.HasPrefix(*listen, "localhost:") && !strings.HasPrefix(*listen, "[::1]:") {
-		opts = append(opts, cspnet.WithAnyInterface())
-	}
+	// Any address the user gives: Listen still refuses one beyond loopback without the secret.
+	opts = append(opts, cspnet.WithAnyInterface())
 	n, err := cspnet.Listen(*listen, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
