@@ -163,7 +163,7 @@ func (m *merged) fetchSnapshot(ctx context.Context, base string) (*format.Snapsh
 	return s, nil
 }
 
-// events streams the merged snapshot as it changes, polling the nodes, and ends the stream once
+// events streams the merged snapshot at each poll of the nodes, and ends the stream once
 // no node runs any more (or one cannot be read: the page then says the network is gone).
 func (m *merged) events(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
@@ -175,21 +175,15 @@ func (m *merged) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	tick := time.NewTicker(m.every)
 	defer tick.Stop()
-	var last []byte
 	for {
 		s, err := m.snapshot(r.Context())
 		if err != nil {
 			return
 		}
-		s.Time = time.Time{}
+		// Every poll is news: each node's seq grows with every snapshot taken of it.
 		body, _ := json.Marshal(s)
-		if string(body) != string(last) {
-			last = body
-			s.Time = time.Now().UTC()
-			body, _ = json.Marshal(s)
-			fmt.Fprintf(w, "event: snapshot\ndata: %s\n\n", body)
-			fl.Flush()
-		}
+		fmt.Fprintf(w, "event: snapshot\ndata: %s\n\n", body)
+		fl.Flush()
 		if !s.Running {
 			fmt.Fprint(w, "event: end\ndata: {}\n\n")
 			fl.Flush()
