@@ -270,18 +270,23 @@ func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 				return f, false
 			}
 		case <-h.l.ctx.Done():
-			// An answer the reader queued before the link went is still the answer: without
-			// looking, a value the remote end had taken would make its writer fail.
-			for {
-				select {
-				case f := <-h.answers:
-					if f.op == op {
-						return f, false
-					}
-				default:
-					return frame{}, true
-				}
+			return h.queued(op)
+		}
+	}
+}
+
+// queued looks, once the link is lost, for an answer about op that the reader queued before it
+// went: that is still the answer, and without looking, a value the remote end had taken would
+// make its writer fail.
+func (h *home[T]) queued(op uint64) (a frame, lost bool) {
+	for {
+		select {
+		case f := <-h.answers:
+			if f.op == op {
+				return f, false
 			}
+		default:
+			return frame{}, true
 		}
 	}
 }

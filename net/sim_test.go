@@ -54,13 +54,19 @@ const (
 
 func simulate(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
-	buf := []int{0, 0, 1, 5}[rng.IntN(4)]
-	cutAt := 0
+	buf, cutAt := simShape(rng)
+	mn := newMemNet(seed, cutAt, time.Duration(rng.IntN(3))*20*time.Microsecond)
+	scenario(t, mn, buf, cutAt, []int{0, 1, 2}, func() {})
+}
+
+// simShape draws a simulation's buffer size and the step at which a link is cut (0: never, one run
+// in eight).
+func simShape(rng *rand.Rand) (buf, cutAt int) {
+	buf = []int{0, 0, 1, 5}[rng.IntN(4)]
 	if rng.IntN(8) != 0 {
 		cutAt = 1 + rng.IntN(9*simValues)
 	}
-	mn := newMemNet(seed, cutAt, time.Duration(rng.IntN(3))*20*time.Microsecond)
-	scenario(t, mn, buf, cutAt, []int{0, 1, 2}, func() {})
+	return buf, cutAt
 }
 
 // scenario runs the simulation's network of three nodes over mn, with a channel of buffer buf,

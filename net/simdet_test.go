@@ -77,11 +77,7 @@ func TestDeterministicSimulationReplays(t *testing.T) {
 // simulateDriven runs one seeded schedule and returns a hash of the order of its deliveries.
 func simulateDriven(t *testing.T, seed uint64) uint64 {
 	rng := rand.New(rand.NewPCG(seed, 11))
-	buf := []int{0, 0, 1, 5}[rng.IntN(4)]
-	cutAt := 0
-	if rng.IntN(8) != 0 {
-		cutAt = 1 + rng.IntN(9*simValues)
-	}
+	buf, cutAt := simShape(rng)
 	mn := newMemNet(seed, cutAt, 0)
 	mn.driven = true
 	pauses := rand.New(rand.NewPCG(seed, 13))
