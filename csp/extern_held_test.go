@@ -129,22 +129,38 @@ func TestHeldSelectionPassedBy(t *testing.T) {
 		})
 	}
 	t.Run("a timeout during the hold fires on release", func(t *testing.T) {
-		c, d := NewChan[int](Named("c")), NewChan[int](Named("d"))
-		recv := Recv(d.Reader())
-		alt := NewAlt(Send(c.Writer(), 7), recv, Timeout(time.Millisecond))
-		out := make(chan selOutcome, 1)
-		go func() {
-			i, err := alt.Select()
-			out <- selOutcome{i, 0, err}
-		}()
-		_, h, err := ReadHeld(context.Background(), c.Reader())
-		if err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(5 * time.Millisecond) // the timer fires while held
-		h.Release()
-		if o := <-out; o.err != nil || o.idx != 2 {
-			t.Fatalf("selection: guard %d, %v; want the timeout (2)", o.idx, o.err)
+		// The timer must fire while the selection is held, so it is short; on a loaded machine it
+		// can fire before the transport holds the selection at all. Then the round proves nothing
+		// and is run again with a longer timer, instead of waiting for a hold that never comes.
+		for d := time.Millisecond; ; d *= 2 {
+			if d > 10*time.Second {
+				t.Fatal("the timeout fired before the hold in every round")
+			}
+			c, dc := NewChan[int](Named("c")), NewChan[int](Named("d"))
+			alt := NewAlt(Send(c.Writer(), 7), Recv(dc.Reader()), Timeout(d))
+			out := make(chan selOutcome, 1)
+			ctx, over := context.WithCancel(context.Background())
+			go func() {
+				i, err := alt.Select()
+				out <- selOutcome{i, 0, err}
+				over()
+			}()
+			_, h, err := ReadHeld(ctx, c.Reader())
+			if err != nil {
+				if o := <-out; o.err != nil || o.idx != 2 {
+					t.Fatalf("unheld selection: guard %d, %v; want the timeout (2)", o.idx, o.err)
+				}
+				over()
+				continue
+			}
+			time.Sleep(5 * d) // the timer fires while held
+			h.Release()
+			o := <-out
+			over()
+			if o.err != nil || o.idx != 2 {
+				t.Fatalf("selection: guard %d, %v; want the timeout (2)", o.idx, o.err)
+			}
+			return
 		}
 	})
 }
