@@ -26,8 +26,17 @@ func countEvents(h http.Handler, n *atomic.Int32) http.Handler {
 	})
 }
 
-// openEvents opens the viewer's /events and reads k events in the background.
+// openEvents opens the viewer's /events, reads k events in the background and
+// closes the page.
 func openEvents(t *testing.T, ctx context.Context, url string, k int) <-chan []sseEvent {
+	t.Helper()
+	return openPage(t, ctx, url, k, false)
+}
+
+// openPage opens the viewer's /events and reads k events in the background;
+// with stay, the page stays open after them until ctx ends, as a browser tab
+// that is left open does.
+func openPage(t *testing.T, ctx context.Context, url string, k int, stay bool) <-chan []sseEvent {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/events", nil)
 	require.NoError(t, err)
@@ -37,11 +46,18 @@ func openEvents(t *testing.T, ctx context.Context, url string, k int) <-chan []s
 	go func() {
 		defer resp.Body.Close()
 		out <- readSSE(t, resp.Body, k)
+		if stay {
+			<-ctx.Done()
+		}
 	}()
 	return out
 }
 
 // Twenty pages watching one network read one stream from it, and each sees snapshots.
+//
+// The pages stay open until every one has its snapshots: a page that closed
+// before the last one joined would rightly stop the stream (nobody listens),
+// and the next page would rightly open another, which is not what this tests.
 func TestLiveSharesOneUpstreamStream(t *testing.T) {
 	var opened atomic.Int32
 	_, srv := startLive(t, countEvents(fakenet.Commstime(fakenet.WithInterval(10*time.Millisecond)), &opened))
@@ -49,7 +65,7 @@ func TestLiveSharesOneUpstreamStream(t *testing.T) {
 	defer cancel()
 	var pages []<-chan []sseEvent
 	for range 20 {
-		pages = append(pages, openEvents(t, ctx, srv.URL, 3))
+		pages = append(pages, openPage(t, ctx, srv.URL, 3, true))
 	}
 	for i, p := range pages {
 		evs := <-p
