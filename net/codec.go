@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
+	"reflect"
 )
 
 // Codec turns a channel's values into payload bytes and back. Both ends of a channel must use the
@@ -14,6 +15,19 @@ type Codec interface {
 	Name() string
 	Marshal(v any) ([]byte, error)
 	Unmarshal(data []byte, v any) error
+}
+
+// sessioner is a Codec that can make a codec for the values, of type t, of one end, which may keep
+// state from value to value (see Gob's). Each payload it writes must still decode alone, with the
+// Codec itself, so that the other side needs no state to read it.
+type sessioner interface{ session(t reflect.Type) Codec }
+
+// sessionOf returns the codec one end for values of type t uses: c's session if it has them, else c.
+func sessionOf(c Codec, t reflect.Type) Codec {
+	if s, ok := c.(sessioner); ok {
+		return s.session(t)
+	}
+	return c
 }
 
 // Gob is the default codec: encoding/gob, one self-describing message per value.

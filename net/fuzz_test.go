@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	gonet "net"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -75,6 +76,44 @@ func FuzzAuthenticate(f *testing.F) {
 		c.SetDeadline(time.Now().Add(time.Second))
 		if err := o.authenticate(c, false, appendHello(nil, "a:1"), appendHello(nil, "b:2")); err == nil {
 			t.Fatalf("a peer that does not know the secret was accepted with %x", peer)
+		}
+	})
+}
+
+// FuzzGobSession feeds arbitrary payloads to a decoding session between good ones: it must decode
+// each exactly as a fresh gob decoder does (both fail, or both give the same value), and a good
+// payload after any input must still decode.
+func FuzzGobSession(f *testing.F) {
+	typ := reflect.TypeOf(gobJob{})
+	enc := Gob{}.session(typ)
+	good, err := enc.Marshal(gobJob{ID: 7, Points: []gobPoint{{1, 2, "p"}}, Attrs: map[string]float64{"a": 1}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	last, _ := gobLastMessage(good)
+	f.Add(good)
+	f.Add(good[last:])
+	f.Add(good[:last])
+	f.Add(append(append([]byte{}, good[:last]...), 4, 0xff, 0x80, 1, 2))
+	f.Add(append(append([]byte{}, good...), good[last:]...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dec := Gob{}.session(typ)
+		var want gobJob
+		if err := dec.Unmarshal(good, &want); err != nil || want.ID != 7 {
+			t.Fatalf("good payload: %v %+v", err, want)
+		}
+		var got, fresh gobJob
+		err := dec.Unmarshal(b, &got)
+		ferr := Gob{}.Unmarshal(b, &fresh)
+		if (err == nil) != (ferr == nil) {
+			t.Fatalf("session: %v; fresh decoder: %v", err, ferr)
+		}
+		if err == nil && !reflect.DeepEqual(got, fresh) {
+			t.Fatalf("session decoded %+v; fresh decoder %+v", got, fresh)
+		}
+		var again gobJob
+		if err := dec.Unmarshal(good, &again); err != nil || !reflect.DeepEqual(again, want) {
+			t.Fatalf("good payload after %x: %v %+v", b, err, again)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"time"
 
@@ -25,7 +26,7 @@ func (e *export[T]) open(l *link, id uint32, req openReq) error {
 		return fmt.Errorf("%w: channel %q at %s carries %s (codec %s); the %s end opened from %s is for %s (codec %s)",
 			ErrTypeMismatch, e.name, l.n.addr, e.typ, e.o.codec.Name(), csp.Dir(req.dir), l.peer, req.typ, req.codec)
 	}
-	h := &home[T]{l: l, id: id, codec: e.o.codec, wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
+	h := &home[T]{l: l, id: id, codec: sessionOf(e.o.codec, reflect.TypeFor[T]()), wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
 	if csp.Dir(req.dir) == csp.DirRead {
 		h.r = e.ch.Reader()
 	} else {

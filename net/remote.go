@@ -52,7 +52,7 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 	if err != nil {
 		return nil, err
 	}
-	r := &remote[T]{l: l, codec: o.codec, target: target, opened: make(chan error, 1),
+	r := &remote[T]{l: l, codec: sessionOf(o.codec, reflect.TypeFor[T]()), target: target, opened: make(chan error, 1),
 		posts: map[uint64]*post[T]{}, postID: map[*csp.ExternOp[T]]uint64{}}
 	if r.id, err = l.addOpened(r); err != nil {
 		return nil, err
