@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"io"
 	gonet "net"
+	"sync"
 	"testing"
 
 	"github.com/gocsp/gocsp/csp"
@@ -139,6 +140,55 @@ func BenchmarkRemoteStream(b *testing.B) {
 			}
 		}
 		bw.Flush()
+		<-done
+	})
+	// A remote write returns once the home has the value, so one writer streams one value per
+	// round trip; sixteen writers (each its own end, as sixteen processes would have) keep sixteen in
+	// flight on the one link. After tcp, so that scripts/bench-ab.sh pairs csp with tcp.
+	b.Run("csp-16writers", func(b *testing.B) {
+		const writers = 16
+		ns := nodes(b, 2)
+		ch := csp.NewChan[[]byte](csp.Buffered(64))
+		Export(ns[1], "s", ch, WithCodec(Raw{}))
+		ws := make([]*csp.Writer[[]byte], writers)
+		for i := range ws {
+			w, err := OpenWriter[[]byte](context.Background(), ns[0], ns[1].Addr()+"/s", WithCodec(Raw{}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ws[i] = w
+		}
+		r := ch.Reader()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range b.N {
+				if _, err := r.Read(); err != nil {
+					return
+				}
+			}
+		}()
+		msg := make([]byte, 64)
+		b.SetBytes(64)
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for i, w := range ws {
+			n := b.N / writers
+			if i < b.N%writers {
+				n++
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range n {
+					if err := w.Write(msg); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
 		<-done
 	})
 }
