@@ -30,7 +30,10 @@ func sessionOf(c Codec, t reflect.Type) Codec {
 	return c
 }
 
-// Gob is the default codec: encoding/gob, one self-describing message per value.
+// Gob is the default codec: encoding/gob, one self-describing message per value. Every payload
+// decodes alone; an end still keeps one encoder and one decoder for its element type, so that
+// after the first value it no longer builds gob's type descriptions and decoders again (types
+// with an interface in them excepted: gob describes those inside each value).
 type Gob struct{}
 
 // Name returns "gob".
