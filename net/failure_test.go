@@ -11,8 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestLinkLostBlockedOps: operations blocked on a remote end return ErrLinkLost, not poison, when
-// the link is cut or the peer goes silent; so does every later operation on the end.
+// TestLinkLostBlockedOps: operations blocked on a remote end (a Read, a Write, selections with an
+// input and with an output guard) return ErrLinkLost, not poison, when the link is cut or the peer
+// goes silent; so does every later operation on the end.
 func TestLinkLostBlockedOps(t *testing.T) {
 	for _, how := range []string{"cut", "silent"} {
 		t.Run(how, func(t *testing.T) {
@@ -30,20 +31,24 @@ func TestLinkLostBlockedOps(t *testing.T) {
 			require.NoError(t, err)
 			never := csp.NewChan[int]()
 			alt := csp.NewAlt(csp.Recv(r), csp.Recv(never.Reader()))
-			errs := make(chan error, 3)
+			errs := make(chan error, 4)
 			go func() { _, err := r.Read(); errs <- err }()
 			go func() { errs <- w.Write(1) }()
 			r2, err := OpenReader[int](ctxT(t), user, home.Addr()+"/out")
 			require.NoError(t, err)
 			alt2 := csp.NewAlt(csp.Recv(r2), csp.Recv(never.Reader()))
 			go func() { _, err := alt2.Select(); errs <- err }()
+			w2, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/in")
+			require.NoError(t, err)
+			alt3 := csp.NewAlt(csp.Send(w2, 2), csp.Recv(never.Reader())) // an output guard, nobody reading
+			go func() { _, err := alt3.Select(); errs <- err }()
 			time.Sleep(50 * time.Millisecond) // let them block (not a timing assertion: any order works)
 			if how == "cut" {
 				f.cut()
 			} else {
 				f.freeze()
 			}
-			for range 3 {
+			for range 4 {
 				err := <-errs
 				require.ErrorIs(t, err, ErrLinkLost)
 				require.NotErrorIs(t, err, csp.ErrPoisoned)
