@@ -88,8 +88,10 @@
 // # Wire
 //
 // One TCP connection per pair of nodes carries all their channels (a hello carries each node's
-// listening address, so a node reuses a connection its peer opened; two nodes that dial each other
-// at the same moment may keep two). Each side first sends a hello: "GCSP", a big-endian uint16
+// listening address, so a node reuses a connection its peer opened, if the peer proved it is a
+// node of the network: WithSecret, or mutual TLS. Without either, the address is only a claim, and
+// each node dials the other itself, so that two connections carry the two directions; two nodes
+// that dial each other at the same moment may keep two as well). Each side first sends a hello: "GCSP", a big-endian uint16
 // protocol version (1), and its address. Then frames: a fixed 18-byte big-endian header (uint32
 // length of the rest, uint8 type, uint8 flags, uint32 end id, uint64 operation id) and a payload of
 // at most WithMaxFrame bytes in all. Values travel through the channel's Codec (Gob by default; JSON
@@ -117,7 +119,9 @@
 // connection closed, and the reason logged (WithLogger) with its address; nothing it sent reaches a
 // channel. A peer that breaks the protocol later (a frame over the maximum, an unknown type, bytes
 // that are no frame) loses its own link only. WithMaxPeers caps the connections a node keeps (256),
-// so a flood of connections is refused beyond it.
+// so a flood of connections is refused beyond it; WithMaxEnds caps the ends one peer may have open
+// on the node's channels (1024), each of which costs a goroutine, and an open beyond it is refused
+// and logged, as is an open of an unknown channel or of the wrong type.
 //
 // # Finding channels and nodes
 //

@@ -14,3 +14,6 @@ var ErrTypeMismatch = errors.New("element type or codec mismatch")
 
 // ErrNoChannel is returned when an end is opened on a name the node does not export.
 var ErrNoChannel = errors.New("no such channel")
+
+// ErrClosed is returned by Export, OpenReader and OpenWriter on a node that was closed.
+var ErrClosed = errors.New("net: node is closed")

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/gocsp/gocsp/csp"
 )
 
 // link is one connection to a peer node, shared by every end between the two: the ends this node
@@ -32,11 +34,12 @@ type link struct {
 	wq    []byte // encoded frames waiting for the writer
 	wkick chan struct{}
 
-	mu     sync.Mutex
-	lost   error
-	homes  map[uint32]homeEnd
-	opened map[uint32]openedEnd
-	nextID uint32
+	mu      sync.Mutex
+	lost    error
+	homes   map[uint32]homeEnd
+	opening int // msgOpen being served: with homes, at most WithMaxEnds
+	opened  map[uint32]openedEnd
+	nextID  uint32
 }
 
 // homeEnd is the home side of an end a peer opened here.
@@ -150,7 +153,7 @@ func (l *link) readLoop() {
 			return
 		}
 		if err := l.dispatch(f); err != nil {
-			l.n.opts.log.Warn("protocol violation", zap.String("peer", l.peer), zap.Error(err))
+			l.n.opts.log.Warn("protocol violation", zap.String("peer", l.peer), zap.String("remote", l.c.RemoteAddr().String()), zap.Error(err))
 			l.fail(err)
 			return
 		}
@@ -165,6 +168,17 @@ func (l *link) dispatch(f frame) error {
 		req, err := parseOpen(f.payload)
 		if err != nil {
 			return err
+		}
+		l.mu.Lock()
+		full := len(l.homes)+l.opening >= l.n.opts.maxEnds
+		if !full {
+			l.opening++
+		}
+		l.mu.Unlock()
+		if full {
+			err := fmt.Errorf("%s has %d ends open here already (WithMaxEnds)", l.peer, l.n.opts.maxEnds)
+			l.refuse(f.end, req, err)
+			return nil
 		}
 		l.n.wg.Add(1)
 		go l.open(f.end, req) // joining a channel takes its lock, which this goroutine must not wait for
@@ -198,9 +212,14 @@ func (l *link) dispatch(f frame) error {
 // open serves a peer's msgOpen.
 func (l *link) open(id uint32, req openReq) {
 	defer l.n.wg.Done()
+	defer func() {
+		l.mu.Lock()
+		l.opening--
+		l.mu.Unlock()
+	}()
 	e := l.n.lookup(req.name)
 	if e == nil {
-		l.send(msgRefuse, 0, id, 0, appendRefusal(nil, fmt.Errorf("%w: %q at %s", ErrNoChannel, req.name, l.n.addr)))
+		l.refuse(id, req, fmt.Errorf("%w: %q at %s", ErrNoChannel, req.name, l.n.addr))
 		return
 	}
 	l.mu.Lock()
@@ -210,10 +229,17 @@ func (l *link) open(id uint32, req openReq) {
 	}
 	l.mu.Unlock()
 	if err := e.open(l, id, req); err != nil {
-		l.send(msgRefuse, 0, id, 0, appendRefusal(nil, err))
+		l.refuse(id, req, err)
 		return
 	}
 	l.send(msgOpened, 0, id, 0, nil)
+}
+
+// refuse answers a peer's msgOpen with why not, and logs it.
+func (l *link) refuse(id uint32, req openReq, err error) {
+	l.n.opts.log.Warn("refused an end", zap.String("peer", l.peer), zap.String("remote", l.c.RemoteAddr().String()),
+		zap.String("channel", req.name), zap.String("dir", fmt.Sprint(csp.Dir(req.dir))), zap.Error(err))
+	l.send(msgRefuse, 0, id, 0, appendRefusal(nil, err))
 }
 
 // addHome registers a home end; false if the link is already lost (the end must not start).

@@ -33,6 +33,7 @@ type options struct {
 	secret    []byte
 	insecure  bool // a non-loopback address without TLS or secret is allowed
 	maxPeers  int
+	maxEnds   int    // ends one peer may have open on this node's channels
 	names     string // the name server's address (WithNameServer), or ""
 }
 
@@ -49,6 +50,10 @@ func WithMaxFrame(n int) Option { return func(o *options) { o.maxFrame = n } }
 func WithHeartbeat(every, deadAfter time.Duration) Option {
 	return func(o *options) { o.beat, o.deadAfter = every, deadAfter }
 }
+
+// WithMaxEnds caps the ends one peer may have open on this node's channels at once (1024 by
+// default): each costs a goroutine here. An open beyond it is refused, and logged.
+func WithMaxEnds(n int) Option { return func(o *options) { o.maxEnds = n } }
 
 // WithAnyInterface lets Listen bind an address that is not loopback, which it refuses otherwise.
 // Such a node must also have WithTLS or WithSecret (or, knowingly, WithInsecureAnyInterface).
@@ -88,9 +93,12 @@ type Node struct {
 // the loopback interface; a non-loopback address needs WithAnyInterface.
 func Listen(addr string, opts ...Option) (*Node, error) {
 	o := options{log: zap.NewNop(), maxFrame: DefaultMaxFrame, beat: 250 * time.Millisecond,
-		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause, maxPeers: 256}
+		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause, maxPeers: 256, maxEnds: 1024}
 	for _, f := range opts {
 		f(&o)
+	}
+	if o.maxEnds < 1 {
+		return nil, fmt.Errorf("net: WithMaxEnds(%d): need at least 1", o.maxEnds)
 	}
 	if o.maxFrame < headerLen+64 {
 		return nil, fmt.Errorf("net: WithMaxFrame(%d) is too small", o.maxFrame)
@@ -132,6 +140,12 @@ func Listen(addr string, opts ...Option) (*Node, error) {
 		return nil, fmt.Errorf("net: Listen(%q): %w", addr, err)
 	}
 	return start(o, ln), nil
+}
+
+// authenticates says whether every peer that completes the handshake has proved it is one of the
+// network's nodes: it knows the shared secret, or mutual TLS checked its certificate.
+func (o *options) authenticates() bool {
+	return o.secret != nil || (o.tls != nil && o.tls.ClientAuth == tls.RequireAndVerifyClientCert)
 }
 
 // exposed checks that a node reachable beyond this host is protected.
@@ -285,7 +299,11 @@ func (n *Node) adopt(c gonet.Conn, peer string, dialled bool) *link {
 		return nil
 	}
 	n.all[l] = struct{}{}
-	if old := n.links[peer]; old == nil || old.isLost() || dialled {
+	// The address an accepting node learns is only what the peer says it listens on. It may carry
+	// this node's ends to that address only if the peer proved it belongs (the secret, or a
+	// certificate mutual TLS checked); else anyone who can connect could pose as any node and be
+	// sent its traffic, so this node dials the address itself when it opens an end there.
+	if old := n.links[peer]; dialled || (n.opts.authenticates() && (old == nil || old.isLost())) {
 		n.links[peer] = l
 	}
 	n.mu.Unlock()
@@ -318,7 +336,7 @@ func (n *Node) linkTo(ctx context.Context, addr string) (*link, error) {
 	l := n.links[addr]
 	n.mu.Unlock()
 	if closed {
-		return nil, errors.New("net: node is closed")
+		return nil, ErrClosed
 	}
 	if l != nil && !l.isLost() {
 		return l, nil
@@ -335,7 +353,7 @@ func (n *Node) linkTo(ctx context.Context, addr string) (*link, error) {
 		return nil, fmt.Errorf("net: %s: %w", addr, err)
 	}
 	if l = n.adopt(sc, addr, true); l == nil {
-		return nil, errors.New("net: node is closed")
+		return nil, ErrClosed
 	}
 	return l, nil
 }
@@ -376,8 +394,12 @@ func typeName(t reflect.Type) string {
 
 // Export makes ch available to other nodes as name: peers open ends of it with OpenReader and
 // OpenWriter at n.Addr()+"/"+name. ch's buffer, ends and counters stay here, at its home; every
-// end opened remotely joins ch as one more end. Export fails if name is taken, empty or has a '/'.
+// end opened remotely joins ch as one more end. Export fails if name is taken, empty or has a '/',
+// and with ErrClosed once n is closed.
 func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) error {
+	if n == nil {
+		panic("net: Export on a nil *Node")
+	}
 	if ch == nil {
 		panic("net: Export of a nil channel")
 	}
@@ -386,6 +408,10 @@ func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) 
 	}
 	e := &export[T]{ch: ch, name: name, o: endOpts(opts), typ: typeName(reflect.TypeFor[T]())}
 	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return fmt.Errorf("net: Export(%q): %w", name, ErrClosed)
+	}
 	if _, dup := n.exports[name]; dup {
 		n.mu.Unlock()
 		return fmt.Errorf("net: Export(%q): the name is already exported", name)

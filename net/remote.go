@@ -36,6 +36,9 @@ func OpenWriter[T any](ctx context.Context, n *Node, target string, opts ...EndO
 }
 
 func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, opts []EndOption) (*csp.Chan[T], error) {
+	if n == nil {
+		panic(fmt.Sprintf("net: open %s end of %s on a nil *Node", dir, target))
+	}
 	if !strings.Contains(target, "/") && n.opts.names != "" {
 		addr, err := n.Lookup(ctx, target)
 		if err != nil {
@@ -122,12 +125,17 @@ func (r *remote[T]) Locate() (home string, lost bool) {
 
 func (r *remote[T]) handle(f frame) {
 	switch f.typ {
-	case msgOpened:
-		r.opened <- nil
-		return
-	case msgRefuse:
-		err := refusal(f.payload)
-		r.opened <- err
+	case msgOpened, msgRefuse:
+		var err error
+		if f.typ == msgRefuse {
+			err = refusal(f.payload)
+		}
+		// Only the first answer counts. The reader must not wait on a peer that answers twice
+		// (nobody would take the second), or the whole link would stall.
+		select {
+		case r.opened <- err:
+		default:
+		}
 		return
 	}
 	if f.typ == msgDone && f.op == 0 { // the home confirms this end's retirement
