@@ -89,34 +89,7 @@ func BenchmarkRemotePingPong(b *testing.B) {
 // remote channel with a buffer of 64 at the reader's node (csp), or through bufio over a raw loopback
 // connection (tcp).
 func BenchmarkRemoteStream(b *testing.B) {
-	b.Run("csp", func(b *testing.B) {
-		ns := nodes(b, 2)
-		ch := csp.NewChan[[]byte](csp.Buffered(64))
-		Export(ns[1], "s", ch, WithCodec(Raw{}))
-		w, err := OpenWriter[[]byte](context.Background(), ns[0], ns[1].Addr()+"/s", WithCodec(Raw{}))
-		if err != nil {
-			b.Fatal(err)
-		}
-		r := ch.Reader()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for range b.N {
-				if _, err := r.Read(); err != nil {
-					return
-				}
-			}
-		}()
-		msg := make([]byte, 64)
-		b.SetBytes(64)
-		b.ResetTimer()
-		for range b.N {
-			if err := w.Write(msg); err != nil {
-				b.Fatal(err)
-			}
-		}
-		<-done
-	})
+	b.Run("csp", func(b *testing.B) { remoteStream(b, 1) })
 	b.Run("tcp", func(b *testing.B) {
 		a, c := tcpPair(b)
 		done := make(chan struct{})
@@ -145,52 +118,55 @@ func BenchmarkRemoteStream(b *testing.B) {
 	// A remote write returns once the home has the value, so one writer streams one value per
 	// round trip; sixteen writers (each its own end, as sixteen processes would have) keep sixteen in
 	// flight on the one link. After tcp, so that scripts/bench-ab.sh pairs csp with tcp.
-	b.Run("csp-16writers", func(b *testing.B) {
-		const writers = 16
-		ns := nodes(b, 2)
-		ch := csp.NewChan[[]byte](csp.Buffered(64))
-		Export(ns[1], "s", ch, WithCodec(Raw{}))
-		ws := make([]*csp.Writer[[]byte], writers)
-		for i := range ws {
-			w, err := OpenWriter[[]byte](context.Background(), ns[0], ns[1].Addr()+"/s", WithCodec(Raw{}))
-			if err != nil {
-				b.Fatal(err)
-			}
-			ws[i] = w
+	b.Run("csp-16writers", func(b *testing.B) { remoteStream(b, 16) })
+}
+
+// remoteStream streams b.N values through a remote buffered channel from that many writer ends on one node
+// (each written by its own goroutine, as by its own process) to a reader at the channel's home.
+func remoteStream(b *testing.B, writers int) {
+	ns := nodes(b, 2)
+	ch := csp.NewChan[[]byte](csp.Buffered(64))
+	Export(ns[1], "s", ch, WithCodec(Raw{}))
+	ws := make([]*csp.Writer[[]byte], writers)
+	for i := range ws {
+		w, err := OpenWriter[[]byte](context.Background(), ns[0], ns[1].Addr()+"/s", WithCodec(Raw{}))
+		if err != nil {
+			b.Fatal(err)
 		}
-		r := ch.Reader()
-		done := make(chan struct{})
+		ws[i] = w
+	}
+	r := ch.Reader()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range b.N {
+			if _, err := r.Read(); err != nil {
+				return
+			}
+		}
+	}()
+	msg := make([]byte, 64)
+	b.SetBytes(64)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for i, w := range ws {
+		n := b.N / writers
+		if i < b.N%writers {
+			n++
+		}
+		wg.Add(1)
 		go func() {
-			defer close(done)
-			for range b.N {
-				if _, err := r.Read(); err != nil {
+			defer wg.Done()
+			for range n {
+				if err := w.Write(msg); err != nil {
+					b.Error(err)
 					return
 				}
 			}
 		}()
-		msg := make([]byte, 64)
-		b.SetBytes(64)
-		b.ResetTimer()
-		var wg sync.WaitGroup
-		for i, w := range ws {
-			n := b.N / writers
-			if i < b.N%writers {
-				n++
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range n {
-					if err := w.Write(msg); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		<-done
-	})
+	}
+	wg.Wait()
+	<-done
 }
 
 func tcpPair(b *testing.B) (gonet.Conn, gonet.Conn) {
