@@ -88,10 +88,11 @@
 // # Wire
 //
 // One TCP connection per pair of nodes carries all their channels (a hello carries each node's
-// listening address, so a node reuses a connection its peer opened, if the peer proved it is a
-// node of the network: WithSecret, or mutual TLS. Without either, the address is only a claim, and
-// each node dials the other itself, so that two connections carry the two directions; two nodes
-// that dial each other at the same moment may keep two as well). Each side first sends a hello: "GCSP", a big-endian uint16
+// listening address, so a node reuses a connection its peer opened; two nodes that dial each other
+// at the same moment may keep two). Without WithSecret or mutual TLS that address is taken on
+// trust, as is every peer that can connect: such a peer may open any exported channel, and may
+// claim another node's address and so carry this node's ends meant for it. Hence a node reachable
+// from other hosts must have one of them. Each side first sends a hello: "GCSP", a big-endian uint16
 // protocol version (1), and its address. Then frames: a fixed 18-byte big-endian header (uint32
 // length of the rest, uint8 type, uint8 flags, uint32 end id, uint64 operation id) and a payload of
 // at most WithMaxFrame bytes in all. Values travel through the channel's Codec (Gob by default; JSON

