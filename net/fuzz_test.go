@@ -90,7 +90,7 @@ func FuzzGobSession(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	last, _ := gobLastMessage(good)
+	_, last, _ := gobMessages(good)
 	f.Add(good)
 	f.Add(good[last:])
 	f.Add(good[:last])

@@ -44,9 +44,16 @@ type gobSession struct {
 
 // prime sets up the encoder and decoder, or clears fast if t cannot be primed. s.mu is held.
 func (s *gobSession) prime() bool {
-	if s.primed || !s.fast {
-		return s.fast
+	if !s.primed && s.fast {
+		s.fast = s.primeZero()
+		s.primed = s.fast
 	}
+	return s.fast
+}
+
+// primeZero encodes and decodes this process's zero t to set enc, dec, prefix and id; false if any
+// of it fails.
+func (s *gobSession) primeZero() bool {
 	zero := reflect.New(s.t).Elem()
 	if s.t.Kind() == reflect.Pointer { // gob refuses a nil pointer; it sends what it points to
 		zero = reflect.New(s.t.Elem())
@@ -54,27 +61,23 @@ func (s *gobSession) prime() bool {
 	s.ebuf.Reset()
 	enc := gob.NewEncoder(&s.ebuf)
 	if enc.EncodeValue(zero) != nil {
-		s.fast = false
 		return false
 	}
 	out := bytes.Clone(s.ebuf.Bytes())
-	last, ok := gobLastMessage(out)
-	if !ok {
-		s.fast = false
+	n, last, ok := gobMessages(out)
+	if !ok || n == 0 {
 		return false
 	}
 	id, ok := gobMessageID(out[last:])
 	if !ok {
-		s.fast = false
 		return false
 	}
 	s.din.Reset(out)
 	dec := gob.NewDecoder(&s.din)
 	if dec.DecodeValue(reflect.New(s.t)) != nil || s.din.Len() != 0 {
-		s.fast = false
 		return false
 	}
-	s.enc, s.dec, s.prefix, s.id, s.primed = enc, dec, out[:last], id, true
+	s.enc, s.dec, s.prefix, s.id = enc, dec, out[:last], id
 	return true
 }
 
@@ -90,7 +93,7 @@ func (s *gobSession) Marshal(v any) ([]byte, error) {
 		s.primed = false // start again with the next value, not from a half-written state
 		return nil, err
 	}
-	if n, ok := gobMessages(s.ebuf.Bytes()); !ok || n != 1 {
+	if n, _, ok := gobMessages(s.ebuf.Bytes()); !ok || n != 1 {
 		s.fast = false // not the stream this session expects: be plain Gob from now on
 		return s.Gob.Marshal(v)
 	}
@@ -106,7 +109,7 @@ func (s *gobSession) Unmarshal(data []byte, v any) error {
 		return s.Gob.Unmarshal(data, v)
 	}
 	msg := data[len(s.prefix):]
-	if n, ok := gobMessages(msg); !ok || n != 1 {
+	if n, _, ok := gobMessages(msg); !ok || n != 1 {
 		return s.Gob.Unmarshal(data, v)
 	}
 	if id, ok := gobMessageID(msg); !ok || !bytes.Equal(id, s.id) {
@@ -146,35 +149,17 @@ func hasInterface(t reflect.Type, seen map[reflect.Type]bool) bool {
 	return false
 }
 
-// gobMessages counts the messages of a gob stream: each is its length, a gob unsigned integer,
-// then that many bytes. ok is false unless b is whole messages.
-func gobMessages(b []byte) (n int, ok bool) {
-	for len(b) > 0 {
-		size, w, ok := gobUint(b)
-		if !ok || size == 0 || size > uint64(len(b)-w) {
-			return n, false
-		}
-		b = b[w+int(size):]
-		n++
-	}
-	return n, true
-}
-
-// gobLastMessage returns where the last message of gob stream b starts; ok is false unless b is
-// one or more whole messages.
-func gobLastMessage(b []byte) (start int, ok bool) {
-	at := 0
-	for {
+// gobMessages counts the messages of a gob stream (each is its length, a gob unsigned integer,
+// then that many bytes) and says where the last one starts; ok is false unless b is whole messages.
+func gobMessages(b []byte) (n, last int, ok bool) {
+	for at := 0; at < len(b); n++ {
 		size, w, ok := gobUint(b[at:])
 		if !ok || size == 0 || size > uint64(len(b)-at-w) {
-			return 0, false
+			return n, last, false
 		}
-		next := at + w + int(size)
-		if next == len(b) {
-			return at, true
-		}
-		at = next
+		last, at = at, at+w+int(size)
 	}
+	return n, last, true
 }
 
 // gobMessageID returns the encoded type id that opens message m (after its length): the bytes of

@@ -136,8 +136,9 @@ func TestGobSessionRecoversFromBadPayloads(t *testing.T) {
 	first := good(1)
 	var j gobJob
 	require.NoError(t, dec.Unmarshal(first, &j))
-	last, ok := gobLastMessage(first)
+	n, last, ok := gobMessages(first)
 	require.True(t, ok)
+	require.Greater(t, n, 1, "descriptions, then the value")
 	bad := map[string][]byte{
 		"empty":            {},
 		"garbage":          []byte("\x07garbage"),
@@ -168,32 +169,33 @@ func mustGob(t testing.TB, v any) []byte {
 	return p
 }
 
+// gobUint reads the integers encoding/gob itself writes: a top-level uint (a message of its
+// length, the type id, a zero field delta, then the number), and message lengths of one to four
+// bytes, which gobMessages walks.
 func TestGobUint(t *testing.T) {
 	for _, v := range []uint64{0, 1, 127, 128, 255, 256, 1 << 20, 1<<63 + 5} {
-		b := appendGobUint(nil, v)
-		got, w, ok := gobUint(b)
+		b := mustGob(t, v)
+		size, w, ok := gobUint(b)
+		require.True(t, ok, "%d: length", v)
+		require.Equal(t, len(b)-w, int(size), "%d: length", v)
+		got, vw, ok := gobUint(b[w+2:])
 		require.True(t, ok, "%d", v)
 		assert.Equal(t, v, got)
-		assert.Equal(t, len(b), w)
+		assert.Equal(t, len(b), w+2+vw, "%d: the number ends the message", v)
+	}
+	for _, size := range []int{1, 100, 200, 70_000, 1 << 20} {
+		b := mustGob(t, make([]byte, size))
+		n, last, ok := gobMessages(b)
+		require.True(t, ok, "a %d-byte value", size)
+		assert.Equal(t, 1, n)
+		assert.Equal(t, 0, last)
+		n, _, ok = gobMessages(b[:len(b)-1])
+		assert.False(t, ok, "a %d-byte value cut short: %d messages", size, n)
 	}
 	_, _, ok := gobUint([]byte{0xf7}) // -9 bytes: more than gob ever writes
 	assert.False(t, ok)
 	_, _, ok = gobUint([]byte{0xfe, 1}) // two bytes promised, one there
 	assert.False(t, ok)
-}
-
-// appendGobUint writes v as gob does (encoding/gob's encodeUint), to check gobUint against.
-func appendGobUint(dst []byte, v uint64) []byte {
-	if v < 0x80 {
-		return append(dst, byte(v))
-	}
-	var b [8]byte
-	n := 8
-	for x := v; x > 0; x >>= 8 {
-		n--
-		b[n] = byte(x)
-	}
-	return append(append(dst, byte(-(8-n))), b[n:]...)
 }
 
 // BenchmarkGob: one op encodes a value and decodes it, with a session per end (what the ends use)
