@@ -225,18 +225,8 @@ func TestHostilePeers(t *testing.T) {
 			if tc.logged == "" {
 				return
 			}
-			require.Eventually(t, func() bool {
-				for _, e := range logs.All()[before:] {
-					text := e.Message
-					for k, v := range e.ContextMap() {
-						text += " " + k + "=" + toString(v)
-					}
-					if strings.Contains(text, tc.logged) && strings.Contains(text, "127.0.0.1") {
-						return true
-					}
-				}
-				return false
-			}, 10*time.Second, 5*time.Millisecond, "no log line with the peer's address and %q", tc.logged)
+			require.Eventually(t, func() bool { return logged(logs.All()[before:], tc.logged, "127.0.0.1") },
+				10*time.Second, 5*time.Millisecond, "no log line with the peer's address and %q", tc.logged)
 		})
 	}
 	exchange(t, gw, r, 100)
