@@ -238,7 +238,7 @@ func (l *link) open(id uint32, req openReq) {
 // refuse answers a peer's msgOpen with why not, and logs it.
 func (l *link) refuse(id uint32, req openReq, err error) {
 	l.n.opts.log.Warn("refused an end", zap.String("peer", l.peer), zap.String("remote", l.c.RemoteAddr().String()),
-		zap.String("channel", req.name), zap.String("dir", fmt.Sprint(csp.Dir(req.dir))), zap.Error(err))
+		zap.String("channel", req.name), zap.Stringer("dir", csp.Dir(req.dir)), zap.Error(err))
 	l.send(msgRefuse, 0, id, 0, appendRefusal(nil, err))
 }
 
