@@ -64,8 +64,12 @@
 //     different nodes, and exactly one guard of each selection fires.
 //   - Withdrawal: O sends Cancel(op) when a plain operation's context ends (it then waits for Done,
 //     or for the Offer that crossed it, whose value it takes) or when a selection fired elsewhere
-//     (an Offer or Hold that crossed it is refused). Poison(end) and Retire(end) act on H's end;
-//     H confirms a retirement with Done(op 0), and O answers questions for the end until then.
+//     (an Offer or Hold that crossed it is refused). Poison(end) and Retire(end) act on H's end
+//     the moment they arrive, ahead of anything the end has queued, and so wake the operation H
+//     serves for it with ErrPoisoned or ErrRetired, as they would on a local end (and a cancelled
+//     ParallelContext, which poisons its processes' ends, ends processes waiting on remote ends);
+//     H confirms a retirement with Done(op 0) once the operation under way is answered, and O
+//     answers questions for the end until then.
 //
 // # Failure
 //

@@ -82,6 +82,16 @@ func (h *home[T]) post(f frame) bool {
 			return false
 		}
 	}
+	switch f.typ {
+	case msgPoison:
+		// Poison overtakes whatever the end has queued or under way, as it does on a local end:
+		// the home's end is poisoned now, which wakes the operation it serves with ErrPoisoned.
+		h.end().Poison()
+		return true
+	case msgRetire:
+		// So does retirement; run still answers the operation under way, then confirms it.
+		h.end().Retire()
+	}
 	h.mu.Lock()
 	if len(h.queue) >= maxQueued {
 		h.mu.Unlock()
@@ -195,10 +205,7 @@ func (h *home[T]) run() {
 			} else if h.w != nil {
 				h.serveWrite(f)
 			}
-		case msgPoison:
-			h.end().Poison()
-		case msgRetire:
-			h.end().Retire()
+		case msgRetire: // retired already (post)
 			h.l.dropHome(h.id)
 			h.l.send(msgDone, 0, h.id, 0, []byte{resRetired})
 			return
