@@ -17,8 +17,8 @@ package csp
 // waits for the winner's token, so an output guard's value is handed over exactly once or not at
 // all. After waking, the selection takes every lock again and dequeues its waiters.
 //
-// Invariants: exactly one party moves the signal out of armed per selection; a guard's waiter is
-// queued in at most one selection at a time (enqueue refuses a second, and the selection panics);
+// Invariants: exactly one party moves the signal out of armed per selection; a channel guard takes
+// part in at most one selection at a time (guardBase.inSel: a second panics before touching it);
 // an Alt runs one selection at a time (busy); the first pass holds at most one channel lock, the
 // second all of them, never a subset.
 
@@ -59,6 +59,9 @@ type guardBase struct {
 	ops      guardOps
 	after    time.Duration
 	act      func() // Skip's and Timeout's action; the channel guards' fire runs theirs
+	// inSel is set while a selection runs over the guard (a channel guard): a second selection
+	// that finds it set panics, since the two would share the guard's waiter and value.
+	inSel atomic.Bool
 }
 
 func (g *guardBase) base() *guardBase { return g }
@@ -366,7 +369,9 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	if !a.busy.CompareAndSwap(false, true) {
 		panic("csp: an Alt used by two goroutines at once, or from inside one of its own selections: an Alt belongs to one process (make one Alt per process)")
 	}
+	a.enter()
 	i, err := a.selectOne(ctx, m)
+	a.leave(len(a.bases))
 	a.busy.Store(false)
 	if err == nil {
 		b := a.bases[i]
@@ -378,6 +383,28 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		}
 	}
 	return i, err
+}
+
+// enter marks the Alt's channel guards as in a selection, and panics if one is in another
+// selection already (two Alts over one guard, run at once): caught here, before either touches
+// the guard, even when both would complete at once without queueing anything.
+func (a *Alt) enter() {
+	for i, b := range a.bases {
+		if b.end != nil && !b.inSel.CompareAndSwap(false, true) {
+			a.leave(i)
+			a.busy.Store(false)
+			panic(fmt.Sprintf("csp: guard %d (on channel %q) is in another selection running at the same time: a guard belongs to one selection at a time, and two selections at once would share its value (make one guard per selection)", i, b.end.ch.Name()))
+		}
+	}
+}
+
+// leave unmarks the first n guards.
+func (a *Alt) leave(n int) {
+	for _, b := range a.bases[:n] {
+		if b.end != nil {
+			b.inSel.Store(false)
+		}
+	}
 }
 
 func (a *Alt) selectOne(ctx context.Context, m mode) (int, error) {
@@ -469,6 +496,7 @@ func (a *Alt) attempt(ctx context.Context, start int, rec *procRecord, began *ti
 			}
 			s.done()
 			a.unlock()
+			a.leave(len(a.bases))
 			a.busy.Store(false)
 			panic(fmt.Sprintf("csp: guard %d (on channel %q) is waiting in another selection at the same time: a guard belongs to one selection at a time", i, b.end.ch.Name()))
 		}
