@@ -5,7 +5,10 @@ package csp
 // A selection makes two passes. The first polls each enabled guard in scan order (random for
 // Select, index order for PriSelect, from after the last winner for FairSelect) under that guard's
 // channel lock alone: nothing of the selection is queued yet, so no peer can fire it meanwhile, and
-// a guard found ready completes there. A busy selection so takes one lock, not one per guard.
+// a guard found ready completes there. A busy selection so takes one lock, not one per guard. A
+// guard on a remote end is looked at there too, with no lock held: its transport asks the home
+// whether it can match now, and completes it if so (Extern.TryRead, TryWrite), so that a Skip, a
+// Timeout or a later guard is never chosen over a remote guard that was ready.
 //
 // If nothing was ready, the second pass takes every channel lock in address order (a.locks, the
 // global order that makes concurrent selections deadlock-free), polls again so that no guard can
@@ -73,6 +76,7 @@ type guardOps interface {
 	dequeue()                                        // stop waiting
 	collect()                                        // a peer completed the guard while parked: take its value
 	fire()                                           // after the guard fired without error: run the action
+	tryExt() (ok bool, err error)                    // a remote guard's first look (extern.go), no lock held
 }
 
 // RecvGuard is an input guard made by Recv.
@@ -585,6 +589,14 @@ func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, ti
 				timeout = i
 			}
 		default:
+			if single && b.end.ch.remote {
+				// A remote guard's readiness is known at its home: ask it now, in scan order,
+				// before a Skip, a Timeout or a later guard can be chosen over it.
+				if ok, err := b.ops.tryExt(); ok {
+					return i, err, nil, timeout, true
+				}
+				continue
+			}
 			if single {
 				b.end.ch.mu.Lock()
 			}
