@@ -56,7 +56,8 @@ func TestRemoteEndShowsItsHome(t *testing.T) {
 	require.NoError(t, err)
 	local := csp.NewChan[int](csp.Named("local"))
 	lr, lw := local.Reader(), local.Writer()
-	n := graphs.New("remote-consumer").Add(csp.Proc("consumer", func(context.Context) error {
+	// The test holds lw, an end outside the network.
+	n := graphs.New("remote-consumer", graphs.WithOutsideEnds()).Add(csp.Proc("consumer", func(context.Context) error {
 		_, err := r.Read()
 		return err
 	}, r), csp.Proc("idle", func(context.Context) error { _, err := lr.Read(); return err }, lr))
