@@ -73,7 +73,6 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-
 // FuzzReadEvents: whatever a network sends, ReadEvents returns (no panic, no unbounded growth) and
 // every event it reports has bounded data.
 func FuzzReadEvents(f *testing.F) {
