@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/format"
 	"go.uber.org/zap"
 )
 
@@ -229,23 +230,23 @@ func (n *Network) procIDLocked(ref csp.ProcessRef) string {
 func (n *Network) Topology() *Topology {
 	n.mu.Lock()
 	t := &Topology{Format: TopologyFormat, Version: FormatVersion, Name: n.name,
-		Processes: make([]TopoProcess, 0, len(n.procs)),
-		Channels:  make([]TopoChannel, 0, n.declChans),
-		Ends:      []TopoEnd{},
+		Processes: make([]format.Process, 0, len(n.procs)),
+		Channels:  make([]format.Channel, 0, n.declChans),
+		Ends:      []format.End{},
 	}
 	for _, p := range n.procs {
 		id := n.procIDs[p]
-		t.Processes = append(t.Processes, TopoProcess{ID: id, Name: p.Name(), Kind: p.Kind(), Attrs: p.Attrs()})
+		t.Processes = append(t.Processes, format.Process{ID: id, Name: p.Name(), Kind: p.Kind(), Attrs: p.Attrs()})
 		for _, e := range p.Ends() {
 			// Add gave every channel of a declared end its id.
-			t.Ends = append(t.Ends, TopoEnd{Process: id, Channel: n.chanIDs[e.Channel()], Dir: e.Dir().String(), Owned: true})
+			t.Ends = append(t.Ends, format.End{Process: id, Channel: n.chanIDs[e.Channel()], Dir: e.Dir().String(), Owned: true})
 		}
 	}
 	chans, ids := n.chansLocked(n.declChans)
 	n.mu.Unlock()
 	for i, c := range chans {
 		st := c.Stats()
-		t.Channels = append(t.Channels, TopoChannel{ID: ids[i], Name: c.Name(),
+		t.Channels = append(t.Channels, format.Channel{ID: ids[i], Name: c.Name(),
 			Type: c.ElemType().String(), Buffer: st.Buffer, Remote: st.Home})
 	}
 	return t

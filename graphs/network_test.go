@@ -8,6 +8,7 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs/components"
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -154,9 +155,9 @@ func TestRunObservesProcessesStartedAtRunTime(t *testing.T) {
 	for _, p := range s.Processes {
 		switch p.Name {
 		case "child":
-			assert.Equal(t, []EndJSON{{Channel: "dc1", Dir: "write"}}, p.Ends)
+			assert.Equal(t, []format.OwnedEnd{{Channel: "dc1", Dir: "write"}}, p.Ends)
 		case "parent":
-			assert.Equal(t, []EndJSON{{Channel: "dc1", Dir: "read"}}, p.Ends)
+			assert.Equal(t, []format.OwnedEnd{{Channel: "dc1", Dir: "read"}}, p.Ends)
 		default:
 			assert.Empty(t, p.Ends, p.Name)
 		}

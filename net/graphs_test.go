@@ -10,6 +10,7 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // A remote end takes part in a graphs network like a local one: its owner's process is in the
@@ -62,7 +63,7 @@ func TestRemoteEndShowsItsHome(t *testing.T) {
 		return err
 	}, r), csp.Proc("idle", func(context.Context) error { _, err := lr.Read(); return err }, lr))
 	top := n.Topology()
-	byName := map[string]graphs.TopoChannel{}
+	byName := map[string]format.Channel{}
 	for _, c := range top.Channels {
 		byName[c.Name] = c
 	}
