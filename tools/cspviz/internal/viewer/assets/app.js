@@ -87,7 +87,6 @@
     const vb = svg.viewBox.baseVal;
     view.extent = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
     graph.replaceChildren(svg);
-    sizePane();
     if (hadView) setCam(view.cam); // the person placed the view: keep it
     else fit();
     view.topo = topo;
@@ -130,13 +129,6 @@
   }
 
   // ---- fit, zoom and pan --------------------------------------------------
-
-  // sizePane makes the drawing's pane fill the window below the header.
-  function sizePane() {
-    const graph = $('graph');
-    const top = graph.getBoundingClientRect().top + window.scrollY;
-    graph.style.height = Math.max(240, window.innerHeight - top - 16) + 'px';
-  }
 
   function svgEl() { return $('graph').querySelector('svg'); }
 
@@ -221,11 +213,13 @@
     $('fit').addEventListener('click', fit);
     $('zoom-in').addEventListener('click', () => zoomCentre(1 / 1.25));
     $('zoom-out').addEventListener('click', () => zoomCentre(1.25));
-    window.addEventListener('resize', () => {
-      sizePane();
+    // The pane is what the window leaves below the header and the banner
+    // (see style.css); whenever it changes size (a banner comes or goes, the
+    // window is resized) the view fits again, unless the person moved it.
+    new ResizeObserver(() => {
       if (!view.moved) fit();
       else if (view.cam) setCam(view.cam);
-    });
+    }).observe(graph);
   }
 
   // relayout fetches a new layout when snapshots show processes or channels

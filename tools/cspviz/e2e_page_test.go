@@ -1,0 +1,95 @@
+//go:build e2e
+
+// End-to-end tests of the page as a person sees it: it fits the window whatever
+// the banner says, shows the processes that appear at run time, and draws a
+// distributed network's links and nodes as they are.
+
+package main
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+
+	"github.com/gocsp/gocsp/examples/networks"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
+)
+
+// outsideJS lists what a person cannot see without scrolling: the page taller
+// or wider than the window, and every process box not wholly inside the
+// drawing's pane and the window.
+const outsideJS = `(() => {
+	const out = [];
+	const se = document.scrollingElement;
+	if (se.scrollHeight > innerHeight + 1) out.push('page ' + se.scrollHeight + 'px tall in a ' + innerHeight + 'px window');
+	if (se.scrollWidth > innerWidth + 1) out.push('page ' + se.scrollWidth + 'px wide in a ' + innerWidth + 'px window');
+	const pane = document.getElementById('graph').getBoundingClientRect();
+	const boxes = document.querySelectorAll('#graph svg .proc');
+	if (boxes.length === 0) out.push('no process drawn');
+	for (const p of boxes) {
+		const r = p.getBoundingClientRect();
+		const name = p.querySelector('text') ? p.querySelector('text').textContent : p.id;
+		if (r.left < Math.max(0, pane.left) - 1 || r.top < Math.max(0, pane.top) - 1 ||
+			r.right > Math.min(innerWidth, pane.right) + 1 || r.bottom > Math.min(innerHeight, pane.bottom) + 1)
+			out.push(name + ' at ' + [r.left, r.top, r.right, r.bottom].map(Math.round).join(','));
+	}
+	return out;
+})()`
+
+// assertAllInView waits for every process box to be inside the window (the
+// page refits as banners come and go) and reports the stragglers if not.
+func assertAllInView(t *testing.T, b *browser, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	var out []string
+	for {
+		b.eval(t, outsideJS, &out)
+		if len(out) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	assert.Empty(t, out, "%s: outside the window", what)
+}
+
+// TestE2EFitsTheWindow opens every demo, and a replay, and checks that every
+// process box lies inside the window, with whatever banner the page shows
+// (a deadlock, an ended network), and again after zooming in and pressing f.
+func TestE2EFitsTheWindow(t *testing.T) {
+	check := func(t *testing.T, page, ready string) {
+		b := newBrowser(t)
+		b.run(t, chromedp.Navigate(page))
+		b.waitJS(t, ready, 20*time.Second)
+		time.Sleep(500 * time.Millisecond) // a banner or run-time processes may arrive just after
+		assertAllInView(t, b, "after load")
+		b.run(t, chromedp.KeyEvent("+"), chromedp.KeyEvent("+"), chromedp.KeyEvent("+"))
+		b.run(t, chromedp.KeyEvent("f"))
+		assertAllInView(t, b, "after f")
+		b.noErrors(t)
+	}
+	ready := `document.querySelector('#graph svg .proc[class*="state-"]') !== null`
+	for _, d := range networks.Demos() {
+		want := ready
+		if d.Name == "philosophers-deadlock" {
+			want = `!document.getElementById('banner').hidden && document.querySelectorAll('#graph svg .deadlock').length > 0`
+		}
+		t.Run(d.Name, func(t *testing.T) { check(t, demoPage(t, d.Name), want) })
+	}
+	t.Run("replay", func(t *testing.T) {
+		tr, err := readTraceFile("testdata/philosophers.trace.jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(viewer.NewReplay(tr, "philosophers.trace.jsonl"))
+		t.Cleanup(srv.Close)
+		// The end of the trace: the deadlock's banner is up.
+		check(t, srv.URL+"/", `(() => {
+			const s = document.getElementById('scrub');
+			if (s.value !== s.max) { s.value = s.max; s.dispatchEvent(new Event('input')); return false; }
+			return !document.getElementById('banner').hidden;
+		})()`)
+	})
+}
