@@ -7,14 +7,19 @@
 package main
 
 import (
+	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 
+	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/examples/networks"
+	"github.com/gocsp/gocsp/graphs"
+	"github.com/gocsp/gocsp/graphs/components"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )
 
@@ -92,4 +97,65 @@ func TestE2EFitsTheWindow(t *testing.T) {
 			return !document.getElementById('banner').hidden;
 		})()`)
 	})
+}
+
+// farmNetwork is a producer, a components.Farm of workers and a consumer: the
+// farm starts its dispatcher, workers and gatherer only when it runs.
+func farmNetwork(workers int) *graphs.Network {
+	jobs := csp.NewChan[int](csp.Named("jobs"))
+	results := csp.NewChan[int](csp.Named("results"))
+	producer := csp.Proc("producer", func(ctx context.Context) error {
+		w := jobs.Writer()
+		for i := 0; ; i++ {
+			if err := w.WriteContext(ctx, i); err != nil {
+				return err
+			}
+		}
+	}, jobs.Writer())
+	farm := components.Farm("farm", workers, func(v int) int {
+		time.Sleep(20 * time.Millisecond)
+		return v * v
+	}, jobs.Reader(), results.Writer())
+	consumer := csp.Proc("consumer", func(ctx context.Context) error {
+		r := results.Reader()
+		for {
+			if _, err := r.ReadContext(ctx); err != nil {
+				return err
+			}
+		}
+	}, results.Reader())
+	return graphs.New("farm").Add(producer, farm, consumer)
+}
+
+// TestE2ERunTimeProcesses watches a farm whose workers, dispatcher and
+// gatherer exist only once it runs: they are in the snapshots, and the page
+// draws them, with their states.
+func TestE2ERunTimeProcesses(t *testing.T) {
+	page := networkPage(t, farmNetwork(4))
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+	want := []string{"farm/dispatch", "farm/gather", "farm/worker-0", "farm/worker-3"}
+	cond := `(() => { const t = [...document.querySelectorAll('#graph svg .proc[class*="state-"] text')].map(e => e.textContent);
+		return ` + "`" + `${JSON.stringify(t)}` + "`" + `; })()`
+	deadline := time.Now().Add(10 * time.Second)
+	var texts string
+	for {
+		b.eval(t, cond, &texts)
+		missing := 0
+		for _, w := range want {
+			if !strings.Contains(texts, `"`+w+`"`) {
+				missing++
+			}
+		}
+		if missing == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, w := range want {
+		assert.Contains(t, texts, `"`+w+`"`, "%s is drawn with its state", w)
+	}
+	assertAllInView(t, b, "with the farm's workers")
+	b.noErrors(t)
 }
