@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/examples/networks"
@@ -158,4 +159,68 @@ func TestE2ERunTimeProcesses(t *testing.T) {
 	}
 	assertAllInView(t, b, "with the farm's workers")
 	b.noErrors(t)
+}
+
+// nodesJS lists the processes of a distributed network with the node box
+// that holds each, by their boxes on the page.
+const nodesJS = `(() => {
+	const boxes = [...document.querySelectorAll('#graph svg g.nodebox')].map(g => ({
+		name: g.querySelector('text').textContent, r: g.querySelector('path, polygon').getBoundingClientRect() }));
+	const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+	const out = {};
+	for (const p of document.querySelectorAll('#graph svg .proc')) {
+		const r = p.getBoundingClientRect();
+		out[p.querySelector('text').textContent] = boxes.filter(b => inside(r, b.r)).map(b => b.name).join('|');
+	}
+	return out;
+})()`
+
+// TestE2ERemoteNodes watches the remote farm (a dispatcher and three workers,
+// each on its own node, over loopback TCP) through one round: each node is a
+// box holding its process, each remote channel one line from the dispatcher
+// into a worker's box, and no link is ever drawn lost, neither while it runs
+// nor once the round has ended and closed its nodes; the ended network is
+// drawn ended.
+func TestE2ERemoteNodes(t *testing.T) {
+	page := demoPage(t, "remotefarm")
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 15*time.Second)
+
+	var where map[string]string
+	b.eval(t, nodesJS, &where)
+	assert.Len(t, where, 4, "the dispatcher and three workers, and no box standing in for a node: %v", where)
+	seen := map[string]bool{}
+	for proc, box := range where {
+		assert.NotEmpty(t, box, "%s is inside its node's box", proc)
+		assert.NotContains(t, box, "|", "%s is inside one node's box", proc)
+		assert.False(t, seen[box], "%s shares its node box %s", proc, box)
+		seen[box] = true
+	}
+	var edges int
+	b.eval(t, `document.querySelectorAll('#graph svg g.edge.chan').length`, &edges)
+	assert.Equal(t, 6, edges, "one line for each worker's jobs and results")
+
+	lostJS := `document.querySelectorAll('#graph svg .link-lost').length`
+	for !done(t, b) {
+		var lost int
+		b.eval(t, lostJS, &lost)
+		require.Zero(t, lost, "a link drawn lost while the round runs")
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	var lost int
+	b.eval(t, lostJS, &lost)
+	assert.Zero(t, lost, "links drawn lost after the round ended normally")
+	var ended bool
+	b.eval(t, `document.querySelector('#graph svg').classList.contains('ended')`, &ended)
+	assert.True(t, ended, "the ended network is drawn ended")
+	b.noErrors(t)
+}
+
+// done says whether the page says its network has ended.
+func done(t *testing.T, b *browser) bool {
+	var s string
+	b.eval(t, `document.getElementById('status').textContent`, &s)
+	return strings.Contains(s, "ended") || strings.Contains(s, "stopped")
 }

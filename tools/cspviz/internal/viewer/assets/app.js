@@ -125,7 +125,7 @@
       t.setAttribute('text-anchor', 'middle');
     }
     // Graphviz's own <title>s would show internal node names on hover.
-    svg.querySelectorAll('g.node > title, g.edge > title').forEach((t) => t.remove());
+    svg.querySelectorAll('g.node > title, g.edge > title, g.cluster > title').forEach((t) => t.remove());
   }
 
   // ---- fit, zoom and pan --------------------------------------------------
@@ -319,20 +319,52 @@
       const t = lastText(sid);
       if (t) t.textContent = shown.text;
     }
+    // A link is lost when the snapshot says so while the network runs and
+    // the processes here still use the channel: a round that ends closes its
+    // nodes, and a peer that retires closes its link, and neither is a loss.
+    // A loss seen while it mattered stays marked after the network ends.
+    const running = snap.running !== false;
+    const ended = new Set(['done', 'poisoned', 'failed']);
+    const users = new Map(); // channel id to whether a process holding it still runs
+    for (const e of (view.topo && view.topo.ends) || []) {
+      const p = procs.get(e.process);
+      if (p && !ended.has(p.state)) users.set(e.channel, true);
+    }
+    view.lost = view.lost || new Set();
+    // One drawing may stand for two channels (a remote channel and the one it
+    // reaches on its node): its classes are the union of theirs.
+    const flags = new Map();
     for (const [id, sids] of Object.entries(layout.chans)) {
       const c = chans.get(id);
       const t = lastText(layout.chanLabels[id]);
       if (t) t.textContent = c ? chanText(c) : '–';
+      if (c && c.link === 'lost' && running && !retired(c) && users.get(id)) view.lost.add(id);
       for (const sid of sids) {
-        const e = document.getElementById(sid);
-        if (e) {
-          e.classList.toggle('poisoned', !!(c && c.poisoned));
-          e.classList.toggle('link-lost', !!(c && c.link === 'lost'));
-        }
+        const f = flags.get(sid) || { poisoned: false, lost: false, retired: false };
+        f.poisoned = f.poisoned || !!(c && c.poisoned);
+        f.lost = f.lost || view.lost.has(id);
+        f.retired = f.retired || !!(c && retired(c));
+        flags.set(sid, f);
       }
     }
+    for (const [sid, f] of flags) {
+      const e = document.getElementById(sid);
+      if (!e) continue;
+      e.classList.toggle('poisoned', f.poisoned);
+      e.classList.toggle('link-lost', f.lost);
+      e.classList.toggle('retired', f.retired && !f.poisoned && !f.lost);
+    }
+    // An ended network is drawn greyed: nothing on it moves any more.
+    const svg = svgEl();
+    if (svg) svg.classList.toggle('ended', !running);
     highlightDeadlock(snap.deadlock);
     showDetails();
+  }
+
+  // retired says that one side of the channel has left for good: every
+  // writer or every reader retired.
+  function retired(c) {
+    return (c.writers > 0 && c.writersRetired >= c.writers) || (c.readers > 0 && c.readersRetired >= c.readers);
   }
 
   function deadlockText(dl) {
