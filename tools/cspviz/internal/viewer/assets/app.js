@@ -356,7 +356,7 @@
     }
     // An ended network is drawn greyed: nothing on it moves any more.
     const svg = svgEl();
-    if (svg) svg.classList.toggle('ended', !running);
+    if (svg) svg.classList.toggle('ended', !running && !repeats());
     highlightDeadlock(snap.deadlock);
     showDetails();
   }
@@ -480,12 +480,19 @@
       else if ($('banner').classList.contains('lost')) showBanner('');
       if (!view.ended) {
         const stopped = snap.running === false;
-        setStatus((stopped ? 'stopped' : 'live') + ' · snapshot ' + snap.seq, stopped ? 'ended' : 'live');
+        if (stopped && repeats()) setStatus(roundDone(), 'live');
+        else setStatus((stopped ? 'stopped' : 'live') + ' · snapshot ' + snap.seq, stopped ? 'ended' : 'live');
       }
     });
     es.addEventListener('end', () => {
       view.ended = true;
       es.close();
+      if (repeats()) {
+        // Not the end: the next round follows at once; reload for it.
+        setStatus(roundDone(), 'live');
+        setInterval(pollRun, 200);
+        return;
+      }
       setStatus('the network has ended · ' + lastSeen(), 'ended');
       if (!(view.snap && view.snap.deadlock)) showBanner('The network has ended; ' + lastSeen() + '.', 'gone');
     });
@@ -510,11 +517,21 @@
     };
   }
 
-  // showRun shows what the demo runner says the last round computed.
+  // repeats says that the network is one round of a demo that runs again.
+  function repeats() {
+    return !!(view.info && view.info.run && view.info.run.repeats);
+  }
+
+  function roundDone() {
+    return 'round ' + view.info.run.round + ' done · the next round starts';
+  }
+
+  // showRun shows what the demo runner says the last round computed, and
+  // which round that was.
   function showRun(run) {
     const r = $('result');
     r.hidden = !(run && run.result);
-    r.textContent = run && run.result ? run.result : '';
+    r.textContent = run && run.result ? (run.resultRound ? 'round ' + run.resultRound + ': ' : '') + run.result : '';
   }
 
   // pollRun follows a repeating demo: a new round is a new network, so the
