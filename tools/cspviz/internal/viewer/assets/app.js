@@ -356,7 +356,7 @@
     }
     // An ended network is drawn greyed: nothing on it moves any more.
     const svg = svgEl();
-    if (svg) svg.classList.toggle('ended', !running && !repeats());
+    if (svg) svg.classList.toggle('ended', !running && !repeats() && !notStarted(snap));
     highlightDeadlock(snap.deadlock);
     showDetails();
   }
@@ -480,7 +480,8 @@
       else if ($('banner').classList.contains('lost')) showBanner('');
       if (!view.ended) {
         const stopped = snap.running === false;
-        if (stopped && repeats()) setStatus(roundDone(), 'live');
+        if (notStarted(snap)) setStatus('not started yet · snapshot ' + snap.seq, 'live');
+        else if (stopped && repeats()) setStatus(roundDone(), 'live');
         else setStatus((stopped ? 'stopped' : 'live') + ' · snapshot ' + snap.seq, stopped ? 'ended' : 'live');
       }
     });
@@ -515,6 +516,12 @@
         setTimeout(startLive, 3000);
       }
     };
+  }
+
+  // notStarted says that the snapshot is of a network whose Run has not
+  // begun: not running, and no process yet.
+  function notStarted(snap) {
+    return snap.running === false && !(snap.processes || []).length;
   }
 
   // repeats says that the network is one round of a demo that runs again.
