@@ -65,16 +65,26 @@ func Run[In, Out any](ctx context.Context, d *Device, k Kernel[In, Out], in []In
 // exec runs k over in into out (len k.outLen(len(in))), synchronously.
 func (k Kernel[In, Out]) exec(d *Device, in []In, out []Out) error {
 	if len(in) > maxLaunch {
-		return fmt.Errorf("gpu: kernel %s: %d elements, more than one launch takes (%d)", k.name, len(in), maxLaunch)
+		return errTooLarge(k.name, len(in))
 	}
 	if d.isClosed() {
 		return ErrClosed
 	}
-	if d.cu != nil {
-		return d.cudaExec(k.launch(), bytesOf(in), len(in), bytesOf(out), k.combiner(out))
+	if d.eng == nil {
+		k.cpu(d, in, out)
+		return nil
 	}
-	k.cpu(d, in, out)
-	return nil
+	st, err := d.getStreams()
+	if err != nil {
+		return err
+	}
+	err = k.execOn(d, st, [][]In{in}, [][]Out{out})
+	d.putStreams(st)
+	return err
+}
+
+func errTooLarge(kernel string, n int) error {
+	return fmt.Errorf("gpu: kernel %s: %d elements, more than one launch takes (%d)", kernel, n, maxLaunch)
 }
 
 // cpu runs the Go implementation over the cores.
@@ -105,16 +115,25 @@ func (k Kernel[In, Out]) launch() launch {
 		inSize:  int(unsafe.Sizeof(in)),
 		outSize: int(unsafe.Sizeof(out)),
 		reduce:  k.Reduces(),
+		emulate: func(inMem, outMem []byte, n int) {
+			src := view[In](inMem, n)
+			if !k.Reduces() {
+				k.elem(view[Out](outMem, n), src)
+				return
+			}
+			// What the PTX writes: one partial per block of the grid-stride loop.
+			g := grid(n)
+			parts := view[Out](outMem, g)
+			acc := make([][]In, g)
+			for i := range src {
+				b := i % (g * blockSize) / blockSize
+				acc[b] = append(acc[b], src[i])
+			}
+			for b := range parts {
+				parts[b] = k.part(acc[b])
+			}
+		},
 	}
-}
-
-// combiner returns, for a reduction, what turns the per-block partials the device wrote (as raw
-// bytes) into out[0]; nil for an element-wise kernel.
-func (k Kernel[In, Out]) combiner(out []Out) func(parts []byte, n int) {
-	if !k.Reduces() {
-		return nil
-	}
-	return func(parts []byte, n int) { out[0] = k.comb(view[Out](parts, n)) }
 }
 
 // launch is a kernel as the CUDA backend sees it.
@@ -123,6 +142,9 @@ type launch struct {
 	params          []uint64
 	inSize, outSize int
 	reduce          bool
+	// emulate does on host memory what the PTX does on device memory: the test doubles'
+	// engine launches through it.
+	emulate func(in, out []byte, n int)
 }
 
 // Launch geometry shared by every PTX kernel: a reduction's PTX assumes blockSize threads (its
