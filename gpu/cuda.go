@@ -258,13 +258,9 @@ func (st *cudaStreams) launch(l launch, in *block, inOff int, out *block, outOff
 		if err := check("wait for upload", C.cuStreamWaitEvent(cStream(st.kernel), cEvent(in.events[0]), 0)); err != nil {
 			return err
 		}
-		slot := func(i int) *uint64 { return (*uint64)(unsafe.Add(st.vals, 8*i)) }
-		*slot(0) = uint64(out.dev) + uint64(outOff)
-		*slot(1) = uint64(in.dev) + uint64(inOff)
-		*slot(2) = uint64(n)
-		for i, p := range l.params {
-			*slot(3 + i) = p
-		}
+		l.each(uint64(out.dev)+uint64(outOff), uint64(in.dev)+uint64(inOff), n, func(i int, p param) {
+			*(*uint64)(unsafe.Add(st.vals, 8*i)) = p.bits
+		})
 		r := C.gocsp_launch(cFunction(fn), C.uint(grid(n)), blockSize, cStream(st.kernel), (*unsafe.Pointer)(st.ptrs))
 		if err := check("launch "+l.kernel, r); err != nil {
 			return err

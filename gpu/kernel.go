@@ -14,9 +14,8 @@ import (
 type Kernel[In, Out any] struct {
 	name  string // short name: the process kind is "gpu." + name
 	entry string // the PTX .entry, in the embedded file entry + ".ptx"
-	// params are the kernel's scalar parameters after (out, in, n), each in the low bytes of a
-	// uint64, as the driver reads them.
-	params []uint64
+	// params are the kernel's scalar parameters after (out, in, n).
+	params []param
 	grain  int // CPU: fewest elements worth a goroutine
 
 	elem func(out []Out, in []In) // element-wise: out[i] from in[i]
@@ -139,12 +138,32 @@ func (k Kernel[In, Out]) launch() launch {
 // launch is a kernel as the CUDA backend sees it.
 type launch struct {
 	kernel, entry   string
-	params          []uint64
+	params          []param
 	inSize, outSize int
 	reduce          bool
 	// emulate does on host memory what the PTX does on device memory: the test doubles'
 	// engine launches through it.
 	emulate func(in, out []byte, n int)
+}
+
+// param is a kernel parameter as a launch passes it: its PTX type and its value in the low bytes
+// of a uint64, from which the driver reads as many bytes as the PTX declares.
+type param struct {
+	typ  string // "u64", "u32" or "f32"
+	bits uint64
+}
+
+// each calls f with each parameter of a launch over n elements from in to out, in the order the
+// PTX declares them: (out, in, n) and then the kernel's scalars. The CUDA backend and the PTX
+// interpreter of the tests both pass parameters through here, and TestPTXParams checks the types
+// against each entry's declaration.
+func (l launch) each(out, in uint64, n int, f func(i int, p param)) {
+	f(0, param{"u64", out})
+	f(1, param{"u64", in})
+	f(2, param{"u32", uint64(uint32(n))})
+	for i, p := range l.params {
+		f(3+i, p)
+	}
 }
 
 // Launch geometry shared by every PTX kernel: a reduction's PTX assumes blockSize threads (its
