@@ -344,6 +344,30 @@ func WriteReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 	return false, c.xwatch
 }
 
+// WriteNow, for transports, writes v on w only if the write completes at once: a reader waits, the
+// buffer has room, or the write fails at once (poisoned, retired). Otherwise done is false and
+// nothing happened: the transport goes on as it would have (a WriteContext that may block).
+func WriteNow[T any](w *Writer[T], v T) (done bool, err error) {
+	c := w.c
+	if c.ext != nil {
+		panic("csp: WriteNow on a remote end")
+	}
+	c.mu.Lock()
+	ok, err, wake := c.sendNow(&w.endCore, v)
+	c.mu.Unlock()
+	if !ok {
+		return false, nil
+	}
+	if wake != nil {
+		wake.notify()
+	}
+	if err != nil {
+		return true, w.opErr("write", err)
+	}
+	w.trace(EventWrite)
+	return true, nil
+}
+
 // Value returns the value held.
 func (h *Held[T]) Value() T { return h.v }
 

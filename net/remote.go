@@ -73,7 +73,7 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 	}
 	if err != nil {
 		l.dropOpened(r.id)
-		return nil, fmt.Errorf("net: open %s end of %s: %w", dir, target, err)
+		return nil, wrapf(err, "net: open %s end of %s", dir, target)
 	}
 	ch := csp.NewExternChan[T](r, csp.Named(target))
 	r.mu.Lock()
