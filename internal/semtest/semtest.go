@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -60,8 +62,16 @@ type suite struct {
 	scale int
 }
 
-// n is a run count, scaled for the mode.
-func (s *suite) n(k int) int { return max(k/s.scale, 1) }
+// n is a run count, scaled for the mode and by GOCSP_STRESS (default 1), as the packages' own
+// stress tests are.
+func (s *suite) n(k int) int { return max(k*stress()/s.scale, 1) }
+
+func stress() int {
+	if n, err := strconv.Atoi(os.Getenv("GOCSP_STRESS")); err == nil && n > 0 {
+		return n
+	}
+	return 1
+}
 
 func (s *suite) fail(format string, args ...any) {
 	s.Helper()
