@@ -95,7 +95,9 @@
 //     serves for it with ErrPoisoned or ErrRetired, as they would on a local end (and a cancelled
 //     ParallelContext, which poisons its processes' ends, ends processes waiting on remote ends);
 //     H confirms a retirement with Done(op 0) once the operation under way is answered, and O
-//     answers questions for the end until then.
+//     answers questions for the end until then. Poison and Retire never block, so they do not
+//     wait for H: what O sends after them reaches H after them (one link is one ordered stream),
+//     but an operation made through another node just after may reach H first.
 //
 // # Failure
 //
