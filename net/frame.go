@@ -58,7 +58,8 @@ const (
 	resPoisoned
 	resRetired
 	resCancelled
-	resFailed // followed by the error's text
+	resFailed   // followed by the error's text
+	resLinkLost // the operation depended on another link of the home's, lost; followed by text
 )
 
 // frame is one decoded frame. payload aliases the reader's buffer only until the next read.

@@ -26,7 +26,8 @@ func (e *export[T]) open(l *link, id uint32, req openReq) error {
 		return fmt.Errorf("%w: channel %q at %s carries %s (codec %s); the %s end opened from %s is for %s (codec %s)",
 			ErrTypeMismatch, e.name, l.n.addr, e.typ, e.o.codec.Name(), csp.Dir(req.dir), l.peer, req.typ, req.codec)
 	}
-	h := &home[T]{l: l, id: id, codec: sessionOf(e.o.codec, reflect.TypeFor[T]()), wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
+	h := &home[T]{l: l, id: id, codec: sessionOf(e.o.codec, reflect.TypeFor[T]()), policy: e.o.lost,
+		wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
 	if csp.Dir(req.dir) == csp.DirRead {
 		h.r = e.ch.Reader()
 	} else {
@@ -47,6 +48,7 @@ type home[T any] struct {
 	l       *link
 	id      uint32
 	codec   Codec
+	policy  LinkLostPolicy // what the end does when its link is lost
 	r       *csp.Reader[T] // exactly one of r and w
 	w       *csp.Writer[T]
 	wake    chan struct{} // a frame was queued
@@ -170,10 +172,17 @@ func (h *home[T]) stop() {
 	h.mu.Unlock()
 }
 
-// drop leaves the channel when the end's link is lost: the remote process behind it can no longer
-// be reached, and its failure would have poisoned the channel, so the home poisons it on its behalf
-// (a process that ends normally retires its ends first, and a retired end is not poisoned).
-func (h *home[T]) drop() { h.end().Poison() }
+// drop leaves the channel when the end's link is lost, as the export's policy says: the end
+// retires (LeaveOnLinkLost), or poisons the channel on behalf of the unreachable process behind
+// it, whose failure would have (PoisonOnLinkLost; a process that ends normally retires its ends
+// first, and a retired end is not poisoned).
+func (h *home[T]) drop() {
+	if h.policy == PoisonOnLinkLost {
+		h.end().Poison()
+		return
+	}
+	h.end().Retire()
+}
 
 func (h *home[T]) run() {
 	defer h.l.n.wg.Done()
@@ -389,6 +398,10 @@ func resultOf(err error) (uint8, string) {
 		return resRetired, ""
 	case errors.Is(err, context.Canceled):
 		return resCancelled, ""
+	case errors.Is(err, ErrLinkLost):
+		// A value in flight to a reader whose link was lost: the writer's operation depended on
+		// that link, so it fails as one that did, with ErrLinkLost.
+		return resLinkLost, err.Error()
 	}
 	return resFailed, err.Error()
 }
@@ -410,6 +423,8 @@ func errorOf(p []byte, ctxErr error) error {
 			ctxErr = context.Canceled
 		}
 		return ctxErr
+	case resLinkLost:
+		return fmt.Errorf("%w at the channel's home: %s", ErrLinkLost, p[1:])
 	}
 	return fmt.Errorf("at the channel's home: %s", p[1:])
 }

@@ -365,13 +365,16 @@ type ExportOption func(*endOptions)
 // EndOption configures OpenReader and OpenWriter.
 type EndOption = ExportOption
 
-type endOptions struct{ codec Codec }
+type endOptions struct {
+	codec Codec
+	lost  LinkLostPolicy
+}
 
 // WithCodec sets the codec of an exported channel or of an end; both must agree. Gob by default.
 func WithCodec(c Codec) ExportOption { return func(o *endOptions) { o.codec = c } }
 
 func endOpts(opts []ExportOption) endOptions {
-	o := endOptions{codec: Gob{}}
+	o := endOptions{codec: Gob{}, lost: LeaveOnLinkLost}
 	for _, f := range opts {
 		f(&o)
 	}
