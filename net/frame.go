@@ -44,6 +44,7 @@ const (
 	msgHeld                     // opener→home: write op is held
 	msgCommit                   // home→opener: held write op is done; payload as msgDone
 	msgRelease                  // home→opener: held write op was not taken: wait on
+	msgBye                      // either way: the sender is closing; all it owed precedes this
 	msgLast
 )
 

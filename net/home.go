@@ -148,7 +148,7 @@ func (h *home[T]) begin(op uint64) context.Context {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.opCtx == nil || h.opCtx.Err() != nil {
-		h.opCtx, h.opCancel = context.WithCancel(h.l.ctx)
+		h.opCtx, h.opCancel = context.WithCancel(h.l.stop)
 	}
 	h.cur = op
 	if h.cancelled >= op {
@@ -161,6 +161,24 @@ func (h *home[T]) finish() {
 	h.mu.Lock()
 	h.cur = 0
 	h.mu.Unlock()
+}
+
+func (h *home[T]) idle() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cur == 0
+}
+
+// cutShort says whether the node's closing (not the remote end's withdrawal) ended operation op
+// with err: then the home sends no result, and the remote end's operation ends with the link
+// (msgBye follows), as every operation waiting on a closing node does, with ErrLinkLost.
+func (h *home[T]) cutShort(op uint64, err error) bool {
+	if !errors.Is(err, context.Canceled) || h.l.closing() == nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cancelled < op
 }
 
 // stop releases the operations' context when the home ends.
@@ -226,7 +244,7 @@ func (h *home[T]) serveWrite(f frame) {
 		return
 	}
 	err := h.w.WriteContext(ctx, v)
-	if err != nil && h.l.isLost() {
+	if err != nil && (h.l.isLost() || h.cutShort(f.op, err)) {
 		return
 	}
 	h.done(f.op, err)
@@ -240,7 +258,7 @@ func (h *home[T]) serveRead(f frame) {
 	for {
 		v, held, err := csp.ReadHeld(ctx, h.r)
 		if err != nil {
-			if !h.l.isLost() {
+			if !h.l.isLost() && !h.cutShort(f.op, err) {
 				h.done(f.op, err)
 			}
 			return
@@ -276,7 +294,7 @@ func (h *home[T]) serveRead(f frame) {
 		select {
 		case <-time.After(h.l.n.opts.pause()):
 		case <-ctx.Done():
-			if !h.l.isLost() {
+			if !h.l.isLost() && !h.cutShort(f.op, ctx.Err()) {
 				h.done(f.op, ctx.Err())
 			}
 			return
