@@ -13,11 +13,11 @@ import (
 // was still queued when the link was dropped).
 func TestCloseDeliversRetire(t *testing.T) {
 	for range 20 * stress() {
-		home, err := Listen("", fastBeat)
+		home, err := Listen("", calmBeat)
 		require.NoError(t, err)
 		ch := csp.NewChan[int](csp.Buffered(1))
 		require.NoError(t, Export(home, "c", ch, OnLinkLost(PoisonOnLinkLost)))
-		user, err := Listen("", fastBeat)
+		user, err := Listen("", calmBeat)
 		require.NoError(t, err)
 		w, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
 		require.NoError(t, err)
@@ -39,11 +39,11 @@ func TestCloseDeliversRetire(t *testing.T) {
 // ErrLinkLost for a value that was delivered.
 func TestCloseDeliversAcknowledgement(t *testing.T) {
 	for range 20 * stress() {
-		home, err := Listen("", fastBeat)
+		home, err := Listen("", calmBeat)
 		require.NoError(t, err)
 		ch := csp.NewChan[int]()
 		require.NoError(t, Export(home, "c", ch))
-		user, err := Listen("", fastBeat)
+		user, err := Listen("", calmBeat)
 		require.NoError(t, err)
 		r, err := OpenReader[int](ctxT(t), user, home.Addr()+"/c")
 		require.NoError(t, err)
@@ -63,11 +63,11 @@ func TestCloseDeliversAcknowledgement(t *testing.T) {
 // ErrLinkLost.
 func TestCloseDeliversDone(t *testing.T) {
 	for range 20 * stress() {
-		home, err := Listen("", fastBeat)
+		home, err := Listen("", calmBeat)
 		require.NoError(t, err)
 		ch := csp.NewChan[int]()
 		require.NoError(t, Export(home, "c", ch))
-		user, err := Listen("", fastBeat)
+		user, err := Listen("", calmBeat)
 		require.NoError(t, err)
 		w, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
 		require.NoError(t, err)

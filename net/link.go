@@ -30,9 +30,9 @@ type link struct {
 	ctx    context.Context // done once the link is lost
 	cancel context.CancelFunc
 	// stop is done once the node closes (or the link is lost): the home ends serve no more
-	// operations, and end those under way with ErrLinkLost, sending what they owe.
-	stop     context.Context
-	stopOps  context.CancelFunc
+	// operations; those under way end, sending their results if decided (close).
+	stop    context.Context
+	stopOps context.CancelFunc
 
 	wmu   sync.Mutex
 	wq    []byte // encoded frames waiting for the writer

@@ -19,13 +19,13 @@ func TestLeavingPeerKeepsExportUp(t *testing.T) {
 	for _, how := range []string{"cut", "silent"} {
 		t.Run(how, func(t *testing.T) {
 			var f faults
-			home, err := Listen("", fastBeat)
+			home, err := Listen("", calmBeat)
 			require.NoError(t, err)
 			defer home.Close()
-			honest, err := Listen("", fastBeat)
+			honest, err := Listen("", calmBeat)
 			require.NoError(t, err)
 			defer honest.Close()
-			leaver, err := Listen("", fastBeat, WithDialer(f.dial))
+			leaver, err := Listen("", calmBeat, WithDialer(f.dial))
 			require.NoError(t, err)
 			defer leaver.Close()
 			ch := csp.NewChan[int](csp.Buffered(4))
@@ -81,10 +81,10 @@ func TestLeaveKeepsBufferedValues(t *testing.T) {
 
 func leaveBuffered(t *testing.T, buf int, cutAfter time.Duration) {
 	var f faults
-	home, err := Listen("", fastBeat)
+	home, err := Listen("", calmBeat)
 	require.NoError(t, err)
 	defer home.Close()
-	user, err := Listen("", fastBeat, WithDialer(f.dial))
+	user, err := Listen("", calmBeat, WithDialer(f.dial))
 	require.NoError(t, err)
 	defer user.Close()
 	ch := csp.NewChan[int](csp.Buffered(buf))
@@ -148,3 +148,7 @@ func leaveBuffered(t *testing.T, buf int, cutAfter time.Duration) {
 	}
 	require.LessOrEqual(t, missing, 1)
 }
+
+// calmBeat finds a silent peer within a second, and does not mistake a slow one (a loaded machine,
+// the race detector) for a lost one as fastBeat may: these tests cut links, which is found at once.
+var calmBeat = WithHeartbeat(50*time.Millisecond, time.Second)

@@ -40,13 +40,13 @@ func TestErrorsAfterLinkLossAreTyped(t *testing.T) {
 
 func typedAfterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter time.Duration) {
 	var f faults
-	home, err := Listen("", fastBeat)
+	home, err := Listen("", calmBeat)
 	require.NoError(t, err)
 	defer home.Close()
-	wn, err := Listen("", fastBeat)
+	wn, err := Listen("", calmBeat)
 	require.NoError(t, err)
 	defer wn.Close()
-	rn, err := Listen("", fastBeat, WithDialer(f.dial))
+	rn, err := Listen("", calmBeat, WithDialer(f.dial))
 	require.NoError(t, err)
 	defer rn.Close()
 	ch := csp.NewChan[int]()
