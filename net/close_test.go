@@ -81,3 +81,29 @@ func TestCloseDeliversDone(t *testing.T) {
 		require.NoError(t, user.Close())
 	}
 }
+
+// TestCloseDeliversPoison: a remote writer that poisons its end and closes its node at once leaves
+// the channel poisoned, also under LeaveOnLinkLost (before Close delivered, the poison could be
+// dropped with the link, and the lost writer's end then merely retired).
+func TestCloseDeliversPoison(t *testing.T) {
+	for range 20 * stress() {
+		home, err := Listen("", calmBeat)
+		require.NoError(t, err)
+		ch := csp.NewChan[int](csp.Buffered(1))
+		require.NoError(t, Export(home, "c", ch, OnLinkLost(LeaveOnLinkLost)))
+		user, err := Listen("", calmBeat)
+		require.NoError(t, err)
+		w, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
+		require.NoError(t, err)
+		require.NoError(t, w.Write(7))
+		w.Poison()
+		require.NoError(t, user.Close())
+		r := ch.Reader()
+		v, err := r.Read()
+		require.NoError(t, err, "a writer's poison lets readers drain the buffer")
+		require.Equal(t, 7, v)
+		_, err = r.Read()
+		require.ErrorIs(t, err, csp.ErrPoisoned)
+		require.NoError(t, home.Close())
+	}
+}

@@ -21,7 +21,9 @@ func typedLoss(err error) bool {
 // through a channel at a third, and cuts the reader's link at a random moment: the writer, whose
 // value may have been in flight to the lost reader, must get an error that errors.Is one of the
 // sentinels (it got "at the channel's home: ... link lost", matching none, in about half the runs),
-// with a plain Write and with an output guard of a selection, under both lost-link policies.
+// with a plain Write and with an output guard of a selection, under both lost-link policies. Then
+// the same with the writer's link cut: the reader, plain or selecting, must see what the policy
+// made of the lost writer (ErrPoisoned, or ErrRetired as it was the only writer).
 func TestErrorsAfterLinkLossAreTyped(t *testing.T) {
 	runs := 20 * stress()
 	seed := uint64(time.Now().UnixNano())
@@ -32,6 +34,11 @@ func TestErrorsAfterLinkLossAreTyped(t *testing.T) {
 			t.Run(fmt.Sprintf("%v/alt=%v", policy, alt), func(t *testing.T) {
 				for range runs {
 					typedAfterCut(t, policy, alt, time.Duration(rng.IntN(3000))*time.Microsecond)
+				}
+			})
+			t.Run(fmt.Sprintf("%v/alt=%v/writer-cut", policy, alt), func(t *testing.T) {
+				for range runs {
+					typedAfterWriterCut(t, policy, alt, time.Duration(rng.IntN(3000))*time.Microsecond)
 				}
 			})
 		}
@@ -88,4 +95,48 @@ func typedAfterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter time.
 		err := <-werr
 		require.True(t, typedLoss(err), "the writer's error matches no sentinel: %v", err)
 	}
+}
+
+func typedAfterWriterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter time.Duration) {
+	var f faults
+	home, err := Listen("", calmBeat)
+	require.NoError(t, err)
+	defer home.Close()
+	wn, err := Listen("", calmBeat, WithDialer(f.dial))
+	require.NoError(t, err)
+	defer wn.Close()
+	rn, err := Listen("", calmBeat)
+	require.NoError(t, err)
+	defer rn.Close()
+	ch := csp.NewChan[int]()
+	require.NoError(t, Export(home, "c", ch, OnLinkLost(policy)))
+	w, err := OpenWriter[int](ctxT(t), wn, home.Addr()+"/c")
+	require.NoError(t, err)
+	r, err := OpenReader[int](ctxT(t), rn, home.Addr()+"/c")
+	require.NoError(t, err)
+	werr := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			if err := w.Write(i); err != nil {
+				werr <- err
+				return
+			}
+		}
+	}()
+	time.AfterFunc(cutAfter, f.cut)
+	never := csp.NewChan[int]()
+	nr := never.Reader()
+	for {
+		var err error
+		if alt {
+			_, err = csp.NewAlt(csp.Recv(r), csp.Recv(nr)).Select()
+		} else {
+			_, err = r.Read()
+		}
+		if err != nil {
+			require.ErrorIs(t, err, policyErr(policy), "the reader, once the only writer was lost")
+			break
+		}
+	}
+	require.ErrorIs(t, <-werr, ErrLinkLost, "the writer whose link was cut")
 }
