@@ -105,17 +105,44 @@
 // nothing arrives for the bound (default 1.5s, so a dead or silent peer is found within 2s), when
 // its connection fails, or when the peer breaks the protocol. Then every operation and selection
 // waiting on it returns ErrLinkLost (not csp.ErrPoisoned; test with errors.Is), and so does every
-// later operation on its ends; reconnecting is explicit (open new ends). What each side knows:
+// later operation on its ends; reconnecting is explicit (open new ends). Every error an operation
+// or selection returns after a link loss, on any node, matches ErrLinkLost, csp.ErrPoisoned or
+// csp.ErrRetired under errors.Is: a writer whose value was in flight to a reader on another lost
+// link gets ErrLinkLost too, wherever the writer is.
 //
-//   - A write that returned nil was received exactly once. A value whose fate is unknown (offered
-//     to a reader whose answer never came; a remote write whose Done never came) makes its writer
-//     fail with ErrLinkLost, never succeed, and is never offered again, so none is delivered twice.
-//   - A buffered value whose writer had already succeeded and that was in flight to a lost reader
-//     is delivered at most once (it may be lost with the link: its reader may or may not have it).
-//   - At the home, the real end of a lost remote end is poisoned, as the failure of the unreachable
-//     process behind it would have poisoned it (an end its process retired before is not).
-//   - A process blocked on a remote end counts as live for deadlock detection: what it waits for
-//     happens on another node.
+// At the home, what a lost peer's ends do is the export's choice (OnLinkLost):
+//
+//   - LeaveOnLinkLost (the default) retires them one by one, as if their processes had ended
+//     normally: the channel goes on with its other ends, and a lost peer cannot take a channel that
+//     others use down by leaving, crashing or going silent. If they were the channel's last readers
+//     (or writers), the other ends see csp.ErrRetired by package csp's rules.
+//   - PoisonOnLinkLost poisons the channel through them, as the failure of the unreachable process
+//     behind them would have (SPEC §3): every process on the channel, on any node, sees
+//     csp.ErrPoisoned. An end its process retired before the loss is not poisoned.
+//
+// Which values whose write returned nil each can lose, and nothing else is ever lost or delivered
+// twice:
+//
+//   - Under both: a value whose writer had already succeeded (it was in the buffer) and that was
+//     in flight to a reader whose link was lost (offered, its answer never came) is delivered at
+//     most once: the lost reader may or may not have it. At most one such value per lost reader
+//     end. A value whose fate is unknown and whose writer is still waiting (a rendezvous, or a
+//     remote write whose Done never came) makes its writer fail with ErrLinkLost, never succeed,
+//     and is never offered again, so none is delivered twice.
+//   - LeaveOnLinkLost loses nothing more: a retirement never discards a buffer.
+//   - PoisonOnLinkLost also discards the whole buffer when the lost end is a reader, as a local
+//     reader's poison does (a lost writer's poison lets readers drain it first).
+//
+// A process blocked on a remote end counts as live for deadlock detection: what it waits for
+// happens on another node.
+//
+// Closing a node (Close, CloseContext) is not a loss to hide from: it delivers what the node owes
+// before its links go. The retirements, poisons and answers (a taken offer's msgTaken) its ends
+// queued are sent; its channels' remote ends finish the operations whose outcome is decided and
+// send their results, and those still waiting end; then a msgBye follows on each link, and the peer,
+// having acted on everything before it, drops the link, which ends it on both sides. So a remote
+// writer that writes, retires and closes its node leaves the home's readers ErrRetired (never
+// ErrPoisoned), whatever the policy. Close waits for the peers at most the heartbeat bound.
 //
 // # Wire
 //
