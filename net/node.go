@@ -367,11 +367,12 @@ type EndOption = ExportOption
 
 type endOptions struct{ codec Codec }
 
-// WithCodec sets the codec of an exported channel or of an end; both must agree. Gob by default.
+// WithCodec sets the codec of an exported channel or of an end; both must agree. CBOR by
+// default, the codec for peers that may be hostile; Gob and JSON are for trusted peers.
 func WithCodec(c Codec) ExportOption { return func(o *endOptions) { o.codec = c } }
 
 func endOpts(opts []ExportOption) endOptions {
-	o := endOptions{codec: Gob{}}
+	o := endOptions{codec: CBOR{}}
 	for _, f := range opts {
 		f(&o)
 	}
