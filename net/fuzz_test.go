@@ -117,3 +117,45 @@ func FuzzGobSession(f *testing.F) {
 		}
 	})
 }
+
+// fuzzTargets are the element types the codec fuzz target decodes into: scalars, collections, a
+// struct with nested and recursive parts, and the empty interface.
+func fuzzTargets() []any {
+	return []any{new(int), new(string), new([]byte), new([]int), new(map[string]int), new(any),
+		new(hostileTree), new(gobJob), new([4]float64), new(*gobPoint)}
+}
+
+// FuzzCodecs feeds arbitrary payloads to every shipped codec, decoding into representative
+// element types: none may panic, and CBOR, JSON and Raw (the codecs for untrusted input) may
+// allocate only in proportion to the payload. Gob is for trusted peers: it must not panic on what
+// a fuzzer finds in small inputs, and is not held to the bound.
+func FuzzCodecs(f *testing.F) {
+	for _, v := range []any{7, "text", []int{1, 2, 3}, map[string]int{"a": 1},
+		hostileTree{Kids: []hostileTree{{Leaf: 1}}}, gobJob{ID: 7, Points: []gobPoint{{1, 2, "p"}}}} {
+		for _, c := range []Codec{CBOR{}, JSON{}, Gob{}} {
+			b, err := c.Marshal(v)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+	f.Add(deepCBOR(1000))
+	f.Add(deepJSON(1000))
+	f.Add(hugeCBOR(4))
+	f.Add(hugeCBOR(5))
+	f.Add([]byte{0x9f, 0x9f, 0xbf})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, c := range []Codec{CBOR{}, JSON{}, Raw{}, Gob{}} {
+			for _, v := range fuzzTargets() {
+				if _, raw := c.(Raw); raw {
+					v = new([]byte)
+				}
+				n := allocated(func() { c.Unmarshal(b, v) })
+				if _, gob := c.(Gob); !gob && n > uint64(64*len(b)+64<<10) {
+					t.Fatalf("%s: decoding %d bytes into %T allocated %d", c.Name(), len(b), v, n)
+				}
+			}
+		}
+	})
+}
