@@ -118,7 +118,7 @@
 // trust, as is every peer that can connect: such a peer may open any exported channel, and may
 // claim another node's address and so carry this node's ends meant for it. Hence a node reachable
 // from other hosts must have one of them. Each side first sends a hello: "GCSP", a big-endian uint16
-// protocol version (1), and its address. Then frames: a fixed 18-byte big-endian header (uint32
+// protocol version (2), uint16 flags (1: the sender has a shared secret), and its address. Then frames: a fixed 18-byte big-endian header (uint32
 // length of the rest, uint8 type, uint8 flags, uint32 end id, uint64 operation id) and a payload of
 // at most WithMaxFrame bytes in all. Values travel through the channel's Codec, always decoded into
 // the channel's declared element type (see Codecs).
@@ -172,11 +172,22 @@
 //
 // All of it runs under the handshake timeout (5s). A peer that fails any step is refused, its
 // connection closed, and the reason logged (WithLogger) with its address; nothing it sent reaches a
-// channel. A peer that breaks the protocol later (a frame over the maximum, an unknown type, bytes
-// that are no frame) loses its own link only. WithMaxPeers caps the connections a node keeps (256),
-// so a flood of connections is refused beyond it; WithMaxEnds caps the ends one peer may have open
-// on the node's channels (1024), each of which costs a goroutine, and an open beyond it is refused
-// and logged, as is an open of an unknown channel or of the wrong type.
+// channel. The refusal says why on both sides, with errors that match ErrHandshake and, where a
+// caller can act on it, ErrNoSecret (one node has a shared secret, the other none: both see it in
+// the hellos, so neither reads the other's next bytes as a frame), ErrWrongSecret, ErrTLS or
+// ErrProtocolVersion. A peer that breaks the protocol later (a frame over the maximum, an unknown
+// type, bytes that are no frame) loses its own link only.
+//
+// # Limits
+//
+// Connections still in their handshake are capped and timed apart from linked peers, so that no
+// flood of unauthenticated or silent sockets keeps an authenticated peer out: WithMaxHandshakes
+// (128 at once, 64 from one IP address; a connection that has sent nothing gives way to a
+// newcomer, so silent sockets, however many and however often redialled, hold no slot an honest
+// peer needs), each under the handshake deadline. WithMaxPeers caps the linked peers that
+// connected to the node (256). WithMaxEnds caps the ends one peer may have open on the node's
+// channels (1024), each of which costs a goroutine, and an open beyond it is refused and logged,
+// as is an open of an unknown channel or of the wrong type.
 //
 // # Finding channels and nodes
 //

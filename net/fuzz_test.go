@@ -42,16 +42,17 @@ func FuzzFrame(f *testing.F) {
 // FuzzHello feeds arbitrary bytes to the handshake decoder: it must never panic, and accept only
 // a hello of this protocol version whose address it returns intact.
 func FuzzHello(f *testing.F) {
-	f.Add(appendHello(nil, "127.0.0.1:4000"))
-	f.Add(appendHello(nil, ""))
+	f.Add(appendHello(nil, "127.0.0.1:4000", 0))
+	f.Add(appendHello(nil, "", 0))
+	f.Add(appendHello(nil, "10.0.0.1:7000", helloSecret))
 	f.Add([]byte("GCSP\x00\x02\x00\x00"))
 	f.Add([]byte("HTTP/1.1 200 OK\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		addr, err := parseHello(b)
+		addr, flags, err := parseHello(b)
 		if err != nil {
 			return
 		}
-		if !bytes.Equal(appendHello(nil, addr), b) {
+		if !bytes.Equal(appendHello(nil, addr, flags), b) {
 			t.Fatalf("hello %q re-encodes differently", b)
 		}
 	})
@@ -74,7 +75,7 @@ func FuzzAuthenticate(f *testing.F) {
 			p.Write(peer)
 		}()
 		c.SetDeadline(time.Now().Add(time.Second))
-		if err := o.authenticate(c, false, appendHello(nil, "a:1"), appendHello(nil, "b:2")); err == nil {
+		if err := o.authenticate(c, false, appendHello(nil, "a:1", 0), appendHello(nil, "b:2", 0)); err == nil {
 			t.Fatalf("a peer that does not know the secret was accepted with %x", peer)
 		}
 	})

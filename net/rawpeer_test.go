@@ -30,7 +30,7 @@ func dialRawPeer(t *testing.T, addr, claim string) *rawPeer {
 	c, err := gonet.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
-	_, err = handshake(c, appendHello(nil, claim))
+	_, err = handshake(c, appendHello(nil, claim, 0))
 	require.NoError(t, err)
 	return &rawPeer{c, bufio.NewReader(c)}
 }
@@ -41,7 +41,7 @@ func acceptRawPeer(t *testing.T, ln gonet.Listener) *rawPeer {
 	c, err := ln.Accept()
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
-	_, err = handshake(c, appendHello(nil, ln.Addr().String()))
+	_, err = handshake(c, appendHello(nil, ln.Addr().String(), 0))
 	require.NoError(t, err)
 	return &rawPeer{c, bufio.NewReader(c)}
 }
