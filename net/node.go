@@ -35,8 +35,8 @@ type options struct {
 	maxPeers  int
 	// handshakes in progress, in all and from one IP address (WithMaxHandshakes)
 	maxHandshakes, maxHandshakesFrom int
-	maxEnds   int    // ends one peer may have open on this node's channels
-	names     string // the name server's address (WithNameServer), or ""
+	maxEnds                          int    // ends one peer may have open on this node's channels
+	names                            string // the name server's address (WithNameServer), or ""
 }
 
 // WithLogger logs link events (peers connecting, failing handshakes, lost links) to log.
