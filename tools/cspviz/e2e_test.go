@@ -470,6 +470,9 @@ func TestScreenshots(t *testing.T) {
 		{"commstime", "live-commstime.png", ready},
 		{"sieve", "live-sieve.png", `document.querySelectorAll('#graph svg .proc').length >= 7`},
 		{"mcpi", "live-mcpi.png", ready},
+		{"remotefarm", "live-remotefarm.png", ready},
+		{"mandelbrot", "live-mandelbrot.png", ready},
+		{"gpupipeline", "live-gpupipeline.png", ready},
 		{"philosophers", "live-philosophers.png", ready},
 		{"philosophers-deadlock", "deadlock-philosophers.png", `document.querySelectorAll('#graph svg .deadlock').length > 0`},
 	} {
@@ -493,6 +496,13 @@ func TestScreenshots(t *testing.T) {
 	t.Run("farm-64", func(t *testing.T) {
 		n, _ := networks.MCPi(networks.MCPiConfig{Workers: 64, Jobs: 100_000, Samples: 1000, Pace: 2 * time.Millisecond})
 		shoot(t, networkPage(t, n), "live-farm-64.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 66`)
+	})
+	t.Run("two-nodes", func(t *testing.T) {
+		a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
+		t.Cleanup(a.Close)
+		c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
+		t.Cleanup(c.Close)
+		shoot(t, watchServer(t, newMerged([]string{a.URL, c.URL})), "watch-two-nodes.png", ready)
 	})
 	t.Run("replay", func(t *testing.T) {
 		tr, err := readTraceFile("testdata/commstime.trace.jsonl")
