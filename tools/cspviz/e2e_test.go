@@ -610,6 +610,8 @@ func TestE2ESieveAfter100Filters(t *testing.T) {
 	assert.Less(t, w1, w0, "+ zooms in")
 	b.eval(t, `(() => { const r = document.getElementById('graph').getBoundingClientRect();
 		document.getElementById('graph').dispatchEvent(new WheelEvent('wheel', {deltaY: -500, clientX: r.left + 100, clientY: r.top + 100, bubbles: true, cancelable: true})); return true })()`, nil)
+	// The wheel moves the drawing at once, and its viewBox once the wheel rests.
+	b.waitJS(t, fmt.Sprintf(`%s < %v`, viewWidthJS, w1), 5*time.Second)
 	b.eval(t, viewWidthJS, &w2)
 	assert.Less(t, w2, w1, "the wheel zooms in")
 	var fits bool
