@@ -2,9 +2,9 @@
 
 #include "textflag.h"
 
-// func saxpy4(a float32, out *float32, in *XY, n int)
+// func saxpy4(a float32, out *float32, in *float32, n int)
 //
-// out[i] = a*in[i].X + in[i].Y for i < n, n a multiple of 4: four pairs at a time, split into
+// out[i] = a*in[2i] + in[2i+1] for i < n, n a multiple of 4: four pairs at a time, split into
 // four xs and four ys by SHUFPS, then MULPS and ADDPS, each rounded to nearest like the scalar
 // loop and the PTX (SSE has no fused multiply-add), so the results are the same bits.
 TEXT ·saxpy4(SB), NOSPLIT, $0-32
