@@ -154,6 +154,10 @@ func Pipeline[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Re
 					return err
 				}
 			}
+			// ErrRetired is the normal end of the input: nil, so that the framework retires
+			// this process's other ends and the end travels on; nil rather than the ErrRetired
+			// itself keeps the result "ended normally" for every runner, also one that counts a
+			// returned ErrRetired as a failure (as components/termination.go says).
 			if errors.Is(rerr, csp.ErrRetired) {
 				return nil
 			}
@@ -169,6 +173,10 @@ func Pipeline[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Re
 		for {
 			b, err := upR.Read()
 			if err != nil {
+				// ErrRetired is the normal end of the input: nil, so that the framework retires
+				// this process's other ends and the end travels on; nil rather than the ErrRetired
+				// itself keeps the result "ended normally" for every runner, also one that counts a
+				// returned ErrRetired as a failure (as components/termination.go says).
 				if errors.Is(err, csp.ErrRetired) {
 					return nil
 				}
@@ -191,6 +199,10 @@ func Pipeline[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Re
 		for {
 			b, err := compR.Read()
 			if err != nil {
+				// ErrRetired is the normal end of the input: nil, so that the framework retires
+				// this process's other ends and the end travels on; nil rather than the ErrRetired
+				// itself keeps the result "ended normally" for every runner, also one that counts a
+				// returned ErrRetired as a failure (as components/termination.go says).
 				if errors.Is(err, csp.ErrRetired) {
 					return nil
 				}

@@ -94,6 +94,10 @@ func Proc[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Reader
 					}
 				}
 			}
+			// ErrRetired is the normal end of the input: nil, so that the framework retires
+			// this process's other ends and the end travels on; nil rather than the ErrRetired
+			// itself keeps the result "ended normally" for every runner, also one that counts a
+			// returned ErrRetired as a failure (as components/termination.go says).
 			if errors.Is(rerr, csp.ErrRetired) {
 				return nil
 			}

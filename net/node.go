@@ -338,14 +338,17 @@ func (n *Node) linkTo(ctx context.Context, addr string) (*link, error) {
 	}
 	c, err := n.opts.dialer(ctx, addr)
 	if err != nil {
-		return nil, fmt.Errorf("net: dial %s: %w", addr, err)
+		if _, ok := err.(*gonet.OpError); ok {
+			return nil, wrapf(err, "net") // it says "dial tcp <addr>" already
+		}
+		return nil, wrapf(err, "net: dial %s", addr)
 	}
 	host, _, _ := gonet.SplitHostPort(addr)
 	sc, _, err := n.establish(c, true, host)
 	if err != nil {
 		c.Close()
 		n.opts.log.Warn("refused by a peer", zap.String("remote", addr), zap.Error(err))
-		return nil, fmt.Errorf("net: %s: %w", addr, err)
+		return nil, wrapf(err, "net: %s", addr)
 	}
 	if l = n.adopt(sc, addr, true); l == nil {
 		return nil, ErrClosed
@@ -420,7 +423,7 @@ func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) 
 	defer cancel()
 	if _, err := n.ask(ctx, NameRequest{Op: "register", Name: name}); err != nil {
 		n.unexport(name)
-		return fmt.Errorf("net: Export(%q): registering: %w", name, err)
+		return wrapf(err, "net: Export(%q): registering", name)
 	}
 	return nil
 }
