@@ -48,24 +48,49 @@
 //     construction): O sends Write(op, value). H's end writes the value with WriteContext; when that
 //     returns, H sends Done(op, result). O's Write returns nil only on Done(ok), which H sends only
 //     after a reader took the value or the buffer has it.
-//   - Remote Read, or an input guard of a selection at O: O sends Read(op) (flag alt for a guard).
-//     H takes the next value with csp.ReadHeld: from the buffer, or from a waiting writer whose
-//     signal it holds. H sends Offer(op, value). O claims its side: a plain read always takes; a
-//     selection's guard fires by the selection's compare-and-swap, which fails if another guard
-//     fired first. O answers Taken (H commits the writer: its Write returns nil) or Refused (H
-//     releases the writer, or puts the buffered value back at the front; flag busy: the selection is
-//     held by another home, so H offers again after a short random pause).
-//   - Output guard of a selection at O: O sends Write(op, value, alt). When a write could complete
-//     at H (a reader waits, locally or through ReadHeld, or the buffer has room), H sends Hold(op); O
-//     moves its selection's signal armed → held and answers Held (or Refused, busy or not). With O
-//     held, H writes the value (giving up after a short linger if the reader went elsewhere) and
-//     sends Commit(op, result), or Release(op) and waits for the next chance. A write, a guard and
-//     a read so meet at the home whatever nodes they run on, both sides of a channel can alt on
-//     different nodes, and exactly one guard of each selection fires.
+//   - Remote Read at O: O sends Read(op). H takes the next value with csp.ReadHeld: from the
+//     buffer, or from a waiting writer whose signal it holds. H sends Offer(op, value); O takes it
+//     (a plain read always does) and answers Taken, and H commits the writer: its Write returns
+//     nil. (Refused, for a value O cannot decode, releases the writer.)
+//   - A selection at O first looks at its guards in its scan order (index order for PriSelect,
+//     from after the last winner for FairSelect), as a local one does, and asks the home of each
+//     remote guard it reaches whether the guard can match now, before it settles for a Skip, a
+//     Timeout or a later guard: O sends Read(op, try) or Write(op, value, try) and waits. H
+//     completes the operation if it can match now: for a read, a value buffered, a writer waiting
+//     (or a remote output guard coming: H waits in line for up to a short linger while there are
+//     any), poison or retirement, offered as to a plain read; for a write, a reader waiting here
+//     (locally or through a transport) or buffer room, written as a plain write that gives up
+//     after the linger. Otherwise it answers Done(op, not ready), and nothing changed. The first
+//     guard found ready fires, so a PriSelect takes the first ready guard in order and a
+//     FairSelect stays fair. A look costs one round trip per remote guard reached before a ready
+//     one: one round trip when the first remote guard is ready; k round trips, made one after the
+//     other, for a selection whose k remote guards (on any number of homes) are all looked at and
+//     none is ready, after which it parks as below.
+//   - Input guard of a parked selection at O: O sends Read(op, alt). H waits in line among the
+//     channel's readers until a value could be taken now (csp.ReadReady), without taking it, then
+//     holds O's selection (Hold(op); O moves its signal armed → held and answers Held, or Refused,
+//     busy or not), and only then takes the value (ReadHeld) and sends Offer(op, value); the held
+//     guard fires with it and O answers Taken, and H commits the writer. If the value went to
+//     another reader meanwhile, H sends Release(op) after the linger and waits again. So a
+//     buffered value stays in the buffer, in its place, until a selection that cannot refuse it
+//     has it: FIFO per writer holds, the buffer never holds more than its size, and a refused Hold
+//     changes nothing.
+//   - Output guard of a parked selection at O: O sends Write(op, value, alt). When a write could
+//     complete at H (a reader waits, locally or through a transport, or the buffer has room), H
+//     sends Hold(op), and with O held writes the value (giving up after the linger if the reader
+//     went elsewhere) and sends Commit(op, result), or Release(op) and waits for the next chance.
+//     A selection held by one home is busy for the others: they ask again after a short random
+//     pause. A write, a guard and a read so meet at the home whatever nodes they run on, both
+//     sides of a channel can alt on different nodes, and exactly one guard of each selection
+//     fires.
 //   - Withdrawal: O sends Cancel(op) when a plain operation's context ends (it then waits for Done,
 //     or for the Offer that crossed it, whose value it takes) or when a selection fired elsewhere
-//     (an Offer or Hold that crossed it is refused). Poison(end) and Retire(end) act on H's end;
-//     H confirms a retirement with Done(op 0), and O answers questions for the end until then.
+//     (an Offer or Hold that crossed it is refused). Poison(end) and Retire(end) act on H's end
+//     the moment they arrive, ahead of anything the end has queued, and so wake the operation H
+//     serves for it with ErrPoisoned or ErrRetired, as they would on a local end (and a cancelled
+//     ParallelContext, which poisons its processes' ends, ends processes waiting on remote ends);
+//     H confirms a retirement with Done(op 0) once the operation under way is answered, and O
+//     answers questions for the end until then.
 //
 // # Failure
 //

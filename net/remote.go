@@ -177,6 +177,17 @@ func (r *remote[T]) handle(f frame) {
 		if derr := r.codec.Unmarshal(f.payload, &v); derr != nil {
 			err = fmt.Errorf("net: decoding a value of %s: %w", r.target, derr)
 		}
+		if p.held { // the home held the selection for this value: the guard fires with it
+			r.forget(f.op, p)
+			if err != nil {
+				p.op.Commit(err)
+				r.l.send(msgRefused, 0, r.id, f.op, nil)
+				return
+			}
+			p.op.Deliver(v)
+			r.l.send(msgTaken, 0, r.id, f.op, nil)
+			return
+		}
 		ok, busy := p.op.Claim(v, err)
 		switch {
 		case ok:
@@ -338,6 +349,47 @@ func (r *remote[T]) Write(ctx context.Context, v T) error {
 	}
 	_, err = r.wait(ctx, op, c)
 	return err
+}
+
+// TryRead implements csp.Extern: one round trip, in which the home offers a value it can take now
+// (taken at once, as by a plain read) or answers resNotReady.
+func (r *remote[T]) TryRead() (T, bool, error) {
+	var zero T
+	op, c, err := r.begin()
+	if err != nil {
+		return zero, true, err
+	}
+	if err := r.l.send(msgRead, flagTry, r.id, op, nil); err != nil {
+		r.abandon(op)
+		return zero, true, err
+	}
+	rep, err := r.wait(nil, op, c)
+	if errors.Is(err, errNotReady) {
+		return zero, false, nil
+	}
+	return rep.v, true, err
+}
+
+// TryWrite implements csp.Extern: one round trip, in which the home writes v if a write can
+// complete now, or answers resNotReady.
+func (r *remote[T]) TryWrite(v T) (bool, error) {
+	payload, err := r.codec.Marshal(v)
+	if err != nil {
+		return true, fmt.Errorf("net: encoding a value for %s: %w", r.target, err)
+	}
+	op, c, err := r.begin()
+	if err != nil {
+		return true, err
+	}
+	if err := r.l.send(msgWrite, flagTry, r.id, op, payload); err != nil {
+		r.abandon(op)
+		return true, err
+	}
+	_, err = r.wait(nil, op, c)
+	if errors.Is(err, errNotReady) {
+		return false, nil
+	}
+	return true, err
 }
 
 func (r *remote[T]) abandon(op uint64) {

@@ -66,10 +66,10 @@ func Demos() []Demo {
 		},
 		{
 			Name:        "remotefarm",
-			Description: "a dispatcher and 3 workers on 4 nodes over loopback TCP, selecting on remote channels on both sides; 120 jobs a round, then again",
+			Description: "a dispatcher and 3 workers on 4 nodes over loopback TCP, selecting on remote channels on both sides; 120 jobs, 150ms each, a round, then again",
 			Repeats:     true,
 			New: func(opts ...graphs.Option) (*graphs.Network, func() string) {
-				n, out, err := RemoteFarm(RemoteFarmConfig{Workers: 3, Jobs: 120, Pace: 20 * time.Millisecond}, opts...)
+				n, out, err := RemoteFarm(RemoteFarmConfig{Workers: 3, Jobs: 120, Pace: 150 * time.Millisecond}, opts...)
 				if err != nil {
 					return failing("remotefarm", err, opts...), func() string { return "" }
 				}
@@ -97,10 +97,10 @@ func Demos() []Demo {
 		},
 		{
 			Name:        "gpupipeline",
-			Description: "vectors through SAXPY and Sum as upload → kernel → download GPU stages (CPU backend); 4096 vectors a round, then again",
+			Description: "vectors through SAXPY and Sum as upload → kernel → download GPU stages (CPU backend); 1024 vectors, 8ms apart, a round, then again",
 			Repeats:     true,
 			New: func(opts ...graphs.Option) (*graphs.Network, func() string) {
-				n, res := GPUPipeline(GPUPipelineConfig{Vectors: 4096, Length: 1 << 14, Pipelined: true}, opts...)
+				n, res := GPUPipeline(GPUPipelineConfig{Vectors: 1024, Length: 1 << 14, Pipelined: true, Pace: 8 * time.Millisecond}, opts...)
 				return n, func() string {
 					return fmt.Sprintf("%d vectors, %d elements, total %.1f", res.Vectors, res.Elements, res.Total)
 				}

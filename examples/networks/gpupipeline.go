@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/gpu"
@@ -23,6 +24,8 @@ type GPUPipelineConfig struct {
 	// Pipelined runs each kernel as upload, kernel and download stages (gpu.Pipeline);
 	// otherwise as one gpu.Proc each.
 	Pipelined bool
+	// Pace, if set, is a pause before each vector the source writes, so that a viewer can watch.
+	Pace time.Duration
 }
 
 // GPUPipelineResult is what the collector summed. Read it after Run.
@@ -74,6 +77,9 @@ func GPUPipeline(cfg GPUPipelineConfig, opts ...graphs.Option) (*graphs.Network,
 	srcW := pairs.Writer()
 	source := csp.Proc("source", func(context.Context) error {
 		for i := range cfg.Vectors {
+			if cfg.Pace > 0 {
+				time.Sleep(cfg.Pace)
+			}
 			if err := srcW.Write(distinct[i%len(distinct)]); err != nil {
 				return err
 			}

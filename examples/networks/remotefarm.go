@@ -230,8 +230,10 @@ func RemoteFarm(cfg RemoteFarmConfig, opts ...graphs.Option) (*graphs.Network, *
 			return fail(err)
 		}
 		nodes = append(nodes, w)
-		jobs := csp.NewChan[FarmJob](csp.Named(fmt.Sprintf("jobs-%d", i)))
-		results := csp.NewChan[FarmResult](csp.Named(fmt.Sprintf("results-%d", i)))
+		// Named as exported, and each worker marked with its node, so that a viewer draws each
+		// node as a box around its processes and the dispatcher's remote channels into them.
+		jobs := csp.NewChan[FarmJob](csp.Named("jobs"))
+		results := csp.NewChan[FarmResult](csp.Named("results"))
 		if err := errors.Join(cspnet.Export(w, "jobs", jobs), cspnet.Export(w, "results", results)); err != nil {
 			return fail(err)
 		}
@@ -244,10 +246,10 @@ func RemoteFarm(cfg RemoteFarmConfig, opts ...graphs.Option) (*graphs.Network, *
 		}
 		links = append(links, l)
 		var done int
-		n.Add(FarmWorker(fmt.Sprintf("worker-%d", i), jobs.Reader(), results.Writer(), cfg.Pace, &done, after))
+		n.Add(FarmWorker(fmt.Sprintf("worker-%d", i), jobs.Reader(), results.Writer(), cfg.Pace, &done, after).SetAttr("node", w.Addr()))
 	}
 	out := &FarmOutcome{}
-	n.Add(FarmDispatcher(links, cfg.Jobs, false, out, nil, after))
+	n.Add(FarmDispatcher(links, cfg.Jobs, false, out, nil, after).SetAttr("node", disp.Addr()))
 	return n, out, nil
 }
 

@@ -6,7 +6,8 @@
 //
 //	go run ./examples/sieve -n 20
 //
-// The shared flags -topology, -debug, -linger and -trace are described by -help.
+// -pace pauses after each prime so that a viewer can watch the chain grow; with -debug it is 100ms
+// unless given. The shared flags -topology, -debug, -linger and -trace are described by -help.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gocsp/gocsp/examples/internal/cli"
 	"github.com/gocsp/gocsp/examples/networks"
@@ -24,14 +26,24 @@ import (
 
 func main() {
 	count := flag.Int("n", 20, "how many primes to print")
+	pace := flag.Duration("pace", 0, "pause this long after each prime, so that a viewer can watch the sieve grow (with -debug: 100ms unless given)")
 	f := cli.Register(flag.CommandLine)
 	flag.Parse()
+	paced := false
+	flag.Visit(func(fl *flag.Flag) { paced = paced || fl.Name == "pace" })
+	if f.Debug != "" && !paced {
+		*pace = 100 * time.Millisecond
+	}
 	if *count < 1 {
 		fmt.Fprintln(os.Stderr, "error: -n must be at least 1")
 		os.Exit(2)
 	}
 	os.Exit(f.Main(func(opts ...graphs.Option) (*graphs.Network, cli.Report) {
-		n, res := networks.Sieve(networks.SieveConfig{Primes: *count}, opts...)
+		var onPrime func(int)
+		if *pace > 0 {
+			onPrime = func(int) { time.Sleep(*pace) }
+		}
+		n, res := networks.Sieve(networks.SieveConfig{Primes: *count, OnPrime: onPrime}, opts...)
 		return n, func(w io.Writer, err error) error {
 			if err != nil {
 				return err

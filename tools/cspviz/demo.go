@@ -80,8 +80,9 @@ func findDemo(demos []networks.Demo, name string) (networks.Demo, bool) {
 }
 
 // roundPause is how long a repeating demo shows a finished round's final state
-// and result before it starts the next (runNetworkDemo's pause).
-const roundPause = 10 * time.Second
+// and result before it starts the next (runNetworkDemo's pause): short, so
+// that a page opened at any moment sees a round at work.
+const roundPause = time.Second
 
 // runNetworkDemo runs the demo and shows it live until ctx ends. A demo whose
 // work is finite (Repeats) runs again with a fresh network after showing each
@@ -133,7 +134,7 @@ func runNetworkDemo(ctx context.Context, demo networks.Demo, pause time.Duration
 		}
 		pageH.Store(live)
 		mu.Lock()
-		info.Round = round
+		info.Round, info.Repeats = round, demo.Repeats
 		mu.Unlock()
 		if round == 1 {
 			page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { pageH.Load().ServeHTTP(w, r) })
@@ -155,7 +156,7 @@ func runNetworkDemo(ctx context.Context, demo networks.Demo, pause time.Duration
 		default:
 			r := result()
 			mu.Lock()
-			info.Result = r
+			info.Result, info.ResultRound = r, round
 			mu.Unlock()
 			if r != "" {
 				fmt.Fprintf(out, "cspviz demo: round %d: %s\n", round, r)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gocsp/gocsp/graphs"
@@ -23,7 +24,7 @@ import (
 type Flags struct {
 	Topology string        // write the topology JSON here ("-" for stdout) and exit without running
 	Debug    string        // serve the network's Handler on this address while it runs
-	Linger   time.Duration // with Debug, keep serving this long after the network has ended
+	Linger   time.Duration // with Debug, wait up to this long for a viewer, and serve this long after the end
 	Trace    string        // write a JSON-lines trace of the run here
 }
 
@@ -32,7 +33,7 @@ func Register(fs *flag.FlagSet) *Flags {
 	f := &Flags{}
 	fs.StringVar(&f.Topology, "topology", "", "write the network's topology as JSON to `FILE` (- for stdout) and exit")
 	fs.StringVar(&f.Debug, "debug", "", "serve the live network (/topology, /snapshot, /events) on `ADDR` while it runs: :8080 or 8080 listens on loopback only, HOST:8080 on HOST's interfaces")
-	fs.DurationVar(&f.Linger, "linger", 0, "with -debug, keep serving this long after the network has ended")
+	fs.DurationVar(&f.Linger, "linger", 0, "with -debug, wait up to this long for a viewer before running, and keep serving this long after the network has ended")
 	fs.StringVar(&f.Trace, "trace", "", "write a JSON-lines trace of the run to `FILE`")
 	return f
 }
@@ -92,11 +93,31 @@ func (f *Flags) run(ctx context.Context, stdout, stderr io.Writer, build Build) 
 		}
 		// No WriteTimeout: it would cut the event streams, which bound
 		// their own writes.
-		srv := &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 5 * time.Second,
+		// With -linger the run is meant to be watched: it waits for the first
+		// viewer to follow its events (up to the linger time), so that the
+		// viewer sees it from the start rather than only its end.
+		watched := make(chan struct{})
+		var once sync.Once
+		h := n.Handler()
+		handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/events") {
+				once.Do(func() { close(watched) })
+			}
+			h.ServeHTTP(w, r)
+		})
+		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 		served := make(chan error, 1)
 		go func() { served <- srv.Serve(ln) }()
 		fmt.Fprintf(stdout, "debug: serving %s at %s (paths /topology, /snapshot, /events)\n", n.Name(), URL(ln.Addr()))
+		if f.Linger > 0 {
+			fmt.Fprintf(stdout, "debug: waiting up to %v for a viewer before running\n", f.Linger)
+			select {
+			case <-watched:
+			case <-time.After(f.Linger):
+			case <-ctx.Done():
+			}
+		}
 		defer func() {
 			if f.Linger > 0 {
 				select {

@@ -112,11 +112,31 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", color=\"#444444\", fontname=\"Helvetica\", fontsize=14, margin=\"0.15,0.08\"];\n")
 	b.WriteString("  edge [color=\"#555555\", fontname=\"Helvetica\", fontsize=12, fontcolor=\"#222222\", arrowsize=0.8];\n")
 
+	// Processes that say which node they run on (the attr NodeAttr) are drawn
+	// inside a box for that node; a remote channel whose home is such a node
+	// leads into its box.
+	clusters := map[string]string{} // node to the DOT name of its box
+	procNode := map[string]string{} // process id to its node
+	inCluster := func(node, stmt string) string {
+		if node == "" {
+			return stmt
+		}
+		name, ok := clusters[node]
+		if !ok {
+			name = fmt.Sprintf("cluster_node_%d", len(clusters))
+			clusters[node] = name
+			fmt.Fprintf(&b, "  subgraph %s { id=%s; class=\"nodebox\"; label=%s; style=\"rounded,dashed\"; color=\"#777777\"; fontcolor=\"#555555\"; fontsize=13; labeljust=l; margin=14; }\n",
+				quote(name), quote(fmt.Sprintf("nodebox-%d", len(clusters)-1)), quote("node "+node))
+		}
+		return fmt.Sprintf("  subgraph %s {%s }\n", quote(name), strings.TrimSuffix(stmt, "\n"))
+	}
 	for i, p := range t.Processes {
 		id := fmt.Sprintf("proc-%d", i)
 		g.Procs[p.ID] = id
-		fmt.Fprintf(&b, "  %s [id=%s, class=\"proc\", label=<%s>, tooltip=%s];\n",
-			quote("p:"+p.ID), quote(id), procLabel(p, o.live), quote(orDefault(p.Name, p.ID)))
+		node := p.Attrs[NodeAttr]
+		procNode[p.ID] = node
+		b.WriteString(inCluster(node, fmt.Sprintf("  %s [id=%s, class=\"proc\", label=<%s>, tooltip=%s];\n",
+			quote("p:"+p.ID), quote(id), procLabel(p, o.live), quote(orDefault(p.Name, p.ID)))))
 		g.addNode(lnode{id: id, class: "node proc", tip: orDefault(p.Name, p.ID), lines: procLines(orDefault(p.Name, p.ID), p.Kind, o.live)}, "p:"+p.ID)
 	}
 
@@ -129,17 +149,31 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 		if _, ok := remotes[addr]; !ok {
 			id := fmt.Sprintf("remote-%d", len(remotes))
 			remotes[addr] = id
-			fmt.Fprintf(&b, "  %s [id=%s, class=\"remote\", style=\"rounded,dashed\", fillcolor=\"#ffffff\", label=%s, tooltip=%s];\n",
-				quote(key), quote(id), quote("node "+addr), quote("another node: "+addr))
+			home := "" // the node's own box, when its processes are drawn
+			if _, ok := clusters[addr]; ok {
+				home = addr
+			}
+			b.WriteString(inCluster(home, fmt.Sprintf("  %s [id=%s, class=\"remote\", style=\"rounded,dashed\", fillcolor=\"#ffffff\", label=%s, tooltip=%s];\n",
+				quote(key), quote(id), quote("node "+addr), quote("another node: "+addr))))
 			g.addNode(lnode{id: id, class: "node remote", tip: "another node: " + addr, lines: procLines("node "+addr, "another node", false)}, key)
 		}
 		return key
 	}
+	home, served := homeChannels(t, clusters, procNode, writers, readers)
 	for i, c := range t.Channels {
+		if _, ok := served[c.ID]; ok {
+			continue // drawn with the remote channel that reaches it
+		}
 		base := fmt.Sprintf("chan-%d", i)
 		label := chanLabel(c, o.live)
 		ws, rs := keys(writers[c.ID]), keys(readers[c.ID])
-		if c.Remote != "" {
+		if h, ok := home[c.ID]; ok {
+			// One line from the ends here to the ends there, across the
+			// nodes' boxes.
+			ws = append(ws, keys(writers[h])...)
+			rs = append(rs, keys(readers[h])...)
+		}
+		if c.Remote != "" && (len(ws) == 0 || len(rs) == 0) {
 			switch {
 			case len(rs) == 0:
 				rs = []string{remote(c.Remote)}
@@ -174,9 +208,64 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 		}
 		g.Chans[c.ID] = ids
 	}
+	for local, remote := range served {
+		g.Chans[local] = g.Chans[remote]
+	}
 	b.WriteString("}\n")
 	g.DOT = []byte(b.String())
 	return g
+}
+
+// NodeAttr is the process attribute that names the node a process runs on
+// (its address, host:port, as remote channels name it, or any name): such
+// processes are drawn inside a box for their node.
+const NodeAttr = "node"
+
+// homeChannels pairs each remote channel whose node is drawn as a box with the
+// channel it reaches there: the one named as the remote channel's export
+// ("host:port/jobs" reaches "jobs", or "jobs @n2" on a page of several nodes),
+// all of whose ends are on that node and whose other side is missing. home maps
+// the remote channel to it, served the other way.
+func homeChannels(t *format.Topology, clusters, procNode map[string]string, writers, readers map[string][]string) (home, served map[string]string) {
+	home, served = map[string]string{}, map[string]string{}
+	for _, c := range t.Channels {
+		if c.Remote == "" || clusters[c.Remote] == "" {
+			continue
+		}
+		name := strings.TrimPrefix(orDefault(c.Name, c.ID), c.Remote+"/")
+		name, _, _ = strings.Cut(name, " @")
+		for _, l := range t.Channels {
+			if l.Remote != "" || served[l.ID] != "" {
+				continue
+			}
+			lname, _, _ := strings.Cut(l.Name, " @")
+			if lname != name || !allOn(c.Remote, procNode, writers[l.ID], readers[l.ID]) {
+				continue
+			}
+			// The remote channel's local ends and the home channel's must
+			// be the two sides: writers here and readers there, or back.
+			if (len(writers[c.ID]) > 0 && len(readers[l.ID]) > 0 && len(writers[l.ID]) == 0 && len(readers[c.ID]) == 0) ||
+				(len(readers[c.ID]) > 0 && len(writers[l.ID]) > 0 && len(readers[l.ID]) == 0 && len(writers[c.ID]) == 0) {
+				home[c.ID], served[l.ID] = l.ID, c.ID
+				break
+			}
+		}
+	}
+	return home, served
+}
+
+// allOn reports whether every process named is on node, and there is one.
+func allOn(node string, procNode map[string]string, lists ...[]string) bool {
+	n := 0
+	for _, l := range lists {
+		for _, p := range l {
+			if procNode[p] != node {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
 }
 
 // keys turns process ids into the DOT names of their nodes.

@@ -29,8 +29,14 @@ type RunInfo struct {
 	// Round counts the runs of a demo that repeats; the page reloads when it
 	// changes, as a new round is a new network.
 	Round int `json:"round"`
-	// Result says in one line what the last finished round computed.
-	Result string `json:"result,omitempty"`
+	// Result says in one line what the last finished round computed, and
+	// ResultRound which round that was, so that the page says whose result
+	// it shows.
+	Result      string `json:"result,omitempty"`
+	ResultRound int    `json:"resultRound,omitempty"`
+	// Repeats says that a round's end is not the end: the next round
+	// follows, and the page shows the round as done, not the network as ended.
+	Repeats bool `json:"repeats,omitempty"`
 }
 
 func newConfig(opts []Option) config {

@@ -87,7 +87,6 @@
     const vb = svg.viewBox.baseVal;
     view.extent = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
     graph.replaceChildren(svg);
-    sizePane();
     if (hadView) setCam(view.cam); // the person placed the view: keep it
     else fit();
     view.topo = topo;
@@ -126,17 +125,10 @@
       t.setAttribute('text-anchor', 'middle');
     }
     // Graphviz's own <title>s would show internal node names on hover.
-    svg.querySelectorAll('g.node > title, g.edge > title').forEach((t) => t.remove());
+    svg.querySelectorAll('g.node > title, g.edge > title, g.cluster > title').forEach((t) => t.remove());
   }
 
   // ---- fit, zoom and pan --------------------------------------------------
-
-  // sizePane makes the drawing's pane fill the window below the header.
-  function sizePane() {
-    const graph = $('graph');
-    const top = graph.getBoundingClientRect().top + window.scrollY;
-    graph.style.height = Math.max(240, window.innerHeight - top - 16) + 'px';
-  }
 
   function svgEl() { return $('graph').querySelector('svg'); }
 
@@ -221,11 +213,13 @@
     $('fit').addEventListener('click', fit);
     $('zoom-in').addEventListener('click', () => zoomCentre(1 / 1.25));
     $('zoom-out').addEventListener('click', () => zoomCentre(1.25));
-    window.addEventListener('resize', () => {
-      sizePane();
+    // The pane is what the window leaves below the header and the banner
+    // (see style.css); whenever it changes size (a banner comes or goes, the
+    // window is resized) the view fits again, unless the person moved it.
+    new ResizeObserver(() => {
       if (!view.moved) fit();
       else if (view.cam) setCam(view.cam);
-    });
+    }).observe(graph);
   }
 
   // relayout fetches a new layout when snapshots show processes or channels
@@ -325,20 +319,52 @@
       const t = lastText(sid);
       if (t) t.textContent = shown.text;
     }
+    // A link is lost when the snapshot says so while the network runs and
+    // the processes here still use the channel: a round that ends closes its
+    // nodes, and a peer that retires closes its link, and neither is a loss.
+    // A loss seen while it mattered stays marked after the network ends.
+    const running = snap.running !== false;
+    const ended = new Set(['done', 'poisoned', 'failed']);
+    const users = new Map(); // channel id to whether a process holding it still runs
+    for (const e of (view.topo && view.topo.ends) || []) {
+      const p = procs.get(e.process);
+      if (p && !ended.has(p.state)) users.set(e.channel, true);
+    }
+    view.lost = view.lost || new Set();
+    // One drawing may stand for two channels (a remote channel and the one it
+    // reaches on its node): its classes are the union of theirs.
+    const flags = new Map();
     for (const [id, sids] of Object.entries(layout.chans)) {
       const c = chans.get(id);
       const t = lastText(layout.chanLabels[id]);
       if (t) t.textContent = c ? chanText(c) : '–';
+      if (c && c.link === 'lost' && running && !retired(c) && users.get(id)) view.lost.add(id);
       for (const sid of sids) {
-        const e = document.getElementById(sid);
-        if (e) {
-          e.classList.toggle('poisoned', !!(c && c.poisoned));
-          e.classList.toggle('link-lost', !!(c && c.link === 'lost'));
-        }
+        const f = flags.get(sid) || { poisoned: false, lost: false, retired: false };
+        f.poisoned = f.poisoned || !!(c && c.poisoned);
+        f.lost = f.lost || view.lost.has(id);
+        f.retired = f.retired || !!(c && retired(c));
+        flags.set(sid, f);
       }
     }
+    for (const [sid, f] of flags) {
+      const e = document.getElementById(sid);
+      if (!e) continue;
+      e.classList.toggle('poisoned', f.poisoned);
+      e.classList.toggle('link-lost', f.lost);
+      e.classList.toggle('retired', f.retired && !f.poisoned && !f.lost);
+    }
+    // An ended network is drawn greyed: nothing on it moves any more.
+    const svg = svgEl();
+    if (svg) svg.classList.toggle('ended', !running && !repeats() && !notStarted(snap));
     highlightDeadlock(snap.deadlock);
     showDetails();
+  }
+
+  // retired says that one side of the channel has left for good: every
+  // writer or every reader retired.
+  function retired(c) {
+    return (c.writers > 0 && c.writersRetired >= c.writers) || (c.readers > 0 && c.readersRetired >= c.readers);
   }
 
   function deadlockText(dl) {
@@ -454,12 +480,20 @@
       else if ($('banner').classList.contains('lost')) showBanner('');
       if (!view.ended) {
         const stopped = snap.running === false;
-        setStatus((stopped ? 'stopped' : 'live') + ' · snapshot ' + snap.seq, stopped ? 'ended' : 'live');
+        if (notStarted(snap)) setStatus('not started yet · snapshot ' + snap.seq, 'live');
+        else if (stopped && repeats()) setStatus(roundDone(), 'live');
+        else setStatus((stopped ? 'stopped' : 'live') + ' · snapshot ' + snap.seq, stopped ? 'ended' : 'live');
       }
     });
     es.addEventListener('end', () => {
       view.ended = true;
       es.close();
+      if (repeats()) {
+        // Not the end: the next round follows at once; reload for it.
+        setStatus(roundDone(), 'live');
+        setInterval(pollRun, 200);
+        return;
+      }
       setStatus('the network has ended · ' + lastSeen(), 'ended');
       if (!(view.snap && view.snap.deadlock)) showBanner('The network has ended; ' + lastSeen() + '.', 'gone');
     });
@@ -484,11 +518,27 @@
     };
   }
 
-  // showRun shows what the demo runner says the last round computed.
+  // notStarted says that the snapshot is of a network whose Run has not
+  // begun: not running, and no process yet.
+  function notStarted(snap) {
+    return snap.running === false && !(snap.processes || []).length;
+  }
+
+  // repeats says that the network is one round of a demo that runs again.
+  function repeats() {
+    return !!(view.info && view.info.run && view.info.run.repeats);
+  }
+
+  function roundDone() {
+    return 'round ' + view.info.run.round + ' done · the next round starts';
+  }
+
+  // showRun shows what the demo runner says the last round computed, and
+  // which round that was.
   function showRun(run) {
     const r = $('result');
     r.hidden = !(run && run.result);
-    r.textContent = run && run.result ? run.result : '';
+    r.textContent = run && run.result ? (run.resultRound ? 'round ' + run.resultRound + ': ' : '') + run.result : '';
   }
 
   // pollRun follows a repeating demo: a new round is a new network, so the
