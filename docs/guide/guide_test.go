@@ -98,19 +98,31 @@ func TestGuideSnippets(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	// One build of them all (go vet would chdir into the directories, which exist only in the
-	// overlay).
-	if _, err := goCmd(ctx, append([]string{"build", "-overlay", ovFile}, pkgs...)...); err != nil {
+	// One build of them all, each program linked into bin/ (go vet would chdir into the
+	// directories, which exist only in the overlay).
+	bin := filepath.Join(tmp, "bin")
+	if _, err := goCmd(ctx, append([]string{"build", "-overlay", ovFile, "-o", bin + string(filepath.Separator)}, pkgs...)...); err != nil {
 		t.Fatalf("the guide's programs do not build (s<N> is the N-th Go block, in file order):\n%v\n%s", err, index(ss))
 	}
+	t.Run("run", func(t *testing.T) { // returns once its parallel subtests have
+		runSnippets(t, ctx, ss, bin)
+	})
+}
+
+// runSnippets runs each built program that an output block follows, side by side, and compares.
+func runSnippets(t *testing.T, ctx context.Context, ss []snippet, bin string) {
 	for i, s := range ss {
 		if s.output == nil {
 			continue
 		}
 		t.Run(fmt.Sprintf("%s:%d", s.file, s.line), func(t *testing.T) {
-			out, err := goCmd(ctx, "run", "-overlay", ovFile, pkgs[i])
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, filepath.Join(bin, fmt.Sprintf("s%d", i)))
+			out, err := cmd.CombinedOutput()
 			if err != nil {
-				t.Fatalf("go run: %v", err)
+				t.Fatalf("s%d: %v\n%s", i, err, out)
 			}
 			if string(out) != *s.output {
 				t.Fatalf("prints\n%s\nwhere the guide says\n%s", out, *s.output)
