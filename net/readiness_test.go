@@ -237,3 +237,26 @@ func TestRetryingWritersDoNotLivelock(t *testing.T) {
 		})
 	}
 }
+
+// TestSelectionOverOneRemoteEndTwice: two guards on one remote end (an end has one operation at a
+// time, so only one of them is asked about at once) and a third remote guard: the selection takes
+// the first ready one, and the Skip when none is.
+func TestSelectionOverOneRemoteEndTwice(t *testing.T) {
+	ns := nodes(t, 2)
+	a, b := csp.NewChan[int](csp.Named("a"), csp.Buffered(4)), csp.NewChan[int](csp.Named("b"), csp.Buffered(4))
+	ra, rb := remoteReader(t, ns, "a", a), remoteReader(t, ns, "b", b)
+	wa, wb := a.Writer(), b.Writer()
+	alt := csp.NewAlt(csp.Recv(rb), csp.Recv(ra), csp.Recv(ra), csp.Skip())
+	g, err := alt.PriSelect()
+	require.NoError(t, err)
+	require.Equal(t, 3, g, "nothing is ready")
+	require.NoError(t, wa.Write(1))
+	g, err = alt.PriSelect()
+	require.NoError(t, err)
+	require.Equal(t, 1, g)
+	require.NoError(t, wb.Write(2))
+	require.NoError(t, wa.Write(3))
+	g, err = alt.PriSelect()
+	require.NoError(t, err)
+	require.Equal(t, 0, g)
+}
