@@ -44,6 +44,7 @@ const (
 	msgHeld                     // opener→home: op is held
 	msgCommit                   // home→opener: held op is done; payload as msgDone
 	msgRelease                  // home→opener: held op did not happen: wait on
+	msgBye                      // either way: the sender is closing; all it owed precedes this
 	msgLast
 )
 
@@ -62,6 +63,7 @@ const (
 	resCancelled
 	resFailed   // followed by the error's text
 	resNotReady // a try (flagTry) found nothing to match now, and changed nothing
+	resLinkLost // the operation depended on another link of the home's, lost; followed by text
 )
 
 // frame is one decoded frame. payload aliases the reader's buffer only until the next read.
