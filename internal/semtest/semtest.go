@@ -316,15 +316,24 @@ func testReaderPoison(s *suite) {
 }
 
 func testPoisonWakes(s *suite) {
-	for _, side := range []string{"reader", "writer"} {
+	for _, side := range []string{"reader", "writer", "selection"} {
 		c := s.chanOf("c-"+side, 0)
 		var end csp.End
 		done := make(chan error, 1)
-		if side == "reader" {
+		switch side {
+		case "selection":
+			r := c.Reader()
+			end = r
+			never := csp.NewChan[int]()
+			go func() {
+				_, err := csp.Select(csp.Recv(r), csp.Recv(never.Reader()))
+				done <- err
+			}()
+		case "reader":
 			r := c.Reader()
 			end = r
 			go func() { _, err := r.Read(); done <- err }()
-		} else {
+		default:
 			w := c.Writer()
 			end = w
 			go func() { done <- w.Write(1) }()
