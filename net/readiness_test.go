@@ -16,7 +16,7 @@ import (
 // guard, it learns from the home of each remote guard it passes whether that guard can match now.
 
 // exported exports a channel on ns[0] and opens a reader end of it on ns[1].
-func remoteReader[T any](t *testing.T, ns []*Node, name string, ch *csp.Chan[T]) *csp.Reader[T] {
+func remoteReader[T any](t testing.TB, ns []*Node, name string, ch *csp.Chan[T]) *csp.Reader[T] {
 	t.Helper()
 	require.NoError(t, Export(ns[0], name, ch))
 	r, err := OpenReader[T](ctxT(t), ns[1], ns[0].Addr()+"/"+name)
@@ -24,7 +24,7 @@ func remoteReader[T any](t *testing.T, ns []*Node, name string, ch *csp.Chan[T])
 	return r
 }
 
-func remoteWriter[T any](t *testing.T, ns []*Node, name string, ch *csp.Chan[T]) *csp.Writer[T] {
+func remoteWriter[T any](t testing.TB, ns []*Node, name string, ch *csp.Chan[T]) *csp.Writer[T] {
 	t.Helper()
 	require.NoError(t, Export(ns[0], name, ch))
 	w, err := OpenWriter[T](ctxT(t), ns[1], ns[0].Addr()+"/"+name)
