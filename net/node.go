@@ -413,7 +413,8 @@ func typeName(t reflect.Type) string {
 
 // Export makes ch available to other nodes as name: peers open ends of it with OpenReader and
 // OpenWriter at n.Addr()+"/"+name. ch's buffer, ends and counters stay here, at its home; every
-// end opened remotely joins ch as one more end. Export fails if name is taken, empty or has a '/',
+// end opened remotely joins ch as one more end. What the ends of a peer whose link is lost do is
+// OnLinkLost's choice (they leave, by default). Export fails if name is taken, empty or has a '/',
 // and with ErrClosed once n is closed.
 func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) error {
 	if n == nil {
