@@ -49,9 +49,10 @@ const (
 )
 
 const (
-	flagAlt  uint8 = 1 << 0 // msgRead, msgWrite: posted by a selection, which may refuse
-	flagBusy uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; ask again
-	flagTry  uint8 = 1 << 1 // msgRead, msgWrite: a selection's first look; complete now or say not ready
+	flagAlt   uint8 = 1 << 0 // msgRead, msgWrite: posted by a selection, which may refuse
+	flagBusy  uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; ask again
+	flagTry   uint8 = 1 << 1 // msgRead, msgWrite: a selection's first look; complete now or say not ready
+	flagProbe uint8 = 1 << 2 // msgRead, msgWrite: say whether the operation could match now; change nothing
 )
 
 // Results carried by msgDone.

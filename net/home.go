@@ -268,6 +268,10 @@ func (h *home[T]) run() {
 			h.drop()
 			return
 		}
+		if (f.typ == msgRead || f.typ == msgWrite) && f.flags&flagProbe != 0 {
+			h.serveProbe(f)
+			continue
+		}
 		switch f.typ {
 		case msgRead:
 			switch {
@@ -487,6 +491,23 @@ func (h *home[T]) serveTryWrite(f frame) {
 	}
 	if err != nil && (h.l.isLost() || h.cutShort(f.op, err)) {
 		return
+	}
+	h.done(f.op, err)
+}
+
+// serveProbe answers a selection's probe (flagProbe): Done(op) if the end's operation could match
+// now (for a read, also while remote output guards are coming: the try that follows waits for
+// them), resNotReady if not. It changes nothing.
+func (h *home[T]) serveProbe(f frame) {
+	var ready bool
+	if h.r != nil {
+		ready = csp.ReadableNow(h.r) || h.exp.altWriters.Load() > 0
+	} else {
+		ready, _ = csp.WriteReady(h.w)
+	}
+	var err error
+	if !ready {
+		err = errNotReady
 	}
 	h.done(f.op, err)
 }

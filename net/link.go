@@ -145,8 +145,15 @@ func (l *link) writeLoop() {
 			return
 		}
 		last = time.Now()
+		if cap(buf) > keepWriteBuf {
+			buf = nil // a burst of large values does not keep its buffer for the link's life
+		}
 	}
 }
+
+// keepWriteBuf bounds the write buffer a link keeps between writes: batches up to this size reuse
+// it, a larger one is let go once written.
+const keepWriteBuf = 256 << 10
 
 func (l *link) readLoop() {
 	defer l.n.wg.Done()
