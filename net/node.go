@@ -239,6 +239,12 @@ func (n *Node) accept() {
 				c.Close()
 				return
 			}
+			if !stop() {
+				c.Close() // Close began during the handshake: it closed c, or is closing it
+				return
+			}
+			// From here the link is Close's to end, delivering what it owes first (link.close):
+			// the handshake's guard must not cut the connection under it.
 			if tc, ok := sc.(talkConn); ok {
 				sc = tc.Conn // the link reads without the mark
 			}
