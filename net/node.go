@@ -166,9 +166,22 @@ func start(o options, ln gonet.Listener) *Node {
 // Addr returns the address the node listens on, for peers to open its channels at Addr()+"/"+name.
 func (n *Node) Addr() string { return n.addr }
 
-// Close stops the node: it stops listening and drops every link, so that every operation still
-// waiting on one returns ErrLinkLost. It waits for all the node's goroutines.
+// Close stops the node: it stops listening and closes every link, delivering first what the node
+// owes each peer: the retirements, poisons and answers its ends already sent, and the results of
+// the operations its channels' remote ends had under way (an operation that the closing cuts
+// short returns ErrLinkLost at its remote end). It waits for each peer to acknowledge the end of
+// the link at most the heartbeat bound (WithHeartbeat's deadAfter, 1.5s by default: a peer silent
+// that long would count as lost anyway), then drops the links that remain, so that every operation
+// still waiting on one returns ErrLinkLost. It waits for all the node's goroutines.
 func (n *Node) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), n.opts.deadAfter)
+	defer cancel()
+	return n.CloseContext(ctx)
+}
+
+// CloseContext is Close with the wait for the peers bounded by ctx instead of the heartbeat bound:
+// once ctx ends, the links that remain are dropped at once.
+func (n *Node) CloseContext(ctx context.Context) error {
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
@@ -182,9 +195,15 @@ func (n *Node) Close() error {
 	n.mu.Unlock()
 	n.close()
 	err := n.ln.Close()
+	var wg sync.WaitGroup
 	for _, l := range links {
-		l.fail(errors.New("node closed"))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.close(ctx)
+		}()
 	}
+	wg.Wait()
 	n.wg.Wait()
 	return err
 }
@@ -416,14 +435,17 @@ type ExportOption func(*endOptions)
 // EndOption configures OpenReader and OpenWriter.
 type EndOption = ExportOption
 
-type endOptions struct{ codec Codec }
+type endOptions struct {
+	codec Codec
+	lost  LinkLostPolicy
+}
 
 // WithCodec sets the codec of an exported channel or of an end; both must agree. CBOR by
 // default, the codec for peers that may be hostile; Gob and JSON are for trusted peers.
 func WithCodec(c Codec) ExportOption { return func(o *endOptions) { o.codec = c } }
 
 func endOpts(opts []ExportOption) endOptions {
-	o := endOptions{codec: CBOR{}}
+	o := endOptions{codec: CBOR{}, lost: LeaveOnLinkLost}
 	for _, f := range opts {
 		f(&o)
 	}
