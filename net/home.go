@@ -261,6 +261,7 @@ func (h *home[T]) drop() {
 
 func (h *home[T]) run() {
 	defer h.l.n.wg.Done()
+	defer h.l.endDone()
 	defer h.stop()
 	for {
 		f, ok := h.next()
