@@ -2,6 +2,7 @@ package net
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/gocsp/gocsp/csp"
 )
@@ -100,4 +103,31 @@ func TestPeerThatDoesNotReadIsDropped(t *testing.T) {
 	t.Logf("dropped after %.1f MiB of opens; the node's heap and stacks grew by %.1f MiB at the peak (queue bound %d MiB)",
 		float64(sent)/(1<<20), float64(grew)/(1<<20), (&options{maxFrame: DefaultMaxFrame}).maxQueued()>>20)
 	assert.Less(t, grew, uint64(128<<20))
+}
+
+// A peer that queues writes on one end beyond what one operation at a time allows, each a copy of
+// a value of up to a frame at the home, loses its link instead of holding the node's memory (it
+// could queue 64 frames an end before).
+func TestQueuedWritesPerEndBounded(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	target := nodes(t, 1, WithMaxFrame(4<<20), WithLogger(zap.New(core)))[0]
+	ch := csp.NewChan[[]byte](csp.Named("c")) // nobody reads: the first write waits
+	require.NoError(t, Export(target, "c", ch, WithCodec(Raw{})))
+	p := dialRawPeer(t, target.Addr(), "127.0.0.1:1")
+	p.send(t, msgOpen, 1, 0, openReq{dir: uint8(csp.DirWrite), name: "c", typ: "[]uint8", codec: "raw"}.append(nil))
+	require.Equal(t, msgOpened, p.next(t).typ)
+	value := make([]byte, 2<<20)
+	var err error
+	for op := uint64(1); op <= 64 && err == nil; op++ {
+		p.c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		_, err = p.c.Write(appendFrame(nil, msgWrite, 0, 1, op, value))
+	}
+	p.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for err == nil {
+		_, _, err = readFrame(p.br, DefaultMaxFrame, nil)
+	}
+	require.Error(t, err, "the link outlived 64 queued writes of 2 MiB")
+	assert.NotErrorIs(t, err, os.ErrDeadlineExceeded, "the node kept the link")
+	assert.True(t, logged(logs.All(), "protocol violation", "more frames outstanding", "127.0.0.1"),
+		"the link was not dropped for the queued writes")
 }
