@@ -131,3 +131,27 @@ func TestQueuedWritesPerEndBounded(t *testing.T) {
 	assert.True(t, logged(logs.All(), "protocol violation", "more frames outstanding", "127.0.0.1"),
 		"the link was not dropped for the queued writes")
 }
+
+// What an end a peer opens costs the node (its home's goroutine and state, the channel's end),
+// for the worst-case figure in the package doc: GOCSP_STRESS multiplies the ends.
+func TestMemoryPerEnd(t *testing.T) {
+	ends := 1000 * stress()
+	target := nodes(t, 1, WithMaxEnds(ends))[0]
+	require.NoError(t, Export(target, "c", csp.NewChan[int](csp.Named("c"))))
+	p := dialRawPeer(t, target.Addr(), "127.0.0.1:1")
+	req := openReq{dir: uint8(csp.DirWrite), name: "c", typ: "int", codec: "cbor"}.append(nil)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for id := uint32(1); id <= uint32(ends); id++ {
+		p.send(t, msgOpen, id, 0, req)
+	}
+	for range ends {
+		require.Equal(t, msgOpened, p.next(t).typ)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := (after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / uint64(ends)
+	t.Logf("%d ends: %d bytes each (heap and stacks)", ends, per)
+	assert.Less(t, per, uint64(64<<10))
+}

@@ -270,7 +270,6 @@ func (l *link) open(id uint32, req openReq) {
 		l.mu.Lock()
 		l.opening--
 		l.mu.Unlock()
-		l.n.opening.Add(-1)
 		if !started {
 			l.n.ends.Add(-1) // a started end gives its place back when its home ends (endDone)
 		}
@@ -294,21 +293,17 @@ func (l *link) open(id uint32, req openReq) {
 	l.send(msgOpened, 0, id, 0, nil)
 }
 
-// reserveEnd takes a place for an end the peer opens, within WithMaxEnds for the peer, and within
-// WithMaxEndsTotal and maxPendingOpens for the node; or says why not.
+// reserveEnd takes a place for an end the peer opens, within WithMaxEnds for the peer and
+// WithMaxEndsTotal for the node, from the moment its open arrives, so that opens being served are
+// capped with the ends; or says why not.
 func (l *link) reserveEnd() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.homes)+l.opening >= l.n.opts.maxEnds {
 		return fmt.Errorf("%s has %d ends open here already (WithMaxEnds)", l.peer, l.n.opts.maxEnds)
 	}
-	if l.n.opening.Add(1) > maxPendingOpens {
-		l.n.opening.Add(-1)
-		return fmt.Errorf("the node is serving %d opens already; try again", maxPendingOpens)
-	}
 	if l.n.ends.Add(1) > int64(l.n.opts.maxEndsTotal) {
 		l.n.ends.Add(-1)
-		l.n.opening.Add(-1)
 		return fmt.Errorf("the node has %d ends open already (WithMaxEndsTotal)", l.n.opts.maxEndsTotal)
 	}
 	l.opening++

@@ -60,13 +60,10 @@ func WithMaxEnds(n int) Option { return func(o *options) { o.maxEnds = n } }
 
 // WithMaxEndsTotal caps the ends all peers together may have open on this node's channels at once
 // (8192 by default; each costs a goroutine and a few kilobytes), so that many peers, each within
-// WithMaxEnds, cannot exhaust the node; an open beyond it is refused, and logged. Opens still being
-// served (each a goroutine for a moment) are capped at maxPendingOpens for the node as well.
+// WithMaxEnds, cannot exhaust the node; an open beyond it is refused, and logged. An open being
+// served (a goroutine for a moment) holds its place from the moment it arrives, so pending opens
+// are within the cap too.
 func WithMaxEndsTotal(n int) Option { return func(o *options) { o.maxEndsTotal = n } }
-
-// maxPendingOpens bounds the peers' opens a node serves at once; an open beyond it is refused
-// (the peer may try again).
-const maxPendingOpens = 256
 
 // WithAnyInterface lets Listen bind an address that is not loopback, which it refuses otherwise.
 // Such a node must also have WithTLS or WithSecret (or, knowingly, WithInsecureAnyInterface).
@@ -101,7 +98,6 @@ type Node struct {
 	inbound atomic.Int64 // accepted connections that became links (WithMaxPeers)
 	shaking handshakes   // accepted connections still in their handshake (WithMaxHandshakes)
 	ends    atomic.Int64 // peers' ends open here or being opened (WithMaxEndsTotal)
-	opening atomic.Int64 // peers' opens being served (maxPendingOpens)
 	namer   nameClient   // the session with the name server (WithNameServer)
 }
 
