@@ -220,8 +220,29 @@
 // newcomer, so silent sockets, however many and however often redialled, hold no slot an honest
 // peer needs), each under the handshake deadline. WithMaxPeers caps the linked peers that
 // connected to the node (256). WithMaxEnds caps the ends one peer may have open on the node's
-// channels (1024), each of which costs a goroutine, and an open beyond it is refused and logged,
-// as is an open of an unknown channel or of the wrong type.
+// channels (1024), WithMaxEndsTotal those of all peers together (8192); an open counts from the
+// moment it arrives, so pending opens are capped with them, and one beyond a cap is refused and
+// logged, as is an open of an unknown channel or of the wrong type. An end may have at most two
+// writes queued behind the one served (one operation at a time needs one), and a link at most 8
+// frames' worth (at least 8 MiB) queued for its peer: a peer that does not read what it is sent
+// (an open flood whose refusals it never reads) loses its link, instead of being buffered for.
+//
+// So a node's memory has a bound whatever its peers send, with F the maximum frame and Q the
+// outgoing bound (max(8 MiB, 8F)):
+//
+//	handshakes  WithMaxHandshakes × (a goroutine and its buffers, ~10 KiB; with TLS some tens)
+//	links       WithMaxPeers × (F read buffer + 64 KiB + 2Q queued and being written)
+//	ends        WithMaxEndsTotal × (~6 KiB + up to 3F: two queued writes and the value served)
+//
+// which with the defaults is about 4.3 GiB for links and, if every end holds three values of the
+// largest frame, 24 GiB for ends: a node that serves untrusted peers should size WithMaxFrame and
+// WithMaxEndsTotal to its memory (64 KiB frames and 4096 ends: under 1 GiB in all). Measured on
+// loopback, each flood from one process against one node (go test -v -run 'TestSilentFlood|
+// TestPeerThatDoesNotRead|TestHostileValuesFromMany|TestMemoryPerEnd' ./net, heap and stacks at
+// the peak by runtime.MemStats; 2 cores): 300 silent sockets redialled, 8.1 MiB, the flooders'
+// own sockets included, and an honest peer with the secret links at its first or second try; an
+// open flood read by nobody, 29 MiB until the link is dropped (1.08 GB before the bound); 64
+// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB.
 //
 // # Finding channels and nodes
 //

@@ -81,6 +81,23 @@ func (h *home[T]) end() csp.End {
 // queue is not following the protocol.
 const maxQueued = 64
 
+// maxQueuedWrites bounds the writes, each a copy of a value of up to a frame, queued for an end
+// behind the one it serves: one operation at a time leaves at most one queued (a selection's next
+// guard, posted after withdrawing the one being served), so a peer that queues more is flooding the
+// node's memory, and loses its link.
+const maxQueuedWrites = 2
+
+// queuedWrites counts the writes queued. h.mu is held.
+func (h *home[T]) queuedWrites() int {
+	n := 0
+	for _, f := range h.queue {
+		if f.typ == msgWrite {
+			n++
+		}
+	}
+	return n
+}
+
 func (h *home[T]) post(f frame) bool {
 	if f.typ == msgWrite && f.flags&flagAlt == 0 && h.writeNow(f) {
 		return true
@@ -105,7 +122,7 @@ func (h *home[T]) post(f frame) bool {
 		h.end().Retire()
 	}
 	h.mu.Lock()
-	if len(h.queue) >= maxQueued {
+	if len(h.queue) >= maxQueued || f.typ == msgWrite && h.queuedWrites() >= maxQueuedWrites {
 		h.mu.Unlock()
 		return false
 	}
@@ -261,6 +278,7 @@ func (h *home[T]) drop() {
 
 func (h *home[T]) run() {
 	defer h.l.n.wg.Done()
+	defer h.l.endDone()
 	defer h.stop()
 	for {
 		f, ok := h.next()
