@@ -5,7 +5,10 @@ package csp
 // A selection makes two passes. The first polls each enabled guard in scan order (random for
 // Select, index order for PriSelect, from after the last winner for FairSelect) under that guard's
 // channel lock alone: nothing of the selection is queued yet, so no peer can fire it meanwhile, and
-// a guard found ready completes there. A busy selection so takes one lock, not one per guard.
+// a guard found ready completes there. A busy selection so takes one lock, not one per guard. A
+// guard on a remote end is looked at there too, with no lock held: its transport asks the home
+// whether it can match now, and completes it if so (Extern.TryRead, TryWrite), so that a Skip, a
+// Timeout or a later guard is never chosen over a remote guard that was ready.
 //
 // If nothing was ready, the second pass takes every channel lock in address order (a.locks, the
 // global order that makes concurrent selections deadlock-free), polls again so that no guard can
@@ -17,8 +20,8 @@ package csp
 // waits for the winner's token, so an output guard's value is handed over exactly once or not at
 // all. After waking, the selection takes every lock again and dequeues its waiters.
 //
-// Invariants: exactly one party moves the signal out of armed per selection; a guard's waiter is
-// queued in at most one selection at a time (enqueue refuses a second, and the selection panics);
+// Invariants: exactly one party moves the signal out of armed per selection; a channel guard takes
+// part in at most one selection at a time (guardBase.inSel: a second panics before touching it);
 // an Alt runs one selection at a time (busy); the first pass holds at most one channel lock, the
 // second all of them, never a subset.
 
@@ -59,6 +62,9 @@ type guardBase struct {
 	ops      guardOps
 	after    time.Duration
 	act      func() // Skip's and Timeout's action; the channel guards' fire runs theirs
+	// inSel is set while a selection runs over the guard (a channel guard): a second selection
+	// that finds it set panics, since the two would share the guard's waiter and value.
+	inSel atomic.Bool
 }
 
 func (g *guardBase) base() *guardBase { return g }
@@ -70,6 +76,8 @@ type guardOps interface {
 	dequeue()                                        // stop waiting
 	collect()                                        // a peer completed the guard while parked: take its value
 	fire()                                           // after the guard fired without error: run the action
+	tryExt() (ok bool, err error)                    // a remote guard's first look (extern.go), no lock held
+	probeExt() (wait func() (ready bool))            // ask a remote guard's home whether it is ready, no lock held
 }
 
 // RecvGuard is an input guard made by Recv.
@@ -262,6 +270,9 @@ type Alt struct {
 	timer  *time.Timer
 	rng    *rand.PCG
 	remote bool // a guard is on a remote end: parked, it waits on another node (live, not blocked)
+	// notReady[i] says that guard i's home answered a probe of this look with not ready (remote
+	// guards only; see scan).
+	notReady []bool
 }
 
 // NewAlt makes an alternation over guards. The guard indices that selections return are positions
@@ -283,6 +294,9 @@ func NewAlt(guards ...Guard) *Alt {
 			a.locks = append(a.locks, b.end.ch)
 			a.remote = a.remote || b.end.ch.remote
 		}
+	}
+	if a.remote {
+		a.notReady = make([]bool, len(a.bases))
 	}
 	slices.SortFunc(a.locks, func(x, y *chanCore) int {
 		return cmp.Compare(uintptr(unsafe.Pointer(x)), uintptr(unsafe.Pointer(y)))
@@ -366,7 +380,9 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 	if !a.busy.CompareAndSwap(false, true) {
 		panic("csp: an Alt used by two goroutines at once, or from inside one of its own selections: an Alt belongs to one process (make one Alt per process)")
 	}
+	a.enter()
 	i, err := a.selectOne(ctx, m)
+	a.leave(len(a.bases))
 	a.busy.Store(false)
 	if err == nil {
 		b := a.bases[i]
@@ -378,6 +394,28 @@ func (a *Alt) choose(ctx context.Context, m mode) (int, error) {
 		}
 	}
 	return i, err
+}
+
+// enter marks the Alt's channel guards as in a selection, and panics if one is in another
+// selection already (two Alts over one guard, run at once): caught here, before either touches
+// the guard, even when both would complete at once without queueing anything.
+func (a *Alt) enter() {
+	for i, b := range a.bases {
+		if b.end != nil && !b.inSel.CompareAndSwap(false, true) {
+			a.leave(i)
+			a.busy.Store(false)
+			panic(fmt.Sprintf("csp: guard %d (on channel %q) is in another selection running at the same time: a guard belongs to one selection at a time, and two selections at once would share its value (make one guard per selection)", i, b.end.ch.Name()))
+		}
+	}
+}
+
+// leave unmarks the first n guards.
+func (a *Alt) leave(n int) {
+	for _, b := range a.bases[:n] {
+		if b.end != nil {
+			b.inSel.Store(false)
+		}
+	}
 }
 
 func (a *Alt) selectOne(ctx context.Context, m mode) (int, error) {
@@ -469,6 +507,7 @@ func (a *Alt) attempt(ctx context.Context, start int, rec *procRecord, began *ti
 			}
 			s.done()
 			a.unlock()
+			a.leave(len(a.bases))
 			a.busy.Store(false)
 			panic(fmt.Sprintf("csp: guard %d (on channel %q) is waiting in another selection at the same time: a guard belongs to one selection at a time", i, b.end.ch.Name()))
 		}
@@ -539,6 +578,7 @@ func (a *Alt) left(t int, began time.Time) time.Duration {
 func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, timeout int, enabled bool) {
 	n := len(a.bases)
 	timeout = -1
+	probed := false
 	for k := 0; k < n; k++ {
 		i := start + k
 		if i >= n {
@@ -557,6 +597,23 @@ func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, ti
 				timeout = i
 			}
 		default:
+			if single && b.end.ch.remote {
+				// A remote guard's readiness is known at its home: ask it now, in scan order,
+				// before a Skip, a Timeout or a later guard can be chosen over it. With more
+				// remote guards still to look at, ask all their homes at once first (one round
+				// trip), and try only those that said ready.
+				if !probed {
+					probed = true
+					a.probe(start, k)
+				}
+				if a.notReady[i] {
+					continue
+				}
+				if ok, err := b.ops.tryExt(); ok {
+					return i, err, nil, timeout, true
+				}
+				continue
+			}
 			if single {
 				b.end.ch.mu.Lock()
 			}
@@ -570,6 +627,34 @@ func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, ti
 		}
 	}
 	return -1, nil, nil, timeout, enabled
+}
+
+// probe asks the homes of the enabled remote guards from scan position k on whether each is ready
+// now, all at once, and records the answers in notReady. With fewer than two such guards it asks
+// nothing (a try of the one costs the same round trip, and decides).
+func (a *Alt) probe(start, k int) {
+	n := len(a.bases)
+	var idx []int
+	for ; k < n; k++ {
+		i := start + k
+		if i >= n {
+			i -= n
+		}
+		a.notReady[i] = false
+		if b := a.bases[i]; !b.disabled && b.end != nil && b.end.ch.remote {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) < 2 {
+		return
+	}
+	waits := make([]func() bool, len(idx))
+	for j, i := range idx {
+		waits[j] = a.bases[i].ops.probeExt()
+	}
+	for j, i := range idx {
+		a.notReady[i] = !waits[j]()
+	}
 }
 
 // fired completes a selection of the process rec (nil if unobserved): it records the choice for

@@ -132,6 +132,7 @@ type ChanStats struct {
 
 // Stats returns the channel's counters. It takes the channel's lock briefly.
 func (c *chanCore) Stats() ChanStats {
+	c.made("Stats")
 	c.mu.Lock()
 	s := ChanStats{Name: c.Name(), Buffer: c.size, Len: c.n, Messages: c.msgs, Readers: c.rj,
 		Writers: c.wj, ReadersRetired: c.rr, WritersRetired: c.wr, Poisoned: c.poisoned}
@@ -143,7 +144,18 @@ func (c *chanCore) Stats() ChanStats {
 }
 
 // ElemType returns the type of the values the channel carries.
-func (c *chanCore) ElemType() reflect.Type { return c.typ }
+func (c *chanCore) ElemType() reflect.Type {
+	c.made("ElemType")
+	return c.typ
+}
+
+// made panics, naming the misuse, when c is a zero Chan rather than one NewChan made: its buffer,
+// type and identity are missing, and using it would fail later and far from the call.
+func (c *chanCore) made(op string) {
+	if c.self == nil {
+		panic(fmt.Sprintf("csp: %s on a zero Chan: the zero value is not usable; make channels with NewChan", op))
+	}
+}
 
 // NewChan makes a channel of T. Without options it is an unnamed rendezvous channel.
 func NewChan[T any](opts ...ChanOption) *Chan[T] {
@@ -175,6 +187,7 @@ func (c *chanCore) Name() string {
 
 // Reader joins a new reader end to the channel.
 func (c *Chan[T]) Reader() *Reader[T] {
+	c.made("Reader")
 	r := &Reader[T]{c: c}
 	r.sig.init()
 	r.ch, r.dir = &c.chanCore, DirRead
@@ -185,6 +198,7 @@ func (c *Chan[T]) Reader() *Reader[T] {
 
 // Writer joins a new writer end to the channel.
 func (c *Chan[T]) Writer() *Writer[T] {
+	c.made("Writer")
 	w := &Writer[T]{c: c}
 	w.sig.init()
 	w.ch, w.dir = &c.chanCore, DirWrite
@@ -207,7 +221,10 @@ func (c *chanCore) join(e *endCore) {
 
 // Poison poisons the channel as a writer's poison does: readers may still take what is buffered.
 // It never blocks and may be called any number of times.
-func (c *Chan[T]) Poison() { c.poison(false) }
+func (c *Chan[T]) Poison() {
+	c.made("Poison")
+	c.poison(false)
+}
 
 func (c *Chan[T]) poison(discard bool) {
 	c.mu.Lock()

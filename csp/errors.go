@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 )
 
 // ErrPoisoned is returned by every operation on a poisoned channel. Test for it with errors.Is: the
@@ -18,6 +19,11 @@ var ErrRetired = errors.New("csp: retired")
 // there is neither a Skip nor a Timeout to fall back on: it would otherwise block forever.
 var ErrNoGuard = errors.New("csp: selection has no enabled guard")
 
+// Error texts follow one style, `package: what failed: why`, with the package named once: a
+// sentinel carries its package's prefix ("csp: poisoned") so that it reads well alone, and an error
+// of this package that wraps another of this package drops the inner prefix (see cause), so that
+// a process's failure reads `csp: process "p": read on channel "c": poisoned`.
+
 // OpError reports a channel operation that did not complete. It names the channel and the operation
 // so that a failure deep in a network says where it happened.
 type OpError struct {
@@ -27,7 +33,9 @@ type OpError struct {
 }
 
 // Error says which operation failed on which channel, and why.
-func (e *OpError) Error() string { return fmt.Sprintf("%s on channel %q: %v", e.Op, e.Chan, e.Err) }
+func (e *OpError) Error() string {
+	return fmt.Sprintf("csp: %s on channel %q: %s", e.Op, e.Chan, cause(e.Err))
+}
 
 // Unwrap returns the cause, so errors.Is(err, ErrPoisoned) works.
 func (e *OpError) Unwrap() error { return e.Err }
@@ -39,19 +47,28 @@ type ProcessError struct {
 }
 
 // Error names the process and its failure.
-func (e *ProcessError) Error() string { return fmt.Sprintf("process %q: %v", e.Process, e.Err) }
+func (e *ProcessError) Error() string {
+	return fmt.Sprintf("csp: process %q: %s", e.Process, cause(e.Err))
+}
 
 // Unwrap returns the cause.
 func (e *ProcessError) Unwrap() error { return e.Err }
 
-// PanicError is a panic recovered from a process body, with the stack where it happened.
+// PanicError is a panic recovered from a process body, with the stack where it happened. Its text
+// is one line, the panic value, so that a failed network's error prints short; the stack is
+// reached through errors.As:
+//
+//	var pe *csp.PanicError
+//	if errors.As(err, &pe) {
+//		os.Stderr.Write(pe.Stack)
+//	}
 type PanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the panicking goroutine's stack
 }
 
-// Error gives the panic value and the stack.
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack) }
+// Error gives the panic value, on one line; the stack is in Stack.
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap returns the panic value when it is an error, so errors.Is sees through a panic(err).
 func (e *PanicError) Unwrap() error {
@@ -102,7 +119,16 @@ type HookError struct {
 }
 
 // Error names the callback and its failure.
-func (e *HookError) Error() string { return fmt.Sprintf("csp: monitor's %s: %v", e.Hook, e.Err) }
+func (e *HookError) Error() string { return fmt.Sprintf("csp: monitor's %s: %s", e.Hook, cause(e.Err)) }
+
+// cause is err's text for a csp error that wraps it: without the "csp: " that err's own text begins
+// with when it is csp's too, so that the package is named once.
+func cause(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.TrimPrefix(err.Error(), "csp: ")
+}
 
 // Unwrap returns the cause.
 func (e *HookError) Unwrap() error { return e.Err }

@@ -23,7 +23,7 @@ func ExampleNewChan() {
 	fmt.Println(errors.Is(err, csp.ErrRetired), err)
 	// Output:
 	// hello <nil>
-	// true read on channel "greetings": csp: retired
+	// true csp: read on channel "greetings": retired
 }
 
 // Parallel runs a network and waits for it. The producer returns nil, so the framework retires
@@ -118,7 +118,7 @@ func ExampleWriter_Poison() {
 	// Output:
 	// 1
 	// 2
-	// true read on channel "jobs": csp: poisoned
+	// true csp: read on channel "jobs": poisoned
 }
 
 // A failing process poisons the ends it owns, so its neighbours stop instead of hanging, and
@@ -145,8 +145,8 @@ func ExampleProc_poison() {
 	fmt.Println(err)
 	// Output:
 	// logged 1
-	// logger: read on channel "readings": csp: poisoned
-	// process "faulty": sensor offline
+	// logger: csp: read on channel "readings": poisoned
+	// csp: process "faulty": sensor offline
 }
 
 // A farm: workers share the jobs channel and the results channel, each through its own ends, and
@@ -214,5 +214,5 @@ func ExampleCancelOnFailure() {
 	)
 	fmt.Println(err)
 	// Output:
-	// process "sensor": sensor offline
+	// csp: process "sensor": sensor offline
 }

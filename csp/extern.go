@@ -14,7 +14,10 @@ import (
 //     posted as an ExternOp, which the transport fires with ExternOp.Claim when the home offers it a
 //     value; the selection's single compare-and-swap still decides which guard fires. An output guard
 //     is posted the same way; the home holds it (ExternOp.Hold: armed → held) before it lets a reader
-//     take its value, then commits or releases it.
+//     take its value, then commits or releases it. An input guard is held too before its home
+//     takes a value for it (ReadReady, then ReadHeld), and fires with the value (ExternOp.Deliver).
+//     Before a selection parks, its first pass asks each remote guard's home in turn whether it
+//     can match now (Extern.TryRead, TryWrite).
 //   - On the channel's home, a remote reader must not take a value before it has it: that would
 //     turn a rendezvous into a buffer of one. ReadHeld takes the next value but holds its writer
 //     (the writer's signal goes armed → held, and nothing else can fire or cancel it meanwhile) until
@@ -41,6 +44,19 @@ type Extern[T any] interface {
 	// channel locked and must not block. The transport holds it (op.Hold) while it finds out whether
 	// a reader takes v, then commits or releases it; or ends it with op.Claim and an error.
 	PostWrite(op *ExternOp[T], v T)
+	// TryRead and TryWrite are a selection's first look at a remote guard, made in scan order
+	// before the selection settles for a Skip, a Timeout or a later guard: the home completes the
+	// operation if it can match now (a value buffered, a writer or reader waiting there, the
+	// channel poisoned or retired) and says so otherwise. ok reports that the operation happened
+	// (with err nil) or ended with err; false that nothing could match now, and nothing changed.
+	// They block for a round trip to the home, and are called with no lock held.
+	TryRead() (v T, ok bool, err error)
+	TryWrite(v T) (ok bool, err error)
+	// Probe asks the home, without changing anything, whether the end's operation could match
+	// now (as TryRead or TryWrite would find), and returns at once; wait returns the answer. A
+	// selection with several remote guards probes them all at once, then tries the ready ones in
+	// its scan order. Called with no lock held.
+	Probe() (wait func() (ready bool))
 	// Withdraw ends a Post: after it returns the transport must not touch op again.
 	Withdraw(op *ExternOp[T])
 	// Poll returns a reason the channel can no longer be used (a link failure, say), or nil. It is called with the channel locked and must not block.
@@ -122,6 +138,12 @@ func (op *ExternOp[T]) Hold() (ok, busy bool) {
 		return true, false
 	}
 	return false, s.heldNow()
+}
+
+// Deliver fires a held input guard with v, the value its home took for it while it held it.
+func (op *ExternOp[T]) Deliver(v T) {
+	op.w.val = v
+	op.Commit(nil)
 }
 
 // Commit fires a held guard; err is nil when its value was delivered.
@@ -254,6 +276,76 @@ func (c *Chan[T]) settle() {
 	c.kick()
 }
 
+// ReadReady, for transports, waits until a read on r could complete at once (a value buffered, a
+// writer waiting that nobody holds, or the read would fail), without taking anything: a transport
+// then holds its remote selection, and only then takes the value with ReadHeld, so that a value
+// never leaves the buffer for a selection that may still refuse it. While it waits it has its
+// place in line among the readers, as ReadHeld does, so that writers (and transports' output
+// guards, WriteReady) see a reader waiting. It returns ctx's error if ctx ends first.
+func ReadReady[T any](ctx context.Context, r *Reader[T]) error {
+	c := r.c
+	if c.ext != nil {
+		panic("csp: ReadReady on a remote end")
+	}
+	place := &waiter[T]{xport: true}
+	for {
+		c.mu.Lock()
+		if c.xwatch == nil {
+			c.xwatch = make(chan struct{})
+		}
+		if c.readableNow(r) {
+			if place.queued {
+				c.recvq.remove(place)
+				c.settle()
+			}
+			c.mu.Unlock()
+			return nil
+		}
+		if !place.queued {
+			c.recvq.push(place)
+			c.kick()
+		}
+		watch := c.xwatch
+		c.mu.Unlock()
+		select {
+		case <-watch:
+		case <-ctx.Done():
+			c.mu.Lock()
+			c.recvq.remove(place)
+			c.settle()
+			c.mu.Unlock()
+			return ctx.Err()
+		}
+	}
+}
+
+// ReadableNow, for transports, reports whether a read on r could complete at once (as ReadReady
+// waits for), without waiting or taking anything.
+func ReadableNow[T any](r *Reader[T]) bool {
+	c := r.c
+	if c.ext != nil {
+		panic("csp: ReadableNow on a remote end")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readableNow(r)
+}
+
+func (c *Chan[T]) readableNow(r *Reader[T]) bool {
+	return r.retired || c.n > 0 || c.poisoned || c.sendq.claimable() || (c.writersGone && c.xheld == 0)
+}
+
+// claimable reports whether a waiter in q could be claimed now (armed: not fired, cancelled or
+// held elsewhere).
+func (q *waitq[T]) claimable() bool {
+	for w := q.head; w != nil; w = w.next {
+		if !w.xport && w.sig.state.Load() == armed {
+			return true
+		}
+	}
+	return false
+}
+
 // WriteReady, for transports, reports whether a write on w could complete at once: a reader waits
 // (here or through a transport's ReadHeld), the buffer has room, or the write would fail. If not,
 // watch is closed when that may have changed.
@@ -271,6 +363,30 @@ func WriteReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 		return true, nil
 	}
 	return false, c.xwatch
+}
+
+// WriteNow, for transports, writes v on w only if the write completes at once: a reader waits, the
+// buffer has room, or the write fails at once (poisoned, retired). Otherwise done is false and
+// nothing happened: the transport goes on as it would have (a WriteContext that may block).
+func WriteNow[T any](w *Writer[T], v T) (done bool, err error) {
+	c := w.c
+	if c.ext != nil {
+		panic("csp: WriteNow on a remote end")
+	}
+	c.mu.Lock()
+	ok, err, wake := c.sendNow(&w.endCore, v)
+	c.mu.Unlock()
+	if !ok {
+		return false, nil
+	}
+	if wake != nil {
+		wake.notify()
+	}
+	if err != nil {
+		return true, w.opErr("write", err)
+	}
+	w.trace(EventWrite)
+	return true, nil
 }
 
 // Value returns the value held.
@@ -497,6 +613,34 @@ func (g *RecvGuard[T]) pollExt() (bool, error, *signal) {
 	return false, nil, nil
 }
 
+// tryExt is a remote input guard's first look, outside any lock: a round trip to the home.
+func (g *RecvGuard[T]) tryExt() (bool, error) {
+	c := g.r.c
+	c.mu.Lock()
+	ok, err, _ := g.pollExt()
+	c.mu.Unlock()
+	if ok {
+		return true, err
+	}
+	v, ok, err := c.ext.TryRead()
+	if ok && err == nil {
+		g.val = v
+		c.delivered()
+	}
+	return ok, err
+}
+
+func (g *RecvGuard[T]) probeExt() func() bool {
+	c := g.r.c
+	c.mu.Lock()
+	ok, _, _ := g.pollExt()
+	c.mu.Unlock()
+	if ok {
+		return func() bool { return true }
+	}
+	return c.ext.Probe()
+}
+
 func (g *RecvGuard[T]) postExt() {
 	if g.xop == nil {
 		g.xop = &ExternOp[T]{}
@@ -515,6 +659,33 @@ func (g *SendGuard[T]) pollExt() (bool, error, *signal) {
 		return true, err, nil
 	}
 	return false, nil, nil
+}
+
+// tryExt is a remote output guard's first look, outside any lock: a round trip to the home.
+func (g *SendGuard[T]) tryExt() (bool, error) {
+	c := g.wr.c
+	c.mu.Lock()
+	ok, err, _ := g.pollExt()
+	c.mu.Unlock()
+	if ok {
+		return true, err
+	}
+	ok, err = c.ext.TryWrite(g.v)
+	if ok && err == nil {
+		c.delivered()
+	}
+	return ok, err
+}
+
+func (g *SendGuard[T]) probeExt() func() bool {
+	c := g.wr.c
+	c.mu.Lock()
+	ok, _, _ := g.pollExt()
+	c.mu.Unlock()
+	if ok {
+		return func() bool { return true }
+	}
+	return c.ext.Probe()
 }
 
 func (g *SendGuard[T]) postExt() {

@@ -77,6 +77,47 @@ func TestMisusePanicsAtTheCall(t *testing.T) {
 			defer blockedIn(t, c, "write", func() { _ = w.Write(1) })()
 			_ = w.Write(2)
 		}},
+		{"one guard in two selections that both complete at once", "two selections at once", func(t *testing.T) {
+			// Both selections find the guard ready in their first pass, where nothing is queued:
+			// the guard's Value is shared, so one of them must be refused at the call.
+			c := NewChan[int](Named("ready"), Buffered(1<<16))
+			w := c.Writer()
+			for i := range 1 << 16 {
+				_ = w.Write(i)
+			}
+			g := Recv(c.Reader())
+			start := make(chan struct{})
+			done := make(chan any, 2)
+			for range 2 {
+				go func() {
+					defer func() { done <- recover() }()
+					<-start
+					for range 1 << 15 {
+						_, _ = PriSelect(g, Skip())
+					}
+				}()
+			}
+			close(start)
+			var msgs []any
+			for range 2 {
+				if p := <-done; p != nil {
+					msgs = append(msgs, p)
+				}
+			}
+			if len(msgs) > 0 {
+				panic(msgs[0])
+			}
+		}},
+		{"Reader of a zero Chan", "NewChan", func(t *testing.T) { var c Chan[int]; c.Reader() }},
+		{"Writer of a zero Chan", "NewChan", func(t *testing.T) { var c Chan[int]; c.Writer() }},
+		{"Poison of a zero Chan", "NewChan", func(t *testing.T) { var c Chan[int]; c.Poison() }},
+		{"Stats of a zero Chan", "NewChan", func(t *testing.T) { var c Chan[int]; c.Stats() }},
+		{"ElemType of a zero Chan", "NewChan", func(t *testing.T) { var c Chan[int]; c.ElemType() }},
+		{"zero Chan under a monitor", "NewChan", func(t *testing.T) {
+			var c Chan[int]
+			ctx := NewMonitor().Context(context.Background())
+			_ = ParallelContext(ctx, Proc("p", func(context.Context) error { return nil }, c.Reader()))
+		}},
 		{"Spawn(nil)", "Spawn: process 0 is nil", func(t *testing.T) { Spawn(nil) }},
 		{"Parallel with a nil process", "Parallel: process 1 is nil", func(t *testing.T) {
 			_ = Parallel(Proc("p", func(context.Context) error { return nil }), nil)

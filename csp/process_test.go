@@ -169,6 +169,11 @@ func TestOwnershipPanic(t *testing.T) {
 	if !strings.Contains(string(pe.Stack), "panicky") {
 		t.Fatalf("the stack does not show where it panicked:\n%s", pe.Stack)
 	}
+	// The error's text is one short line naming the process and the value; the stack is only
+	// in pe.Stack, so that fmt.Println(err) of a failed network does not print a goroutine dump.
+	if got, want := err.Error(), `csp: process "panicker": panic: kaboom`; got != want {
+		t.Fatalf("the panic's error reads %q, want %q", got, want)
+	}
 	// A panic with an error value, even a sentinel, is a failure that errors.Is sees through.
 	err = Parallel(Proc("p2", panicky(ErrPoisoned)))
 	if pes := processErrors(t, err); pes["p2"] == nil || !errors.Is(err, ErrPoisoned) {

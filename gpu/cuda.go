@@ -5,10 +5,18 @@ package gpu
 /*
 #cgo LDFLAGS: -lcuda
 #include <cuda.h>
+#include <stdlib.h>
 
 // gorgonia.org/cu v0.9.6 frees pinned host memory but has no call that allocates it.
 static CUresult gocsp_host_alloc(void **p, size_t n) {
 	return cuMemHostAlloc(p, n, CU_MEMHOSTALLOC_PORTABLE);
+}
+
+// gocsp_launch launches f with the parameter values in vals (one 8-byte slot each) through the
+// pointers in ptrs, both in C memory that a stream keeps for its life: cu's Launch mallocs and
+// frees both on every call.
+static CUresult gocsp_launch(CUfunction f, unsigned grid, unsigned block, CUstream s, void **ptrs) {
+	return cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, s, ptrs, NULL);
 }
 */
 import "C"
@@ -33,14 +41,6 @@ type cudaDevice struct {
 	ctx  cu.CUContext
 	mods []cu.Module
 	fns  map[string]cu.Function
-}
-
-// cudaBlock is a block's device side: its device memory, its pinned host staging area, and the
-// events that order a Pipeline's stages on it.
-type cudaBlock struct {
-	dev        cu.DevicePtr
-	host       unsafe.Pointer
-	up, kernel cu.Event
 }
 
 // with runs f with the device's context current on the calling thread. A CUDA context is current
@@ -124,135 +124,93 @@ func (c *cudaDevice) close() error {
 }
 
 func (c *cudaDevice) alloc(size int) (*block, error) {
-	b := &block{size: size}
-	err := c.with(func() error {
-		var err error
-		if b.cuda.dev, err = cu.MemAlloc(int64(size)); err != nil {
-			return fmt.Errorf("cuda: allocate %d bytes of device memory: %w", size, err)
-		}
-		var p unsafe.Pointer
-		if r := C.gocsp_host_alloc(&p, C.size_t(size)); r != C.CUDA_SUCCESS {
-			cu.MemFree(b.cuda.dev)
-			return fmt.Errorf("cuda: allocate %d bytes of pinned host memory: CUresult %d", size, int(r))
-		}
-		b.cuda.host = p
-		b.host = unsafe.Slice((*byte)(p), size)
-		if b.cuda.up, err = cu.MakeEvent(cu.DisableTiming); err != nil {
-			return err
-		}
-		b.cuda.kernel, err = cu.MakeEvent(cu.DisableTiming)
+	var b *block
+	err := c.with(func() (err error) {
+		b, err = allocBlock(cuMem{}, size)
 		return err
 	})
 	if err != nil {
-		c.free(b)
-		return nil, err
+		return nil, fmt.Errorf("cuda: allocate a block of %d bytes: %w", size, err)
 	}
 	return b, nil
 }
 
 func (c *cudaDevice) free(b *block) {
 	_ = c.with(func() error {
-		var zero cu.Event
-		if b.cuda.up != zero {
-			cu.DestroyEvent(&b.cuda.up)
-		}
-		if b.cuda.kernel != zero {
-			cu.DestroyEvent(&b.cuda.kernel)
-		}
-		if b.cuda.host != nil {
-			cu.MemFreeHost(b.cuda.host)
-		}
-		if b.cuda.dev != 0 {
-			cu.MemFree(b.cuda.dev)
-		}
+		freeBlock(cuMem{}, b)
 		return nil
 	})
-	b.cuda = cudaBlock{}
-	b.host = nil
 }
 
-// launchOn queues l over n elements from in to out on s. Every kernel takes (out, in, n) and
-// then its scalars; the driver reads each parameter through a pointer, and cu's Launch copies 8
-// bytes from each, so every one lives in a uint64.
-func (c *cudaDevice) launchOn(l launch, in, out cu.DevicePtr, n int, s cu.Stream) error {
-	fn, ok := c.fns[l.entry]
-	if !ok {
-		return fmt.Errorf("cuda: kernel %s: no PTX entry %s", l.kernel, l.entry)
+// cuMem is the CUDA driver as a memDriver; its calls need the device's context current.
+type cuMem struct{}
+
+func (cuMem) memAlloc(size int) (uintptr, error) {
+	p, err := cu.MemAlloc(int64(size))
+	if err != nil {
+		return 0, fmt.Errorf("device memory: %w", err)
 	}
-	vals := make([]uint64, 3+len(l.params))
-	vals[0], vals[1], vals[2] = uint64(out), uint64(in), uint64(n)
-	copy(vals[3:], l.params)
-	ptrs := make([]unsafe.Pointer, len(vals))
-	for i := range vals {
-		ptrs[i] = unsafe.Pointer(&vals[i])
+	return uintptr(p), nil
+}
+
+func (cuMem) memFree(p uintptr) { _ = cu.MemFree(cu.DevicePtr(p)) }
+
+func (cuMem) hostAlloc(size int) (unsafe.Pointer, error) {
+	var p unsafe.Pointer
+	if r := C.gocsp_host_alloc(&p, C.size_t(size)); r != C.CUDA_SUCCESS {
+		return nil, fmt.Errorf("pinned host memory: CUresult %d", int(r))
 	}
-	if err := fn.Launch(grid(n), 1, 1, blockSize, 1, 1, 0, s, ptrs); err != nil {
-		return fmt.Errorf("cuda: launch %s: %w", l.kernel, err)
+	return p, nil
+}
+
+func (cuMem) hostFree(p unsafe.Pointer) { _ = cu.MemFreeHost(p) }
+
+func (cuMem) eventCreate() (uintptr, error) {
+	var e C.CUevent
+	if r := C.cuEventCreate(&e, C.CU_EVENT_DISABLE_TIMING); r != C.CUDA_SUCCESS {
+		return 0, fmt.Errorf("event: CUresult %d", int(r))
+	}
+	return uintptr(unsafe.Pointer(e)), nil
+}
+
+func (cuMem) eventDestroy(e uintptr) { C.cuEventDestroy(cEvent(e)) }
+
+// cEvent turns a block's event handle back into the driver's type. The handle is a pointer the
+// driver made outside Go's heap, so the round trip through uintptr is safe.
+func cEvent(e uintptr) C.CUevent { return *(*C.CUevent)(unsafe.Pointer(&e)) }
+
+// cStream and cFunction reach the driver handles inside cu's Stream and Function, structs of one
+// C pointer each that export no accessor usable from another package's cgo.
+func cStream(s cu.Stream) C.CUstream       { return *(*C.CUstream)(unsafe.Pointer(&s)) }
+func cFunction(f cu.Function) C.CUfunction { return *(*C.CUfunction)(unsafe.Pointer(&f)) }
+
+func check(what string, r C.CUresult) error {
+	if r != C.CUDA_SUCCESS {
+		return fmt.Errorf("cuda: %s: CUresult %d", what, int(r))
 	}
 	return nil
 }
 
-// cudaExec runs l once, synchronously, on Go memory: through pooled blocks, since only pinned
-// memory may be copied while the Go call that queued the copy has returned.
-func (d *Device) cudaExec(l launch, in []byte, n int, out []byte, comb func(parts []byte, n int)) error {
-	if n == 0 {
-		if comb != nil {
-			comb(nil, 0)
-		}
-		return nil
-	}
-	outBytes := len(out)
-	parts := 0
-	if l.reduce {
-		parts = grid(n)
-		outBytes = parts * l.outSize
-	}
-	ib, err := d.pool.get(len(in))
-	if err != nil {
-		return err
-	}
-	defer d.pool.put(ib)
-	ob, err := d.pool.get(outBytes)
-	if err != nil {
-		return err
-	}
-	defer d.pool.put(ob)
-	copy(ib.host, in)
-	c := d.cu
-	err = c.with(func() error {
-		var s cu.Stream // the legacy default stream: the copies below wait for it
-		if err := cu.MemcpyHtoD(ib.cuda.dev, ib.cuda.host, int64(len(in))); err != nil {
-			return fmt.Errorf("cuda: copy to device: %w", err)
-		}
-		if err := c.launchOn(l, ib.cuda.dev, ob.cuda.dev, n, s); err != nil {
-			return err
-		}
-		if err := cu.MemcpyDtoH(ob.cuda.host, ob.cuda.dev, int64(outBytes)); err != nil {
-			return fmt.Errorf("cuda: copy from device (kernel %s): %w", l.kernel, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if l.reduce {
-		comb(ob.host, parts)
-		return nil
-	}
-	copy(out, ob.host[:outBytes])
-	return nil
-}
+// maxParams bounds a kernel's parameters: (out, in, n) and the scalars.
+const maxParams = 8
 
-// cudaStreams are a Pipeline's streams: one per stage with overlap, else one for all three, each
-// stage then waiting for its own work.
+// cudaStreams are a process's streams: with overlap one per Pipeline stage, else one for all
+// three; and the C memory its launches pass parameters through (one launching goroutine at a
+// time uses it: Run's borrower, a Proc, or a Pipeline's kernel stage).
 type cudaStreams struct {
 	c                *cudaDevice
 	overlap          bool
 	up, kernel, down cu.Stream
+	vals, ptrs       unsafe.Pointer // maxParams 8-byte slots each, C memory
 }
 
-func (c *cudaDevice) streams(overlap bool) (*cudaStreams, error) {
+func (c *cudaDevice) streams(overlap bool) (streams, error) {
 	st := &cudaStreams{c: c, overlap: overlap}
+	st.vals = C.malloc(maxParams * 8)
+	st.ptrs = C.malloc(maxParams * 8)
+	for i := range maxParams {
+		*(*unsafe.Pointer)(unsafe.Add(st.ptrs, 8*i)) = unsafe.Add(st.vals, 8*i)
+	}
 	err := c.with(func() error {
 		var err error
 		if st.up, err = cu.MakeStream(cu.NonBlocking); err != nil {
@@ -277,59 +235,82 @@ func (c *cudaDevice) streams(overlap bool) (*cudaStreams, error) {
 
 func (st *cudaStreams) upload(b *block, nbytes int) error {
 	return st.c.with(func() error {
-		if err := cu.MemcpyHtoDAsync(b.cuda.dev, b.cuda.host, int64(nbytes), st.up); err != nil {
+		if err := cu.MemcpyHtoDAsync(cu.DevicePtr(b.dev), b.pinned, int64(nbytes), st.up); err != nil {
 			return fmt.Errorf("cuda: copy to device: %w", err)
 		}
-		if err := b.cuda.up.Record(st.up); err != nil {
-			return err
-		}
-		if !st.overlap {
-			return st.up.Synchronize()
-		}
-		return nil
+		return check("record upload", C.cuEventRecord(cEvent(b.events[0]), cStream(st.up)))
 	})
 }
 
+// launch queues l on the kernel stream after the last upload of in. Every kernel takes (out, in,
+// n) and then its scalars; the driver reads each parameter through a pointer, as many bytes as
+// the PTX declares, so each lives in the low bytes of an 8-byte slot (TestPTXParams checks the
+// PTX against launch's layout).
 func (st *cudaStreams) launch(l launch, in *block, inOff int, out *block, outOff int, n int) error {
+	fn, ok := st.c.fns[l.entry]
+	if !ok {
+		return fmt.Errorf("cuda: kernel %s: no PTX entry %s", l.kernel, l.entry)
+	}
+	if 3+len(l.params) > maxParams {
+		return fmt.Errorf("cuda: kernel %s: %d parameters, more than %d", l.kernel, 3+len(l.params), maxParams)
+	}
 	return st.c.with(func() error {
-		if err := st.kernel.Wait(in.cuda.up, 0); err != nil {
+		if err := check("wait for upload", C.cuStreamWaitEvent(cStream(st.kernel), cEvent(in.events[0]), 0)); err != nil {
 			return err
 		}
-		src := in.cuda.dev + cu.DevicePtr(inOff)
-		dst := out.cuda.dev + cu.DevicePtr(outOff)
-		if err := st.c.launchOn(l, src, dst, n, st.kernel); err != nil {
+		l.each(uint64(out.dev)+uint64(outOff), uint64(in.dev)+uint64(inOff), n, func(i int, p param) {
+			*(*uint64)(unsafe.Add(st.vals, 8*i)) = p.bits
+		})
+		r := C.gocsp_launch(cFunction(fn), C.uint(grid(n)), blockSize, cStream(st.kernel), (*unsafe.Pointer)(st.ptrs))
+		if err := check("launch "+l.kernel, r); err != nil {
 			return err
 		}
-		if err := out.cuda.kernel.Record(st.kernel); err != nil {
-			return err
-		}
-		if !st.overlap {
-			return st.kernel.Synchronize()
-		}
-		return nil
+		return check("record launch", C.cuEventRecord(cEvent(out.events[1]), cStream(st.kernel)))
 	})
 }
 
 func (st *cudaStreams) download(out *block, nbytes int) error {
 	return st.c.with(func() error {
-		if err := st.down.Wait(out.cuda.kernel, 0); err != nil {
+		if err := check("wait for launch", C.cuStreamWaitEvent(cStream(st.down), cEvent(out.events[1]), 0)); err != nil {
 			return err
 		}
-		if err := cu.MemcpyDtoHAsync(out.cuda.host, out.cuda.dev, int64(nbytes), st.down); err != nil {
+		if err := cu.MemcpyDtoHAsync(out.pinned, cu.DevicePtr(out.dev), int64(nbytes), st.down); err != nil {
 			return fmt.Errorf("cuda: copy from device: %w", err)
 		}
 		return st.down.Synchronize()
 	})
 }
 
+func (st *cudaStreams) sync() error {
+	return st.c.with(func() error {
+		var errs []error
+		for _, s := range st.own() {
+			errs = append(errs, s.Synchronize())
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// own returns the distinct streams made.
+func (st *cudaStreams) own() []cu.Stream {
+	var zero cu.Stream
+	var ss []cu.Stream
+	for i, s := range []cu.Stream{st.up, st.kernel, st.down} {
+		if s != zero && (i == 0 || st.overlap) {
+			ss = append(ss, s)
+		}
+	}
+	return ss
+}
+
 func (st *cudaStreams) close() {
 	_ = st.c.with(func() error {
-		var zero cu.Stream
-		for _, s := range []*cu.Stream{&st.up, &st.kernel, &st.down} {
-			if *s != zero && (s == &st.up || st.overlap) {
-				s.Destroy()
-			}
+		for _, s := range st.own() {
+			s.Destroy()
 		}
 		return nil
 	})
+	C.free(st.vals)
+	C.free(st.ptrs)
+	st.vals, st.ptrs = nil, nil
 }

@@ -159,7 +159,7 @@ func BenchmarkPipelineCUDA(b *testing.B) {
 	}
 	b.Run("direct", func(b *testing.B) {
 		b.SetBytes(vecs * n * 12)
-		st, err := d.cu.streams(true)
+		st, err := d.eng.streams(true)
 		if err != nil {
 			b.Fatal(err)
 		}

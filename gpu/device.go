@@ -44,11 +44,12 @@ type Device struct {
 	reason  string
 	workers int
 	log     *zap.Logger
-	cu      *cudaDevice // nil on the CPU backend
+	eng     engine // nil on the CPU backend
 	pool    pool
 
 	mu     sync.Mutex
 	closed bool
+	idle   []streams // Run's streams, lent one per call
 }
 
 // Open opens a device. See Backend and WithBackend for which one it picks.
@@ -74,7 +75,7 @@ func Open(opts ...Option) (*Device, error) {
 		} else {
 			cu, name, err := openCUDA(cfg.ordinal)
 			if err == nil {
-				d.backend, d.name, d.cu = BackendCUDA, name, cu
+				d.backend, d.name, d.eng = BackendCUDA, name, cu
 				d.reason = fmt.Sprintf("CUDA is built in and GPU %d answered", cfg.ordinal)
 				break
 			}
@@ -121,10 +122,15 @@ func (d *Device) Close() error {
 		return nil
 	}
 	d.closed = true
+	idle := d.idle
+	d.idle = nil
 	d.mu.Unlock()
+	for _, st := range idle {
+		st.close()
+	}
 	d.pool.drain()
-	if d.cu != nil {
-		return d.cu.close()
+	if c, ok := d.eng.(interface{ close() error }); ok {
+		return c.close()
 	}
 	return nil
 }

@@ -24,9 +24,17 @@
 // the driver JIT-compiles it for any newer GPU, and is embedded in the binary (see PTX). The integer
 // kernels (Mandelbrot, PiHits) and the element-wise float kernels agree bit for bit across
 // backends, because both sides round each operation separately (the PTX says .rn, the Go code
-// converts explicitly, which forbids fused multiply-adds); NaN payloads of Map(Sqrt) may differ.
-// Sum adds in float64 in a different order on each backend, so results agree within a relative
-// 1e-9 of the sum of the magnitudes.
+// converts explicitly, which forbids fused multiply-adds), but for the bits of a NaN: float32
+// arithmetic on the GPU (Map(Square), Map(Sqrt), SAXPY) returns the canonical NaN 0x7fffffff
+// whatever the operands, while the CPU backend returns the NaN operand quieted with its payload
+// (on amd64; other CPUs promise only a NaN). Map(Abs) and Map(Neg) are bit operations and keep a
+// NaN's payload on both; Map(ReLU) turns a NaN into +0 on both. Sum adds in float64 in a different
+// order on each backend, so results agree within a relative 1e-9 of the sum of the magnitudes.
+//
+// CI executes every kernel's PTX without a GPU, in a test-only interpreter of the PTX subset the
+// kernels use (IEEE round-to-nearest, integer widths, predicates, shared memory with bar.sync,
+// bounds- and alignment-checked memory, parameters as the driver lays them out), against the CPU
+// backend at edge sizes, grids and thread orders; see ptxinterp_test.go.
 //
 // Run executes a kernel once over a slice. An element-wise kernel gives one output per input; a
 // reduction gives one output for the whole slice.
@@ -39,6 +47,11 @@
 // the vectors already read (a partial batch) are still processed and written before the process
 // ends: a vector that Proc has read is never dropped, unless its output is poisoned too.
 //
+// On CUDA a Proc queues its work on a stream of its own (Run borrows one from the Device), so
+// processes on one device run at once: a batch is gathered straight into pinned memory, copied up
+// once, launched (a batch of reductions as one launch per vector, each into its own partial
+// slots) and copied back once.
+//
 // Pipeline is the same computation split into three processes, upload, kernel and download,
 // linked by channels of *Buffer. On CUDA each stage has its own stream, and events order them, so
 // that the copies of one batch overlap the kernel of the next; on the CPU the stages copy into
@@ -46,7 +59,10 @@
 //
 // Device memory (and the pinned host memory that stages copies on CUDA) comes from a pool owned
 // by the Device. Every process returns what it holds when it ends, normally or by poison, so
-// Device.InUse is zero once the network has ended; Close frees the pool.
+// Device.InUse is zero once the network has ended; Close frees the pool. A process that fails or
+// is poisoned with copies or kernels still queued returns their memory only once its streams have
+// finished them (or, if the driver cannot say so, keeps it out of the pool until Close), so that
+// no other process is handed memory a dead pipeline's kernel may still write.
 //
 // GPU processes carry the kind "gpu.<kernel>" and the attributes "backend" and "device", which
 // graphs topologies and cspviz show.

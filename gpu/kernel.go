@@ -14,9 +14,8 @@ import (
 type Kernel[In, Out any] struct {
 	name  string // short name: the process kind is "gpu." + name
 	entry string // the PTX .entry, in the embedded file entry + ".ptx"
-	// params are the kernel's scalar parameters after (out, in, n), each in the low bytes of a
-	// uint64, as the driver reads them.
-	params []uint64
+	// params are the kernel's scalar parameters after (out, in, n).
+	params []param
 	grain  int // CPU: fewest elements worth a goroutine
 
 	elem func(out []Out, in []In) // element-wise: out[i] from in[i]
@@ -65,16 +64,26 @@ func Run[In, Out any](ctx context.Context, d *Device, k Kernel[In, Out], in []In
 // exec runs k over in into out (len k.outLen(len(in))), synchronously.
 func (k Kernel[In, Out]) exec(d *Device, in []In, out []Out) error {
 	if len(in) > maxLaunch {
-		return fmt.Errorf("gpu: kernel %s: %d elements, more than one launch takes (%d)", k.name, len(in), maxLaunch)
+		return errTooLarge(k.name, len(in))
 	}
 	if d.isClosed() {
 		return ErrClosed
 	}
-	if d.cu != nil {
-		return d.cudaExec(k.launch(), bytesOf(in), len(in), bytesOf(out), k.combiner(out))
+	if d.eng == nil {
+		k.cpu(d, in, out)
+		return nil
 	}
-	k.cpu(d, in, out)
-	return nil
+	st, err := d.getStreams()
+	if err != nil {
+		return err
+	}
+	err = k.execOn(d, st, [][]In{in}, [][]Out{out})
+	d.putStreams(st)
+	return err
+}
+
+func errTooLarge(kernel string, n int) error {
+	return fmt.Errorf("gpu: kernel %s: %d elements, more than one launch takes (%d)", kernel, n, maxLaunch)
 }
 
 // cpu runs the Go implementation over the cores.
@@ -105,24 +114,56 @@ func (k Kernel[In, Out]) launch() launch {
 		inSize:  int(unsafe.Sizeof(in)),
 		outSize: int(unsafe.Sizeof(out)),
 		reduce:  k.Reduces(),
+		emulate: func(inMem, outMem []byte, n int) {
+			src := view[In](inMem, n)
+			if !k.Reduces() {
+				k.elem(view[Out](outMem, n), src)
+				return
+			}
+			// What the PTX writes: one partial per block of the grid-stride loop.
+			g := grid(n)
+			parts := view[Out](outMem, g)
+			acc := make([][]In, g)
+			for i := range src {
+				b := i % (g * blockSize) / blockSize
+				acc[b] = append(acc[b], src[i])
+			}
+			for b := range parts {
+				parts[b] = k.part(acc[b])
+			}
+		},
 	}
-}
-
-// combiner returns, for a reduction, what turns the per-block partials the device wrote (as raw
-// bytes) into out[0]; nil for an element-wise kernel.
-func (k Kernel[In, Out]) combiner(out []Out) func(parts []byte, n int) {
-	if !k.Reduces() {
-		return nil
-	}
-	return func(parts []byte, n int) { out[0] = k.comb(view[Out](parts, n)) }
 }
 
 // launch is a kernel as the CUDA backend sees it.
 type launch struct {
 	kernel, entry   string
-	params          []uint64
+	params          []param
 	inSize, outSize int
 	reduce          bool
+	// emulate does on host memory what the PTX does on device memory: the test doubles'
+	// engine launches through it.
+	emulate func(in, out []byte, n int)
+}
+
+// param is a kernel parameter as a launch passes it: its PTX type and its value in the low bytes
+// of a uint64, from which the driver reads as many bytes as the PTX declares.
+type param struct {
+	typ  string // "u64", "u32" or "f32"
+	bits uint64
+}
+
+// each calls f with each parameter of a launch over n elements from in to out, in the order the
+// PTX declares them: (out, in, n) and then the kernel's scalars. The CUDA backend and the PTX
+// interpreter of the tests both pass parameters through here, and TestPTXParams checks the types
+// against each entry's declaration.
+func (l launch) each(out, in uint64, n int, f func(i int, p param)) {
+	f(0, param{"u64", out})
+	f(1, param{"u64", in})
+	f(2, param{"u32", uint64(uint32(n))})
+	for i, p := range l.params {
+		f(3+i, p)
+	}
 }
 
 // Launch geometry shared by every PTX kernel: a reduction's PTX assumes blockSize threads (its

@@ -31,19 +31,21 @@ func randF32(r *rand.Rand, n int) []float32 {
 	return v
 }
 
+// philoxKATs are Random123's tests/kat_vectors, the three philox4x32 10 lines.
+var philoxKATs = []struct {
+	ctr  [4]uint32
+	key  [2]uint32
+	want [4]uint32
+}{
+	{[4]uint32{}, [2]uint32{}, [4]uint32{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
+	{[4]uint32{^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0)}, [2]uint32{^uint32(0), ^uint32(0)},
+		[4]uint32{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
+	{[4]uint32{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, [2]uint32{0xa4093822, 0x299f31d0},
+		[4]uint32{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
+}
+
 func TestPhiloxKnownAnswers(t *testing.T) {
-	// Random123's tests/kat_vectors, the three philox4x32 10 lines.
-	for _, tc := range []struct {
-		ctr  [4]uint32
-		key  [2]uint32
-		want [4]uint32
-	}{
-		{[4]uint32{}, [2]uint32{}, [4]uint32{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
-		{[4]uint32{^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0)}, [2]uint32{^uint32(0), ^uint32(0)},
-			[4]uint32{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
-		{[4]uint32{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, [2]uint32{0xa4093822, 0x299f31d0},
-			[4]uint32{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
-	} {
+	for _, tc := range philoxKATs {
 		require.Equal(t, tc.want, Philox4x32(tc.ctr, tc.key))
 	}
 }

@@ -7,7 +7,7 @@ func Mandelbrot(maxIter uint32) Kernel[complex128, uint32] {
 	return Kernel[complex128, uint32]{
 		name:   "mandelbrot",
 		entry:  "mandelbrot",
-		params: []uint64{uint64(maxIter)},
+		params: []param{{"u32", uint64(maxIter)}},
 		grain:  64,
 		elem:   func(out []uint32, in []complex128) { mandelbrot(maxIter, out, in) },
 	}

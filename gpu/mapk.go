@@ -45,7 +45,7 @@ func Map(op MapOp) Kernel[float32, float32] {
 	return Kernel[float32, float32]{
 		name:   "map-" + op.String(),
 		entry:  "map_f32",
-		params: []uint64{uint64(op)},
+		params: []param{{"u32", uint64(op)}},
 		grain:  1 << 14,
 		elem:   func(out, in []float32) { mapf(op, out, in) },
 	}

@@ -9,7 +9,7 @@ func PiHits(seed uint64) Kernel[uint64, uint64] {
 	return Kernel[uint64, uint64]{
 		name:   "pi",
 		entry:  "pi_hits",
-		params: []uint64{seed},
+		params: []param{{"u64", seed}},
 		grain:  1 << 10,
 		part:   func(in []uint64) uint64 { return piHits(seed, in) },
 		comb:   sumU64,

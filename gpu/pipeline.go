@@ -22,10 +22,18 @@ type Buffer struct {
 	parts   []int // reductions on CUDA: partials written for each vector
 }
 
-func (b *Buffer) release(d *Device) {
-	d.pool.put(b.in)
-	d.pool.put(b.out)
+// release returns b's blocks to the pool once the work queued on them has finished (see
+// Device.settle): a stage that fails or is poisoned after queuing a copy or a launch must not
+// hand the memory to another process while that work may still write it.
+func (b *Buffer) release(d *Device, st streams) {
+	var bs []*block
+	for _, x := range []*block{b.in, b.out} {
+		if x != nil {
+			bs = append(bs, x)
+		}
+	}
 	b.in, b.out = nil, nil
+	d.settle(st, bs...)
 }
 
 // pipelineShared is what a Pipeline's three stages share: the CUDA streams, made by whichever
@@ -34,17 +42,35 @@ type pipelineShared struct {
 	d       *Device
 	overlap bool
 	once    sync.Once
-	st      *cudaStreams
+	st      streams
 	err     error
 	ended   atomic.Int32
 }
 
-func (s *pipelineShared) streams() (*cudaStreams, error) {
-	if s.d.cu == nil {
+func (s *pipelineShared) streams() (streams, error) {
+	if s.d.eng == nil {
 		return nil, nil
 	}
-	s.once.Do(func() { s.st, s.err = s.d.cu.streams(s.overlap) })
+	s.once.Do(func() { s.st, s.err = s.d.eng.streams(s.overlap) })
 	return s.st, s.err
+}
+
+// serialise waits for st's work when overlap is off: the baseline, in which each stage waits for
+// its own work.
+func (s *pipelineShared) serialise(st streams) error {
+	if s.overlap {
+		return nil
+	}
+	return st.sync()
+}
+
+// stream returns the streams if made, for a release; nil on the CPU.
+func (s *pipelineShared) stream() streams {
+	st, err := s.streams()
+	if err != nil {
+		return nil
+	}
+	return st
 }
 
 func (s *pipelineShared) end() {
@@ -106,13 +132,17 @@ func Pipeline[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Re
 				off += copy(all[off:], v)
 			}
 			if st != nil {
-				if err := st.upload(b.in, b.total*inSize); err != nil {
-					b.release(d)
+				err := st.upload(b.in, b.total*inSize)
+				if err == nil {
+					err = sh.serialise(st)
+				}
+				if err != nil {
+					b.release(d, st)
 					return fmt.Errorf("gpu process %s/upload: %w", name, err)
 				}
 			}
 			if err := upW.Write(b); err != nil {
-				b.release(d)
+				b.release(d, sh.stream())
 				return err
 			}
 			return nil
@@ -124,6 +154,10 @@ func Pipeline[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Re
 					return err
 				}
 			}
+			// ErrRetired is the normal end of the input: nil, so that the framework retires
+			// this process's other ends and the end travels on; nil rather than the ErrRetired
+			// itself keeps the result "ended normally" for every runner, also one that counts a
+			// returned ErrRetired as a failure (as components/termination.go says).
 			if errors.Is(rerr, csp.ErrRetired) {
 				return nil
 			}
@@ -139,17 +173,21 @@ func Pipeline[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Re
 		for {
 			b, err := upR.Read()
 			if err != nil {
+				// ErrRetired is the normal end of the input: nil, so that the framework retires
+				// this process's other ends and the end travels on; nil rather than the ErrRetired
+				// itself keeps the result "ended normally" for every runner, also one that counts a
+				// returned ErrRetired as a failure (as components/termination.go says).
 				if errors.Is(err, csp.ErrRetired) {
 					return nil
 				}
 				return err
 			}
 			if err := runStage(d, sh, k, l, b, outSize); err != nil {
-				b.release(d)
+				b.release(d, sh.stream())
 				return fmt.Errorf("gpu process %s/kernel: %w", name, err)
 			}
 			if err := compW.Write(b); err != nil {
-				b.release(d)
+				b.release(d, sh.stream())
 				return err
 			}
 		}
@@ -161,13 +199,21 @@ func Pipeline[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Re
 		for {
 			b, err := compR.Read()
 			if err != nil {
+				// ErrRetired is the normal end of the input: nil, so that the framework retires
+				// this process's other ends and the end travels on; nil rather than the ErrRetired
+				// itself keeps the result "ended normally" for every runner, also one that counts a
+				// returned ErrRetired as a failure (as components/termination.go says).
 				if errors.Is(err, csp.ErrRetired) {
 					return nil
 				}
 				return err
 			}
 			res, err := fetchStage(d, sh, k, b, outSize)
-			b.release(d)
+			if err == nil {
+				b.release(d, nil) // the download waited for every copy and launch of b
+			} else {
+				b.release(d, sh.stream())
+			}
 			if err != nil {
 				return fmt.Errorf("gpu process %s/download: %w", name, err)
 			}
@@ -215,7 +261,10 @@ func runStage[In, Out any](d *Device, sh *pipelineShared, k Kernel[In, Out], l l
 		if b.out, err = d.pool.get(b.total * outSize); err != nil {
 			return err
 		}
-		return st.launch(l, b.in, 0, b.out, 0, b.total)
+		if err := st.launch(l, b.in, 0, b.out, 0, b.total); err != nil {
+			return err
+		}
+		return sh.serialise(st)
 	}
 	// A reduction launches once per vector, each writing its blocks' partials after the last.
 	b.parts = make([]int, len(b.lens))
@@ -235,7 +284,7 @@ func runStage[In, Out any](d *Device, sh *pipelineShared, k Kernel[In, Out], l l
 		inOff += n
 		outOff += b.parts[i]
 	}
-	return nil
+	return sh.serialise(st)
 }
 
 // fetchStage copies b's results out into fresh vectors, one per input vector.

@@ -11,9 +11,13 @@ import (
 // the asynchronous copies go (pinned memory is what lets a copy overlap a kernel, and it is C
 // memory, which the driver may keep using after the call that queued the copy has returned).
 type block struct {
-	size int    // bytes, a power of two
-	host []byte // CPU: the memory itself; CUDA: the pinned staging area
-	cuda cudaBlock
+	size   int    // bytes, a power of two
+	host   []byte // CPU: the memory itself; an engine's: the pinned staging area
+	dev    uintptr
+	pinned unsafe.Pointer
+	// events, on CUDA: [0] recorded after the last upload into the block, [1] after the last
+	// launch into it, which the next stage's stream waits for.
+	events [2]uintptr
 }
 
 // minBlock is the smallest size class: small vectors share one class instead of fragmenting.
@@ -27,6 +31,9 @@ type pool struct {
 	free   map[int][]*block
 	out    int
 	closed bool
+	// withheld are blocks whose queued work could not be waited for: never reused, freed at
+	// Close.
+	withheld []*block
 }
 
 func (p *pool) init(d *Device) {
@@ -69,8 +76,8 @@ func (p *pool) get(n int) (*block, error) {
 }
 
 func (p *pool) alloc(class int) (*block, error) {
-	if p.d.cu != nil {
-		return p.d.cu.alloc(class)
+	if p.d.eng != nil {
+		return p.d.eng.alloc(class)
 	}
 	// []uint64 so that every element type the kernels use is aligned.
 	mem := make([]uint64, class/8)
@@ -81,6 +88,9 @@ func (p *pool) alloc(class int) (*block, error) {
 func (p *pool) put(b *block) {
 	if b == nil {
 		return
+	}
+	if c, ok := p.d.eng.(interface{ returned(*block) }); ok {
+		c.returned(b) // a test double checks that no queued work still uses b
 	}
 	p.mu.Lock()
 	p.out--
@@ -93,9 +103,23 @@ func (p *pool) put(b *block) {
 	p.release(b)
 }
 
+// withhold takes back a block that may still be in use by queued work: it counts as returned,
+// but is only freed by Close.
+func (p *pool) withhold(b *block) {
+	p.mu.Lock()
+	p.out--
+	if !p.closed {
+		p.withheld = append(p.withheld, b)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	p.release(b)
+}
+
 func (p *pool) release(b *block) {
-	if p.d.cu != nil {
-		p.d.cu.free(b)
+	if p.d.eng != nil {
+		p.d.eng.free(b)
 	}
 }
 
@@ -111,6 +135,8 @@ func (p *pool) drain() {
 	p.closed = true
 	free := p.free
 	p.free = nil
+	free[-1] = p.withheld
+	p.withheld = nil
 	p.mu.Unlock()
 	for _, l := range free {
 		for _, b := range l {

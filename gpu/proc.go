@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"unsafe"
 
 	"github.com/gocsp/gocsp/csp"
 )
@@ -64,13 +63,27 @@ func Proc[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Reader
 	checkProc("Proc", name, d, k, in, out)
 	cfg := procOptions("Proc", opts)
 	p := csp.Proc(name, func(context.Context) error {
+		// The process's own stream, so that Procs on one device run at once; made at the first
+		// batch.
+		var st streams
+		defer func() {
+			if st != nil {
+				st.close()
+			}
+		}()
 		g := newGatherer(in, cfg.batch)
 		batch := make([][]In, 0, cfg.batch)
 		for {
 			var rerr error
 			batch, rerr = g.next(batch)
 			if len(batch) > 0 {
-				res, err := k.execBatch(d, batch)
+				if st == nil && d.eng != nil {
+					var err error
+					if st, err = d.eng.streams(false); err != nil {
+						return fmt.Errorf("gpu process %s: %w", name, err)
+					}
+				}
+				res, err := k.execBatch(d, st, batch)
 				clear(batch)
 				if err != nil {
 					return fmt.Errorf("gpu process %s: %w", name, err)
@@ -81,6 +94,10 @@ func Proc[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Reader
 					}
 				}
 			}
+			// ErrRetired is the normal end of the input: nil, so that the framework retires
+			// this process's other ends and the end travels on; nil rather than the ErrRetired
+			// itself keeps the result "ended normally" for every runner, also one that counts a
+			// returned ErrRetired as a failure (as components/termination.go says).
 			if errors.Is(rerr, csp.ErrRetired) {
 				return nil
 			}
@@ -92,42 +109,29 @@ func Proc[In, Out any](name string, d *Device, k Kernel[In, Out], in *csp.Reader
 	return label(p, d, k, cfg)
 }
 
-// execBatch runs k over each vector of vs and returns the results.
-func (k Kernel[In, Out]) execBatch(d *Device, vs [][]In) ([][]Out, error) {
+// execBatch runs k over each vector of vs and returns the results: on the CPU vector by vector
+// on Go memory; on an engine (st) as one staged upload, the launches and one download.
+func (k Kernel[In, Out]) execBatch(d *Device, st streams, vs [][]In) ([][]Out, error) {
+	if d.isClosed() {
+		return nil, ErrClosed
+	}
 	res := make([][]Out, len(vs))
-	if k.Reduces() || len(vs) == 1 {
-		for i, v := range vs {
-			res[i] = make([]Out, k.outLen(len(v)))
-			if err := k.exec(d, v, res[i]); err != nil {
-				return nil, err
-			}
+	total := 0
+	for i, v := range vs {
+		total += len(v)
+		res[i] = make([]Out, k.outLen(len(v)))
+	}
+	if total > maxLaunch {
+		return nil, errTooLarge(k.name, total)
+	}
+	if st != nil {
+		if err := k.execOn(d, st, vs, res); err != nil {
+			return nil, err
 		}
 		return res, nil
 	}
-	// Element-wise: one launch over the vectors laid end to end in pooled memory.
-	total := 0
-	for _, v := range vs {
-		total += len(v)
-	}
-	var z In
-	b, err := d.pool.get(total * int(unsafe.Sizeof(z)))
-	if err != nil {
-		return nil, err
-	}
-	defer d.pool.put(b)
-	all := view[In](b.host, total)
-	off := 0
-	for _, v := range vs {
-		off += copy(all[off:], v)
-	}
-	outAll := make([]Out, total)
-	if err := k.exec(d, all, outAll); err != nil {
-		return nil, err
-	}
-	off = 0
 	for i, v := range vs {
-		res[i] = outAll[off : off+len(v) : off+len(v)]
-		off += len(v)
+		k.cpu(d, v, res[i])
 	}
 	return res, nil
 }

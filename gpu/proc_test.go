@@ -298,7 +298,7 @@ func TestGatherBatches(t *testing.T) {
 func TestExecBatchConcatenates(t *testing.T) {
 	d := openCPU(t, 2)
 	vs := [][]float32{vec(3), {}, vec(0), vec(9)}
-	res, err := Map(Neg).execBatch(d, vs)
+	res, err := Map(Neg).execBatch(d, nil, vs)
 	require.NoError(t, err)
 	require.Len(t, res, len(vs))
 	for i, v := range vs {
@@ -307,7 +307,7 @@ func TestExecBatchConcatenates(t *testing.T) {
 			require.Equal(t, -x, res[i][j])
 		}
 	}
-	sums, err := Sum().execBatch(d, vs)
+	sums, err := Sum().execBatch(d, nil, vs)
 	require.NoError(t, err)
 	for i, v := range vs {
 		var want float64

@@ -11,7 +11,7 @@ func SAXPY(a float32) Kernel[XY, float32] {
 	return Kernel[XY, float32]{
 		name:   "saxpy",
 		entry:  "saxpy",
-		params: []uint64{uint64(math.Float32bits(a))},
+		params: []param{{"f32", uint64(math.Float32bits(a))}},
 		grain:  1 << 14,
 		elem:   func(out []float32, in []XY) { saxpy(a, out, in) },
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -84,7 +85,7 @@ func TestDeadlockOfPhilosophersNamesTheWholeRing(t *testing.T) {
 	assert.Equal(t, want, s.Deadlock.Message)
 	require.Len(t, s.Deadlock.Cycles, 1)
 	// philosopher-0 is p1; it writes right-fork-1, the first channel it owns after left-fork-0.
-	assert.Equal(t, StepJSON{Process: "p1", Op: "write", Channel: "c2"}, s.Deadlock.Cycles[0][0])
+	assert.Equal(t, format.Step{Process: "p1", Op: "write", Channel: "c2"}, s.Deadlock.Cycles[0][0])
 	assert.Equal(t, "p7", s.Deadlock.Cycles[0][1].Process, "fork-1")
 	require.Len(t, s.Processes, 10)
 	for _, p := range s.Processes {
@@ -159,8 +160,8 @@ func TestDeadlockListsAProcessWaitingIntoTheCycle(t *testing.T) {
 	assert.Equal(t, "deadlock: a reads x ← b reads y ← a; blocked outside the cycle: c reads z", de.Error())
 	d := net.Snapshot().Deadlock
 	require.NotNil(t, d)
-	assert.Equal(t, [][]StepJSON{{{Process: "p1", Op: "read", Channel: "c1"}, {Process: "p2", Op: "read", Channel: "c2"}}}, d.Cycles)
-	assert.Equal(t, []StepJSON{{Process: "p3", Op: "read", Channel: "c3"}}, d.Waiting)
+	assert.Equal(t, [][]format.Step{{{Process: "p1", Op: "read", Channel: "c1"}, {Process: "p2", Op: "read", Channel: "c2"}}}, d.Cycles)
+	assert.Equal(t, []format.Step{{Process: "p3", Op: "read", Channel: "c3"}}, d.Waiting)
 }
 
 func TestDeadlockOnAnyToAnyChannelsNamesOneCycleAndTheRest(t *testing.T) {

@@ -1,6 +1,7 @@
 package graphs
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/gocsp/gocsp/csp"
@@ -35,5 +36,13 @@ func TestFormatNamesAreCSPs(t *testing.T) {
 		if got != want {
 			t.Errorf("format says %q where csp says %q", got, want)
 		}
+	}
+	// Every state csp has, format lists, and no other.
+	var states []string
+	for s := csp.State(1); s.String() != "unknown"; s++ {
+		states = append(states, s.String())
+	}
+	if got := format.States(); !slices.Equal(got, states) {
+		t.Errorf("format.States() = %q; csp's states are %q", got, states)
 	}
 }

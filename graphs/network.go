@@ -8,10 +8,12 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/format"
 	"go.uber.org/zap"
 )
 
@@ -22,6 +24,7 @@ type config struct {
 	trace   io.Writer
 	log     *zap.Logger
 	observe bool
+	outside bool
 }
 
 // WithTrace writes a JSON-lines trace of the run to w (docs/FORMATS.md): a header line with the
@@ -38,6 +41,73 @@ func WithLogger(l *zap.Logger) Option { return func(c *config) { c.log = l } }
 // detection, no trace, and snapshots that show channel counters but no per-process states. It costs
 // nothing beyond the network itself.
 func WithoutObservation() Option { return func(c *config) { c.observe = false } }
+
+// WithOutsideEnds lets the network's channels have ends that no declared process owns, held by code
+// outside the network (a main that feeds it, a test that reads its output). Without it, Run refuses
+// such a network at start with an *UnownedEndsError: an end that a process uses without owning it
+// is never retired when the process ends, so its peers wait for it forever, and the deadlock
+// detector cannot tell that wait from one that the outside will end.
+func WithOutsideEnds() Option { return func(c *config) { c.outside = true } }
+
+// UnownedEndsError is Run's refusal of a network whose declared channels have ends, joined before
+// Run, that no declared process owns (see WithOutsideEnds).
+type UnownedEndsError struct {
+	Network string
+	Ends    []string // "a writer end of \"numbers\"", one entry per channel and direction
+}
+
+// Error names the network and every end that no process owns, and says what to do.
+func (e *UnownedEndsError) Error() string {
+	return fmt.Sprintf("graphs: network %q: no process owns %s: pass each end to the csp.Proc that uses it "+
+		"(or run with graphs.WithOutsideEnds if code outside the network holds it)", e.Network, strings.Join(e.Ends, ", "))
+}
+
+// unowned returns an *UnownedEndsError if a declared channel has live ends that no declared
+// process owns, counted from the channel's joined and retired ends against the declared owners.
+func (n *Network) unowned() error {
+	n.mu.Lock()
+	chans, _ := n.chansLocked(n.declChans)
+	owned := make(map[csp.Channel][2]int)
+	seen := make(map[csp.End]bool)
+	for _, p := range n.procs {
+		for _, e := range p.Ends() {
+			if seen[e] {
+				continue
+			}
+			seen[e] = true
+			k := owned[e.Channel()]
+			if e.Dir() == csp.DirRead {
+				k[0]++
+			} else {
+				k[1]++
+			}
+			owned[e.Channel()] = k
+		}
+	}
+	n.mu.Unlock()
+	var ends []string
+	for _, c := range chans {
+		st := c.Stats()
+		k := owned[c]
+		if d := st.Readers - st.ReadersRetired - k[0]; d > 0 {
+			ends = append(ends, plural(d, "reader")+fmt.Sprintf(" of %q", c.Name()))
+		}
+		if d := st.Writers - st.WritersRetired - k[1]; d > 0 {
+			ends = append(ends, plural(d, "writer")+fmt.Sprintf(" of %q", c.Name()))
+		}
+	}
+	if ends == nil {
+		return nil
+	}
+	return &UnownedEndsError{Network: n.name, Ends: ends}
+}
+
+func plural(k int, dir string) string {
+	if k == 1 {
+		return "a " + dir + " end"
+	}
+	return strconv.Itoa(k) + " " + dir + " ends"
+}
 
 // Network is a declared process network. Declare its processes with Add, then Run it once.
 // Topology, Snapshot and Handler may be used at any time, also concurrently with Run.
@@ -160,23 +230,23 @@ func (n *Network) procIDLocked(ref csp.ProcessRef) string {
 func (n *Network) Topology() *Topology {
 	n.mu.Lock()
 	t := &Topology{Format: TopologyFormat, Version: FormatVersion, Name: n.name,
-		Processes: make([]TopoProcess, 0, len(n.procs)),
-		Channels:  make([]TopoChannel, 0, n.declChans),
-		Ends:      []TopoEnd{},
+		Processes: make([]format.Process, 0, len(n.procs)),
+		Channels:  make([]format.Channel, 0, n.declChans),
+		Ends:      []format.End{},
 	}
 	for _, p := range n.procs {
 		id := n.procIDs[p]
-		t.Processes = append(t.Processes, TopoProcess{ID: id, Name: p.Name(), Kind: p.Kind(), Attrs: p.Attrs()})
+		t.Processes = append(t.Processes, format.Process{ID: id, Name: p.Name(), Kind: p.Kind(), Attrs: p.Attrs()})
 		for _, e := range p.Ends() {
 			// Add gave every channel of a declared end its id.
-			t.Ends = append(t.Ends, TopoEnd{Process: id, Channel: n.chanIDs[e.Channel()], Dir: e.Dir().String(), Owned: true})
+			t.Ends = append(t.Ends, format.End{Process: id, Channel: n.chanIDs[e.Channel()], Dir: e.Dir().String(), Owned: true})
 		}
 	}
 	chans, ids := n.chansLocked(n.declChans)
 	n.mu.Unlock()
 	for i, c := range chans {
 		st := c.Stats()
-		t.Channels = append(t.Channels, TopoChannel{ID: ids[i], Name: c.Name(),
+		t.Channels = append(t.Channels, format.Channel{ID: ids[i], Name: c.Name(),
 			Type: c.ElemType().String(), Buffer: st.Buffer, Remote: st.Home})
 	}
 	return t
@@ -185,10 +255,21 @@ func (n *Network) Topology() *Topology {
 // Run runs every declared process in parallel under ctx and waits until all of them, and every
 // process they started under their context, have ended. It returns what csp.ParallelContext
 // returns, except that when the network deadlocked it returns a *DeadlockError (which wraps the
-// processes' failures, if any). A network runs once: a second Run returns an error at once.
+// processes' failures, if any). A network runs once: a second Run returns an error at once. Unless
+// the network was made WithOutsideEnds, Run first checks that every end its declared channels have
+// joined is owned by a declared process, and returns an *UnownedEndsError naming the others if not.
 func (n *Network) Run(ctx context.Context) (err error) {
 	if !n.started.CompareAndSwap(false, true) {
 		return fmt.Errorf("graphs: network %q has already been run", n.name)
+	}
+	if !n.cfg.outside {
+		if err := n.unowned(); err != nil {
+			n.mu.Lock()
+			n.runErr = err
+			n.mu.Unlock()
+			close(n.done)
+			return err
+		}
 	}
 	log := n.cfg.log.With(zap.String("network", n.name))
 	defer func() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs/components"
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -154,9 +155,9 @@ func TestRunObservesProcessesStartedAtRunTime(t *testing.T) {
 	for _, p := range s.Processes {
 		switch p.Name {
 		case "child":
-			assert.Equal(t, []EndJSON{{Channel: "dc1", Dir: "write"}}, p.Ends)
+			assert.Equal(t, []format.OwnedEnd{{Channel: "dc1", Dir: "write"}}, p.Ends)
 		case "parent":
-			assert.Equal(t, []EndJSON{{Channel: "dc1", Dir: "read"}}, p.Ends)
+			assert.Equal(t, []format.OwnedEnd{{Channel: "dc1", Dir: "read"}}, p.Ends)
 		default:
 			assert.Empty(t, p.Ends, p.Name)
 		}
@@ -170,7 +171,7 @@ func TestRunCancelledPoisonsAndIsNoDeadlock(t *testing.T) {
 	r := c.Reader()
 	_ = c.Writer()
 	ctx, cancel := context.WithCancel(context.Background())
-	n := New("cancel").Add(
+	n := New("cancel", WithOutsideEnds()).Add(
 		csp.Proc("reader", func(ctx context.Context) error { _, err := r.Read(); return err }, r),
 		csp.Proc("canceller", func(ctx context.Context) error { cancel(); return nil }),
 	)
@@ -190,4 +191,39 @@ func TestLoggerHearsOfTheDeadlock(t *testing.T) {
 	require.Len(t, warn, 1)
 	assert.Equal(t, "deadlock: a reads x ← b reads y ← a", warn[0].ContextMap()["deadlock"])
 	assert.Equal(t, "cross", warn[0].ContextMap()["network"])
+}
+
+// The README's first network with the writer end left out of its csp.Proc: the producer writes
+// through an end it does not own, so nothing retires it when the producer ends, and the consumer
+// would wait for it forever (no deadlock either: an end held outside might still write). Run
+// refuses the network at start, naming the end, instead of hanging after printing 1 2 3.
+func TestRunRefusesUnownedEnds(t *testing.T) {
+	c := csp.NewChan[int](csp.Named("numbers"))
+	w, r := c.Writer(), c.Reader()
+	produce := func(ctx context.Context) error {
+		for i := 1; i <= 3; i++ {
+			if err := w.Write(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	consume := func(ctx context.Context) error {
+		for {
+			if _, err := r.Read(); err != nil {
+				return err
+			}
+		}
+	}
+	n := New("first").Add(csp.Proc("producer", produce), csp.Proc("consumer", consume, r)) // w left out
+	err := n.Run(context.Background())
+	var ue *UnownedEndsError
+	require.ErrorAs(t, err, &ue)
+	require.Equal(t, []string{`a writer end of "numbers"`}, ue.Ends)
+	require.Contains(t, err.Error(), `graphs: network "first": no process owns a writer end of "numbers"`)
+	<-n.Done() // a refused run is over
+
+	// The same network with w owned runs to its end.
+	n = New("first").Add(csp.Proc("producer", produce, w), csp.Proc("consumer", consume, r))
+	require.NoError(t, n.Run(context.Background()))
 }

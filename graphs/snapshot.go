@@ -1,46 +1,16 @@
 package graphs
 
 import (
-	"github.com/gocsp/gocsp/graphs/format"
 	"slices"
 	"sort"
 	"time"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // Snapshot is a network's live state at one moment (format.Snapshot).
 type Snapshot = format.Snapshot
-
-// ProcState is one process in a snapshot.
-//
-// Deprecated: use format.ProcessState.
-type ProcState = format.ProcessState
-
-// EndJSON is an end the topology cannot list.
-//
-// Deprecated: use format.OwnedEnd.
-type EndJSON = format.OwnedEnd
-
-// WaitJSON is one channel operation a blocked process waits on.
-//
-// Deprecated: use format.Wait.
-type WaitJSON = format.Wait
-
-// ChanState is one channel in a snapshot.
-//
-// Deprecated: use format.ChannelState.
-type ChanState = format.ChannelState
-
-// DeadlockState is a deadlock as snapshots and traces carry it.
-//
-// Deprecated: use format.Deadlock.
-type DeadlockState = format.Deadlock
-
-// StepJSON is one step of a wait-for cycle.
-//
-// Deprecated: use format.Step.
-type StepJSON = format.Step
 
 // Snapshot returns the network's state now. Before Run it lists the declared channels and no
 // processes (none has started); processes started at run time appear with new ids (d<n>), and so
@@ -48,7 +18,7 @@ type StepJSON = format.Step
 // the network runs and "done" (or "failed", from Run's error) after.
 func (n *Network) Snapshot() *Snapshot {
 	s := &Snapshot{Format: SnapshotFormat, Version: FormatVersion, Seq: n.seq.Add(1),
-		Time: time.Now().UTC(), Processes: []ProcState{}, Channels: []ChanState{}}
+		Time: time.Now().UTC(), Processes: []format.ProcessState{}, Channels: []format.ChannelState{}}
 	started := n.started.Load()
 	ended := false
 	select {
@@ -69,19 +39,19 @@ func (n *Network) Snapshot() *Snapshot {
 	switch {
 	case m != nil:
 		for _, p := range infos {
-			ps := ProcState{ID: n.procIDLocked(p.ProcessRef), Name: p.Name, State: p.State.String()}
+			ps := format.ProcessState{ID: n.procIDLocked(p.ProcessRef), Name: p.Name, State: p.State.String()}
 			if !p.Deadline.IsZero() {
 				ps.Deadline = p.Deadline.UTC().Format(time.RFC3339Nano)
 			}
 			for _, w := range p.Waits {
-				ps.Waits = append(ps.Waits, WaitJSON{Channel: n.chanIDLocked(w.Channel, false), Op: w.Op.String()})
+				ps.Waits = append(ps.Waits, format.Wait{Channel: n.chanIDLocked(w.Channel, false), Op: w.Op.String()})
 			}
 			_, declared := n.procIDs[p.Process]
 			for _, e := range p.Ends {
 				id := n.chanIDLocked(e.Channel(), false)
 				if !declared || !slices.Contains(p.Process.Ends(), e) {
 					// Without these a viewer could draw a run-time process but not connect it.
-					ps.Ends = append(ps.Ends, EndJSON{Channel: id, Dir: e.Dir().String()})
+					ps.Ends = append(ps.Ends, format.OwnedEnd{Channel: id, Dir: e.Dir().String()})
 				}
 			}
 			if p.Err != nil {
@@ -95,7 +65,7 @@ func (n *Network) Snapshot() *Snapshot {
 		sort.Stable(byRank{s.Processes, ranks})
 	case started:
 		for _, p := range n.procs {
-			ps := ProcState{ID: n.procIDs[p], Name: p.Name(), State: csp.StateRunning.String()}
+			ps := format.ProcessState{ID: n.procIDs[p], Name: p.Name(), State: csp.StateRunning.String()}
 			if ended {
 				ps.State = csp.StateDone.String()
 				if err := failureOf(n.runErr, p.Name()); err != nil {
@@ -112,7 +82,7 @@ func (n *Network) Snapshot() *Snapshot {
 	n.mu.Unlock()
 	for i, c := range chans {
 		st := c.Stats()
-		s.Channels = append(s.Channels, ChanState{ID: ids[i], Name: st.Name, Buffer: st.Buffer,
+		s.Channels = append(s.Channels, format.ChannelState{ID: ids[i], Name: st.Name, Buffer: st.Buffer,
 			Len: st.Len, Messages: st.Messages, Readers: st.Readers, Writers: st.Writers,
 			ReadersRetired: st.ReadersRetired, WritersRetired: st.WritersRetired, Poisoned: st.Poisoned,
 			Link: linkState(st)})
@@ -153,13 +123,13 @@ func failureOf(err error, name string) error {
 }
 
 // deadlockStateLocked converts a DeadlockError to its JSON form with network ids.
-func (n *Network) deadlockStateLocked(e *DeadlockError) *DeadlockState {
-	conv := func(st WaitStep) StepJSON {
-		return StepJSON{Process: n.procIDLocked(st.Process), Op: st.Op.String(), Channel: n.chanIDLocked(st.Channel, false)}
+func (n *Network) deadlockStateLocked(e *DeadlockError) *format.Deadlock {
+	conv := func(st WaitStep) format.Step {
+		return format.Step{Process: n.procIDLocked(st.Process), Op: st.Op.String(), Channel: n.chanIDLocked(st.Channel, false)}
 	}
-	d := &DeadlockState{Message: e.Error(), Cycles: [][]StepJSON{}, Waiting: []StepJSON{}}
+	d := &format.Deadlock{Message: e.Error(), Cycles: [][]format.Step{}, Waiting: []format.Step{}}
 	for _, c := range e.Cycles {
-		js := make([]StepJSON, len(c))
+		js := make([]format.Step, len(c))
 		for i, st := range c {
 			js[i] = conv(st)
 		}
@@ -172,7 +142,7 @@ func (n *Network) deadlockStateLocked(e *DeadlockError) *DeadlockState {
 }
 
 type byRank struct {
-	ps    []ProcState
+	ps    []format.ProcessState
 	ranks []uint64
 }
 

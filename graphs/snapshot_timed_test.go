@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // A snapshot shows a timed wait as what it is: a selection with a Timeout reads "alting" with what
@@ -27,7 +28,7 @@ func TestSnapshotShowsTimedWaitsAndTheirDeadlines(t *testing.T) {
 	want := map[string]string{"alter": "alting", "sleeper": "sleeping"}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		got := map[string]ProcState{}
+		got := map[string]format.ProcessState{}
 		for _, p := range n.Snapshot().Processes {
 			got[p.Name] = p
 		}

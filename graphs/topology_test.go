@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 func TestTopologyRoundTrip(t *testing.T) {
@@ -17,13 +19,13 @@ func TestTopologyRoundTrip(t *testing.T) {
 	back, err := ReadTopology(&buf)
 	require.NoError(t, err)
 	assert.Equal(t, top, back)
-	assert.Equal(t, []TopoEnd{
+	assert.Equal(t, []format.End{
 		{Process: "p1", Channel: "c1", Dir: "read", Owned: true},
 		{Process: "p1", Channel: "c2", Dir: "write", Owned: true},
 	}, top.Ends[:2])
-	assert.Equal(t, TopoChannel{ID: "c2", Name: "a", Type: "int", Buffer: 0}, top.Channels[1])
+	assert.Equal(t, format.Channel{ID: "c2", Name: "a", Type: "int", Buffer: 0}, top.Channels[1])
 	// Components describe their parameters: the ring's Prefix says what it starts with.
-	var prefix *TopoProcess
+	var prefix *format.Process
 	for i := range top.Processes {
 		if top.Processes[i].Kind == "Prefix" {
 			prefix = &top.Processes[i]
@@ -67,9 +69,9 @@ func TestReadTopologyRejects(t *testing.T) {
 
 func TestTopologyLookupAndClone(t *testing.T) {
 	top := &Topology{Format: TopologyFormat, Version: FormatVersion,
-		Processes: []TopoProcess{{ID: "p1", Name: "prefix", Attrs: map[string]string{"initial": "0"}}},
-		Channels:  []TopoChannel{{ID: "c1", Name: "a", Attrs: map[string]string{"k": "v"}}},
-		Ends:      []TopoEnd{{Process: "p1", Channel: "c1", Dir: "write"}}}
+		Processes: []format.Process{{ID: "p1", Name: "prefix", Attrs: map[string]string{"initial": "0"}}},
+		Channels:  []format.Channel{{ID: "c1", Name: "a", Attrs: map[string]string{"k": "v"}}},
+		Ends:      []format.End{{Process: "p1", Channel: "c1", Dir: "write"}}}
 	require.NotNil(t, top.Process("p1"))
 	assert.Equal(t, "prefix", top.Process("p1").Name)
 	assert.Nil(t, top.Process("c1"))
@@ -82,7 +84,7 @@ func TestTopologyLookupAndClone(t *testing.T) {
 	c.Processes[0].Attrs["initial"] = "1"
 	c.Channels[0].Attrs["k"] = "w"
 	c.Ends[0].Dir = "read"
-	c.Processes = append(c.Processes, TopoProcess{ID: "p2"})
+	c.Processes = append(c.Processes, format.Process{ID: "p2"})
 	assert.Equal(t, "0", top.Processes[0].Attrs["initial"])
 	assert.Equal(t, "v", top.Channels[0].Attrs["k"])
 	assert.Equal(t, "write", top.Ends[0].Dir)

@@ -97,7 +97,7 @@ func (t *tracer) Trace(e csp.Event) {
 		}
 	}
 	for _, w := range e.Waits {
-		ev.Waits = append(ev.Waits, WaitJSON{Channel: t.n.chanIDLocked(w.Channel, false), Op: w.Op.String()})
+		ev.Waits = append(ev.Waits, format.Wait{Channel: t.n.chanIDLocked(w.Channel, false), Op: w.Op.String()})
 	}
 	if e.Kind == csp.EventDeadlock && e.Deadlock != nil {
 		ev.Deadlock = t.n.deadlockStateLocked(t.n.deadlockLocked(e.Deadlock))

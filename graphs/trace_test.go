@@ -9,6 +9,7 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs/components"
+	"github.com/gocsp/gocsp/graphs/format"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -72,15 +73,15 @@ func TestTraceDeadlockAndRunTimeProcesses(t *testing.T) {
 	require.Error(t, net.Run(context.Background()))
 	_, evs, err := ReadTrace(&buf)
 	require.NoError(t, err)
-	var dl *DeadlockState
+	var dl *format.Deadlock
 	for _, e := range evs {
 		if e.Ev == "deadlock" {
 			dl = e.Deadlock
 		}
 	}
 	require.NotNil(t, dl)
-	assert.Equal(t, [][]StepJSON{{{Process: "p1", Op: "read", Channel: "c1"}, {Process: "p2", Op: "read", Channel: "c2"}}}, dl.Cycles)
-	assert.Equal(t, []StepJSON{{Process: "p3", Op: "read", Channel: "c3"}}, dl.Waiting)
+	assert.Equal(t, [][]format.Step{{{Process: "p1", Op: "read", Channel: "c1"}, {Process: "p2", Op: "read", Channel: "c2"}}}, dl.Cycles)
+	assert.Equal(t, []format.Step{{Process: "p3", Op: "read", Channel: "c3"}}, dl.Waiting)
 
 	// A farm starts its processes and channels at run time: they get new ids, and the trace names
 	// each run-time channel the first time it appears.

@@ -34,22 +34,25 @@ const (
 	msgRead                     // opener→home: post read op (flagAlt: an input guard)
 	msgWrite                    // opener→home: post write op (flagAlt: an output guard); payload: the value
 	msgCancel                   // opener→home: withdraw op
-	msgOffer                    // home→opener: a value for read op, its writer held; payload: value
+	msgOffer                    // home→opener: a value for read op (held: the guard fires with it), its writer held; payload: value
 	msgTaken                    // opener→home: the offered value was taken
 	msgRefused                  // opener→home: the offer was not taken (flagBusy: ask again)
 	msgDone                     // home→opener: op ended; payload: one result byte, then text
 	msgPoison                   // opener→home: poison the channel through this end
 	msgRetire                   // opener→home: retire this end
-	msgHold                     // home→opener: hold write op (a selection's output guard)
-	msgHeld                     // opener→home: write op is held
-	msgCommit                   // home→opener: held write op is done; payload as msgDone
-	msgRelease                  // home→opener: held write op was not taken: wait on
+	msgHold                     // home→opener: hold op (a selection's guard)
+	msgHeld                     // opener→home: op is held
+	msgCommit                   // home→opener: held op is done; payload as msgDone
+	msgRelease                  // home→opener: held op did not happen: wait on
+	msgBye                      // either way: the sender is closing; all it owed precedes this
 	msgLast
 )
 
 const (
-	flagAlt  uint8 = 1 << 0 // msgRead, msgWrite: posted by a selection, which may refuse
-	flagBusy uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; ask again
+	flagAlt   uint8 = 1 << 0 // msgRead, msgWrite: posted by a selection, which may refuse
+	flagBusy  uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; ask again
+	flagTry   uint8 = 1 << 1 // msgRead, msgWrite: a selection's first look; complete now or say not ready
+	flagProbe uint8 = 1 << 2 // msgRead, msgWrite: say whether the operation could match now; change nothing
 )
 
 // Results carried by msgDone.
@@ -58,7 +61,9 @@ const (
 	resPoisoned
 	resRetired
 	resCancelled
-	resFailed // followed by the error's text
+	resFailed   // followed by the error's text
+	resNotReady // a try (flagTry) found nothing to match now, and changed nothing
+	resLinkLost // the operation depended on another link of the home's, lost; followed by text
 )
 
 // frame is one decoded frame. payload aliases the reader's buffer only until the next read.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs"
+	"github.com/gocsp/gocsp/graphs/format"
 )
 
 // A remote end takes part in a graphs network like a local one: its owner's process is in the
@@ -56,12 +57,13 @@ func TestRemoteEndShowsItsHome(t *testing.T) {
 	require.NoError(t, err)
 	local := csp.NewChan[int](csp.Named("local"))
 	lr, lw := local.Reader(), local.Writer()
-	n := graphs.New("remote-consumer").Add(csp.Proc("consumer", func(context.Context) error {
+	// The test holds lw, an end outside the network.
+	n := graphs.New("remote-consumer", graphs.WithOutsideEnds()).Add(csp.Proc("consumer", func(context.Context) error {
 		_, err := r.Read()
 		return err
 	}, r), csp.Proc("idle", func(context.Context) error { _, err := lr.Read(); return err }, lr))
 	top := n.Topology()
-	byName := map[string]graphs.TopoChannel{}
+	byName := map[string]format.Channel{}
 	for _, c := range top.Channels {
 		byName[c.Name] = c
 	}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gocsp/gocsp/csp"
@@ -18,6 +19,9 @@ type export[T any] struct {
 	name string
 	o    endOptions
 	typ  string
+	// altWriters counts the remote output guards its homes serve now (serveAltWrite): a try to
+	// read (flagTry) gives them a moment to come, as a local parked output guard is there at once.
+	altWriters atomic.Int32
 }
 
 // open checks a peer's end against the channel and starts its home side.
@@ -26,7 +30,8 @@ func (e *export[T]) open(l *link, id uint32, req openReq) error {
 		return fmt.Errorf("%w: channel %q at %s carries %s (codec %s); the %s end opened from %s is for %s (codec %s)",
 			ErrTypeMismatch, e.name, l.n.addr, e.typ, e.o.codec.Name(), csp.Dir(req.dir), l.peer, req.typ, req.codec)
 	}
-	h := &home[T]{l: l, id: id, codec: sessionOf(e.o.codec, reflect.TypeFor[T]()), wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
+	h := &home[T]{exp: e, l: l, id: id, codec: sessionOf(e.o.codec, reflect.TypeFor[T]()), policy: e.o.lost,
+		wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
 	if csp.Dir(req.dir) == csp.DirRead {
 		h.r = e.ch.Reader()
 	} else {
@@ -44,9 +49,11 @@ func (e *export[T]) open(l *link, id uint32, req openReq) error {
 // home is the home side of one remote end: a real end of the exported channel, through which one
 // goroutine runs the remote end's operations one at a time, as the remote process posts them.
 type home[T any] struct {
+	exp     *export[T]
 	l       *link
 	id      uint32
 	codec   Codec
+	policy  LinkLostPolicy // what the end does when its link is lost
 	r       *csp.Reader[T] // exactly one of r and w
 	w       *csp.Writer[T]
 	wake    chan struct{} // a frame was queued
@@ -58,6 +65,8 @@ type home[T any] struct {
 	opCancel  context.CancelFunc
 	cancelled uint64  // the last operation the remote end withdrew
 	queue     []frame // operations, poison and retirement not yet served, in order
+	busy      bool    // the home's goroutine is serving a frame it took from queue
+	inline    bool    // the link's reader is serving a write (writeNow)
 }
 
 func (h *home[T]) end() csp.End {
@@ -73,6 +82,9 @@ func (h *home[T]) end() csp.End {
 const maxQueued = 64
 
 func (h *home[T]) post(f frame) bool {
+	if f.typ == msgWrite && f.flags&flagAlt == 0 && h.writeNow(f) {
+		return true
+	}
 	f.payload = append([]byte(nil), f.payload...)
 	if f.typ == msgTaken || f.typ == msgRefused || f.typ == msgHeld {
 		select {
@@ -81,6 +93,16 @@ func (h *home[T]) post(f frame) bool {
 		default:
 			return false
 		}
+	}
+	switch f.typ {
+	case msgPoison:
+		// Poison overtakes whatever the end has queued or under way, as it does on a local end:
+		// the home's end is poisoned now, which wakes the operation it serves with ErrPoisoned.
+		h.end().Poison()
+		return true
+	case msgRetire:
+		// So does retirement; run still answers the operation under way, then confirms it.
+		h.end().Retire()
 	}
 	h.mu.Lock()
 	if len(h.queue) >= maxQueued {
@@ -118,6 +140,41 @@ func (h *home[T]) cancel(op uint64) {
 	}
 }
 
+// writeNow serves a plain remote Write on the link's reader goroutine, if the home is idle (nothing
+// queued or being served, so the end's frames stay in order and its end is free) and the write
+// completes at once (a reader waits, or buffer room): that saves the hand-off to the home's
+// goroutine, a futex wake-up on few cores. False if it did nothing; the frame then goes the usual way.
+func (h *home[T]) writeNow(f frame) bool {
+	if h.w == nil {
+		return false
+	}
+	h.mu.Lock()
+	idle := !h.busy && len(h.queue) == 0 && f.op > h.cancelled
+	h.inline = idle // a closing node waits for the result this may send (idle)
+	h.mu.Unlock()
+	if !idle {
+		return false
+	}
+	defer func() {
+		h.mu.Lock()
+		h.inline = false
+		h.mu.Unlock()
+	}()
+	if ready, _ := csp.WriteReady(h.w); !ready {
+		return false // do not decode a value the home will decode again
+	}
+	var v T
+	if h.codec.Unmarshal(f.payload, &v) != nil {
+		return false // the home reports it
+	}
+	done, err := csp.WriteNow(h.w, v)
+	if !done {
+		return false // another writer took the room meanwhile
+	}
+	h.done(f.op, err)
+	return true
+}
+
 // next returns the next queued frame, waiting for one; false once the link is lost.
 func (h *home[T]) next() (frame, bool) {
 	for {
@@ -125,9 +182,11 @@ func (h *home[T]) next() (frame, bool) {
 		if len(h.queue) > 0 {
 			f := h.queue[0]
 			h.queue = h.queue[1:]
+			h.busy = true
 			h.mu.Unlock()
 			return f, true
 		}
+		h.busy = false
 		h.mu.Unlock()
 		select {
 		case <-h.wake:
@@ -146,7 +205,7 @@ func (h *home[T]) begin(op uint64) context.Context {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.opCtx == nil || h.opCtx.Err() != nil {
-		h.opCtx, h.opCancel = context.WithCancel(h.l.ctx)
+		h.opCtx, h.opCancel = context.WithCancel(h.l.stop)
 	}
 	h.cur = op
 	if h.cancelled >= op {
@@ -161,6 +220,24 @@ func (h *home[T]) finish() {
 	h.mu.Unlock()
 }
 
+func (h *home[T]) idle() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.busy && !h.inline && h.cur == 0
+}
+
+// cutShort says whether the node's closing (not the remote end's withdrawal) ended operation op
+// with err: then the home sends no result, and the remote end's operation ends with the link
+// (msgBye follows), as every operation waiting on a closing node does, with ErrLinkLost.
+func (h *home[T]) cutShort(op uint64, err error) bool {
+	if !errors.Is(err, context.Canceled) || h.l.closing() == nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cancelled < op
+}
+
 // stop releases the operations' context when the home ends.
 func (h *home[T]) stop() {
 	h.mu.Lock()
@@ -170,10 +247,17 @@ func (h *home[T]) stop() {
 	h.mu.Unlock()
 }
 
-// drop leaves the channel when the end's link is lost: the remote process behind it can no longer
-// be reached, and its failure would have poisoned the channel, so the home poisons it on its behalf
-// (a process that ends normally retires its ends first, and a retired end is not poisoned).
-func (h *home[T]) drop() { h.end().Poison() }
+// drop leaves the channel when the end's link is lost, as the export's policy says: the end
+// retires (LeaveOnLinkLost), or poisons the channel on behalf of the unreachable process behind
+// it, whose failure would have (PoisonOnLinkLost; a process that ends normally retires its ends
+// first, and a retired end is not poisoned).
+func (h *home[T]) drop() {
+	if h.policy == PoisonOnLinkLost {
+		h.end().Poison()
+		return
+	}
+	h.end().Retire()
+}
 
 func (h *home[T]) run() {
 	defer h.l.n.wg.Done()
@@ -184,21 +268,32 @@ func (h *home[T]) run() {
 			h.drop()
 			return
 		}
+		if (f.typ == msgRead || f.typ == msgWrite) && f.flags&flagProbe != 0 {
+			h.serveProbe(f)
+			continue
+		}
 		switch f.typ {
 		case msgRead:
-			if h.r != nil {
+			switch {
+			case h.r == nil:
+			case f.flags&flagTry != 0:
+				h.serveTryRead(f)
+			case f.flags&flagAlt != 0:
+				h.serveAltRead(f)
+			default:
 				h.serveRead(f)
 			}
 		case msgWrite:
-			if h.w != nil && f.flags&flagAlt != 0 {
+			switch {
+			case h.w == nil:
+			case f.flags&flagTry != 0:
+				h.serveTryWrite(f)
+			case f.flags&flagAlt != 0:
 				h.serveAltWrite(f)
-			} else if h.w != nil {
+			default:
 				h.serveWrite(f)
 			}
-		case msgPoison:
-			h.end().Poison()
-		case msgRetire:
-			h.end().Retire()
+		case msgRetire: // retired already (post)
 			h.l.dropHome(h.id)
 			h.l.send(msgDone, 0, h.id, 0, []byte{resRetired})
 			return
@@ -217,62 +312,210 @@ func (h *home[T]) serveWrite(f frame) {
 		return
 	}
 	err := h.w.WriteContext(ctx, v)
-	if err != nil && h.l.isLost() {
+	if err != nil && (h.l.isLost() || h.cutShort(f.op, err)) {
 		return
 	}
 	h.done(f.op, err)
 }
 
-// serveRead runs a remote Read, or an input guard of a remote selection: the value is offered with
-// its writer held, and the writer completes only when the remote end has taken it.
+// serveRead runs a remote Read: the value is offered with its writer held, and the writer
+// completes only when the remote end has taken it (a plain read always takes).
 func (h *home[T]) serveRead(f frame) {
 	ctx := h.begin(f.op)
 	defer h.finish()
+	if !h.readOffer(ctx, f.op) && !h.l.isLost() && !h.cutShort(f.op, ctx.Err()) {
+		h.done(f.op, ctx.Err()) // withdrawn before a value came
+	}
+}
+
+// serveTryRead runs a remote selection's first look at an input guard (flagTry): a value that can
+// be taken now is offered as to a plain read (the selection waits for it, and takes it); otherwise
+// the answer is resNotReady. Remote output guards served here are not queued as writers until
+// they see a reader, so while there are any the try waits in line for linger.
+func (h *home[T]) serveTryRead(f frame) {
+	ctx := h.begin(f.op)
+	defer h.finish()
+	wait := time.Duration(0)
+	if h.exp.altWriters.Load() > 0 {
+		wait = linger
+	}
+	tctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if !h.readOffer(tctx, f.op) && ctx.Err() == nil && !h.l.isLost() {
+		h.done(f.op, errNotReady)
+	}
+}
+
+// errNotReady is a try's answer when nothing could match now (resNotReady).
+var errNotReady = errors.New("net: not ready")
+
+// readOffer takes the next value held, offers it for op and settles its writer by the answer. It
+// reports false, having told the remote end nothing, when ctx ended before a value came.
+func (h *home[T]) readOffer(ctx context.Context, op uint64) bool {
 	for {
 		v, held, err := csp.ReadHeld(ctx, h.r)
 		if err != nil {
-			if !h.l.isLost() {
-				h.done(f.op, err)
+			if ctx.Err() != nil && !errors.Is(err, csp.ErrPoisoned) && !errors.Is(err, csp.ErrRetired) {
+				return false
 			}
-			return
+			if !h.l.isLost() {
+				h.done(op, err)
+			}
+			return true
 		}
 		payload, err := h.codec.Marshal(v)
 		if err != nil {
 			held.Release()
-			h.done(f.op, fmt.Errorf("encoding the value: %w", err))
-			return
+			h.done(op, fmt.Errorf("encoding the value: %w", err))
+			return true
 		}
-		if err := h.l.send(msgOffer, 0, h.id, f.op, payload); err != nil {
+		if err := h.l.send(msgOffer, 0, h.id, op, payload); err != nil {
 			held.Release() // not sent: certainly not delivered
 			if !h.l.isLost() {
-				h.done(f.op, err)
+				h.done(op, err)
 			}
-			return
+			return true
 		}
-		a, lost := h.answer(f.op)
+		a, lost := h.answer(op)
 		taken, busy := a.typ == msgTaken, a.flags&flagBusy != 0
 		switch {
 		case lost:
 			held.Fail(h.l.lostErr()) // the remote end may or may not have it: its writer must not succeed
-			return
+			return true
 		case taken:
 			held.Commit()
-			return
+			return true
 		case !busy:
 			held.Release()
-			return
+			return true
 		}
 		// The remote selection is held by another channel's home: let it decide, then offer again.
 		held.Release()
 		select {
 		case <-time.After(h.l.n.opts.pause()):
 		case <-ctx.Done():
-			if !h.l.isLost() {
-				h.done(f.op, ctx.Err())
+			if !h.l.isLost() && !h.cutShort(op, ctx.Err()) {
+				h.done(op, ctx.Err())
 			}
-			return
+			return true
 		}
 	}
+}
+
+// serveAltRead runs an input guard of a parked remote selection. It never takes a value the
+// selection may refuse: it waits in line until a value could be taken (ReadReady), holds the
+// selection (msgHold → msgHeld), and only then takes the value (ReadHeld) and hands it over
+// (msgOffer to a held guard, which fires with it: msgTaken), so a buffered value stays in the
+// buffer, in its place, until a selection that cannot refuse it has it. If the value went to
+// another reader meanwhile, the selection is released (msgRelease) once linger has passed.
+func (h *home[T]) serveAltRead(f frame) {
+	ctx := h.begin(f.op)
+	defer h.finish()
+	for {
+		if err := csp.ReadReady(ctx, h.r); err != nil {
+			return // withdrawn, or the link is lost
+		}
+		if h.l.send(msgHold, 0, h.id, f.op, nil) != nil {
+			return
+		}
+		a, lost := h.answer(f.op)
+		switch {
+		case lost:
+			return
+		case a.typ == msgRefused && a.flags&flagBusy == 0:
+			return // the selection is over
+		case a.typ == msgRefused:
+			select {
+			case <-time.After(h.l.n.opts.pause()):
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		rctx, cancel := context.WithTimeout(h.l.ctx, linger)
+		v, held, err := csp.ReadHeld(rctx, h.r)
+		cancel()
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			h.l.send(msgRelease, 0, h.id, f.op, nil)
+			continue
+		case err != nil && h.l.isLost():
+			return // the opener's side ends the held selection with ErrLinkLost
+		case err != nil:
+			h.commit(f.op, err) // poisoned or retired: the guard fires with it
+			return
+		}
+		payload, err := h.codec.Marshal(v)
+		if err != nil {
+			held.Release()
+			h.commit(f.op, fmt.Errorf("encoding the value: %w", err))
+			return
+		}
+		if h.l.send(msgOffer, 0, h.id, f.op, payload) != nil {
+			held.Fail(h.l.lostErr())
+			return
+		}
+		a, lost = h.answer(f.op)
+		switch {
+		case lost:
+			held.Fail(h.l.lostErr()) // the remote end may or may not have it: its writer must not succeed
+		case a.typ == msgTaken:
+			held.Commit()
+		default:
+			held.Release() // it could not decode the value: its guard ended with that error
+		}
+		return
+	}
+}
+
+// serveTryWrite runs a remote selection's first look at an output guard (flagTry): if a write
+// could complete now (a reader waits here, locally or through a transport, or the buffer has
+// room), the home writes, giving up after linger if the reader went elsewhere; the answer is the
+// write's result, or resNotReady.
+func (h *home[T]) serveTryWrite(f frame) {
+	ctx := h.begin(f.op)
+	defer h.finish()
+	var v T
+	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
+		h.done(f.op, fmt.Errorf("decoding the value: %w", err))
+		return
+	}
+	err := errNotReady
+	if ready, _ := csp.WriteReady(h.w); ready {
+		wctx, cancel := context.WithTimeout(ctx, linger)
+		err = h.w.WriteContext(wctx, v)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = errNotReady
+		}
+	}
+	if err != nil && (h.l.isLost() || h.cutShort(f.op, err)) {
+		return
+	}
+	h.done(f.op, err)
+}
+
+// serveProbe answers a selection's probe (flagProbe): Done(op) if the end's operation could match
+// now (for a read, also while remote output guards are coming: the try that follows waits for
+// them), resNotReady if not. It changes nothing.
+func (h *home[T]) serveProbe(f frame) {
+	var ready bool
+	if h.r != nil {
+		ready = csp.ReadableNow(h.r) || h.exp.altWriters.Load() > 0
+	} else {
+		ready, _ = csp.WriteReady(h.w)
+	}
+	var err error
+	if !ready {
+		err = errNotReady
+	}
+	h.done(f.op, err)
+}
+
+// commit tells the remote end how its held operation op ended.
+func (h *home[T]) commit(op uint64, err error) {
+	res, text := resultOf(err)
+	h.l.send(msgCommit, 0, h.id, op, append([]byte{res}, text...))
 }
 
 // answer waits for the remote end's answer (msgTaken, msgRefused, msgHeld) about op, skipping
@@ -322,6 +565,8 @@ const linger = 2 * time.Millisecond
 func (h *home[T]) serveAltWrite(f frame) {
 	ctx := h.begin(f.op)
 	defer h.finish()
+	h.exp.altWriters.Add(1)
+	defer h.exp.altWriters.Add(-1)
 	var v T
 	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
 		h.done(f.op, fmt.Errorf("decoding the value: %w", err))
@@ -389,6 +634,12 @@ func resultOf(err error) (uint8, string) {
 		return resRetired, ""
 	case errors.Is(err, context.Canceled):
 		return resCancelled, ""
+	case err == errNotReady:
+		return resNotReady, ""
+	case errors.Is(err, ErrLinkLost):
+		// A value in flight to a reader whose link was lost: the writer's operation depended on
+		// that link, so it fails as one that did, with ErrLinkLost.
+		return resLinkLost, err.Error()
 	}
 	return resFailed, err.Error()
 }
@@ -410,6 +661,10 @@ func errorOf(p []byte, ctxErr error) error {
 			ctxErr = context.Canceled
 		}
 		return ctxErr
+	case resNotReady:
+		return errNotReady
+	case resLinkLost:
+		return fmt.Errorf("%w at the channel's home: %s", ErrLinkLost, p[1:])
 	}
 	return fmt.Errorf("at the channel's home: %s", p[1:])
 }

@@ -41,7 +41,7 @@ type (
 )
 
 // ErrNameTaken is returned when a name is registered by another live node.
-var ErrNameTaken = errors.New("name registered by another node")
+var ErrNameTaken = errors.New("net: name registered by another node")
 
 // ServeNames makes n a name server: other nodes (WithNameServer(n.Addr())) register the channels
 // they export with it and look names up. A node's registrations are dropped when its link to the
@@ -61,8 +61,8 @@ func ServeNames(n *Node) error {
 				return
 			}
 			if err != nil {
-				// Poisoned by a client lost in the middle of its hello: a fresh channel
-				// serves the others.
+				// Poisoned by a client (through its writer end): a fresh channel serves the
+				// others.
 				n.unexport(namesHello)
 				if r, err = exportHello(n); err != nil {
 					return
@@ -79,7 +79,9 @@ func ServeNames(n *Node) error {
 // never uses, so that the channel does not retire when the clients' writers, each used once, do.
 func exportHello(n *Node) (*csp.Reader[NameHello], error) {
 	hello := csp.NewChan[NameHello](csp.Named(namesHello))
-	if err := Export(n, namesHello, hello); err != nil {
+	// Leave, whatever the default: a client lost in the middle of its hello must not poison the
+	// channel every other client says hello on.
+	if err := Export(n, namesHello, hello, OnLinkLost(LeaveOnLinkLost)); err != nil {
 		return nil, err
 	}
 	hello.Writer()
@@ -210,25 +212,25 @@ func (n *Node) ask(ctx context.Context, q NameRequest) (string, error) {
 		}
 		hello, err := OpenWriter[NameHello](ctx, n, n.opts.names+"/"+namesHello)
 		if err != nil {
-			return "", fmt.Errorf("net: the name server: %w", err)
+			return "", wrapf(err, "net: the name server")
 		}
 		err = hello.WriteContext(ctx, NameHello{Addr: n.addr})
 		hello.Retire() // a lost link must not poison the server's hello channel
 		if err != nil {
-			return "", fmt.Errorf("net: the name server: %w", err)
+			return "", wrapf(err, "net: the name server")
 		}
 		c.req, c.rep = req.Writer(), rep.Reader()
 	}
 	if err := c.req.WriteContext(ctx, q); err != nil {
-		return "", fmt.Errorf("net: the name server: %w", err)
+		return "", wrapf(err, "net: the name server")
 	}
 	r, err := c.rep.ReadContext(ctx)
 	if err != nil {
-		return "", fmt.Errorf("net: the name server: %w", err)
+		return "", wrapf(err, "net: the name server")
 	}
 	if r.Err != "" {
 		if strings.Contains(r.Err, " is registered by ") {
-			return "", fmt.Errorf("net: %s: %w", r.Err, ErrNameTaken)
+			return "", wrapf(ErrNameTaken, "net: %s", r.Err)
 		}
 		return "", fmt.Errorf("net: the name server: %s", r.Err)
 	}
@@ -248,3 +250,20 @@ func (n *Node) Resolve(ctx context.Context, name string) ([]string, error) {
 	}
 	return []string{a}, nil
 }
+
+// wrapf wraps err under a message made as fmt.Sprintf(format, args...) makes it, as
+// fmt.Errorf(format+": %w") would, but with the "net: " that err's own text begins with dropped, so
+// that an error passed up through several layers of this package names the package once:
+// `net: Export("jobs"): registering: the name server: dial tcp …`.
+func wrapf(err error, format string, args ...any) error {
+	return &wrapped{msg: fmt.Sprintf(format, args...), err: err}
+}
+
+// wrapped is wrapf's error.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w *wrapped) Error() string { return w.msg + ": " + strings.TrimPrefix(w.err.Error(), "net: ") }
+func (w *wrapped) Unwrap() error { return w.err }

@@ -88,3 +88,24 @@ func TestNameServerDropsSilentNode(t *testing.T) {
 		return err != nil && strings.Contains(err.Error(), "not registered")
 	}, 10*time.Second, 20*time.Millisecond, "the silent node's name stayed")
 }
+
+// An error on the way from Export to the name server names the package once: each layer says
+// what it was doing, and the inner layers' "net: " is not repeated.
+func TestNameServerErrorReadsOnce(t *testing.T) {
+	gone := nodes(t, 1)[0]
+	addr := gone.Addr()
+	gone.Close() // nothing listens there now: the dial is refused
+	n := nodes(t, 1, WithNameServer(addr))[0]
+	err := Export(n, "jobs", csp.NewChan[int]())
+	require.Error(t, err)
+	msg := err.Error()
+	require.True(t, strings.HasPrefix(msg, `net: Export("jobs"): registering: the name server: `), msg)
+	require.Equal(t, 1, strings.Count(msg, "net: "), msg)
+}
+
+// The sentinels read in one style, the package first, as csp's and gpu's do.
+func TestSentinelTexts(t *testing.T) {
+	for _, err := range []error{ErrLinkLost, ErrTypeMismatch, ErrNoChannel, ErrClosed, ErrNameTaken} {
+		require.True(t, strings.HasPrefix(err.Error(), "net: "), err.Error())
+	}
+}

@@ -55,7 +55,7 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 	if err != nil {
 		return nil, err
 	}
-	r := &remote[T]{l: l, codec: sessionOf(o.codec, reflect.TypeFor[T]()), target: target, opened: make(chan error, 1),
+	r := &remote[T]{dir: dir, l: l, codec: sessionOf(o.codec, reflect.TypeFor[T]()), target: target, opened: make(chan error, 1),
 		posts: map[uint64]*post[T]{}, postID: map[*csp.ExternOp[T]]uint64{}}
 	if r.id, err = l.addOpened(r); err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 	}
 	if err != nil {
 		l.dropOpened(r.id)
-		return nil, fmt.Errorf("net: open %s end of %s: %w", dir, target, err)
+		return nil, wrapf(err, "net: open %s end of %s", dir, target)
 	}
 	ch := csp.NewExternChan[T](r, csp.Named(target))
 	r.mu.Lock()
@@ -99,6 +99,7 @@ type post[T any] struct {
 // remote is the opener's side of a remote end: the csp.Extern of the channel the end belongs to.
 type remote[T any] struct {
 	ch     *csp.Chan[T] // the channel this end is of, once made
+	dir    csp.Dir
 	l      *link
 	id     uint32
 	codec  Codec
@@ -176,6 +177,17 @@ func (r *remote[T]) handle(f frame) {
 		var err error
 		if derr := r.codec.Unmarshal(f.payload, &v); derr != nil {
 			err = fmt.Errorf("net: decoding a value of %s: %w", r.target, derr)
+		}
+		if p.held { // the home held the selection for this value: the guard fires with it
+			r.forget(f.op, p)
+			if err != nil {
+				p.op.Commit(err)
+				r.l.send(msgRefused, 0, r.id, f.op, nil)
+				return
+			}
+			p.op.Deliver(v)
+			r.l.send(msgTaken, 0, r.id, f.op, nil)
+			return
 		}
 		ok, busy := p.op.Claim(v, err)
 		switch {
@@ -338,6 +350,68 @@ func (r *remote[T]) Write(ctx context.Context, v T) error {
 	}
 	_, err = r.wait(ctx, op, c)
 	return err
+}
+
+// TryRead implements csp.Extern: one round trip, in which the home offers a value it can take now
+// (taken at once, as by a plain read) or answers resNotReady.
+func (r *remote[T]) TryRead() (T, bool, error) {
+	var zero T
+	op, c, err := r.begin()
+	if err != nil {
+		return zero, true, err
+	}
+	if err := r.l.send(msgRead, flagTry, r.id, op, nil); err != nil {
+		r.abandon(op)
+		return zero, true, err
+	}
+	rep, err := r.wait(nil, op, c)
+	if errors.Is(err, errNotReady) {
+		return zero, false, nil
+	}
+	return rep.v, true, err
+}
+
+// TryWrite implements csp.Extern: one round trip, in which the home writes v if a write can
+// complete now, or answers resNotReady.
+func (r *remote[T]) TryWrite(v T) (bool, error) {
+	payload, err := r.codec.Marshal(v)
+	if err != nil {
+		return true, fmt.Errorf("net: encoding a value for %s: %w", r.target, err)
+	}
+	op, c, err := r.begin()
+	if err != nil {
+		return true, err
+	}
+	if err := r.l.send(msgWrite, flagTry, r.id, op, payload); err != nil {
+		r.abandon(op)
+		return true, err
+	}
+	_, err = r.wait(nil, op, c)
+	if errors.Is(err, errNotReady) {
+		return false, nil
+	}
+	return true, err
+}
+
+// Probe implements csp.Extern: it sends the probe and returns a wait for the home's answer. An
+// end that cannot ask (its link lost) says ready, so that the try that follows reports why.
+func (r *remote[T]) Probe() func() bool {
+	op, c, err := r.begin()
+	if err != nil {
+		return func() bool { return true }
+	}
+	typ := msgRead
+	if r.dir == csp.DirWrite {
+		typ = msgWrite
+	}
+	if err := r.l.send(typ, flagProbe, r.id, op, nil); err != nil {
+		r.abandon(op)
+		return func() bool { return true }
+	}
+	return func() bool {
+		_, err := r.wait(nil, op, c)
+		return !errors.Is(err, errNotReady)
+	}
 }
 
 func (r *remote[T]) abandon(op uint64) {

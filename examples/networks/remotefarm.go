@@ -207,7 +207,9 @@ func RemoteFarm(cfg RemoteFarmConfig, opts ...graphs.Option) (*graphs.Network, *
 		return fail(err)
 	}
 	nodes = append(nodes, disp)
-	n := graphs.New("remotefarm", opts...)
+	// The workers' exported channels have ends that the dispatcher's node opened from the other
+	// side, which no process of this network owns: outside ends, by design.
+	n := graphs.New("remotefarm", append(opts, graphs.WithOutsideEnds())...)
 	// The last process to end closes every node, so that no link goes while a process still
 	// uses it (a worker would see its dispatcher's link lost, and fail, rightly).
 	var left atomic.Int32

@@ -1,6 +1,7 @@
 // Package format defines the documents that leave a running GoCSP network — its topology,
-// snapshots of its live state and traces of its events (docs/FORMATS.md, version 1) — and reads
-// them. It is a leaf: it imports nothing of csp, so that a viewer (cspviz) reads exactly the types
+// snapshots of its live state, the event stream that carries them and traces of its events
+// (docs/FORMATS.md, version 1) — and reads them. Hub serves the event stream: graphs.Handler and
+// cspviz's proxies serve it through one. It is a leaf: it imports nothing of csp, so that a viewer (cspviz) reads exactly the types
 // graphs writes without depending on the runtime that writes them.
 //
 // The wire types follow one naming scheme: a document's type is named after it (Topology,
@@ -41,6 +42,13 @@ const (
 	StatePoisoned     = "poisoned"
 	StateFailed       = "failed"
 )
+
+// States returns every process state name, in the order of the constants above. csp's State names
+// (checked by a test in graphs) and the viewer's page (checked by a test in cspviz) must know each.
+func States() []string {
+	return []string{StateRunning, StateBlockedRead, StateBlockedWrite, StateAlting, StateSleeping,
+		StateWaiting, StateDone, StatePoisoned, StateFailed}
+}
 
 // Trace event kinds (a TraceEvent's "ev").
 const (

@@ -17,10 +17,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gocsp/gocsp/examples/networks"
 )
 
 func main() {
@@ -55,7 +60,42 @@ const stopGrace = time.Second
 // errUsage marks an error already explained to the user by printing usage.
 var errUsage = errors.New("usage")
 
-const usage = `cspviz draws GoCSP process networks.
+// usage is the command's help. Its list of demos comes from the demo list itself, so that it names
+// every one.
+func usage() string {
+	var names []string
+	for _, d := range networks.Demos() {
+		if d.Name == defaultDemo {
+			names = append(names, d.Name+" (the default)")
+		} else {
+			names = append(names, d.Name)
+		}
+	}
+	for _, short := range slices.Sorted(maps.Keys(demoAliases)) {
+		names = append(names, short+" (short for "+demoAliases[short]+")")
+	}
+	return fmt.Sprintf(usageFormat, wrap("NAME is one of "+strings.Join(names, ", ")+".", "      ", 80))
+}
+
+// wrap breaks text into lines of at most width bytes (words never split), each starting with indent.
+func wrap(text, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for _, w := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(w) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += w
+	}
+	b.WriteString(line)
+	return b.String()
+}
+
+const usageFormat = `cspviz draws GoCSP process networks.
 
 Usage:
   cspviz render FILE|URL [-o out.svg|out.dot] [-format svg|dot] [-layout auto]
@@ -65,8 +105,8 @@ Usage:
   cspviz replay TRACE.jsonl [-addr 127.0.0.1:0] [-open] [-for DURATION] [-layout auto]
       Replay a recorded trace in the browser.
   cspviz demo [NAME] [-list] [-addr 127.0.0.1:0] [-open] [-for DURATION]
-      Run an example network in-process and show it live (default: philosophers;
-      also commstime, sieve, mcpi, deadlock).
+      Run an example network in-process and show it live.
+%s
 
 Run "cspviz COMMAND -h" for a command's flags.
 `
@@ -75,7 +115,7 @@ Run "cspviz COMMAND -h" for a command's flags.
 // that tests can drive every command.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return errUsage
 	}
 	cmd, rest := args[0], args[1:]
@@ -89,10 +129,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return nil
 	}
-	fmt.Fprintf(stderr, "cspviz: unknown command %q\n\n%s", cmd, usage)
+	fmt.Fprintf(stderr, "cspviz: unknown command %q\n\n%s", cmd, usage())
 	return errUsage
 }
 

@@ -311,3 +311,14 @@ func TestDemoSieveGrowsWhileWatched(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+// The usage names every demo there is (and the short names), from the demo list itself.
+func TestUsageListsEveryDemo(t *testing.T) {
+	u := usage()
+	for _, d := range networks.Demos() {
+		assert.Contains(t, u, d.Name)
+	}
+	for short := range demoAliases {
+		assert.Contains(t, u, short)
+	}
+}

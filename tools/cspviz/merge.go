@@ -7,7 +7,9 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gocsp/gocsp/graphs/format"
@@ -22,18 +24,21 @@ import (
 // node's remote channels lead to boxes named by address, as on the node's own page.
 type merged struct {
 	bases  []string
-	client *http.Client
-	every  time.Duration // how often /events polls the nodes
+	client *http.Client  // for /topology and /snapshot: with a timeout
+	stream *http.Client  // for the nodes' event streams: without one
+	retry  time.Duration // how long a node's broken stream waits before it reconnects
+	hub    *format.Hub   // the merged event stream
 }
 
 // maxSnapshot bounds what merged reads of one node's snapshot.
 const maxSnapshot = 16 << 20
 
 func newMerged(urls []string) *merged {
-	m := &merged{client: &http.Client{Timeout: 10 * time.Second}, every: 250 * time.Millisecond}
+	m := &merged{client: &http.Client{Timeout: 10 * time.Second}, stream: &http.Client{}, retry: 2 * time.Second}
 	for _, u := range urls {
 		m.bases = append(m.bases, viewer.NetworkBase(u))
 	}
+	m.hub = format.NewHub(context.Background(), m.observe)
 	return m
 }
 
@@ -50,7 +55,7 @@ func (m *merged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s, err := m.snapshot(r.Context())
 		m.reply(w, s, err)
 	case "/events":
-		m.events(w, r)
+		m.hub.ServeHTTP(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -109,13 +114,23 @@ func (m *merged) topology(ctx context.Context) (*format.Topology, error) {
 
 // snapshot fetches every node's snapshot and merges them.
 func (m *merged) snapshot(ctx context.Context) (*format.Snapshot, error) {
-	s := &format.Snapshot{Format: format.SnapshotFormat, Version: format.Version,
-		Processes: []format.ProcessState{}, Channels: []format.ChannelState{}}
+	snaps := make([]*format.Snapshot, len(m.bases))
 	for i, b := range m.bases {
 		si, err := m.fetchSnapshot(ctx, b)
 		if err != nil {
 			return nil, err
 		}
+		snaps[i] = si
+	}
+	return merge(snaps), nil
+}
+
+// merge puts the nodes' snapshots side by side, each node's ids prefixed and names marked with it.
+// It changes the snapshots it is given.
+func merge(snaps []*format.Snapshot) *format.Snapshot {
+	s := &format.Snapshot{Format: format.SnapshotFormat, Version: format.Version,
+		Processes: []format.ProcessState{}, Channels: []format.ChannelState{}}
+	for i, si := range snaps {
 		p, at := node(i)+".", " @"+node(i)
 		s.Seq += si.Seq
 		s.Running = s.Running || si.Running
@@ -147,7 +162,7 @@ func (m *merged) snapshot(ctx context.Context) (*format.Snapshot, error) {
 			s.Deadlock = &d
 		}
 	}
-	return s, nil
+	return s
 }
 
 func (m *merged) fetchSnapshot(ctx context.Context, base string) (*format.Snapshot, error) {
@@ -174,36 +189,142 @@ func (m *merged) fetchSnapshot(ctx context.Context, base string) (*format.Snapsh
 	return s, nil
 }
 
-// events streams the merged snapshot at each poll of the nodes, and ends the stream once
-// no node runs any more (or one cannot be read: the page then says the network is gone).
-func (m *merged) events(w http.ResponseWriter, r *http.Request) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
+// nodeNews is what one node's event stream said: a snapshot, its end, or why it cannot be read.
+type nodeNews struct {
+	node    int
+	snap    []byte // a snapshot's JSON
+	ended   bool
+	problem string
+}
+
+// observe feeds the merged event stream: it follows every node's own stream and, whenever one
+// sends a snapshot, merges the latest of each (once every node has sent one); a node that cannot
+// be read is reported as a problem, with the last merged state kept, and followed again after a
+// pause. The merged stream ends when every node's has.
+func (m *merged) observe(ctx context.Context, f *format.Feed) {
+	news := make(chan nodeNews)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i := range m.bases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.follow(ctx, i, news)
+		}()
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	tick := time.NewTicker(m.every)
-	defer tick.Stop()
+	latest := make([][]byte, len(m.bases))
+	ended := make([]bool, len(m.bases))
+	problems := make([]string, len(m.bases))
 	for {
-		s, err := m.snapshot(r.Context())
-		if err != nil {
+		var n nodeNews
+		select {
+		case <-ctx.Done():
+			return
+		case n = <-news:
+		}
+		problems[n.node] = n.problem
+		problem := strings.Join(slices.DeleteFunc(slices.Clone(problems), func(p string) bool { return p == "" }), "; ")
+		if n.problem != "" {
+			f.Problem(problem)
+			continue
+		}
+		if n.snap != nil {
+			latest[n.node] = n.snap
+		}
+		ended[n.node] = ended[n.node] || n.ended
+		if slices.ContainsFunc(latest, func(b []byte) bool { return b == nil }) {
+			continue
+		}
+		snaps := make([]*format.Snapshot, len(latest))
+		for i, b := range latest {
+			// Decoded again each time (read checked it already): merge changes what it is given.
+			snaps[i], _ = format.DecodeSnapshot(b)
+		}
+		if slices.Contains(snaps, nil) {
+			continue
+		}
+		if data, err := json.Marshal(merge(snaps)); err == nil {
+			f.Snapshot(data)
+			if problem != "" {
+				f.Problem(problem) // another node is still out of reach
+			}
+		}
+		if !slices.Contains(ended, false) {
+			f.End()
 			return
 		}
-		// Every poll is news: each node's seq grows with every snapshot taken of it.
-		body, _ := json.Marshal(s)
-		fmt.Fprintf(w, "event: snapshot\ndata: %s\n\n", body)
-		fl.Flush()
-		if !s.Running {
-			fmt.Fprint(w, "event: end\ndata: {}\n\n")
-			fl.Flush()
+	}
+}
+
+// follow reads node i's event stream, sending what it says to news until ctx ends or the node's
+// stream has ended, and reconnecting after m.retry when it breaks.
+func (m *merged) follow(ctx context.Context, i int, news chan<- nodeNews) {
+	send := func(n nodeNews) bool {
+		n.node = i
+		select {
+		case news <- n:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		ended, err := m.read(ctx, m.bases[i], send)
+		if ended || ctx.Err() != nil {
+			return
+		}
+		if !send(nodeNews{problem: node(i) + ": " + err.Error()}) {
 			return
 		}
 		select {
-		case <-tick.C:
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
+		case <-time.After(m.retry):
 		}
 	}
+}
+
+// read follows one connection to a node's /events: ended says it sent its end.
+func (m *merged) read(ctx context.Context, base string, send func(nodeNews) bool) (ended bool, err error) {
+	target := base + "/events"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := m.stream.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("cannot reach the network at %s: %w", base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("%s: %s", target, resp.Status)
+	}
+	var bad error
+	err = format.ReadEvents(resp.Body, func(name string, data []byte) bool {
+		switch name {
+		case "", format.EventSnapshot:
+			if _, err := format.DecodeSnapshot(data); err != nil {
+				bad = fmt.Errorf("%s: %w", target, err)
+				return false
+			}
+			return send(nodeNews{snap: data})
+		case format.EventEnd:
+			ended = true
+			send(nodeNews{ended: true})
+			return false
+		}
+		return true // a problem of the node's own proxy, or an event of a later version
+	})
+	switch {
+	case ended:
+		return true, nil
+	case bad != nil:
+		return false, bad
+	case err != nil:
+		return false, fmt.Errorf("%s: %w", target, err)
+	}
+	return false, fmt.Errorf("%s: the stream closed without an end event", target)
 }

@@ -23,7 +23,6 @@ func TestMergedNodes(t *testing.T) {
 	b := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(20 * time.Millisecond)))
 	defer b.Close()
 	m := newMerged([]string{a.URL, b.URL + "/topology"})
-	m.every = 10 * time.Millisecond
 	ctx := context.Background()
 
 	top, err := m.topology(ctx)

@@ -5,8 +5,8 @@
 package fakenet
 
 import (
+	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -21,6 +21,7 @@ type Network struct {
 	start    time.Time
 	interval time.Duration
 	endAfter int
+	hub      *format.Hub
 }
 
 // Option configures a Network.
@@ -43,6 +44,7 @@ func New(top *format.Topology, state func(tick int) *format.Snapshot, opts ...Op
 	for _, o := range opts {
 		o(n)
 	}
+	n.hub = format.NewHub(context.Background(), n.observe)
 	return n
 }
 
@@ -68,39 +70,34 @@ func (n *Network) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/snapshot":
 		writeJSON(w, n.Snapshot(n.tick()))
 	case "/events":
-		n.events(w, r)
+		n.hub.ServeHTTP(w, r)
 	default:
 		http.NotFound(w, r)
 	}
 }
 
-func (n *Network) events(w http.ResponseWriter, r *http.Request) {
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
+// observe feeds the event stream: the state at each tick, until the end (WithEndAfter).
+func (n *Network) observe(ctx context.Context, f *format.Feed) {
 	t := time.NewTicker(n.interval)
 	defer t.Stop()
 	for {
 		tick := n.tick()
-		if n.endAfter > 0 && tick >= n.endAfter {
+		end := n.endAfter > 0 && tick >= n.endAfter
+		if end {
 			tick = n.endAfter
 		}
 		data, err := json.Marshal(n.Snapshot(tick))
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			f.Problem(err.Error())
 			return
 		}
-		fmt.Fprintf(w, "event: snapshot\ndata: %s\n\n", data)
-		if n.endAfter > 0 && tick >= n.endAfter {
-			fmt.Fprint(w, "event: end\ndata: {}\n\n")
-			rc.Flush()
-			return
-		}
-		if rc.Flush() != nil {
+		f.Snapshot(data)
+		if end {
+			f.End()
 			return
 		}
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}

@@ -1,10 +1,8 @@
 package viewer
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,8 +20,7 @@ type Live struct {
 	page   *page
 	name   string
 	handle http.Handler
-	up     *upstream
-	slots  chan struct{} // one per open page stream, up to maxPages
+	up     *format.Hub // the pages' event streams, fed by one stream from the network
 }
 
 // NewLive connects to the network served at base (the URL where its handler
@@ -38,8 +35,8 @@ func NewLive(ctx context.Context, base string, opts ...Option) (*Live, error) {
 		return nil, fmt.Errorf("%q is not an http:// or https:// URL of a running network", base)
 	}
 	base = NetworkBase(base)
-	l := &Live{base: base, cfg: cfg, slots: make(chan struct{}, maxPages)}
-	l.up = &upstream{l: l, ctx: context.WithoutCancel(ctx)}
+	l := &Live{base: base, cfg: cfg}
+	l.up = newUpstream(context.WithoutCancel(ctx), l)
 	top, err := FetchTopology(ctx, cfg.client, base, cfg.timeout)
 	if err != nil {
 		return nil, err
@@ -49,7 +46,7 @@ func NewLive(ctx context.Context, base string, opts ...Option) (*Live, error) {
 	mux := http.NewServeMux()
 	l.page.routes(mux)
 	mux.HandleFunc("GET /snapshot", l.snapshot)
-	mux.HandleFunc("GET /events", l.events)
+	mux.Handle("GET /events", l.up)
 	l.handle = mux
 	return l, nil
 }
@@ -144,65 +141,4 @@ func (l *Live) snapshot(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(body)
-}
-
-// maxEventLine and maxEventData bound what readEvents holds of a network's
-// stream: a snapshot of a large network is a few MiB, and a hostile or broken
-// one must not grow the viewer's memory without bound with one endless line.
-const (
-	maxEventLine = 16 << 20
-	maxEventData = 16 << 20
-)
-
-// readEvents parses a text/event-stream, calling fn for each event until fn
-// returns false or the stream ends. A line longer than maxEventLine, or an
-// event whose data grows past maxEventData, ends it with an error.
-func readEvents(r io.Reader, fn func(name string, data []byte) bool) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxEventLine)
-	var name string
-	var data []byte
-	for sc.Scan() {
-		line := bytes.TrimRight(sc.Bytes(), "\r")
-		switch {
-		case len(line) == 0:
-			if data != nil || name != "" {
-				if !fn(name, data) {
-					return nil
-				}
-			}
-			name, data = "", nil
-		case line[0] == ':':
-			// A comment, used as a keep-alive.
-		default:
-			field, value, _ := bytes.Cut(line, []byte(":"))
-			value = bytes.TrimPrefix(value, []byte(" "))
-			switch string(field) {
-			case "event":
-				name = string(value)
-			case "data":
-				if len(data)+len(value) > maxEventData {
-					return fmt.Errorf("an event's data is longer than %d bytes", maxEventData)
-				}
-				if data != nil {
-					data = append(data, '\n')
-				}
-				data = append(data, value...)
-			}
-		}
-	}
-	if errors.Is(sc.Err(), bufio.ErrTooLong) {
-		return fmt.Errorf("a line of the event stream is longer than %d bytes", maxEventLine)
-	}
-	return sc.Err()
-}
-
-// writeEvent writes one server-sent event. data must not contain newlines
-// unless each line is meant as a data line; JSON from json.Marshal has none.
-func writeEvent(w io.Writer, name string, data []byte) {
-	fmt.Fprintf(w, "event: %s\n", name)
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		fmt.Fprintf(w, "data: %s\n", line)
-	}
-	io.WriteString(w, "\n")
 }

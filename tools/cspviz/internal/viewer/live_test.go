@@ -220,52 +220,6 @@ func TestLiveBadUpstream(t *testing.T) {
 	})
 }
 
-func TestReadEvents(t *testing.T) {
-	in := ": keep-alive\n\nevent: snapshot\ndata: {\"a\":\r\ndata: 1}\n\nretry: 10\n\nevent: end\ndata: {}\n\nevent: after\n\n"
-	var got []sseEvent
-	require.NoError(t, readEvents(strings.NewReader(in), func(name string, data []byte) bool {
-		got = append(got, sseEvent{name, string(data)})
-		return name != "end"
-	}))
-	assert.Equal(t, []sseEvent{{"snapshot", "{\"a\":\n1}"}, {"end", "{}"}}, got)
-}
-
-// One endless line from a network ends the stream with an error instead of growing memory.
-func TestReadEventsBoundsLines(t *testing.T) {
-	endless := io.MultiReader(strings.NewReader("event: snapshot\ndata: "), &repeatReader{b: 'x', n: maxEventLine + 10})
-	err := readEvents(endless, func(string, []byte) bool { t.Fatal("no event is complete"); return false })
-	require.ErrorContains(t, err, "longer than")
-	// Many data lines of one event are bounded too.
-	many := io.MultiReader(strings.NewReader("event: snapshot\n"), &repeatReader{line: "data: " + strings.Repeat("y", 1<<20) + "\n", n: maxEventData + (2 << 20)})
-	err = readEvents(many, func(string, []byte) bool { t.Fatal("no event is complete"); return false })
-	require.ErrorContains(t, err, "data is longer than")
-}
-
-// repeatReader yields n bytes: b repeated, or line repeated.
-type repeatReader struct {
-	b    byte
-	line string
-	n    int
-	off  int
-}
-
-func (r *repeatReader) Read(p []byte) (int, error) {
-	if r.n <= 0 {
-		return 0, io.EOF
-	}
-	k := min(len(p), r.n)
-	for i := range k {
-		if r.line != "" {
-			p[i] = r.line[r.off%len(r.line)]
-			r.off++
-		} else {
-			p[i] = r.b
-		}
-	}
-	r.n -= k
-	return k, nil
-}
-
 // Any of the network's endpoint URLs names the network, as does its base.
 func TestNetworkBaseAcceptsEndpoints(t *testing.T) {
 	for _, u := range []string{"http://h:1", "http://h:1/", "http://h:1/topology", "http://h:1/snapshot/", "http://h:1/events"} {

@@ -89,11 +89,11 @@ func TestLiveKeepsLastRealSnapshotWhenNetworkIsGone(t *testing.T) {
 	defer cancel()
 
 	first := openEvents(t, ctx, srv.URL, 100)
-	require.Eventually(t, func() bool { return live.up.state().latest != nil }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return live.up.State().Snapshot != nil }, 5*time.Second, 10*time.Millisecond)
 	upstream.CloseClientConnections()
 	upstream.Close()
-	require.Eventually(t, func() bool { return live.up.state().problem != "" }, 5*time.Second, 10*time.Millisecond)
-	last := live.up.state().latest
+	require.Eventually(t, func() bool { return live.up.State().Problem != "" }, 5*time.Second, 10*time.Millisecond)
+	last := live.up.State().Snapshot
 
 	late := <-openEvents(t, ctx, srv.URL, 2)
 	require.Len(t, late, 2)
@@ -118,7 +118,7 @@ func TestLiveAfterEndServesFinalSnapshot(t *testing.T) {
 	evs := <-openEvents(t, ctx, srv.URL, 100)
 	require.NotEmpty(t, evs)
 	require.Equal(t, "end", evs[len(evs)-1].name)
-	require.True(t, live.up.state().ended)
+	require.True(t, live.up.State().Ended)
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Add(1)
