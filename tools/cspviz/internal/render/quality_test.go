@@ -476,8 +476,8 @@ var qualityCeiling = map[string]quality{
 	"ring-40":      {0, 0, 0},
 	"tree-4":       {0, 0, 0},
 	"tree-6":       {0, 0, 0},
-	"sieve-50":     {41, 0, 397},
-	"sieve-150":    {122, 0, 3101},
-	"sieve-500":    {426, 0, 32452},
+	"sieve-50":     {1, 0, 33},
+	"sieve-150":    {1, 0, 84},
+	"sieve-500":    {1, 0, 294},
 	"remotefarm":   {0, 0, 0},
 }
