@@ -42,6 +42,13 @@ func (m *fakeMem) memAlloc(size int) (uintptr, error) {
 	return m.next, nil
 }
 
+// devMem returns the "device memory" of handle p.
+func (m *fakeMem) devMem(p uintptr) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dev[p]
+}
+
 func (m *fakeMem) memFree(p uintptr) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -192,7 +199,7 @@ func (s *fakeStreams) upload(b *block, nbytes int) error {
 	}
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
-	copy(s.f.mem.dev[b.dev], b.host[:nbytes])
+	copy(s.f.mem.devMem(b.dev), b.host[:nbytes])
 	s.mark(b)
 	return nil
 }
@@ -203,8 +210,8 @@ func (s *fakeStreams) launch(l launch, in *block, inOff int, out *block, outOff,
 	}
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
-	src := s.f.mem.dev[in.dev][inOff:]
-	dst := s.f.mem.dev[out.dev][outOff:]
+	src := s.f.mem.devMem(in.dev)[inOff:]
+	dst := s.f.mem.devMem(out.dev)[outOff:]
 	l.emulate(src, dst, n)
 	s.mark(in, out)
 	s.reads[out] = append(s.reads[out], in)
@@ -217,7 +224,7 @@ func (s *fakeStreams) download(out *block, nbytes int) error {
 	}
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
-	copy(out.host[:nbytes], s.f.mem.dev[out.dev])
+	copy(out.host[:nbytes], s.f.mem.devMem(out.dev))
 	// The download waited for the launches into out, and they for the uploads they read.
 	for _, in := range s.reads[out] {
 		s.done(in)
