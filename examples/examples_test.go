@@ -153,7 +153,7 @@ func TestExamples(t *testing.T) {
 	t.Run("philosophers-deadlock", func(t *testing.T) {
 		r := run(t, bin("philosophers"), "-deadlock")
 		r.ok(t)
-		if !strings.HasPrefix(r.stdout, "deadlock: ") {
+		if !strings.HasPrefix(r.stdout, "graphs: deadlock: ") {
 			t.Fatalf("stdout %q", r.stdout)
 		}
 		for i := range 5 {

@@ -37,12 +37,15 @@ type DeadlockError struct {
 
 // Error names the cycle(s) in process and channel names, e.g.
 //
-//	deadlock: philosopher-2 writes left-fork-3 → fork-3 reads right-fork-3 ← philosopher-3 … → philosopher-2
+//	graphs: deadlock: philosopher-2 writes left-fork-3 → fork-3 reads right-fork-3 ← philosopher-3 … → philosopher-2
 //
 // An arrow points the way the value would flow: after "writes" to the reader that would take it,
 // after "reads" from the writer that would give it. The blocked processes outside the cycles follow,
 // apart.
-func (e *DeadlockError) Error() string {
+func (e *DeadlockError) Error() string { return "graphs: " + e.report() }
+
+// report is the deadlock in words, without the package: what snapshots carry as its message.
+func (e *DeadlockError) report() string {
 	var b strings.Builder
 	b.WriteString("deadlock: ")
 	if len(e.Cycles) == 0 {

@@ -90,7 +90,7 @@ func TestReportNamesEachOfTwoDisjointCycles(t *testing.T) {
 		{"c", []fakeWait{writes("z", "d")}},
 		{"d", []fakeWait{writes("w", "c")}},
 	}}
-	de := f.check(t, "deadlock: a reads x ← b reads y ← a; and c writes z → d writes w → c")
+	de := f.check(t, "graphs: deadlock: a reads x ← b reads y ← a; and c writes z → d writes w → c")
 	require.Len(t, de.Cycles, 2)
 	assert.Empty(t, de.Waiting)
 }
@@ -105,7 +105,7 @@ func TestReportGivesTheWaitThatLeadsIntoTheCycle(t *testing.T) {
 		{"f", []fakeWait{writes("r", "a")}},                 // f waits into the cycle
 		{"g", []fakeWait{reads("never")}},                   // nobody could complete it
 	}}
-	de := f.check(t, "deadlock: a reads x ← b reads y ← a; blocked outside the cycle: e reads p, f writes r, g reads never")
+	de := f.check(t, "graphs: deadlock: a reads x ← b reads y ← a; blocked outside the cycle: e reads p, f writes r, g reads never")
 	require.Len(t, de.Waiting, 3)
 }
 
@@ -119,7 +119,7 @@ func TestReportTakesTheShortestCycleThroughTheFirstProcess(t *testing.T) {
 		{"c", []fakeWait{reads("cd", "d"), reads("ca", "a")}},
 		{"d", []fakeWait{reads("da", "a", "b")}},
 	}}
-	de := f.check(t, "deadlock: a reads ab ← b reads bc ← c reads ca ← a; blocked outside the cycle: d reads da")
+	de := f.check(t, "graphs: deadlock: a reads ab ← b reads bc ← c reads ca ← a; blocked outside the cycle: d reads da")
 	require.Len(t, de.Cycles, 1)
 }
 
@@ -149,6 +149,6 @@ func TestReportWithoutCycleListsEveryBlockedProcess(t *testing.T) {
 		{"a", []fakeWait{reads("never")}},
 		{"b", []fakeWait{writes("nowhere")}},
 	}}
-	de := f.check(t, "deadlock: no wait-for cycle; every live process is blocked: a reads never, b writes nowhere")
+	de := f.check(t, "graphs: deadlock: no wait-for cycle; every live process is blocked: a reads never, b writes nowhere")
 	assert.Empty(t, de.Cycles)
 }

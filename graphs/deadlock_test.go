@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestDeadlockOfPhilosophersNamesTheWholeRing(t *testing.T) {
 	err := net.Run(context.Background())
 	var de *DeadlockError
 	require.ErrorAs(t, err, &de)
-	want := "deadlock: "
+	want := "graphs: deadlock: "
 	for i := range 5 {
 		j := (i + 1) % 5
 		want += fmt.Sprintf("philosopher-%d writes right-fork-%d → fork-%d reads left-fork-%d ← ", i, j, j, j)
@@ -82,7 +83,7 @@ func TestDeadlockOfPhilosophersNamesTheWholeRing(t *testing.T) {
 
 	s := net.Snapshot()
 	require.NotNil(t, s.Deadlock)
-	assert.Equal(t, want, s.Deadlock.Message)
+	assert.Equal(t, strings.TrimPrefix(want, "graphs: "), s.Deadlock.Message, "the snapshot's message is the report without the package")
 	require.Len(t, s.Deadlock.Cycles, 1)
 	// philosopher-0 is p1; it writes right-fork-1, the first channel it owns after left-fork-0.
 	assert.Equal(t, format.Step{Process: "p1", Op: "write", Channel: "c2"}, s.Deadlock.Cycles[0][0])
@@ -129,7 +130,7 @@ func TestDeadlockOfTwoCrossedProcessesNamesTheirCycle(t *testing.T) {
 	err := crossNet(false).Run(context.Background())
 	var de *DeadlockError
 	require.ErrorAs(t, err, &de)
-	assert.Equal(t, "deadlock: a reads x ← b reads y ← a", de.Error())
+	assert.Equal(t, "graphs: deadlock: a reads x ← b reads y ← a", de.Error())
 	assert.Empty(t, de.Waiting)
 }
 
@@ -146,7 +147,7 @@ func TestDeadlockNamesEachOfTwoDisjointCycles(t *testing.T) {
 	err := net.Run(context.Background())
 	var de *DeadlockError
 	require.ErrorAs(t, err, &de)
-	assert.Equal(t, "deadlock: a reads x ← b reads y ← a; and c reads z ← d reads w ← c", de.Error())
+	assert.Equal(t, "graphs: deadlock: a reads x ← b reads y ← a; and c reads z ← d reads w ← c", de.Error())
 	d := net.Snapshot().Deadlock
 	require.NotNil(t, d)
 	assert.Len(t, d.Cycles, 2)
@@ -157,7 +158,7 @@ func TestDeadlockListsAProcessWaitingIntoTheCycle(t *testing.T) {
 	err := net.Run(context.Background())
 	var de *DeadlockError
 	require.ErrorAs(t, err, &de)
-	assert.Equal(t, "deadlock: a reads x ← b reads y ← a; blocked outside the cycle: c reads z", de.Error())
+	assert.Equal(t, "graphs: deadlock: a reads x ← b reads y ← a; blocked outside the cycle: c reads z", de.Error())
 	d := net.Snapshot().Deadlock
 	require.NotNil(t, d)
 	assert.Equal(t, [][]format.Step{{{Process: "p1", Op: "read", Channel: "c1"}, {Process: "p2", Op: "read", Channel: "c2"}}}, d.Cycles)
@@ -179,7 +180,7 @@ func TestDeadlockOnAnyToAnyChannelsNamesOneCycleAndTheRest(t *testing.T) {
 	).Run(context.Background())
 	var de *DeadlockError
 	require.ErrorAs(t, err, &de)
-	assert.Equal(t, "deadlock: A reads s ← C reads t ← A; blocked outside the cycle: B reads s, D reads t", de.Error())
+	assert.Equal(t, "graphs: deadlock: A reads s ← C reads t ← A; blocked outside the cycle: B reads s, D reads t", de.Error())
 }
 
 func TestDeadlockAmongAltingProcesses(t *testing.T) {
@@ -205,7 +206,7 @@ func TestDeadlockAmongAltingProcesses(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	// alt-0's peers: alt-2 (writes ring-0) and alt-1 (writes back-0); the shortest cycle from alt-0
 	// goes to alt-1 first (declared first) and straight back.
-	assert.Equal(t, "deadlock: alt-0 reads back-0 ← alt-1 reads ring-1 ← alt-0; blocked outside the cycle: alt-2 reads back-2", de.Error())
+	assert.Equal(t, "graphs: deadlock: alt-0 reads back-0 ← alt-1 reads ring-1 ← alt-0; blocked outside the cycle: alt-2 reads back-2", de.Error())
 	for _, st := range de.Deadlock.Blocked {
 		assert.Equal(t, csp.StateAlting, st.State)
 		assert.Len(t, st.Waits, 2)
@@ -221,7 +222,7 @@ func TestDeadlockOfAProcessWaitingOnItself(t *testing.T) {
 	}, r, w)).Run(context.Background())
 	var de *DeadlockError
 	require.ErrorAs(t, err, &de)
-	assert.Equal(t, "deadlock: narcissus reads loop ← narcissus", de.Error())
+	assert.Equal(t, "graphs: deadlock: narcissus reads loop ← narcissus", de.Error())
 }
 
 // No false positives: processes that sleep, block in I/O or wait in a selection with a Timeout are
@@ -328,5 +329,5 @@ func TestDeadlockWithoutCycleIsReportedAndWrapsFailures(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	assert.ErrorIs(t, err, boom)
 	assert.Empty(t, de.Cycles)
-	assert.Equal(t, "deadlock: no wait-for cycle; every live process is blocked: stuck reads never", de.Error())
+	assert.Equal(t, "graphs: deadlock: no wait-for cycle; every live process is blocked: stuck reads never", de.Error())
 }

@@ -110,5 +110,5 @@ func ExampleDeadlockError() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// deadlock: a reads x ← b reads y ← a
+	// graphs: deadlock: a reads x ← b reads y ← a
 }

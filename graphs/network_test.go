@@ -189,7 +189,7 @@ func TestLoggerHearsOfTheDeadlock(t *testing.T) {
 	require.Error(t, net.Run(context.Background()))
 	warn := logs.FilterMessage("network deadlocked").All()
 	require.Len(t, warn, 1)
-	assert.Equal(t, "deadlock: a reads x ← b reads y ← a", warn[0].ContextMap()["deadlock"])
+	assert.Equal(t, "graphs: deadlock: a reads x ← b reads y ← a", warn[0].ContextMap()["deadlock"])
 	assert.Equal(t, "cross", warn[0].ContextMap()["network"])
 }
 

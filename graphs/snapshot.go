@@ -127,7 +127,7 @@ func (n *Network) deadlockStateLocked(e *DeadlockError) *format.Deadlock {
 	conv := func(st WaitStep) format.Step {
 		return format.Step{Process: n.procIDLocked(st.Process), Op: st.Op.String(), Channel: n.chanIDLocked(st.Channel, false)}
 	}
-	d := &format.Deadlock{Message: e.Error(), Cycles: [][]format.Step{}, Waiting: []format.Step{}}
+	d := &format.Deadlock{Message: e.report(), Cycles: [][]format.Step{}, Waiting: []format.Step{}}
 	for _, c := range e.Cycles {
 		js := make([]format.Step, len(c))
 		for i, st := range c {

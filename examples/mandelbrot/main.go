@@ -2,7 +2,7 @@
 // of points to the kernel process "escape" (on CUDA where built in and a GPU answers, else on the
 // CPU backend over all cores), and "assembler" puts the escape counts together.
 //
-//	go run ./examples/mandelbrot -size 1024 -o mandelbrot.png
+//	go run ./examples/mandelbrot -size 1024 -o /tmp/mandelbrot.png
 //	go run -tags cuda ./examples/mandelbrot -backend cuda   # needs the NVIDIA driver
 //
 // The shared flags -topology, -debug, -linger and -trace are described by -help.

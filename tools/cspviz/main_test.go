@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -320,5 +321,32 @@ func TestUsageListsEveryDemo(t *testing.T) {
 	}
 	for short := range demoAliases {
 		assert.Contains(t, u, short)
+	}
+}
+
+// Every demo the repository's README names — "cspviz demo NAME" and its list of other demos — is
+// one that cspviz demo runs (a README once named "deadlock" where -list said
+// "philosophers-deadlock"; both work now, through the short name).
+func TestREADMEDemoNamesExist(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	text := string(b)
+	var names []string
+	for _, m := range regexp.MustCompile("cspviz demo ([a-z][a-z-]*)").FindAllStringSubmatch(text, -1) {
+		names = append(names, m[1])
+	}
+	_, other, ok := strings.Cut(text, "Other demos:")
+	require.True(t, ok, `the README has no "Other demos:" list`)
+	other, _, _ = strings.Cut(other, "`-list`")
+	for _, m := range regexp.MustCompile("`([a-z][a-z-]*)`").FindAllStringSubmatch(other, -1) {
+		names = append(names, m[1])
+	}
+	require.NotEmpty(t, names)
+	for _, name := range names {
+		if full, ok := demoAliases[name]; ok {
+			name = full
+		}
+		_, ok := findDemo(networks.Demos(), name)
+		assert.True(t, ok, "the README names a demo %q that cspviz demo does not have", name)
 	}
 }
