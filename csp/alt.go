@@ -77,6 +77,7 @@ type guardOps interface {
 	collect()                                        // a peer completed the guard while parked: take its value
 	fire()                                           // after the guard fired without error: run the action
 	tryExt() (ok bool, err error)                    // a remote guard's first look (extern.go), no lock held
+	probeExt() (wait func() (ready bool))            // ask a remote guard's home whether it is ready, no lock held
 }
 
 // RecvGuard is an input guard made by Recv.
@@ -269,6 +270,9 @@ type Alt struct {
 	timer  *time.Timer
 	rng    *rand.PCG
 	remote bool // a guard is on a remote end: parked, it waits on another node (live, not blocked)
+	// notReady[i] says that guard i's home answered a probe of this look with not ready (remote
+	// guards only; see scan).
+	notReady []bool
 }
 
 // NewAlt makes an alternation over guards. The guard indices that selections return are positions
@@ -290,6 +294,9 @@ func NewAlt(guards ...Guard) *Alt {
 			a.locks = append(a.locks, b.end.ch)
 			a.remote = a.remote || b.end.ch.remote
 		}
+	}
+	if a.remote {
+		a.notReady = make([]bool, len(a.bases))
 	}
 	slices.SortFunc(a.locks, func(x, y *chanCore) int {
 		return cmp.Compare(uintptr(unsafe.Pointer(x)), uintptr(unsafe.Pointer(y)))
@@ -571,6 +578,7 @@ func (a *Alt) left(t int, began time.Time) time.Duration {
 func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, timeout int, enabled bool) {
 	n := len(a.bases)
 	timeout = -1
+	probed := false
 	for k := 0; k < n; k++ {
 		i := start + k
 		if i >= n {
@@ -591,7 +599,16 @@ func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, ti
 		default:
 			if single && b.end.ch.remote {
 				// A remote guard's readiness is known at its home: ask it now, in scan order,
-				// before a Skip, a Timeout or a later guard can be chosen over it.
+				// before a Skip, a Timeout or a later guard can be chosen over it. With more
+				// remote guards still to look at, ask all their homes at once first (one round
+				// trip), and try only those that said ready.
+				if !probed {
+					probed = true
+					a.probe(start, k)
+				}
+				if a.notReady[i] {
+					continue
+				}
 				if ok, err := b.ops.tryExt(); ok {
 					return i, err, nil, timeout, true
 				}
@@ -610,6 +627,34 @@ func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, ti
 		}
 	}
 	return -1, nil, nil, timeout, enabled
+}
+
+// probe asks the homes of the enabled remote guards from scan position k on whether each is ready
+// now, all at once, and records the answers in notReady. With fewer than two such guards it asks
+// nothing (a try of the one costs the same round trip, and decides).
+func (a *Alt) probe(start, k int) {
+	n := len(a.bases)
+	var idx []int
+	for ; k < n; k++ {
+		i := start + k
+		if i >= n {
+			i -= n
+		}
+		a.notReady[i] = false
+		if b := a.bases[i]; !b.disabled && b.end != nil && b.end.ch.remote {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) < 2 {
+		return
+	}
+	waits := make([]func() bool, len(idx))
+	for j, i := range idx {
+		waits[j] = a.bases[i].ops.probeExt()
+	}
+	for j, i := range idx {
+		a.notReady[i] = !waits[j]()
+	}
 }
 
 // fired completes a selection of the process rec (nil if unobserved): it records the choice for

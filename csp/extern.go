@@ -52,6 +52,11 @@ type Extern[T any] interface {
 	// They block for a round trip to the home, and are called with no lock held.
 	TryRead() (v T, ok bool, err error)
 	TryWrite(v T) (ok bool, err error)
+	// Probe asks the home, without changing anything, whether the end's operation could match
+	// now (as TryRead or TryWrite would find), and returns at once; wait returns the answer. A
+	// selection with several remote guards probes them all at once, then tries the ready ones in
+	// its scan order. Called with no lock held.
+	Probe() (wait func() (ready bool))
 	// Withdraw ends a Post: after it returns the transport must not touch op again.
 	Withdraw(op *ExternOp[T])
 	// Poll returns a reason the channel can no longer be used (a link failure, say), or nil. It is called with the channel locked and must not block.
@@ -288,7 +293,7 @@ func ReadReady[T any](ctx context.Context, r *Reader[T]) error {
 		if c.xwatch == nil {
 			c.xwatch = make(chan struct{})
 		}
-		if r.retired || c.n > 0 || c.poisoned || c.sendq.claimable() || (c.writersGone && c.xheld == 0) {
+		if c.readableNow(r) {
 			if place.queued {
 				c.recvq.remove(place)
 				c.settle()
@@ -312,6 +317,22 @@ func ReadReady[T any](ctx context.Context, r *Reader[T]) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// ReadableNow, for transports, reports whether a read on r could complete at once (as ReadReady
+// waits for), without waiting or taking anything.
+func ReadableNow[T any](r *Reader[T]) bool {
+	c := r.c
+	if c.ext != nil {
+		panic("csp: ReadableNow on a remote end")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readableNow(r)
+}
+
+func (c *Chan[T]) readableNow(r *Reader[T]) bool {
+	return r.retired || c.n > 0 || c.poisoned || c.sendq.claimable() || (c.writersGone && c.xheld == 0)
 }
 
 // claimable reports whether a waiter in q could be claimed now (armed: not fired, cancelled or
@@ -609,6 +630,17 @@ func (g *RecvGuard[T]) tryExt() (bool, error) {
 	return ok, err
 }
 
+func (g *RecvGuard[T]) probeExt() func() bool {
+	c := g.r.c
+	c.mu.Lock()
+	ok, _, _ := g.pollExt()
+	c.mu.Unlock()
+	if ok {
+		return func() bool { return true }
+	}
+	return c.ext.Probe()
+}
+
 func (g *RecvGuard[T]) postExt() {
 	if g.xop == nil {
 		g.xop = &ExternOp[T]{}
@@ -643,6 +675,17 @@ func (g *SendGuard[T]) tryExt() (bool, error) {
 		c.delivered()
 	}
 	return ok, err
+}
+
+func (g *SendGuard[T]) probeExt() func() bool {
+	c := g.wr.c
+	c.mu.Lock()
+	ok, _, _ := g.pollExt()
+	c.mu.Unlock()
+	if ok {
+		return func() bool { return true }
+	}
+	return c.ext.Probe()
 }
 
 func (g *SendGuard[T]) postExt() {

@@ -262,8 +262,8 @@ func (st *cudaStreams) launch(l launch, in *block, inOff int, out *block, outOff
 			*(*uint64)(unsafe.Add(st.vals, 8*i)) = p.bits
 		})
 		r := C.gocsp_launch(cFunction(fn), C.uint(grid(n)), blockSize, cStream(st.kernel), (*unsafe.Pointer)(st.ptrs))
-		if err := check("launch "+l.kernel, r); err != nil {
-			return err
+		if r != C.CUDA_SUCCESS {
+			return fmt.Errorf("cuda: launch %s: CUresult %d", l.kernel, int(r))
 		}
 		return check("record launch", C.cuEventRecord(cEvent(out.events[1]), cStream(st.kernel)))
 	})

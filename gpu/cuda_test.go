@@ -201,3 +201,54 @@ func BenchmarkPipelineCUDA(b *testing.B) {
 		}
 	})
 }
+
+// TestCUDALaunchAllocatesNothing: a launch passes its parameters through the C memory its
+// streams keep, where cu's Launch mallocs twice and our slices allocated once more.
+func TestCUDALaunchAllocatesNothing(t *testing.T) {
+	g := openGPU(t)
+	st, err := g.eng.streams(false)
+	require.NoError(t, err)
+	defer st.close()
+	in, err := g.pool.get(1 << 12)
+	require.NoError(t, err)
+	out, err := g.pool.get(1 << 12)
+	require.NoError(t, err)
+	l := SAXPY(2).launch()
+	allocs := testing.AllocsPerRun(20, func() {
+		if err := st.launch(l, in, 0, out, 0, 256); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.NoError(t, st.sync())
+	g.pool.put(in)
+	g.pool.put(out)
+	require.Zero(t, allocs)
+}
+
+// TestCUDAProcsRunOnTheirOwnStreams runs two Procs on one GPU at once and checks their results:
+// each queues on a stream of its own, and the pool's blocks are all back.
+func TestCUDAProcsRunOnTheirOwnStreams(t *testing.T) {
+	g := openGPU(t)
+	var vs [][]float32
+	for i := range 20 {
+		vs = append(vs, vec(i*1000))
+	}
+	in1, out1 := csp.NewChan[[]float32](), csp.NewChan[[]float32]()
+	in2, out2 := csp.NewChan[[]float32](), csp.NewChan[[]float32]()
+	var g1, g2 [][]float32
+	require.NoError(t, csp.Parallel(
+		Proc("a", g, Map(Square), in1.Reader(), out1.Writer(), Batch(3)),
+		Proc("b", g, Map(Square), in2.Reader(), out2.Writer(), Batch(2)),
+		components.Generator("g1", vs, in1.Writer()),
+		components.Generator("g2", vs, in2.Writer()),
+		components.Collector("c1", out1.Reader(), &g1),
+		components.Collector("c2", out2.Reader(), &g2)))
+	require.Equal(t, g1, g2)
+	require.Len(t, g1, len(vs))
+	for i, v := range vs {
+		for j, x := range v {
+			require.Equal(t, x*x, g1[i][j])
+		}
+	}
+	require.Zero(t, g.InUse())
+}

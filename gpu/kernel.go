@@ -61,6 +61,20 @@ func Run[In, Out any](ctx context.Context, d *Device, k Kernel[In, Out], in []In
 	return out, nil
 }
 
+// RunInto is Run writing into out, which the caller provides and may reuse: len(in) long for an
+// element-wise kernel, 1 for a reduction (it panics otherwise). On the CPU backend it allocates
+// nothing, so a loop of launches costs no garbage.
+func RunInto[In, Out any](ctx context.Context, d *Device, k Kernel[In, Out], in []In, out []Out) error {
+	k.check("RunInto")
+	if want := k.outLen(len(in)); len(out) != want {
+		panic(fmt.Sprintf("gpu.RunInto: kernel %s: output of %d elements for %d inputs, want %d", k.name, len(out), len(in), want))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return k.exec(d, in, out)
+}
+
 // exec runs k over in into out (len k.outLen(len(in))), synchronously.
 func (k Kernel[In, Out]) exec(d *Device, in []In, out []Out) error {
 	if len(in) > maxLaunch {
@@ -90,12 +104,17 @@ func errTooLarge(kernel string, n int) error {
 func (k Kernel[In, Out]) cpu(d *Device, in []In, out []Out) {
 	n := len(in)
 	chunks := d.chunks(n, k.grain)
-	if !k.Reduces() {
-		d.parallel(n, chunks, func(_, lo, hi int) { k.elem(out[lo:hi], in[lo:hi]) })
+	if chunks <= 1 || d.workers == 1 {
+		// On the calling goroutine, with no closure to allocate.
+		if k.Reduces() {
+			out[0] = k.part(in)
+		} else {
+			k.elem(out, in)
+		}
 		return
 	}
-	if chunks <= 1 {
-		out[0] = k.part(in)
+	if !k.Reduces() {
+		d.parallel(n, chunks, func(_, lo, hi int) { k.elem(out[lo:hi], in[lo:hi]) })
 		return
 	}
 	parts := make([]Out, chunks)

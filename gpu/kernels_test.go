@@ -206,3 +206,45 @@ func TestOpenLogsTheChoice(t *testing.T) {
 	require.Equal(t, "cpu", fields["backend"])
 	require.Equal(t, "the CPU backend was asked for", fields["reason"])
 }
+
+// TestSAXPYVectorLoopMatchesScalar checks the platform's vector SAXPY loop against the scalar Go
+// loop bit for bit (a NaN as a NaN), over every tail length and the special values.
+func TestSAXPYVectorLoopMatchesScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, a := range []float32{-1.25, 0, 3, float32(math.Inf(1)), 1e-30} {
+		for n := range 67 {
+			in := make([]XY, n)
+			for i := range in {
+				in[i] = XY{specialOr(r), specialOr(r)}
+			}
+			want, got := make([]float32, n), make([]float32, n)
+			saxpyGo(a, want, in)
+			saxpy(a, got, in)
+			require.NoError(t, sameF32(want, got, nil), "a=%v n=%d", a, n)
+		}
+	}
+}
+
+func specialOr(r *rand.Rand) float32 {
+	if r.IntN(4) == 0 {
+		return specialF32[r.IntN(len(specialF32))]
+	}
+	return float32(r.NormFloat64() * 1e3)
+}
+
+// TestRunIntoAllocatesNothingOnOneWorker checks that a launch into caller-supplied output on the
+// CPU backend allocates nothing when it runs on the calling goroutine (more workers cost a few
+// small allocations for the goroutines, whatever the size).
+func TestRunIntoAllocatesNothingOnOneWorker(t *testing.T) {
+	d := openCPU(t, 1)
+	ctx := context.Background()
+	xy := make([]XY, 1000)
+	x := make([]float32, 1<<16)
+	out := make([]float32, len(xy))
+	sum := make([]float64, 1)
+	saxpy, sumK := SAXPY(2), Sum()
+	require.Zero(t, testing.AllocsPerRun(10, func() { _ = RunInto(ctx, d, saxpy, xy, out) }))
+	require.Zero(t, testing.AllocsPerRun(10, func() { _ = RunInto(ctx, d, sumK, x, sum) }))
+	require.PanicsWithValue(t, "gpu.RunInto: kernel saxpy: output of 1 elements for 1000 inputs, want 1000",
+		func() { _ = RunInto(ctx, d, saxpy, xy, out[:1]) })
+}

@@ -69,7 +69,7 @@ func TestTypeMismatch(t *testing.T) {
 	require.Contains(t, err.Error(), "string")
 	_, err = OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/c", WithCodec(JSON{}))
 	require.ErrorIs(t, err, ErrTypeMismatch)
-	require.Contains(t, err.Error(), "(codec gob)")
+	require.Contains(t, err.Error(), "(codec cbor)")
 	require.Contains(t, err.Error(), "(codec json)")
 	_, err = OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/nope")
 	require.True(t, errors.Is(err, ErrNoChannel), "%v", err)

@@ -3,7 +3,6 @@ package net
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -88,7 +87,7 @@ func child(t *testing.T, mode, parent string) (*exec.Cmd, <-chan string) {
 // TestMultiProcessKill streams ints between this process and a child process, in both directions,
 // kills (SIGKILL) or hangs (SIGSTOP) the child mid-stream, and checks: every write the child saw acknowledged was received
 // here exactly once and in order, at most one more arrived, and the read blocked here returns
-// (ErrLinkLost, or ErrPoisoned where the channel's home is here and poisoned it for the lost end).
+// (ErrLinkLost, or ErrRetired where the channel's home is here and its lost writer left).
 func TestMultiProcessKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
@@ -138,7 +137,7 @@ func TestMultiProcessKill(t *testing.T) {
 					acked, _ = strconv.Atoi(s)
 				}
 			}
-			require.True(t, errors.Is(readErr, ErrLinkLost) || errors.Is(readErr, csp.ErrPoisoned), "%v", readErr)
+			require.True(t, typedLoss(readErr), "%v", readErr)
 			for i, v := range got {
 				require.Equal(t, i, v, "received out of order or twice")
 			}

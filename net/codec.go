@@ -30,7 +30,10 @@ func sessionOf(c Codec, t reflect.Type) Codec {
 	return c
 }
 
-// Gob is the default codec: encoding/gob, one self-describing message per value. Every payload
+// Gob is a codec through encoding/gob, one self-describing message per value, for trusted peers
+// only: encoding/gob is not hardened against hostile input (a value nested a few million levels
+// deep in one frame ends the whole process with a fatal stack overflow, which no recover catches),
+// so a node that may meet a peer it does not trust uses CBOR, the default. Every payload
 // decodes alone; an end still keeps one encoder and one decoder for its element type, so that
 // after the first value it no longer builds gob's type descriptions and decoders again (types
 // with an interface in them excepted: gob describes those inside each value).

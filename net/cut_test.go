@@ -15,8 +15,9 @@ import (
 // failing cut point can be tried again), with the remote end writing and with it reading, and
 // checks the promise of a lost link: every write that returned nil was received exactly once, no
 // value twice, at most the one value in flight received without its write succeeding, and every
-// blocked operation returns ErrLinkLost or (on the home side, where the home poisons the lost end's
-// channel) ErrPoisoned.
+// blocked operation returns ErrLinkLost or, on the home side, what the export's policy made of the
+// lost end: ErrPoisoned (PoisonOnLinkLost) or ErrRetired (LeaveOnLinkLost, the only other end
+// having left).
 func TestCutMidStream(t *testing.T) {
 	rounds := 6 * stress()
 	seed := uint64(time.Now().UnixNano())
@@ -29,12 +30,13 @@ func TestCutMidStream(t *testing.T) {
 				buf = []int{0, 1, 5}[i%3]
 			}
 			cutAfter := time.Duration(rng.IntN(20_000)) * time.Microsecond
-			cutStream(t, remoteWriter, buf, cutAfter)
+			policy := []LinkLostPolicy{PoisonOnLinkLost, LeaveOnLinkLost}[rng.IntN(2)]
+			cutStream(t, remoteWriter, buf, cutAfter, policy)
 		}
 	}
 }
 
-func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration) {
+func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration, policy LinkLostPolicy) {
 	var f faults
 	home, err := Listen("", fastBeat)
 	require.NoError(t, err)
@@ -43,7 +45,7 @@ func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration)
 	require.NoError(t, err)
 	defer user.Close()
 	ch := csp.NewChan[int](csp.Buffered(buf))
-	require.NoError(t, Export(home, "c", ch))
+	require.NoError(t, Export(home, "c", ch, OnLinkLost(policy)))
 	var w *csp.Writer[int]
 	var r *csp.Reader[int]
 	if remoteWriter {
@@ -63,8 +65,8 @@ func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration)
 			if err := w.Write(i); err != nil {
 				// A local writer whose value was in flight to the lost reader fails with
 				// ErrLinkLost (its fate is unknown); one that comes later finds the channel
-				// poisoned by the home.
-				if !errors.Is(err, ErrLinkLost) && (remoteWriter || !errors.Is(err, csp.ErrPoisoned)) {
+				// poisoned by the home, or its only reader gone.
+				if !errors.Is(err, ErrLinkLost) && (remoteWriter || !errors.Is(err, policyErr(policy))) {
 					t.Errorf("write: %v", err)
 				}
 				break
@@ -77,7 +79,7 @@ func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration)
 	for {
 		v, err := r.Read()
 		if err != nil {
-			want := csp.ErrPoisoned
+			want := policyErr(policy)
 			if !remoteWriter {
 				want = ErrLinkLost
 			}
@@ -87,7 +89,7 @@ func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration)
 		got = append(got, v)
 	}
 	a := <-acked
-	t.Logf("remote writer %v, buffer %d, cut after %v: %d acknowledged, %d received", remoteWriter, buf, cutAfter, a, len(got))
+	t.Logf("remote writer %v, buffer %d, cut after %v, %v: %d acknowledged, %d received", remoteWriter, buf, cutAfter, policy, a, len(got))
 	// Values arrive in order from one writer, so exactly once is: got is 0, 1, 2, ... with no gap
 	// and no repeat, at least every acknowledged one, at most one more.
 	for i, v := range got {
@@ -95,4 +97,13 @@ func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration)
 	}
 	require.GreaterOrEqual(t, len(got), a, "an acknowledged write was lost (acked %d, received %d)", a, len(got))
 	require.LessOrEqual(t, len(got), a+1, "more values received than written")
+}
+
+// policyErr is what the other ends of a channel see once its only end of the other kind was lost
+// under policy.
+func policyErr(policy LinkLostPolicy) error {
+	if policy == PoisonOnLinkLost {
+		return csp.ErrPoisoned
+	}
+	return csp.ErrRetired
 }

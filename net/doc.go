@@ -62,10 +62,15 @@
 //     (locally or through a transport) or buffer room, written as a plain write that gives up
 //     after the linger. Otherwise it answers Done(op, not ready), and nothing changed. The first
 //     guard found ready fires, so a PriSelect takes the first ready guard in order and a
-//     FairSelect stays fair. A look costs one round trip per remote guard reached before a ready
-//     one: one round trip when the first remote guard is ready; k round trips, made one after the
-//     other, for a selection whose k remote guards (on any number of homes) are all looked at and
-//     none is ready, after which it parks as below.
+//     FairSelect stays fair. When the scan reaches the first remote guard and two or more remote
+//     guards are still to be looked at, O first probes all of them at once (Read or Write with
+//     flag probe: H answers Done(op) if the operation could match now, Done(op, not ready) if
+//     not, and changes nothing), and then tries, in scan order, only those that said ready. Cost
+//     of a selection's look, whatever the number of homes: nothing when a local guard ahead of
+//     every remote one is ready; one round trip with one remote guard left to look at (ready or
+//     not); with k ≥ 2, one round trip (the probes, in parallel) when none is ready, and two
+//     when one is (the probes, then the try), plus one more for each ready guard that another
+//     reader or writer took between probe and try. A look that finds nothing parks as below.
 //   - Input guard of a parked selection at O: O sends Read(op, alt). H waits in line among the
 //     channel's readers until a value could be taken now (csp.ReadReady), without taking it, then
 //     holds O's selection (Hold(op); O moves its signal armed → held and answers Held, or Refused,
@@ -90,7 +95,9 @@
 //     serves for it with ErrPoisoned or ErrRetired, as they would on a local end (and a cancelled
 //     ParallelContext, which poisons its processes' ends, ends processes waiting on remote ends);
 //     H confirms a retirement with Done(op 0) once the operation under way is answered, and O
-//     answers questions for the end until then.
+//     answers questions for the end until then. Poison and Retire never block, so they do not
+//     wait for H: what O sends after them reaches H after them (one link is one ordered stream),
+//     but an operation made through another node just after may reach H first.
 //
 // # Failure
 //
@@ -98,17 +105,44 @@
 // nothing arrives for the bound (default 1.5s, so a dead or silent peer is found within 2s), when
 // its connection fails, or when the peer breaks the protocol. Then every operation and selection
 // waiting on it returns ErrLinkLost (not csp.ErrPoisoned; test with errors.Is), and so does every
-// later operation on its ends; reconnecting is explicit (open new ends). What each side knows:
+// later operation on its ends; reconnecting is explicit (open new ends). Every error an operation
+// or selection returns after a link loss, on any node, matches ErrLinkLost, csp.ErrPoisoned or
+// csp.ErrRetired under errors.Is: a writer whose value was in flight to a reader on another lost
+// link gets ErrLinkLost too, wherever the writer is.
 //
-//   - A write that returned nil was received exactly once. A value whose fate is unknown (offered
-//     to a reader whose answer never came; a remote write whose Done never came) makes its writer
-//     fail with ErrLinkLost, never succeed, and is never offered again, so none is delivered twice.
-//   - A buffered value whose writer had already succeeded and that was in flight to a lost reader
-//     is delivered at most once (it may be lost with the link: its reader may or may not have it).
-//   - At the home, the real end of a lost remote end is poisoned, as the failure of the unreachable
-//     process behind it would have poisoned it (an end its process retired before is not).
-//   - A process blocked on a remote end counts as live for deadlock detection: what it waits for
-//     happens on another node.
+// At the home, what a lost peer's ends do is the export's choice (OnLinkLost):
+//
+//   - LeaveOnLinkLost (the default) retires them one by one, as if their processes had ended
+//     normally: the channel goes on with its other ends, and a lost peer cannot take a channel that
+//     others use down by leaving, crashing or going silent. If they were the channel's last readers
+//     (or writers), the other ends see csp.ErrRetired by package csp's rules.
+//   - PoisonOnLinkLost poisons the channel through them, as the failure of the unreachable process
+//     behind them would have (SPEC §3): every process on the channel, on any node, sees
+//     csp.ErrPoisoned. An end its process retired before the loss is not poisoned.
+//
+// Which values whose write returned nil each can lose, and nothing else is ever lost or delivered
+// twice:
+//
+//   - Under both: a value whose writer had already succeeded (it was in the buffer) and that was
+//     in flight to a reader whose link was lost (offered, its answer never came) is delivered at
+//     most once: the lost reader may or may not have it. At most one such value per lost reader
+//     end. A value whose fate is unknown and whose writer is still waiting (a rendezvous, or a
+//     remote write whose Done never came) makes its writer fail with ErrLinkLost, never succeed,
+//     and is never offered again, so none is delivered twice.
+//   - LeaveOnLinkLost loses nothing more: a retirement never discards a buffer.
+//   - PoisonOnLinkLost also discards the whole buffer when the lost end is a reader, as a local
+//     reader's poison does (a lost writer's poison lets readers drain it first).
+//
+// A process blocked on a remote end counts as live for deadlock detection: what it waits for
+// happens on another node.
+//
+// Closing a node (Close, CloseContext) is not a loss to hide from: it delivers what the node owes
+// before its links go. The retirements, poisons and answers (a taken offer's msgTaken) its ends
+// queued are sent; its channels' remote ends finish the operations whose outcome is decided and
+// send their results, and those still waiting end; then a msgBye follows on each link, and the peer,
+// having acted on everything before it, drops the link, which ends it on both sides. So a remote
+// writer that writes, retires and closes its node leaves the home's readers ErrRetired (never
+// ErrPoisoned), whatever the policy. Close waits for the peers at most the heartbeat bound.
 //
 // # Wire
 //
@@ -118,13 +152,42 @@
 // trust, as is every peer that can connect: such a peer may open any exported channel, and may
 // claim another node's address and so carry this node's ends meant for it. Hence a node reachable
 // from other hosts must have one of them. Each side first sends a hello: "GCSP", a big-endian uint16
-// protocol version (1), and its address. Then frames: a fixed 18-byte big-endian header (uint32
+// protocol version (2), uint16 flags (1: the sender has a shared secret), and its address. Then frames: a fixed 18-byte big-endian header (uint32
 // length of the rest, uint8 type, uint8 flags, uint32 end id, uint64 operation id) and a payload of
-// at most WithMaxFrame bytes in all. Values travel through the channel's Codec (Gob by default; JSON
-// and Raw for []byte built in; any Codec), always decoded into the channel's declared element type.
+// at most WithMaxFrame bytes in all. Values travel through the channel's Codec, always decoded into
+// the channel's declared element type (see Codecs).
 // Flow control is per end: an end has one operation outstanding at a time, the home serves each end
 // from its own goroutine, and the link's reader never blocks on a channel, so a slow reader of one
 // channel never stalls another channel on the same link.
+//
+// # Codecs
+//
+// A value a peer sends is decoded by the channel's codec before anything else sees it, so the codec
+// is where a hostile peer strikes first. The default, CBOR (RFC 8949, through
+// github.com/fxamacker/cbor/v2), is built for input that may be hostile: it checks that a payload
+// is one well-formed item before decoding it, so a declared length longer than the bytes that
+// follow (2^60 elements declared in nine bytes) costs nothing; it bounds nesting (CBORMaxDepth) and
+// the elements of an array or map (CBORMaxElements); every element takes at least a byte of the
+// frame, so a decode allocates at most the frame size times the size of the element type's parts.
+// It is what Kubernetes chose for the same reason, it is fuzzed upstream, fast, and brings one small
+// dependency (x448/float16). It was chosen over: encoding/gob, which says of itself that it is not
+// hardened against adversarial input (a value nested 3,000,000 deep in one frame ends the process
+// with a fatal stack overflow, which no recover catches); encoding/json, whose depth encoding/json
+// itself bounds (10,000) but which is several times larger and slower; MessagePack libraries
+// (vmihailenco/msgpack) that do not bound nesting; and Protocol Buffers, which need a schema
+// compiled for every element type. CBOR carries what encoding/json does: a struct as a map of its
+// exported fields (an unexported field arrives as its zero value; `cbor` or `json` tags rename), an
+// empty interface as what CBOR holds (int64 or uint64, float64, string, []byte, []any,
+// map[any]any), time.Time as RFC 3339 text; a non-empty interface cannot be decoded. A value that
+// does not fit the element type fails that one operation ("at the channel's home: cbor: cannot
+// unmarshal UTF-8 text string into Go struct field job.ID of type int"), never the node.
+//
+// Gob (WithCodec(Gob{}) on both sides) is for trusted peers only. JSON is bounded by encoding/json
+// (depth 10,000, lengths by the input) and Raw copies the payload; both are safe for untrusted
+// input. The hostile-value tests (hostile_test.go) send nesting 3,000,000 deep, lengths of 2^60
+// and many such values at once: each is refused with a reason, the node lives and serves on, and
+// its heap grows by the frames in flight only (64 ends on 4 connections writing 4 MiB hostile
+// values at once: 93 MiB at the peak, with `go test -run TestHostileValuesFromManyEnds -v ./net`).
 //
 // # Security
 //
@@ -143,11 +206,22 @@
 //
 // All of it runs under the handshake timeout (5s). A peer that fails any step is refused, its
 // connection closed, and the reason logged (WithLogger) with its address; nothing it sent reaches a
-// channel. A peer that breaks the protocol later (a frame over the maximum, an unknown type, bytes
-// that are no frame) loses its own link only. WithMaxPeers caps the connections a node keeps (256),
-// so a flood of connections is refused beyond it; WithMaxEnds caps the ends one peer may have open
-// on the node's channels (1024), each of which costs a goroutine, and an open beyond it is refused
-// and logged, as is an open of an unknown channel or of the wrong type.
+// channel. The refusal says why on both sides, with errors that match ErrHandshake and, where a
+// caller can act on it, ErrNoSecret (one node has a shared secret, the other none: both see it in
+// the hellos, so neither reads the other's next bytes as a frame), ErrWrongSecret, ErrTLS or
+// ErrProtocolVersion. A peer that breaks the protocol later (a frame over the maximum, an unknown
+// type, bytes that are no frame) loses its own link only.
+//
+// # Limits
+//
+// Connections still in their handshake are capped and timed apart from linked peers, so that no
+// flood of unauthenticated or silent sockets keeps an authenticated peer out: WithMaxHandshakes
+// (128 at once, 64 from one IP address; a connection that has sent nothing gives way to a
+// newcomer, so silent sockets, however many and however often redialled, hold no slot an honest
+// peer needs), each under the handshake deadline. WithMaxPeers caps the linked peers that
+// connected to the node (256). WithMaxEnds caps the ends one peer may have open on the node's
+// channels (1024), each of which costs a goroutine, and an open beyond it is refused and logged,
+// as is an open of an unknown channel or of the wrong type.
 //
 // # Finding channels and nodes
 //

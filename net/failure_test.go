@@ -176,19 +176,25 @@ func TestPoisonRetireBothWays(t *testing.T) {
 	})
 }
 
-// TestLinkLostPoisonsHome: when a link is lost, the home poisons the channel through the lost
-// ends, as their processes' failure would have.
+// TestLinkLostPoisonsHome: when a link is lost, a PoisonOnLinkLost home poisons the channel
+// through the lost ends, as their processes' failure would have; a LeaveOnLinkLost home (the
+// default) retires them, so the channel's last writer leaving ends its readers with ErrRetired.
 func TestLinkLostPoisonsHome(t *testing.T) {
-	var f faults
-	home, _ := Listen("", fastBeat)
-	defer home.Close()
-	user, _ := Listen("", fastBeat, WithDialer(f.dial))
-	defer user.Close()
-	ch := csp.NewChan[int]()
-	require.NoError(t, Export(home, "c", ch))
-	_, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
-	require.NoError(t, err)
-	f.cut()
-	_, err = ch.Reader().Read()
-	require.True(t, errors.Is(err, csp.ErrPoisoned), "%v", err)
+	for _, policy := range []LinkLostPolicy{PoisonOnLinkLost, LeaveOnLinkLost} {
+		t.Run(policy.String(), func(t *testing.T) {
+			var f faults
+			home, _ := Listen("", fastBeat)
+			defer home.Close()
+			user, _ := Listen("", fastBeat, WithDialer(f.dial))
+			defer user.Close()
+			ch := csp.NewChan[int]()
+			require.NoError(t, Export(home, "c", ch, OnLinkLost(policy)))
+			_, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
+			require.NoError(t, err)
+			f.cut()
+			_, err = ch.Reader().Read()
+			require.True(t, errors.Is(err, policyErr(policy)), "%v", err)
+			require.Equal(t, policy == PoisonOnLinkLost, ch.Stats().Poisoned)
+		})
+	}
 }

@@ -44,3 +44,30 @@ func TestRemoteWritesKeepOrderAcrossPaths(t *testing.T) {
 	_, err = r.Read()
 	require.ErrorIs(t, err, csp.ErrPoisoned)
 }
+
+// A batch larger than the link keeps between writes is written whole, and the link goes on with
+// a fresh buffer: a large value and the small ones after it all arrive intact.
+func TestLinkWritesAfterALargeBatch(t *testing.T) {
+	ns := nodes(t, 2)
+	ch := csp.NewChan[[]byte](csp.Buffered(4), csp.Named("b"))
+	require.NoError(t, Export(ns[1], "b", ch, WithCodec(Raw{})))
+	w, err := OpenWriter[[]byte](ctxT(t), ns[0], ns[1].Addr()+"/b", WithCodec(Raw{}))
+	require.NoError(t, err)
+	big := make([]byte, 2*keepWriteBuf)
+	for i := range big {
+		big[i] = byte(i % 251)
+	}
+	r := ch.Reader()
+	for round := range 3 {
+		require.NoError(t, w.Write(big))
+		got, err := r.Read()
+		require.NoError(t, err)
+		require.Equal(t, big, got, "round %d", round)
+		for i := range 5 {
+			require.NoError(t, w.Write([]byte{byte(round), byte(i)}))
+			got, err := r.Read()
+			require.NoError(t, err)
+			require.Equal(t, []byte{byte(round), byte(i)}, got)
+		}
+	}
+}

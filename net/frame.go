@@ -44,13 +44,15 @@ const (
 	msgHeld                     // opener→home: op is held
 	msgCommit                   // home→opener: held op is done; payload as msgDone
 	msgRelease                  // home→opener: held op did not happen: wait on
+	msgBye                      // either way: the sender is closing; all it owed precedes this
 	msgLast
 )
 
 const (
-	flagAlt  uint8 = 1 << 0 // msgRead, msgWrite: posted by a selection, which may refuse
-	flagBusy uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; ask again
-	flagTry  uint8 = 1 << 1 // msgRead, msgWrite: a selection's first look; complete now or say not ready
+	flagAlt   uint8 = 1 << 0 // msgRead, msgWrite: posted by a selection, which may refuse
+	flagBusy  uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; ask again
+	flagTry   uint8 = 1 << 1 // msgRead, msgWrite: a selection's first look; complete now or say not ready
+	flagProbe uint8 = 1 << 2 // msgRead, msgWrite: say whether the operation could match now; change nothing
 )
 
 // Results carried by msgDone.
@@ -61,6 +63,7 @@ const (
 	resCancelled
 	resFailed   // followed by the error's text
 	resNotReady // a try (flagTry) found nothing to match now, and changed nothing
+	resLinkLost // the operation depended on another link of the home's, lost; followed by text
 )
 
 // frame is one decoded frame. payload aliases the reader's buffer only until the next read.

@@ -42,16 +42,17 @@ func FuzzFrame(f *testing.F) {
 // FuzzHello feeds arbitrary bytes to the handshake decoder: it must never panic, and accept only
 // a hello of this protocol version whose address it returns intact.
 func FuzzHello(f *testing.F) {
-	f.Add(appendHello(nil, "127.0.0.1:4000"))
-	f.Add(appendHello(nil, ""))
+	f.Add(appendHello(nil, "127.0.0.1:4000", 0))
+	f.Add(appendHello(nil, "", 0))
+	f.Add(appendHello(nil, "10.0.0.1:7000", helloSecret))
 	f.Add([]byte("GCSP\x00\x02\x00\x00"))
 	f.Add([]byte("HTTP/1.1 200 OK\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		addr, err := parseHello(b)
+		addr, flags, err := parseHello(b)
 		if err != nil {
 			return
 		}
-		if !bytes.Equal(appendHello(nil, addr), b) {
+		if !bytes.Equal(appendHello(nil, addr, flags), b) {
 			t.Fatalf("hello %q re-encodes differently", b)
 		}
 	})
@@ -74,7 +75,7 @@ func FuzzAuthenticate(f *testing.F) {
 			p.Write(peer)
 		}()
 		c.SetDeadline(time.Now().Add(time.Second))
-		if err := o.authenticate(c, false, appendHello(nil, "a:1"), appendHello(nil, "b:2")); err == nil {
+		if err := o.authenticate(c, false, appendHello(nil, "a:1", 0), appendHello(nil, "b:2", 0)); err == nil {
 			t.Fatalf("a peer that does not know the secret was accepted with %x", peer)
 		}
 	})
@@ -114,6 +115,48 @@ func FuzzGobSession(f *testing.F) {
 		var again gobJob
 		if err := dec.Unmarshal(good, &again); err != nil || !reflect.DeepEqual(again, want) {
 			t.Fatalf("good payload after %x: %v %+v", b, err, again)
+		}
+	})
+}
+
+// fuzzTargets are the element types the codec fuzz target decodes into: scalars, collections, a
+// struct with nested and recursive parts, and the empty interface.
+func fuzzTargets() []any {
+	return []any{new(int), new(string), new([]byte), new([]int), new(map[string]int), new(any),
+		new(hostileTree), new(gobJob), new([4]float64), new(*gobPoint)}
+}
+
+// FuzzCodecs feeds arbitrary payloads to every shipped codec, decoding into representative
+// element types: none may panic, and CBOR, JSON and Raw (the codecs for untrusted input) may
+// allocate only in proportion to the payload. Gob is for trusted peers: it must not panic on what
+// a fuzzer finds in small inputs, and is not held to the bound.
+func FuzzCodecs(f *testing.F) {
+	for _, v := range []any{7, "text", []int{1, 2, 3}, map[string]int{"a": 1},
+		hostileTree{Kids: []hostileTree{{Leaf: 1}}}, gobJob{ID: 7, Points: []gobPoint{{1, 2, "p"}}}} {
+		for _, c := range []Codec{CBOR{}, JSON{}, Gob{}} {
+			b, err := c.Marshal(v)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+	f.Add(deepCBOR(1000))
+	f.Add(deepJSON(1000))
+	f.Add(hugeCBOR(4))
+	f.Add(hugeCBOR(5))
+	f.Add([]byte{0x9f, 0x9f, 0xbf})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, c := range []Codec{CBOR{}, JSON{}, Raw{}, Gob{}} {
+			for _, v := range fuzzTargets() {
+				if _, raw := c.(Raw); raw {
+					v = new([]byte)
+				}
+				n := allocated(func() { c.Unmarshal(b, v) })
+				if _, gob := c.(Gob); !gob && n > uint64(64*len(b)+64<<10) {
+					t.Fatalf("%s: decoding %d bytes into %T allocated %d", c.Name(), len(b), v, n)
+				}
+			}
 		}
 	})
 }

@@ -2,7 +2,6 @@ package net
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 )
 
@@ -11,48 +10,69 @@ import (
 //	offset size field
 //	0      4    magic "GCSP"
 //	4      2    protocol version (big-endian)
-//	6      2    length n of the sender's listening address
-//	8      n    the sender's listening address (host:port), so that the peer can reuse this
+//	6      2    flags (helloSecret: the sender has a shared secret and will prove it)
+//	8      2    length n of the sender's listening address
+//	10     n    the sender's listening address (host:port), so that the peer can reuse this
 //	            connection for the ends it opens on the sender instead of dialling a second one
+//
+// The version comes first and stays where it is in every version, so that two nodes of different
+// versions each say which versions they are (version 1 had no flags).
 const (
 	helloMagic  = "GCSP"
-	protoVer    = 1
-	helloFixed  = 8
+	protoVer    = 2
+	helloHead   = 6 // magic and version
+	helloFixed  = 10
 	maxHelloLen = helloFixed + 255
 )
 
-var errHello = errors.New("bad handshake")
+// Hello flags.
+const helloSecret uint16 = 1 << 0
 
-func appendHello(dst []byte, addr string) []byte {
+// errHello: the peer sent something other than a hello of this protocol.
+var errHello error = handshakeError("bad handshake")
+
+func appendHello(dst []byte, addr string, flags uint16) []byte {
 	dst = append(dst, helloMagic...)
 	dst = binary.BigEndian.AppendUint16(dst, protoVer)
+	dst = binary.BigEndian.AppendUint16(dst, flags)
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(addr)))
 	return append(dst, addr...)
 }
 
-// parseHelloFixed checks the fixed part of a hello and returns the length of the address that follows.
-func parseHelloFixed(b []byte) (int, error) {
-	if len(b) < helloFixed || string(b[:4]) != helloMagic {
-		return 0, fmt.Errorf("%w: not a GoCSP peer", errHello)
+// parseHelloHead checks the magic and the version.
+func parseHelloHead(b []byte) error {
+	if len(b) < helloHead || string(b[:4]) != helloMagic {
+		return fmt.Errorf("%w: not a GoCSP peer", errHello)
 	}
 	if v := binary.BigEndian.Uint16(b[4:]); v != protoVer {
-		return 0, fmt.Errorf("%w: protocol version %d, this node speaks %d", errHello, v, protoVer)
+		return fmt.Errorf("%w: the peer speaks version %d, this node %d", ErrProtocolVersion, v, protoVer)
 	}
-	n := int(binary.BigEndian.Uint16(b[6:]))
+	return nil
+}
+
+// parseHelloFixed checks the fixed part of a hello and returns the length of the address that follows.
+func parseHelloFixed(b []byte) (int, error) {
+	if err := parseHelloHead(b); err != nil {
+		return 0, err
+	}
+	if len(b) < helloFixed {
+		return 0, fmt.Errorf("%w: a hello of %d bytes", errHello, len(b))
+	}
+	n := int(binary.BigEndian.Uint16(b[8:]))
 	if n > maxHelloLen-helloFixed {
 		return 0, fmt.Errorf("%w: address of %d bytes", errHello, n)
 	}
 	return n, nil
 }
 
-// parseHello decodes a whole hello, returning the peer's listening address.
-func parseHello(b []byte) (string, error) {
+// parseHello decodes a whole hello, returning the peer's listening address and flags.
+func parseHello(b []byte) (string, uint16, error) {
 	n, err := parseHelloFixed(b)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if len(b) != helloFixed+n {
-		return "", fmt.Errorf("%w: %d bytes for an address of %d", errHello, len(b)-helloFixed, n)
+		return "", 0, fmt.Errorf("%w: %d bytes for an address of %d", errHello, len(b)-helloFixed, n)
 	}
-	return string(b[helloFixed:]), nil
+	return string(b[helloFixed:]), binary.BigEndian.Uint16(b[6:]), nil
 }

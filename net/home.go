@@ -30,7 +30,8 @@ func (e *export[T]) open(l *link, id uint32, req openReq) error {
 		return fmt.Errorf("%w: channel %q at %s carries %s (codec %s); the %s end opened from %s is for %s (codec %s)",
 			ErrTypeMismatch, e.name, l.n.addr, e.typ, e.o.codec.Name(), csp.Dir(req.dir), l.peer, req.typ, req.codec)
 	}
-	h := &home[T]{exp: e, l: l, id: id, codec: sessionOf(e.o.codec, reflect.TypeFor[T]()), wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
+	h := &home[T]{exp: e, l: l, id: id, codec: sessionOf(e.o.codec, reflect.TypeFor[T]()), policy: e.o.lost,
+		wake: make(chan struct{}, 1), answers: make(chan frame, 4)}
 	if csp.Dir(req.dir) == csp.DirRead {
 		h.r = e.ch.Reader()
 	} else {
@@ -52,6 +53,7 @@ type home[T any] struct {
 	l       *link
 	id      uint32
 	codec   Codec
+	policy  LinkLostPolicy // what the end does when its link is lost
 	r       *csp.Reader[T] // exactly one of r and w
 	w       *csp.Writer[T]
 	wake    chan struct{} // a frame was queued
@@ -64,6 +66,7 @@ type home[T any] struct {
 	cancelled uint64  // the last operation the remote end withdrew
 	queue     []frame // operations, poison and retirement not yet served, in order
 	busy      bool    // the home's goroutine is serving a frame it took from queue
+	inline    bool    // the link's reader is serving a write (writeNow)
 }
 
 func (h *home[T]) end() csp.End {
@@ -147,10 +150,16 @@ func (h *home[T]) writeNow(f frame) bool {
 	}
 	h.mu.Lock()
 	idle := !h.busy && len(h.queue) == 0 && f.op > h.cancelled
+	h.inline = idle // a closing node waits for the result this may send (idle)
 	h.mu.Unlock()
 	if !idle {
 		return false
 	}
+	defer func() {
+		h.mu.Lock()
+		h.inline = false
+		h.mu.Unlock()
+	}()
 	if ready, _ := csp.WriteReady(h.w); !ready {
 		return false // do not decode a value the home will decode again
 	}
@@ -196,7 +205,7 @@ func (h *home[T]) begin(op uint64) context.Context {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.opCtx == nil || h.opCtx.Err() != nil {
-		h.opCtx, h.opCancel = context.WithCancel(h.l.ctx)
+		h.opCtx, h.opCancel = context.WithCancel(h.l.stop)
 	}
 	h.cur = op
 	if h.cancelled >= op {
@@ -211,6 +220,24 @@ func (h *home[T]) finish() {
 	h.mu.Unlock()
 }
 
+func (h *home[T]) idle() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.busy && !h.inline && h.cur == 0
+}
+
+// cutShort says whether the node's closing (not the remote end's withdrawal) ended operation op
+// with err: then the home sends no result, and the remote end's operation ends with the link
+// (msgBye follows), as every operation waiting on a closing node does, with ErrLinkLost.
+func (h *home[T]) cutShort(op uint64, err error) bool {
+	if !errors.Is(err, context.Canceled) || h.l.closing() == nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cancelled < op
+}
+
 // stop releases the operations' context when the home ends.
 func (h *home[T]) stop() {
 	h.mu.Lock()
@@ -220,10 +247,17 @@ func (h *home[T]) stop() {
 	h.mu.Unlock()
 }
 
-// drop leaves the channel when the end's link is lost: the remote process behind it can no longer
-// be reached, and its failure would have poisoned the channel, so the home poisons it on its behalf
-// (a process that ends normally retires its ends first, and a retired end is not poisoned).
-func (h *home[T]) drop() { h.end().Poison() }
+// drop leaves the channel when the end's link is lost, as the export's policy says: the end
+// retires (LeaveOnLinkLost), or poisons the channel on behalf of the unreachable process behind
+// it, whose failure would have (PoisonOnLinkLost; a process that ends normally retires its ends
+// first, and a retired end is not poisoned).
+func (h *home[T]) drop() {
+	if h.policy == PoisonOnLinkLost {
+		h.end().Poison()
+		return
+	}
+	h.end().Retire()
+}
 
 func (h *home[T]) run() {
 	defer h.l.n.wg.Done()
@@ -233,6 +267,10 @@ func (h *home[T]) run() {
 		if !ok {
 			h.drop()
 			return
+		}
+		if (f.typ == msgRead || f.typ == msgWrite) && f.flags&flagProbe != 0 {
+			h.serveProbe(f)
+			continue
 		}
 		switch f.typ {
 		case msgRead:
@@ -274,7 +312,7 @@ func (h *home[T]) serveWrite(f frame) {
 		return
 	}
 	err := h.w.WriteContext(ctx, v)
-	if err != nil && h.l.isLost() {
+	if err != nil && (h.l.isLost() || h.cutShort(f.op, err)) {
 		return
 	}
 	h.done(f.op, err)
@@ -285,7 +323,7 @@ func (h *home[T]) serveWrite(f frame) {
 func (h *home[T]) serveRead(f frame) {
 	ctx := h.begin(f.op)
 	defer h.finish()
-	if !h.readOffer(ctx, f.op) && !h.l.isLost() {
+	if !h.readOffer(ctx, f.op) && !h.l.isLost() && !h.cutShort(f.op, ctx.Err()) {
 		h.done(f.op, ctx.Err()) // withdrawn before a value came
 	}
 }
@@ -356,7 +394,7 @@ func (h *home[T]) readOffer(ctx context.Context, op uint64) bool {
 		select {
 		case <-time.After(h.l.n.opts.pause()):
 		case <-ctx.Done():
-			if !h.l.isLost() {
+			if !h.l.isLost() && !h.cutShort(op, ctx.Err()) {
 				h.done(op, ctx.Err())
 			}
 			return true
@@ -451,8 +489,25 @@ func (h *home[T]) serveTryWrite(f frame) {
 			err = errNotReady
 		}
 	}
-	if err != nil && h.l.isLost() {
+	if err != nil && (h.l.isLost() || h.cutShort(f.op, err)) {
 		return
+	}
+	h.done(f.op, err)
+}
+
+// serveProbe answers a selection's probe (flagProbe): Done(op) if the end's operation could match
+// now (for a read, also while remote output guards are coming: the try that follows waits for
+// them), resNotReady if not. It changes nothing.
+func (h *home[T]) serveProbe(f frame) {
+	var ready bool
+	if h.r != nil {
+		ready = csp.ReadableNow(h.r) || h.exp.altWriters.Load() > 0
+	} else {
+		ready, _ = csp.WriteReady(h.w)
+	}
+	var err error
+	if !ready {
+		err = errNotReady
 	}
 	h.done(f.op, err)
 }
@@ -581,6 +636,10 @@ func resultOf(err error) (uint8, string) {
 		return resCancelled, ""
 	case err == errNotReady:
 		return resNotReady, ""
+	case errors.Is(err, ErrLinkLost):
+		// A value in flight to a reader whose link was lost: the writer's operation depended on
+		// that link, so it fails as one that did, with ErrLinkLost.
+		return resLinkLost, err.Error()
 	}
 	return resFailed, err.Error()
 }
@@ -604,6 +663,8 @@ func errorOf(p []byte, ctxErr error) error {
 		return ctxErr
 	case resNotReady:
 		return errNotReady
+	case resLinkLost:
+		return fmt.Errorf("%w at the channel's home: %s", ErrLinkLost, p[1:])
 	}
 	return fmt.Errorf("at the channel's home: %s", p[1:])
 }

@@ -29,10 +29,17 @@ type link struct {
 
 	ctx    context.Context // done once the link is lost
 	cancel context.CancelFunc
+	// stop is done once the node closes (or the link is lost): the home ends serve no more
+	// operations; those under way end, sending their results if decided (close).
+	stop    context.Context
+	stopOps context.CancelFunc
 
 	wmu   sync.Mutex
 	wq    []byte // encoded frames waiting for the writer
 	wkick chan struct{}
+	bye   bool // msgBye is queued: nothing follows it
+	// closeErr, set before stop ends: what a send after msgBye returns.
+	closeErr error
 
 	mu      sync.Mutex
 	lost    error
@@ -46,6 +53,7 @@ type link struct {
 type homeEnd interface {
 	post(f frame) bool // queue a frame for the end (payload copied); false if its mailbox is full
 	cancel(op uint64)  // withdraw op if it is current or next
+	idle() bool        // no operation under way (its result, if any, is queued)
 }
 
 // openedEnd is this node's side of an end it opened on the peer.
@@ -57,8 +65,9 @@ type openedEnd interface {
 
 func newLink(n *Node, c gonet.Conn, peer string) *link {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &link{n: n, c: c, peer: peer, ctx: ctx, cancel: cancel, wkick: make(chan struct{}, 1),
-		homes: map[uint32]homeEnd{}, opened: map[uint32]openedEnd{}}
+	stop, stopOps := context.WithCancel(ctx)
+	return &link{n: n, c: c, peer: peer, ctx: ctx, cancel: cancel, stop: stop, stopOps: stopOps,
+		wkick: make(chan struct{}, 1), homes: map[uint32]homeEnd{}, opened: map[uint32]openedEnd{}}
 }
 
 func (l *link) isLost() bool { return l.ctx.Err() != nil }
@@ -82,6 +91,10 @@ func (l *link) send(typ, flags uint8, end uint32, op uint64, payload []byte) err
 	if l.ctx.Err() != nil {
 		l.wmu.Unlock()
 		return l.lostErr()
+	}
+	if l.bye {
+		l.wmu.Unlock()
+		return l.closeErr
 	}
 	l.wq = appendFrame(l.wq, typ, flags, end, op, payload)
 	l.wmu.Unlock()
@@ -107,7 +120,9 @@ func (l *link) writeLoop() {
 				continue
 			}
 			l.wmu.Lock()
-			l.wq = appendFrame(l.wq, msgPing, 0, 0, 0, nil)
+			if !l.bye {
+				l.wq = appendFrame(l.wq, msgPing, 0, 0, 0, nil)
+			}
 			l.wmu.Unlock()
 		case <-l.ctx.Done():
 			return
@@ -130,8 +145,15 @@ func (l *link) writeLoop() {
 			return
 		}
 		last = time.Now()
+		if cap(buf) > keepWriteBuf {
+			buf = nil // a burst of large values does not keep its buffer for the link's life
+		}
 	}
 }
+
+// keepWriteBuf bounds the write buffer a link keeps between writes: batches up to this size reuse
+// it, a larger one is let go once written.
+const keepWriteBuf = 256 << 10
 
 func (l *link) readLoop() {
 	defer l.n.wg.Done()
@@ -150,6 +172,11 @@ func (l *link) readLoop() {
 		f, buf, err = readFrame(br, l.n.opts.maxFrame, buf)
 		if err != nil {
 			l.fail(err)
+			return
+		}
+		if f.typ == msgBye {
+			// Everything the peer owed came before this, and has been dispatched.
+			l.fail(errPeerClosed)
 			return
 		}
 		if err := l.dispatch(f); err != nil {
@@ -275,6 +302,62 @@ func (l *link) dropOpened(id uint32) {
 	l.mu.Lock()
 	delete(l.opened, id)
 	l.mu.Unlock()
+}
+
+// errPeerClosed is why a link ends when its peer closed its node (msgBye).
+var errPeerClosed = errors.New("the peer closed")
+
+// close ends the link for its node's Close, delivering first what this node owes the peer: it
+// ends the home ends' operations (one already decided sends its result; one the closing cuts short
+// sends none, and ends at the peer with the link), waits for them, and queues msgBye after
+// everything queued so far; the peer, having dispatched all of it, drops the link, which ends it
+// here. If ctx ends first, the link is dropped at once.
+func (l *link) close(ctx context.Context) {
+	l.wmu.Lock()
+	l.closeErr = fmt.Errorf("%w: node %s is closing", ErrLinkLost, l.n.addr)
+	l.wmu.Unlock()
+	l.stopOps()
+	for !l.idle() && ctx.Err() == nil && l.ctx.Err() == nil {
+		select {
+		case <-time.After(time.Millisecond):
+		case <-ctx.Done():
+		case <-l.ctx.Done():
+		}
+	}
+	l.wmu.Lock()
+	if l.ctx.Err() == nil && !l.bye {
+		l.bye = true
+		l.wq = appendFrame(l.wq, msgBye, 0, 0, 0, nil)
+	}
+	l.wmu.Unlock()
+	select {
+	case l.wkick <- struct{}{}:
+	default:
+	}
+	select {
+	case <-l.ctx.Done():
+	case <-ctx.Done():
+	}
+	l.fail(errors.New("node closed"))
+}
+
+// closing returns closeErr: nil unless the node is closing.
+func (l *link) closing() error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	return l.closeErr
+}
+
+// idle says whether no home end on the link has an operation under way.
+func (l *link) idle() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, h := range l.homes {
+		if !h.idle() {
+			return false
+		}
+	}
+	return true
 }
 
 // fail ends the link: every operation that depended on it returns ErrLinkLost.

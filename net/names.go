@@ -61,8 +61,8 @@ func ServeNames(n *Node) error {
 				return
 			}
 			if err != nil {
-				// Poisoned by a client lost in the middle of its hello: a fresh channel
-				// serves the others.
+				// Poisoned by a client (through its writer end): a fresh channel serves the
+				// others.
 				n.unexport(namesHello)
 				if r, err = exportHello(n); err != nil {
 					return
@@ -79,7 +79,9 @@ func ServeNames(n *Node) error {
 // never uses, so that the channel does not retire when the clients' writers, each used once, do.
 func exportHello(n *Node) (*csp.Reader[NameHello], error) {
 	hello := csp.NewChan[NameHello](csp.Named(namesHello))
-	if err := Export(n, namesHello, hello); err != nil {
+	// Leave, whatever the default: a client lost in the middle of its hello must not poison the
+	// channel every other client says hello on.
+	if err := Export(n, namesHello, hello, OnLinkLost(LeaveOnLinkLost)); err != nil {
 		return nil, err
 	}
 	hello.Writer()

@@ -33,8 +33,10 @@ type options struct {
 	secret    []byte
 	insecure  bool // a non-loopback address without TLS or secret is allowed
 	maxPeers  int
-	maxEnds   int    // ends one peer may have open on this node's channels
-	names     string // the name server's address (WithNameServer), or ""
+	// handshakes in progress, in all and from one IP address (WithMaxHandshakes)
+	maxHandshakes, maxHandshakesFrom int
+	maxEnds                          int    // ends one peer may have open on this node's channels
+	names                            string // the name server's address (WithNameServer), or ""
 }
 
 // WithLogger logs link events (peers connecting, failing handshakes, lost links) to log.
@@ -85,7 +87,8 @@ type Node struct {
 	wg      sync.WaitGroup
 	closing context.Context // done once Close begins
 	close   context.CancelFunc
-	inbound atomic.Int64 // accepted connections, handshaking or linked (WithMaxPeers)
+	inbound atomic.Int64 // accepted connections that became links (WithMaxPeers)
+	shaking handshakes   // accepted connections still in their handshake (WithMaxHandshakes)
 	namer   nameClient   // the session with the name server (WithNameServer)
 }
 
@@ -93,7 +96,8 @@ type Node struct {
 // the loopback interface; a non-loopback address needs WithAnyInterface.
 func Listen(addr string, opts ...Option) (*Node, error) {
 	o := options{log: zap.NewNop(), maxFrame: DefaultMaxFrame, beat: 250 * time.Millisecond,
-		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause, maxPeers: 256, maxEnds: 1024}
+		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause, maxPeers: 256, maxEnds: 1024,
+		maxHandshakes: 128, maxHandshakesFrom: 64}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -162,9 +166,22 @@ func start(o options, ln gonet.Listener) *Node {
 // Addr returns the address the node listens on, for peers to open its channels at Addr()+"/"+name.
 func (n *Node) Addr() string { return n.addr }
 
-// Close stops the node: it stops listening and drops every link, so that every operation still
-// waiting on one returns ErrLinkLost. It waits for all the node's goroutines.
+// Close stops the node: it stops listening and closes every link, delivering first what the node
+// owes each peer: the retirements, poisons and answers its ends already sent, and the results of
+// the operations its channels' remote ends had under way (an operation that the closing cuts
+// short returns ErrLinkLost at its remote end). It waits for each peer to acknowledge the end of
+// the link at most the heartbeat bound (WithHeartbeat's deadAfter, 1.5s by default: a peer silent
+// that long would count as lost anyway), then drops the links that remain, so that every operation
+// still waiting on one returns ErrLinkLost. It waits for all the node's goroutines.
 func (n *Node) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), n.opts.deadAfter)
+	defer cancel()
+	return n.CloseContext(ctx)
+}
+
+// CloseContext is Close with the wait for the peers bounded by ctx instead of the heartbeat bound:
+// once ctx ends, the links that remain are dropped at once.
+func (n *Node) CloseContext(ctx context.Context) error {
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
@@ -178,9 +195,15 @@ func (n *Node) Close() error {
 	n.mu.Unlock()
 	n.close()
 	err := n.ln.Close()
+	var wg sync.WaitGroup
 	for _, l := range links {
-		l.fail(errors.New("node closed"))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.close(ctx)
+		}()
 	}
+	wg.Wait()
 	n.wg.Wait()
 	return err
 }
@@ -192,10 +215,14 @@ func (n *Node) accept() {
 		if err != nil {
 			return
 		}
-		if n.inbound.Add(1) > int64(n.opts.maxPeers) {
-			n.inbound.Add(-1)
-			n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()),
-				zap.String("reason", fmt.Sprintf("already %d connections (WithMaxPeers)", n.opts.maxPeers)))
+		p, evicted, err := n.shaking.admit(c, n.opts.maxHandshakes, n.opts.maxHandshakesFrom)
+		if evicted != nil {
+			n.opts.log.Info("closed a silent connection for a newcomer", zap.String("remote", evicted.RemoteAddr().String()),
+				zap.String("reason", "handshakes at their cap (WithMaxHandshakes)"))
+			evicted.Close()
+		}
+		if err != nil {
+			n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()), zap.String("reason", err.Error()))
 			c.Close()
 			continue
 		}
@@ -205,10 +232,20 @@ func (n *Node) accept() {
 			// A peer that connects and says nothing must not hold up Close.
 			stop := context.AfterFunc(n.closing, func() { c.Close() })
 			defer stop()
-			sc, peer, err := n.establish(c, false, "")
+			sc, peer, err := n.establish(talkConn{c, p}, false, "")
+			n.shaking.done(p)
 			if err != nil {
-				n.inbound.Add(-1)
 				n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()), zap.Error(err))
+				c.Close()
+				return
+			}
+			if tc, ok := sc.(talkConn); ok {
+				sc = tc.Conn // the link reads without the mark
+			}
+			if n.inbound.Add(1) > int64(n.opts.maxPeers) {
+				n.inbound.Add(-1)
+				n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()), zap.String("peer", peer),
+					zap.String("reason", fmt.Sprintf("already %d peers linked (WithMaxPeers)", n.opts.maxPeers)))
 				c.Close()
 				return
 			}
@@ -228,46 +265,76 @@ func (n *Node) establish(c gonet.Conn, dialled bool, host string) (gonet.Conn, s
 	if err != nil {
 		return nil, "", err
 	}
-	mine := appendHello(nil, n.addr)
+	var flags uint16
+	if n.opts.secret != nil {
+		flags |= helloSecret
+	}
+	mine := appendHello(nil, n.addr, flags)
 	theirs, err := handshake(c, mine)
 	if err != nil {
 		return nil, "", err
+	}
+	peer, theirFlags, err := parseHello(theirs)
+	if err != nil {
+		return nil, "", err
+	}
+	// Both sides know from the hellos whether the other has a secret, so each says so at once
+	// instead of reading the other's next bytes as what they are not.
+	switch hasSecret := theirFlags&helloSecret != 0; {
+	case n.opts.secret != nil && !hasSecret:
+		return nil, "", fmt.Errorf("%w: the peer has no shared secret, and this node requires one", ErrNoSecret)
+	case n.opts.secret == nil && hasSecret:
+		return nil, "", fmt.Errorf("%w: the peer requires a shared secret (WithSecret), and this node has none", ErrNoSecret)
 	}
 	if err := n.opts.authenticate(c, dialled, mine, theirs); err != nil {
 		return nil, "", err
 	}
 	c.SetDeadline(time.Time{})
-	peer, err := parseHello(theirs)
-	return c, peer, err
+	return c, peer, nil
 }
 
 // handshake sends the hello mine on c and returns the peer's, checked.
 func handshake(c gonet.Conn, mine []byte) ([]byte, error) {
 	errc := make(chan error, 1)
 	go func() { _, err := c.Write(mine); errc <- err }()
-	var fixed [helloFixed]byte
-	if _, err := readFull(c, fixed[:]); err != nil {
-		<-errc
-		return nil, fmt.Errorf("%w: %v", errHello, err)
-	}
-	m, err := parseHelloFixed(fixed[:])
-	if err != nil {
+	fail := func(err error) ([]byte, error) {
 		<-errc
 		return nil, err
 	}
-	buf := make([]byte, helloFixed+m)
-	copy(buf, fixed[:])
+	buf := make([]byte, helloFixed, maxHelloLen)
+	// The magic and version first, so that a peer of another version, whose hello may be shorter,
+	// is told so rather than waited for.
+	if _, err := readFull(c, buf[:helloHead]); err != nil {
+		return fail(readErr(err))
+	}
+	if err := parseHelloHead(buf); err != nil {
+		return fail(err)
+	}
+	if _, err := readFull(c, buf[helloHead:]); err != nil {
+		return fail(readErr(err))
+	}
+	m, err := parseHelloFixed(buf)
+	if err != nil {
+		return fail(err)
+	}
+	buf = buf[:helloFixed+m]
 	if _, err := readFull(c, buf[helloFixed:]); err != nil {
-		<-errc
-		return nil, fmt.Errorf("%w: %v", errHello, err)
+		return fail(readErr(err))
 	}
 	if err := <-errc; err != nil {
-		return nil, err
-	}
-	if _, err := parseHello(buf); err != nil {
-		return nil, err
+		return nil, readErr(err)
 	}
 	return buf, nil
+}
+
+// readErr says why a handshake read failed: a TLS alert from the peer (it refused this node's
+// certificate, say) is a TLS failure.
+func readErr(err error) error {
+	var alert tls.AlertError
+	if errors.As(err, &alert) {
+		return fmt.Errorf("%w: %w", ErrTLS, err)
+	}
+	return fmt.Errorf("%w: %v", errHello, err)
 }
 
 func readFull(c gonet.Conn, b []byte) (int, error) {
@@ -368,13 +435,17 @@ type ExportOption func(*endOptions)
 // EndOption configures OpenReader and OpenWriter.
 type EndOption = ExportOption
 
-type endOptions struct{ codec Codec }
+type endOptions struct {
+	codec Codec
+	lost  LinkLostPolicy
+}
 
-// WithCodec sets the codec of an exported channel or of an end; both must agree. Gob by default.
+// WithCodec sets the codec of an exported channel or of an end; both must agree. CBOR by
+// default, the codec for peers that may be hostile; Gob and JSON are for trusted peers.
 func WithCodec(c Codec) ExportOption { return func(o *endOptions) { o.codec = c } }
 
 func endOpts(opts []ExportOption) endOptions {
-	o := endOptions{codec: Gob{}}
+	o := endOptions{codec: CBOR{}, lost: LeaveOnLinkLost}
 	for _, f := range opts {
 		f(&o)
 	}

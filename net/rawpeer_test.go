@@ -30,7 +30,7 @@ func dialRawPeer(t *testing.T, addr, claim string) *rawPeer {
 	c, err := gonet.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
-	_, err = handshake(c, appendHello(nil, claim))
+	_, err = handshake(c, appendHello(nil, claim, 0))
 	require.NoError(t, err)
 	return &rawPeer{c, bufio.NewReader(c)}
 }
@@ -41,7 +41,7 @@ func acceptRawPeer(t *testing.T, ln gonet.Listener) *rawPeer {
 	c, err := ln.Accept()
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
-	_, err = handshake(c, appendHello(nil, ln.Addr().String()))
+	_, err = handshake(c, appendHello(nil, ln.Addr().String(), 0))
 	require.NoError(t, err)
 	return &rawPeer{c, bufio.NewReader(c)}
 }
@@ -100,7 +100,7 @@ func TestFloodOfOpensIsCapped(t *testing.T) {
 	before := runtime.NumGoroutine()
 
 	p := dialRawPeer(t, target.Addr(), "127.0.0.1:1")
-	req := openReq{dir: uint8(csp.DirWrite), name: "c", typ: "int", codec: "gob"}.append(nil)
+	req := openReq{dir: uint8(csp.DirWrite), name: "c", typ: "int", codec: "cbor"}.append(nil)
 	for id := uint32(1); id <= tries; id++ {
 		p.send(t, msgOpen, id, 0, req)
 	}
@@ -128,7 +128,7 @@ func TestFloodOfOpensIsCapped(t *testing.T) {
 	exchange(t, gw, r, 2)
 
 	// An end it has is still served: a write through it reaches the channel.
-	payload, err := Gob{}.Marshal(7)
+	payload, err := CBOR{}.Marshal(7)
 	require.NoError(t, err)
 	p.send(t, msgWrite, 1, 1, payload)
 	v, err := r.Read()

@@ -163,7 +163,8 @@ func TestRemoteSendBeatsSkipAndTimeout(t *testing.T) {
 }
 
 // TestRetryingWritersDoNotLivelock: writers on two nodes retry Send with a short Timeout until it
-// fires, readers on a third read plainly; every value arrives exactly once, and the run ends.
+// fires, readers on a third read (one plainly, one in a selection); every value arrives exactly
+// once, and the run ends.
 func TestRetryingWritersDoNotLivelock(t *testing.T) {
 	k := 100 * stress()
 	ctx := ctxT(t)
@@ -201,9 +202,21 @@ func TestRetryingWritersDoNotLivelock(t *testing.T) {
 			for i := range 2 {
 				r, err := OpenReader[int](ctx, ns[2], ns[0].Addr()+"/"+name)
 				require.NoError(t, err)
+				never := csp.NewChan[int]()
+				nr, nw := never.Reader(), never.Writer()
 				procs = append(procs, csp.Proc(fmt.Sprint("reader-", i), func(context.Context) error {
+					defer nw.Retire()
+					in := csp.Recv(r)
+					alt := csp.NewAlt(in, csp.Recv(nr))
 					for {
-						v, err := r.ReadContext(ctx)
+						var v int
+						var err error
+						if i == 0 { // one reader alts, the other reads plainly
+							_, err = alt.FairSelectContext(ctx)
+							v = in.Value()
+						} else {
+							v, err = r.ReadContext(ctx)
+						}
 						if errors.Is(err, csp.ErrRetired) {
 							return nil
 						}
@@ -214,7 +227,7 @@ func TestRetryingWritersDoNotLivelock(t *testing.T) {
 						seen[v]++
 						mu.Unlock()
 					}
-				}, r))
+				}, r, nr))
 			}
 			require.NoError(t, csp.Parallel(procs...))
 			require.Len(t, seen, 4*k)

@@ -55,7 +55,7 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 	if err != nil {
 		return nil, err
 	}
-	r := &remote[T]{l: l, codec: sessionOf(o.codec, reflect.TypeFor[T]()), target: target, opened: make(chan error, 1),
+	r := &remote[T]{dir: dir, l: l, codec: sessionOf(o.codec, reflect.TypeFor[T]()), target: target, opened: make(chan error, 1),
 		posts: map[uint64]*post[T]{}, postID: map[*csp.ExternOp[T]]uint64{}}
 	if r.id, err = l.addOpened(r); err != nil {
 		return nil, err
@@ -99,6 +99,7 @@ type post[T any] struct {
 // remote is the opener's side of a remote end: the csp.Extern of the channel the end belongs to.
 type remote[T any] struct {
 	ch     *csp.Chan[T] // the channel this end is of, once made
+	dir    csp.Dir
 	l      *link
 	id     uint32
 	codec  Codec
@@ -390,6 +391,27 @@ func (r *remote[T]) TryWrite(v T) (bool, error) {
 		return false, nil
 	}
 	return true, err
+}
+
+// Probe implements csp.Extern: it sends the probe and returns a wait for the home's answer. An
+// end that cannot ask (its link lost) says ready, so that the try that follows reports why.
+func (r *remote[T]) Probe() func() bool {
+	op, c, err := r.begin()
+	if err != nil {
+		return func() bool { return true }
+	}
+	typ := msgRead
+	if r.dir == csp.DirWrite {
+		typ = msgWrite
+	}
+	if err := r.l.send(typ, flagProbe, r.id, op, nil); err != nil {
+		r.abandon(op)
+		return func() bool { return true }
+	}
+	return func() bool {
+		_, err := r.wait(nil, op, c)
+		return !errors.Is(err, errNotReady)
+	}
 }
 
 func (r *remote[T]) abandon(op uint64) {

@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	gonet "net"
@@ -90,9 +89,10 @@ func WithInsecureAnyInterface() Option {
 	return func(o *options) { o.allowWide, o.insecure = true, true }
 }
 
-// WithMaxPeers bounds the connections a node keeps at once, handshaking or linked (256 by default);
-// beyond it, a connecting peer is refused and logged, so a flood of connections costs bounded
-// memory and goroutines.
+// WithMaxPeers bounds the peers that connected to the node and are linked at once (256 by
+// default); beyond it, a peer that passed its handshake is refused and logged, so that many peers
+// cost bounded memory and goroutines. Connections still in their handshake are capped apart, by
+// WithMaxHandshakes, so that no flood of unauthenticated sockets can fill these slots.
 func WithMaxPeers(n int) Option {
 	return func(o *options) {
 		if n < 1 {
@@ -103,7 +103,7 @@ func WithMaxPeers(n int) Option {
 }
 
 // errAuth is why a peer was refused by the shared-secret handshake.
-var errAuth = errors.New("authentication failed")
+var errAuth error = handshakeError("authentication failed")
 
 const (
 	nonceLen = 32
@@ -128,7 +128,7 @@ func (o *options) secure(c gonet.Conn, dialled bool, host string) (gonet.Conn, e
 		tc = tls.Server(c, o.tls)
 	}
 	if err := tc.Handshake(); err != nil {
-		return nil, fmt.Errorf("TLS handshake: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrTLS, err)
 	}
 	return tc, nil
 }
@@ -186,7 +186,7 @@ func (o *options) authenticate(c gonet.Conn, dialled bool, mine, theirs []byte) 
 		return err
 	}
 	if !hmac.Equal(got[:], mac(!dialled, their[:], my[:], theirs, mine)) {
-		return fmt.Errorf("%w: the peer does not know the shared secret", errAuth)
+		return fmt.Errorf("%w: %w: the peer's proof does not match this node's secret", errAuth, ErrWrongSecret)
 	}
 	return nil
 }

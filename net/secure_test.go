@@ -121,7 +121,7 @@ func TestHostilePeers(t *testing.T) {
 	secret := []byte("the right secret, thirty-two bytes or more")
 	core, logs := observer.New(zap.InfoLevel)
 	target := nodes(t, 1, WithTLS(pki.config(t, 2)), WithSecret(secret), WithLogger(zap.New(core)),
-		WithMaxPeers(8))[0]
+		WithMaxPeers(8), WithMaxHandshakes(8, 4))[0]
 	ch := csp.NewChan[int](csp.Named("c"))
 	require.NoError(t, Export(target, "c", ch))
 	good := nodes(t, 1, WithTLS(pki.config(t, 3)), WithSecret(secret))[0]
@@ -144,7 +144,7 @@ func TestHostilePeers(t *testing.T) {
 		{"plaintext peer on a TLS node", func(t *testing.T) {
 			c := dialRaw(t)
 			defer c.Close()
-			c.Write(appendHello(nil, "127.0.0.1:1"))
+			c.Write(appendHello(nil, "127.0.0.1:1", 0))
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
 			_, err := c.Read(make([]byte, 1))
 			require.Error(t, err, "the node answered a plaintext hello")
@@ -178,13 +178,13 @@ func TestHostilePeers(t *testing.T) {
 		{"wrong secret", func(t *testing.T) {
 			n := nodes(t, 1, WithTLS(pki.config(t, 4)), WithSecret([]byte("not the right secret at all, no")))[0]
 			_, err := OpenWriter[int](ctxT(t), n, target.Addr()+"/c")
-			require.ErrorIs(t, err, errAuth)
-		}, "does not know the shared secret"},
+			require.ErrorIs(t, err, ErrWrongSecret)
+		}, "shared secrets differ"},
 		{"no secret", func(t *testing.T) {
 			n := nodes(t, 1, WithTLS(pki.config(t, 5)))[0]
 			_, err := OpenWriter[int](ctxT(t), n, target.Addr()+"/c")
-			require.Error(t, err)
-		}, "authentication failed"},
+			require.ErrorIs(t, err, ErrNoSecret)
+		}, "no shared secret"},
 		{"oversized frame", func(t *testing.T) {
 			n := nodes(t, 1, WithTLS(pki.config(t, 6)), WithSecret(secret), WithMaxFrame(4<<20))[0]
 			w, err := OpenWriter[[]byte](ctxT(t), n, target.Addr()+"/bytes", WithCodec(Raw{}))
@@ -208,12 +208,12 @@ func TestHostilePeers(t *testing.T) {
 				cs = append(cs, dialRaw(t))
 			}
 			require.Eventually(t, func() bool {
-				return logs.FilterMessage("refused a peer").FilterFieldKey("reason").Len() > 0
-			}, 10*time.Second, 5*time.Millisecond, "no connection beyond WithMaxPeers was refused")
+				return logs.FilterMessage("closed a silent connection for a newcomer").Len() > 0
+			}, 10*time.Second, 5*time.Millisecond, "no silent connection beyond WithMaxHandshakes was closed")
 			for _, c := range cs {
 				c.Close()
 			}
-		}, "WithMaxPeers"},
+		}, "WithMaxHandshakes"},
 	}
 	bytesCh := csp.NewChan[[]byte](csp.Named("bytes"))
 	require.NoError(t, Export(target, "bytes", bytesCh, WithCodec(Raw{})))
@@ -285,7 +285,7 @@ func TestSecretProofIsFresh(t *testing.T) {
 		ca, cb := gonet.Pipe()
 		defer ca.Close()
 		defer cb.Close()
-		ha, hb := appendHello(nil, "a:1"), appendHello(nil, "b:2")
+		ha, hb := appendHello(nil, "a:1", 0), appendHello(nil, "b:2", 0)
 		done := make(chan error, 1)
 		go func() { done <- o.authenticate(cb, false, hb, ha) }()
 		errA = o.authenticate(ca, true, ha, hb)
@@ -307,7 +307,7 @@ func TestSecretProofIsFresh(t *testing.T) {
 		cb.Write(m[:]) // and the MAC
 		cb.Close()
 	}()
-	err := o.authenticate(ca, true, appendHello(nil, "a:1"), appendHello(nil, "a:1"))
+	err := o.authenticate(ca, true, appendHello(nil, "a:1", 0), appendHello(nil, "a:1", 0))
 	require.True(t, errors.Is(err, errAuth), "a reflected proof passed: %v", err)
 }
 

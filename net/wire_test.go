@@ -30,9 +30,9 @@ func TestBadPeers(t *testing.T) {
 	bad := [][]byte{
 		[]byte("GET / HTTP/1.1\r\n\r\n"),
 		append([]byte("GCSP\x00\x09\x00\x00"), appendFrame(nil, msgPing, 0, 0, 0, nil)...),
-		append(appendHello(nil, "x:1"), appendFrame(nil, msgWrite, 0, 1, 1, make([]byte, 2000))...),
-		append(appendHello(nil, "x:1"), appendFrame(nil, msgLast, 0, 1, 1, nil)...),
-		append(appendHello(nil, "x:1"), appendFrame(nil, msgOpen, 0, 1, 0, []byte{9})...),
+		append(appendHello(nil, "x:1", 0), appendFrame(nil, msgWrite, 0, 1, 1, make([]byte, 2000))...),
+		append(appendHello(nil, "x:1", 0), appendFrame(nil, msgLast, 0, 1, 1, nil)...),
+		append(appendHello(nil, "x:1", 0), appendFrame(nil, msgOpen, 0, 1, 0, []byte{9})...),
 	}
 	for _, b := range bad {
 		c, err := gonet.Dial("tcp", home.Addr())

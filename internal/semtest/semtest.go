@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -60,8 +62,16 @@ type suite struct {
 	scale int
 }
 
-// n is a run count, scaled for the mode.
-func (s *suite) n(k int) int { return max(k/s.scale, 1) }
+// n is a run count, scaled for the mode and by GOCSP_STRESS (default 1), as the packages' own
+// stress tests are.
+func (s *suite) n(k int) int { return max(k*stress()/s.scale, 1) }
+
+func stress() int {
+	if n, err := strconv.Atoi(os.Getenv("GOCSP_STRESS")); err == nil && n > 0 {
+		return n
+	}
+	return 1
+}
 
 func (s *suite) fail(format string, args ...any) {
 	s.Helper()
@@ -97,6 +107,8 @@ var tests = []struct {
 	{"poison-wakes-own-end", testPoisonWakes},
 	{"retire", testRetire},
 	{"select-sees-poison", testSelectPoison},
+	{"select-sees-retirement", testSelectRetired},
+	{"select-with-no-guard", testNoGuard},
 	{"ownership", testOwnership},
 	{"exactly-once-any-to-any", testAnyToAny},
 	{"exactly-once-alting", testAlting},
@@ -361,6 +373,60 @@ func testSelectPoison(s *suite) {
 	g, err = csp.PriSelect(csp.Send(b.Writer(), 1), csp.Skip())
 	if g != 0 || !errors.Is(err, csp.ErrPoisoned) {
 		s.fail("output guard on a poisoned channel: (%d, %v), want (0, ErrPoisoned)", g, err)
+	}
+}
+
+func testSelectRetired(s *suite) {
+	a, b := s.chanOf("a", 1), s.chanOf("b", 0)
+	bw := b.Writer()
+	aw := a.Writer()
+	s.check(aw.Write(5), "write")
+	aw.Retire()
+	bw.Retire()
+	// A remote end's retirement is a message to the home, which Retire (never blocking) does not
+	// wait for: operations through other nodes may overtake it. Let it arrive.
+	s.until(func() bool { return a.Home.Stats().WritersRetired == 1 && b.Home.Stats().WritersRetired == 1 })
+	ga, gb := csp.Recv(a.Reader()), csp.Recv(b.Reader())
+	g, err := csp.PriSelect(gb, ga, csp.Skip())
+	if g != 0 || !errors.Is(err, csp.ErrRetired) {
+		s.fail("select over a retired guard: (%d, %v), want (0, ErrRetired)", g, err)
+	}
+	g, err = csp.PriSelect(gb.When(false), ga, csp.Skip())
+	if g != 1 || err != nil || ga.Value() != 5 {
+		s.fail("select over a drained-later guard: (%d, %v, %d), want (1, nil, 5): the value buffered before retirement", g, err, ga.Value())
+	}
+	g, err = csp.PriSelect(gb.When(true), ga, csp.Skip())
+	if g != 0 || !errors.Is(err, csp.ErrRetired) {
+		s.fail("select once both retired: (%d, %v), want (0, ErrRetired)", g, err)
+	}
+	d := s.chanOf("d", 0)
+	dr := d.Reader()
+	dr.Retire()
+	s.until(func() bool { return d.Home.Stats().ReadersRetired == 1 })
+	g, err = csp.PriSelect(csp.Send(d.Writer(), 1), csp.Skip())
+	if g != 0 || !errors.Is(err, csp.ErrRetired) {
+		s.fail("output guard when every reader retired: (%d, %v), want (0, ErrRetired)", g, err)
+	}
+}
+
+// until waits for cond, which a message on its way to a channel's home makes true.
+func (s *suite) until(cond func() bool) {
+	s.Helper()
+	ctx := s.ctx()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			s.fail("gave up waiting for the home to see it")
+		case <-time.After(100 * time.Microsecond):
+		}
+	}
+}
+
+func testNoGuard(s *suite) {
+	c := s.chanOf("c", 0)
+	_, err := csp.PriSelect(csp.Recv(c.Reader()).When(false), csp.Send(c.Writer(), 1).When(false))
+	if !errors.Is(err, csp.ErrNoGuard) {
+		s.fail("select with every guard disabled: %v, want ErrNoGuard", err)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/gocsp/gocsp/examples/networks"
 	"github.com/gocsp/gocsp/graphs"
 	"github.com/gocsp/gocsp/graphs/components"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )
 
@@ -223,4 +224,32 @@ func done(t *testing.T, b *browser) bool {
 	var s string
 	b.eval(t, `document.getElementById('status').textContent`, &s)
 	return strings.Contains(s, "ended") || strings.Contains(s, "stopped")
+}
+
+// TestE2EWatchNodesAsBoxes watches two nodes of one distributed network on
+// one page (cspviz watch URL URL): each node is a box holding its processes.
+func TestE2EWatchNodesAsBoxes(t *testing.T) {
+	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
+	t.Cleanup(a.Close)
+	c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
+	t.Cleanup(c.Close)
+	page := watchServer(t, newMerged([]string{a.URL, c.URL}))
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+	var where map[string]string
+	b.eval(t, nodesJS, &where)
+	for proc, box := range where {
+		switch {
+		case strings.HasSuffix(proc, "@n1"):
+			assert.Equal(t, "node n1", box, proc)
+		case strings.HasSuffix(proc, "@n2"):
+			assert.Equal(t, "node n2", box, proc)
+		default:
+			t.Errorf("process %q is not marked with its node", proc)
+		}
+	}
+	assert.Contains(t, where, "dispatcher @n2")
+	assertAllInView(t, b, "two nodes")
+	b.noErrors(t)
 }

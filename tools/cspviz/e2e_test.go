@@ -470,6 +470,9 @@ func TestScreenshots(t *testing.T) {
 		{"commstime", "live-commstime.png", ready},
 		{"sieve", "live-sieve.png", `document.querySelectorAll('#graph svg .proc').length >= 7`},
 		{"mcpi", "live-mcpi.png", ready},
+		{"remotefarm", "live-remotefarm.png", ready},
+		{"mandelbrot", "live-mandelbrot.png", ready},
+		{"gpupipeline", "live-gpupipeline.png", ready},
 		{"philosophers", "live-philosophers.png", ready},
 		{"philosophers-deadlock", "deadlock-philosophers.png", `document.querySelectorAll('#graph svg .deadlock').length > 0`},
 	} {
@@ -493,6 +496,13 @@ func TestScreenshots(t *testing.T) {
 	t.Run("farm-64", func(t *testing.T) {
 		n, _ := networks.MCPi(networks.MCPiConfig{Workers: 64, Jobs: 100_000, Samples: 1000, Pace: 2 * time.Millisecond})
 		shoot(t, networkPage(t, n), "live-farm-64.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 66`)
+	})
+	t.Run("two-nodes", func(t *testing.T) {
+		a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
+		t.Cleanup(a.Close)
+		c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
+		t.Cleanup(c.Close)
+		shoot(t, watchServer(t, newMerged([]string{a.URL, c.URL})), "watch-two-nodes.png", ready)
 	})
 	t.Run("replay", func(t *testing.T) {
 		tr, err := readTraceFile("testdata/commstime.trace.jsonl")
@@ -600,6 +610,8 @@ func TestE2ESieveAfter100Filters(t *testing.T) {
 	assert.Less(t, w1, w0, "+ zooms in")
 	b.eval(t, `(() => { const r = document.getElementById('graph').getBoundingClientRect();
 		document.getElementById('graph').dispatchEvent(new WheelEvent('wheel', {deltaY: -500, clientX: r.left + 100, clientY: r.top + 100, bubbles: true, cancelable: true})); return true })()`, nil)
+	// The wheel moves the drawing at once, and its viewBox once the wheel rests.
+	b.waitJS(t, fmt.Sprintf(`%s < %v`, viewWidthJS, w1), 5*time.Second)
 	b.eval(t, viewWidthJS, &w2)
 	assert.Less(t, w2, w1, "the wheel zooms in")
 	var fits bool

@@ -14,6 +14,7 @@ require (
 require (
 	go.uber.org/multierr v1.10.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
+	gonum.org/v1/gonum v0.15.1 // indirect
 )
 
 require (

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gocsp/gocsp/graphs/format"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )
 
@@ -86,6 +88,15 @@ func (m *merged) topology(ctx context.Context) (*format.Topology, error) {
 		names = append(names, ti.Name+at)
 		for _, x := range ti.Processes {
 			x.ID, x.Name = p+x.ID, x.Name+at
+			// The page draws each node as a box around its processes: a
+			// process that does not say its node's address is on this one.
+			if x.Attrs[render.NodeAttr] == "" {
+				x.Attrs = maps.Clone(x.Attrs)
+				if x.Attrs == nil {
+					x.Attrs = map[string]string{}
+				}
+				x.Attrs[render.NodeAttr] = node(i)
+			}
 			t.Processes = append(t.Processes, x)
 		}
 		for _, c := range ti.Channels {

@@ -34,6 +34,7 @@ type lnode struct {
 
 	w, h, x, y float64 // size and centre
 	rank, pos  int
+	band       int // which band of a folded drawing (see band)
 }
 
 type ledge struct {
@@ -262,6 +263,7 @@ func (g *Graph) band(cols []colSpan, width, height float64) (float64, float64) {
 		for _, n := range c.nodes {
 			g.nodes[n].x += margin - start
 			g.nodes[n].y += dy
+			g.nodes[n].band = band
 		}
 		if i == len(cols)-1 {
 			newW = max(newW, c.x+c.w-start+2*margin)
@@ -482,6 +484,13 @@ func (g *Graph) route(e ledge) (p [4][2]float64, labelAt float64) {
 	switch {
 	case e.path != nil:
 		p, labelAt = *e.path, e.labelAt
+	case v.band > u.band:
+		// On to a later band, as a line of text wraps: down from u's
+		// bottom into the gap between the bands, across it, and down into
+		// v's top, clear of the boxes of both bands.
+		x0, y0, x3, y3 := u.x, u.y+u.h/2, v.x, v.y-v.h/2-2
+		mid := (y0 + y3) / 2
+		p = [4][2]float64{{x0, y0}, {x0, mid + (y3-y0)/2}, {x3, mid - (y3-y0)/2}, {x3, y3}}
 	case v.x > u.x+u.w/2:
 		// Forwards: right side to left side.
 		x0, y0, x3, y3 := u.x+u.w/2, u.y, v.x-v.w/2-2, v.y

@@ -86,7 +86,12 @@
     const hadView = view.cam && view.moved;
     const vb = svg.viewBox.baseVal;
     view.extent = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
+    // The pane is measured before the new drawing goes in: measuring after
+    // would make the browser lay out the whole drawing there and then.
+    const pr = graph.getBoundingClientRect();
+    view.rect = { left: pr.left + graph.clientLeft, top: pr.top + graph.clientTop, width: graph.clientWidth, height: graph.clientHeight };
     graph.replaceChildren(svg);
+    view.shown = null; // the new SVG has its own viewBox: no transform from the old
     if (hadView) setCam(view.cam); // the person placed the view: keep it
     else fit();
     view.topo = topo;
@@ -115,27 +120,75 @@
     // Graphviz left-aligns the lines of an HTML label at the start of the
     // widest placeholder; centre the state line so that shorter states sit
     // in the middle of the box.
+    // All the boxes are measured first, then all the lines moved: measuring
+    // after each move would lay the drawing out again for every process.
+    const centre = [];
     for (const sid of Object.values(layout.procs)) {
       const e = document.getElementById(sid);
       const t = lastText(sid);
       const shape = e && e.querySelector('path, polygon');
-      if (!t || !shape) continue;
+      // The built-in layout centres its lines already.
+      if (!t || !shape || t.getAttribute('text-anchor') === 'middle') continue;
       const box = shape.getBBox();
-      t.setAttribute('x', String(box.x + box.width / 2));
+      centre.push([t, box.x + box.width / 2]);
+    }
+    for (const [t, x] of centre) {
+      t.setAttribute('x', String(x));
       t.setAttribute('text-anchor', 'middle');
     }
     // Graphviz's own <title>s would show internal node names on hover.
     svg.querySelectorAll('g.node > title, g.edge > title, g.cluster > title').forEach((t) => t.remove());
+    // Let the browser draw the new drawing before the snapshot is applied to
+    // it: one long task split in two.
+    await new Promise((res) => setTimeout(res, 0));
   }
 
   // ---- fit, zoom and pan --------------------------------------------------
 
   function svgEl() { return $('graph').querySelector('svg'); }
 
-  function setCam(c) {
+  // paneRect is where the drawing is on the screen, measured once per size:
+  // measuring in every pointer or wheel event would force the browser to lay
+  // out the whole SVG each time.
+  function paneRect() {
+    if (!view.rect) {
+      const svg = svgEl();
+      view.rect = svg ? svg.getBoundingClientRect() : null;
+    }
+    return view.rect;
+  }
+
+  // setCam shows the part c of the drawing. Changing the SVG's viewBox makes
+  // the browser lay out and paint all of it again, hundreds of milliseconds
+  // for 500 processes; so while the person drags or wheels (gesture), the view
+  // moves by a CSS transform of what is already drawn, which the compositor
+  // does alone, and the viewBox follows once the gesture pauses.
+  function setCam(c, gesture) {
     view.cam = c;
     const svg = svgEl();
-    if (svg) svg.setAttribute('viewBox', c.x + ' ' + c.y + ' ' + c.w + ' ' + c.h);
+    if (!svg) return;
+    clearTimeout(view.commitTimer);
+    const from = view.shown;
+    const r = paneRect();
+    if (gesture && from && r && r.width > 0 && r.height > 0) {
+      // meet: one scale for both axes, the drawing centred on the other.
+      const s0 = Math.min(r.width / from.w, r.height / from.h), s1 = Math.min(r.width / c.w, r.height / c.h);
+      const ox0 = (r.width - from.w * s0) / 2 - from.x * s0, oy0 = (r.height - from.h * s0) / 2 - from.y * s0;
+      const ox1 = (r.width - c.w * s1) / 2 - c.x * s1, oy1 = (r.height - c.h * s1) / 2 - c.y * s1;
+      const k = s1 / s0;
+      svg.style.transform = 'translate(' + (ox1 - k * ox0) + 'px,' + (oy1 - k * oy0) + 'px) scale(' + k + ')';
+      view.commitTimer = setTimeout(commitCam, 300);
+      return;
+    }
+    commitCam();
+  }
+
+  function commitCam() {
+    const svg = svgEl(), c = view.cam;
+    if (!svg || !c) return;
+    svg.setAttribute('viewBox', c.x + ' ' + c.y + ' ' + c.w + ' ' + c.h);
+    svg.style.transform = '';
+    view.shown = { ...c };
   }
 
   // fit shows the whole network, enlarged at most to 1.3 times its natural
@@ -144,8 +197,8 @@
     const svg = svgEl();
     const ext = view.extent;
     if (!svg || !ext) return;
-    const r = svg.getBoundingClientRect();
-    if (!(r.width > 0 && r.height > 0 && ext.w > 0 && ext.h > 0)) return;
+    const r = paneRect();
+    if (!(r && r.width > 0 && r.height > 0 && ext.w > 0 && ext.h > 0)) return;
     const px = 4 / 3; // Graphviz's units are points
     const scale = Math.min(r.width / ext.w, r.height / ext.h, 1.3 * px);
     const w = r.width / scale, h = r.height / scale;
@@ -154,24 +207,25 @@
   }
 
   // zoomAt scales the view by f around the client point (cx, cy).
-  function zoomAt(f, cx, cy) {
+  function zoomAt(f, cx, cy, gesture) {
     const svg = svgEl();
     if (!svg || !view.cam) return;
-    const r = svg.getBoundingClientRect();
+    const r = paneRect();
     const c = view.cam;
-    if (!(r.width > 0 && r.height > 0)) return;
+    if (!(r && r.width > 0 && r.height > 0)) return;
     // meet: one scale for both axes, the drawing centred on the other.
     const scale = Math.min(r.width / c.w, r.height / c.h);
     const ox = (r.width - c.w * scale) / 2, oy = (r.height - c.h * scale) / 2;
     const px = c.x + (cx - r.left - ox) / scale, py = c.y + (cy - r.top - oy) / scale;
     const w = Math.max(20, Math.min(c.w * f, view.extent.w * 20 + 2000));
     const g = w / c.w;
-    setCam({ x: px - (px - c.x) * g, y: py - (py - c.y) * g, w, h: c.h * g });
+    setCam({ x: px - (px - c.x) * g, y: py - (py - c.y) * g, w, h: c.h * g }, gesture);
     view.moved = true;
   }
 
   function zoomCentre(f) {
-    const r = svgEl().getBoundingClientRect();
+    const r = paneRect();
+    if (!r) return;
     zoomAt(f, r.left + r.width / 2, r.top + r.height / 2);
   }
 
@@ -179,7 +233,7 @@
     const graph = $('graph');
     graph.addEventListener('wheel', (e) => {
       e.preventDefault();
-      zoomAt(Math.exp(e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY);
+      zoomAt(Math.exp(e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY, true);
     }, { passive: false });
     let drag = null;
     graph.addEventListener('pointerdown', (e) => {
@@ -193,9 +247,9 @@
       if (!view.dragged && Math.hypot(dx, dy) < 4) return;
       if (!view.dragged) graph.classList.add('dragging');
       view.dragged = true;
-      const r = svgEl().getBoundingClientRect();
+      const r = paneRect();
       const scale = Math.min(r.width / drag.cam.w, r.height / drag.cam.h);
-      setCam({ ...drag.cam, x: drag.cam.x - dx / scale, y: drag.cam.y - dy / scale });
+      setCam({ ...drag.cam, x: drag.cam.x - dx / scale, y: drag.cam.y - dy / scale }, true);
       view.moved = true;
     });
     window.addEventListener('pointerup', () => {
@@ -217,6 +271,7 @@
     // (see style.css); whenever it changes size (a banner comes or goes, the
     // window is resized) the view fits again, unless the person moved it.
     new ResizeObserver(() => {
+      view.rect = null;
       if (!view.moved) fit();
       else if (view.cam) setCam(view.cam);
     }).observe(graph);
