@@ -498,7 +498,7 @@ func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) 
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
-		return fmt.Errorf("net: Export(%q): %w", name, ErrClosed)
+		return wrapf(ErrClosed, "net: Export(%q)", name)
 	}
 	if _, dup := n.exports[name]; dup {
 		n.mu.Unlock()
