@@ -62,15 +62,15 @@
 //     (locally or through a transport) or buffer room, written as a plain write that gives up
 //     after the linger. Otherwise it answers Done(op, not ready), and nothing changed. The first
 //     guard found ready fires, so a PriSelect takes the first ready guard in order and a
-//     FairSelect stays fair. When the scan reaches the first remote guard and two or more remote
-//     guards are still to be looked at, O first probes all of them at once (Read or Write with
-//     flag probe: H answers Done(op) if the operation could match now, Done(op, not ready) if
-//     not, and changes nothing), and then tries, in scan order, only those that said ready. Cost
-//     of a selection's look, whatever the number of homes: nothing when a local guard ahead of
-//     every remote one is ready; one round trip with one remote guard left to look at (ready or
-//     not); with k ≥ 2, one round trip (the probes, in parallel) when none is ready, and two
-//     when one is (the probes, then the try), plus one more for each ready guard that another
-//     reader or writer took between probe and try. A look that finds nothing parks as below.
+//     FairSelect stays fair. When the scan reaches its first remote guard, O tries it and, in
+//     the same round trip, probes the remote guards after it (Read or Write with flag probe: H
+//     answers Done(op) if the operation could match now, Done(op, not ready) if not, and
+//     changes nothing); the scan then tries, in order, only those that said ready. So a look
+//     costs, whatever the number of homes: nothing when a local guard ahead of every remote one
+//     is ready; one round trip when the first remote guard reached is ready, or when none is
+//     (so one remote guard, or k guards of which the first is ready, cost one); two when a later
+//     one is, plus one for each that another reader or writer took between probe and try. A
+//     look that finds nothing parks as below.
 //   - Input guard of a parked selection at O: O sends Read(op, alt). H waits in line among the
 //     channel's readers until a value could be taken now (csp.ReadReady), without taking it, then
 //     holds O's selection (Hold(op); O moves its signal armed → held and answers Held, or Refused,
@@ -220,8 +220,29 @@
 // newcomer, so silent sockets, however many and however often redialled, hold no slot an honest
 // peer needs), each under the handshake deadline. WithMaxPeers caps the linked peers that
 // connected to the node (256). WithMaxEnds caps the ends one peer may have open on the node's
-// channels (1024), each of which costs a goroutine, and an open beyond it is refused and logged,
-// as is an open of an unknown channel or of the wrong type.
+// channels (1024), WithMaxEndsTotal those of all peers together (8192); an open counts from the
+// moment it arrives, so pending opens are capped with them, and one beyond a cap is refused and
+// logged, as is an open of an unknown channel or of the wrong type. An end may have at most two
+// writes queued behind the one served (one operation at a time needs one), and a link at most 8
+// frames' worth (at least 8 MiB) queued for its peer: a peer that does not read what it is sent
+// (an open flood whose refusals it never reads) loses its link, instead of being buffered for.
+//
+// So a node's memory has a bound whatever its peers send, with F the maximum frame and Q the
+// outgoing bound (max(8 MiB, 8F)):
+//
+//	handshakes  WithMaxHandshakes × (a goroutine and its buffers, ~10 KiB; with TLS some tens)
+//	links       WithMaxPeers × (F read buffer + 64 KiB + 2Q queued and being written)
+//	ends        WithMaxEndsTotal × (~6 KiB + up to 3F: two queued writes and the value served)
+//
+// which with the defaults is about 4.3 GiB for links and, if every end holds three values of the
+// largest frame, 24 GiB for ends: a node that serves untrusted peers should size WithMaxFrame and
+// WithMaxEndsTotal to its memory (64 KiB frames and 4096 ends: under 1 GiB in all). Measured on
+// loopback, each flood from one process against one node (go test -v -run 'TestSilentFlood|
+// TestPeerThatDoesNotRead|TestHostileValuesFromMany|TestMemoryPerEnd' ./net, heap and stacks at
+// the peak by runtime.MemStats; 2 cores): 300 silent sockets redialled, 8.1 MiB, the flooders'
+// own sockets included, and an honest peer with the secret links at its first or second try; an
+// open flood read by nobody, 29 MiB until the link is dropped (1.08 GB before the bound); 64
+// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB.
 //
 // # Finding channels and nodes
 //

@@ -67,6 +67,8 @@ type home[T any] struct {
 	queue     []frame // operations, poison and retirement not yet served, in order
 	busy      bool    // the home's goroutine is serving a frame it took from queue
 	inline    bool    // the link's reader is serving a write (writeNow)
+	pre       T       // operation preOp's value, decoded already by writeNow
+	preOp     uint64
 }
 
 func (h *home[T]) end() csp.End {
@@ -80,6 +82,23 @@ func (h *home[T]) end() csp.End {
 // withdraws before the home started it leaves the queue at once (cancel), so a peer that fills the
 // queue is not following the protocol.
 const maxQueued = 64
+
+// maxQueuedWrites bounds the writes, each a copy of a value of up to a frame, queued for an end
+// behind the one it serves: one operation at a time leaves at most one queued (a selection's next
+// guard, posted after withdrawing the one being served), so a peer that queues more is flooding the
+// node's memory, and loses its link.
+const maxQueuedWrites = 2
+
+// queuedWrites counts the writes queued. h.mu is held.
+func (h *home[T]) queuedWrites() int {
+	n := 0
+	for _, f := range h.queue {
+		if f.typ == msgWrite {
+			n++
+		}
+	}
+	return n
+}
 
 func (h *home[T]) post(f frame) bool {
 	if f.typ == msgWrite && f.flags&flagAlt == 0 && h.writeNow(f) {
@@ -105,7 +124,7 @@ func (h *home[T]) post(f frame) bool {
 		h.end().Retire()
 	}
 	h.mu.Lock()
-	if len(h.queue) >= maxQueued {
+	if len(h.queue) >= maxQueued || f.typ == msgWrite && h.queuedWrites() >= maxQueuedWrites {
 		h.mu.Unlock()
 		return false
 	}
@@ -160,16 +179,16 @@ func (h *home[T]) writeNow(f frame) bool {
 		h.inline = false
 		h.mu.Unlock()
 	}()
-	if ready, _ := csp.WriteReady(h.w); !ready {
-		return false // do not decode a value the home will decode again
-	}
 	var v T
 	if h.codec.Unmarshal(f.payload, &v) != nil {
 		return false // the home reports it
 	}
 	done, err := csp.WriteNow(h.w, v)
-	if !done {
-		return false // another writer took the room meanwhile
+	if !done { // the home's goroutine writes it, without decoding it again
+		h.mu.Lock()
+		h.pre, h.preOp = v, f.op
+		h.mu.Unlock()
+		return false
 	}
 	h.done(f.op, err)
 	return true
@@ -261,6 +280,7 @@ func (h *home[T]) drop() {
 
 func (h *home[T]) run() {
 	defer h.l.n.wg.Done()
+	defer h.l.endDone()
 	defer h.stop()
 	for {
 		f, ok := h.next()
@@ -307,9 +327,18 @@ func (h *home[T]) serveWrite(f frame) {
 	ctx := h.begin(f.op)
 	defer h.finish()
 	var v T
-	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
-		h.done(f.op, fmt.Errorf("decoding the value: %w", err))
-		return
+	h.mu.Lock()
+	pre := h.preOp == f.op
+	if pre {
+		var zero T
+		v, h.pre, h.preOp = h.pre, zero, 0
+	}
+	h.mu.Unlock()
+	if !pre {
+		if err := h.codec.Unmarshal(f.payload, &v); err != nil {
+			h.done(f.op, fmt.Errorf("decoding the value: %w", err))
+			return
+		}
 	}
 	err := h.w.WriteContext(ctx, v)
 	if err != nil && (h.l.isLost() || h.cutShort(f.op, err)) {

@@ -34,10 +34,12 @@ type link struct {
 	stop    context.Context
 	stopOps context.CancelFunc
 
-	wmu   sync.Mutex
-	wq    []byte // encoded frames waiting for the writer
-	wkick chan struct{}
-	bye   bool // msgBye is queued: nothing follows it
+	wmu sync.Mutex
+	wq  []byte // encoded frames waiting for the writer
+	// overflow: wq would have grown past maxQueued, and the link is being failed
+	overflow bool
+	wkick    chan struct{}
+	bye      bool // msgBye is queued: nothing follows it
 	// closeErr, set before stop ends: what a send after msgBye returns.
 	closeErr error
 
@@ -96,13 +98,44 @@ func (l *link) send(typ, flags uint8, end uint32, op uint64, payload []byte) err
 		l.wmu.Unlock()
 		return l.closeErr
 	}
+	if q := l.n.opts.maxQueued(); len(l.wq)+headerLen+len(payload) > q {
+		// The peer does not read what it is sent (or not nearly as fast): drop it rather than
+		// buffer for it. Not here: the caller may hold locks that failing takes; and not by the
+		// writer, which may be blocked writing to this very peer.
+		first := !l.overflow
+		l.overflow = true
+		l.wmu.Unlock()
+		if first {
+			l.n.opts.log.Warn("dropped a peer that does not read", zap.String("peer", l.peer),
+				zap.String("remote", l.c.RemoteAddr().String()), zap.Int("queued", q))
+			l.n.wg.Add(1)
+			go func() {
+				defer l.n.wg.Done()
+				l.fail(errSlowPeer(q))
+			}()
+		}
+		return fmt.Errorf("%w: peer %s: %v", ErrLinkLost, l.peer, errSlowPeer(q))
+	}
 	l.wq = appendFrame(l.wq, typ, flags, end, op, payload)
 	l.wmu.Unlock()
+	l.kick()
+	return nil
+}
+
+func (l *link) kick() {
 	select {
 	case l.wkick <- struct{}{}:
 	default:
 	}
-	return nil
+}
+
+// maxQueued bounds the bytes a link queues for its peer beyond what its connection took: 8 frames
+// of the largest size, at least 8 MiB. A peer that falls that far behind is not reading its
+// replies (an open flood whose refusals it never reads, say), and its link is lost.
+func (o *options) maxQueued() int { return max(8<<20, 8*o.maxFrame) }
+
+func errSlowPeer(q int) error {
+	return fmt.Errorf("the peer does not read what it is sent: more than %d bytes queued for it", q)
 }
 
 func (l *link) writeLoop() {
@@ -196,14 +229,7 @@ func (l *link) dispatch(f frame) error {
 		if err != nil {
 			return err
 		}
-		l.mu.Lock()
-		full := len(l.homes)+l.opening >= l.n.opts.maxEnds
-		if !full {
-			l.opening++
-		}
-		l.mu.Unlock()
-		if full {
-			err := fmt.Errorf("%s has %d ends open here already (WithMaxEnds)", l.peer, l.n.opts.maxEnds)
+		if err := l.reserveEnd(); err != nil {
 			l.refuse(f.end, req, err)
 			return nil
 		}
@@ -239,10 +265,14 @@ func (l *link) dispatch(f frame) error {
 // open serves a peer's msgOpen.
 func (l *link) open(id uint32, req openReq) {
 	defer l.n.wg.Done()
+	started := false
 	defer func() {
 		l.mu.Lock()
 		l.opening--
 		l.mu.Unlock()
+		if !started {
+			l.n.ends.Add(-1) // a started end gives its place back when its home ends (endDone)
+		}
 	}()
 	e := l.n.lookup(req.name)
 	if e == nil {
@@ -259,8 +289,29 @@ func (l *link) open(id uint32, req openReq) {
 		l.refuse(id, req, err)
 		return
 	}
+	started = true
 	l.send(msgOpened, 0, id, 0, nil)
 }
+
+// reserveEnd takes a place for an end the peer opens, within WithMaxEnds for the peer and
+// WithMaxEndsTotal for the node, from the moment its open arrives, so that opens being served are
+// capped with the ends; or says why not.
+func (l *link) reserveEnd() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.homes)+l.opening >= l.n.opts.maxEnds {
+		return fmt.Errorf("%s has %d ends open here already (WithMaxEnds)", l.peer, l.n.opts.maxEnds)
+	}
+	if l.n.ends.Add(1) > int64(l.n.opts.maxEndsTotal) {
+		l.n.ends.Add(-1)
+		return fmt.Errorf("the node has %d ends open already (WithMaxEndsTotal)", l.n.opts.maxEndsTotal)
+	}
+	l.opening++
+	return nil
+}
+
+// endDone gives back the place of an end whose home has ended.
+func (l *link) endDone() { l.n.ends.Add(-1) }
 
 // refuse answers a peer's msgOpen with why not, and logs it.
 func (l *link) refuse(id uint32, req openReq, err error) {

@@ -36,6 +36,7 @@ type options struct {
 	// handshakes in progress, in all and from one IP address (WithMaxHandshakes)
 	maxHandshakes, maxHandshakesFrom int
 	maxEnds                          int    // ends one peer may have open on this node's channels
+	maxEndsTotal                     int    // ends all peers together may have open here
 	names                            string // the name server's address (WithNameServer), or ""
 }
 
@@ -56,6 +57,13 @@ func WithHeartbeat(every, deadAfter time.Duration) Option {
 // WithMaxEnds caps the ends one peer may have open on this node's channels at once (1024 by
 // default): each costs a goroutine here. An open beyond it is refused, and logged.
 func WithMaxEnds(n int) Option { return func(o *options) { o.maxEnds = n } }
+
+// WithMaxEndsTotal caps the ends all peers together may have open on this node's channels at once
+// (8192 by default; each costs a goroutine and a few kilobytes), so that many peers, each within
+// WithMaxEnds, cannot exhaust the node; an open beyond it is refused, and logged. An open being
+// served (a goroutine for a moment) holds its place from the moment it arrives, so pending opens
+// are within the cap too.
+func WithMaxEndsTotal(n int) Option { return func(o *options) { o.maxEndsTotal = n } }
 
 // WithAnyInterface lets Listen bind an address that is not loopback, which it refuses otherwise.
 // Such a node must also have WithTLS or WithSecret (or, knowingly, WithInsecureAnyInterface).
@@ -89,6 +97,7 @@ type Node struct {
 	close   context.CancelFunc
 	inbound atomic.Int64 // accepted connections that became links (WithMaxPeers)
 	shaking handshakes   // accepted connections still in their handshake (WithMaxHandshakes)
+	ends    atomic.Int64 // peers' ends open here or being opened (WithMaxEndsTotal)
 	namer   nameClient   // the session with the name server (WithNameServer)
 }
 
@@ -97,12 +106,15 @@ type Node struct {
 func Listen(addr string, opts ...Option) (*Node, error) {
 	o := options{log: zap.NewNop(), maxFrame: DefaultMaxFrame, beat: 250 * time.Millisecond,
 		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause, maxPeers: 256, maxEnds: 1024,
-		maxHandshakes: 128, maxHandshakesFrom: 64}
+		maxHandshakes: 128, maxHandshakesFrom: 64, maxEndsTotal: 8192}
 	for _, f := range opts {
 		f(&o)
 	}
 	if o.maxEnds < 1 {
 		return nil, fmt.Errorf("net: WithMaxEnds(%d): need at least 1", o.maxEnds)
+	}
+	if o.maxEndsTotal < 1 {
+		return nil, fmt.Errorf("net: WithMaxEndsTotal(%d): need at least 1", o.maxEndsTotal)
 	}
 	if o.maxFrame < headerLen+64 {
 		return nil, fmt.Errorf("net: WithMaxFrame(%d) is too small", o.maxFrame)
@@ -239,6 +251,12 @@ func (n *Node) accept() {
 				c.Close()
 				return
 			}
+			if !stop() {
+				c.Close() // Close began during the handshake: it closed c, or is closing it
+				return
+			}
+			// From here the link is Close's to end, delivering what it owes first (link.close):
+			// the handshake's guard must not cut the connection under it.
 			if tc, ok := sc.(talkConn); ok {
 				sc = tc.Conn // the link reads without the mark
 			}
@@ -463,7 +481,8 @@ func typeName(t reflect.Type) string {
 
 // Export makes ch available to other nodes as name: peers open ends of it with OpenReader and
 // OpenWriter at n.Addr()+"/"+name. ch's buffer, ends and counters stay here, at its home; every
-// end opened remotely joins ch as one more end. Export fails if name is taken, empty or has a '/',
+// end opened remotely joins ch as one more end. What the ends of a peer whose link is lost do is
+// OnLinkLost's choice (they leave, by default). Export fails if name is taken, empty or has a '/',
 // and with ErrClosed once n is closed.
 func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) error {
 	if n == nil {
@@ -479,7 +498,7 @@ func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) 
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
-		return fmt.Errorf("net: Export(%q): %w", name, ErrClosed)
+		return wrapf(ErrClosed, "net: Export(%q)", name)
 	}
 	if _, dup := n.exports[name]; dup {
 		n.mu.Unlock()
