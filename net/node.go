@@ -35,9 +35,10 @@ type options struct {
 	maxPeers  int
 	// handshakes in progress, in all and from one IP address (WithMaxHandshakes)
 	maxHandshakes, maxHandshakesFrom int
-	maxEnds                          int    // ends one peer may have open on this node's channels
-	maxEndsTotal                     int    // ends all peers together may have open here
-	names                            string // the name server's address (WithNameServer), or ""
+	maxEnds                          int           // ends one peer may have open on this node's channels
+	maxEndsTotal                     int           // ends all peers together may have open here
+	names                            string        // the name server's address (WithNameServer), or ""
+	window                           time.Duration // WithReconnectWindow; 0: a failed connection is a lost link
 }
 
 // WithLogger logs link events (peers connecting, failing handshakes, lost links) to log.
@@ -99,6 +100,8 @@ type Node struct {
 	shaking handshakes   // accepted connections still in their handshake (WithMaxHandshakes)
 	ends    atomic.Int64 // peers' ends open here or being opened (WithMaxEndsTotal)
 	namer   nameClient   // the session with the name server (WithNameServer)
+	// sessions accepted, by id, that a peer may resume (WithReconnectWindow)
+	sessions map[[16]byte]*session
 }
 
 // Listen starts a node listening on addr (host:port). An empty addr, or a port alone (":0"), means
@@ -118,6 +121,9 @@ func Listen(addr string, opts ...Option) (*Node, error) {
 	}
 	if o.maxFrame < headerLen+64 {
 		return nil, fmt.Errorf("net: WithMaxFrame(%d) is too small", o.maxFrame)
+	}
+	if o.window < 0 {
+		return nil, fmt.Errorf("net: WithReconnectWindow(%v): need at least 0", o.window)
 	}
 	if o.beat <= 0 || o.deadAfter <= o.beat {
 		return nil, fmt.Errorf("net: WithHeartbeat(%v, %v): need 0 < every < deadAfter", o.beat, o.deadAfter)
@@ -168,7 +174,7 @@ func (o *options) exposed(addr string) error {
 
 func start(o options, ln gonet.Listener) *Node {
 	n := &Node{opts: o, ln: ln, addr: ln.Addr().String(), exports: map[string]exporter{},
-		links: map[string]*link{}, all: map[*link]struct{}{}}
+		links: map[string]*link{}, all: map[*link]struct{}{}, sessions: map[[16]byte]*session{}}
 	n.closing, n.close = context.WithCancel(context.Background())
 	n.wg.Add(1)
 	go n.accept()
@@ -244,7 +250,21 @@ func (n *Node) accept() {
 			// A peer that connects and says nothing must not hold up Close.
 			stop := context.AfterFunc(n.closing, func() { c.Close() })
 			defer stop()
-			sc, peer, err := n.establish(talkConn{c, p}, false, "")
+			sc, peer, flags, err := n.establish(talkConn{c, p}, false, "")
+			if tc, ok := sc.(talkConn); ok {
+				sc = tc.Conn // the link reads without the mark
+			}
+			var sess *session
+			if err == nil && n.opts.window > 0 && flags&helloResume != 0 {
+				// A link on a session: a new one, or one the peer resumes here (then it is
+				// the session's, and nothing more is to be done).
+				sess, err = n.acceptSession(sc, peer)
+				if err == nil && sess == nil {
+					n.shaking.done(p)
+					stop()
+					return
+				}
+			}
 			n.shaking.done(p)
 			if err != nil {
 				n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()), zap.Error(err))
@@ -252,20 +272,27 @@ func (n *Node) accept() {
 				return
 			}
 			if !stop() {
+				if sess != nil {
+					sess.fail(ErrClosed)
+				}
 				c.Close() // Close began during the handshake: it closed c, or is closing it
 				return
 			}
 			// From here the link is Close's to end, delivering what it owes first (link.close):
 			// the handshake's guard must not cut the connection under it.
-			if tc, ok := sc.(talkConn); ok {
-				sc = tc.Conn // the link reads without the mark
-			}
 			if n.inbound.Add(1) > int64(n.opts.maxPeers) {
 				n.inbound.Add(-1)
 				n.opts.log.Warn("refused a peer", zap.String("remote", c.RemoteAddr().String()), zap.String("peer", peer),
 					zap.String("reason", fmt.Sprintf("already %d peers linked (WithMaxPeers)", n.opts.maxPeers)))
+				if sess != nil {
+					sess.fail(ErrClosed)
+				}
 				c.Close()
 				return
+			}
+			if sess != nil {
+				sess.run(sc)
+				sc = sess
 			}
 			if n.adopt(sc, peer, false) == nil {
 				n.inbound.Add(-1)
@@ -277,38 +304,41 @@ func (n *Node) accept() {
 // establish makes a new connection a link's: TLS if the node has it, the hellos (returning the
 // peer's listening address), and the shared-secret proof if the node has a secret, all within the
 // handshake timeout. dialled says which side this node is; host names a dialled peer for TLS.
-func (n *Node) establish(c gonet.Conn, dialled bool, host string) (gonet.Conn, string, error) {
+func (n *Node) establish(c gonet.Conn, dialled bool, host string) (gonet.Conn, string, uint16, error) {
 	c.SetDeadline(time.Now().Add(n.opts.handshake))
 	c, err := n.opts.secure(c, dialled, host)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	var flags uint16
 	if n.opts.secret != nil {
 		flags |= helloSecret
 	}
+	if n.opts.window > 0 {
+		flags |= helloResume
+	}
 	mine := appendHello(nil, n.addr, flags)
 	theirs, err := handshake(c, mine)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	peer, theirFlags, err := parseHello(theirs)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	// Both sides know from the hellos whether the other has a secret, so each says so at once
 	// instead of reading the other's next bytes as what they are not.
 	switch hasSecret := theirFlags&helloSecret != 0; {
 	case n.opts.secret != nil && !hasSecret:
-		return nil, "", fmt.Errorf("%w: the peer has no shared secret, and this node requires one", ErrNoSecret)
+		return nil, "", 0, fmt.Errorf("%w: the peer has no shared secret, and this node requires one", ErrNoSecret)
 	case n.opts.secret == nil && hasSecret:
-		return nil, "", fmt.Errorf("%w: the peer requires a shared secret (WithSecret), and this node has none", ErrNoSecret)
+		return nil, "", 0, fmt.Errorf("%w: the peer requires a shared secret (WithSecret), and this node has none", ErrNoSecret)
 	}
 	if err := n.opts.authenticate(c, dialled, mine, theirs); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	c.SetDeadline(time.Time{})
-	return c, peer, nil
+	return c, peer, theirFlags, nil
 }
 
 // handshake sends the hello mine on c and returns the peer's, checked.
@@ -429,7 +459,15 @@ func (n *Node) linkTo(ctx context.Context, addr string) (*link, error) {
 		return nil, wrapf(err, "net: dial %s", addr)
 	}
 	host, _, _ := gonet.SplitHostPort(addr)
-	sc, _, err := n.establish(c, true, host)
+	sc, _, flags, err := n.establish(c, true, host)
+	if err == nil && n.opts.window > 0 && flags&helloResume != 0 {
+		id := newSessionID()
+		if _, err = sessionHello(sc, id, false, 0, n.opts.handshake); err == nil {
+			s := newSession(n, id, addr, true, host, sc)
+			s.run(sc)
+			sc = s
+		}
+	}
 	if err != nil {
 		c.Close()
 		n.opts.log.Warn("refused by a peer", zap.String("remote", addr), zap.Error(err))

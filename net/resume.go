@@ -1,0 +1,637 @@
+package net
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	gonet "net"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// WithReconnectWindow lets a link whose connection fails (an I/O error, or heartbeat silence)
+// come back within d instead of being lost: its ends wait and their frames are kept meanwhile, the
+// node that dialled the link dials again, through the whole handshake, and both resume exactly
+// where the other stopped receiving, so that nothing is lost or delivered twice and no operation
+// fails. Only a link not back within d is lost (ErrLinkLost, then the export's OnLinkLost). Both
+// nodes must have a window above zero for their links to resume. 0, the default, keeps the links
+// of earlier versions: a failed connection is a lost link.
+//
+// A window of 5s rides out a process pause, a NAT rebinding or a proxy restart, and still releases
+// a dead peer's ends within about 6.5s (the heartbeat bound, then the window). Node.Close does not
+// wait out a window: a suspended link of a closing node is dropped at once.
+func WithReconnectWindow(d time.Duration) Option { return func(o *options) { o.window = d } }
+
+// A link between two nodes with a reconnection window runs on a session: a byte stream (the
+// link's frames) over one connection after another, each after the full handshake. On each
+// connection, after the hellos (both with helloResume), the dialler sends
+//
+//	1   flags (sessResume: attach to the suspended session id; otherwise a new one)
+//	16  session id, random
+//	8   the bytes of the stream it has received so far
+//
+// and the acceptor answers with one status byte (1: attached or new; 0: no such session from
+// this peer) and the bytes it has received. Each side then drops what the other has received from
+// its resend buffer and sends the rest, starting exactly at the other's count. On the connection
+// the stream goes in chunks:
+//
+//	sessData  4-byte length, then that many bytes of the stream
+//	sessAck   8 bytes: the bytes of the stream received so far (whole chunks only)
+//	sessFin   the sender closed the session: nothing follows
+//
+// Acks go with the next chunk once anything new arrived (the link's heartbeats make that at least
+// once a heartbeat period), and at once every ackEvery bytes.
+const (
+	sessResume uint8 = 1
+
+	sessData uint8 = 1
+	sessAck  uint8 = 2
+	sessFin  uint8 = 3
+
+	sessHelloLen = 1 + 16 + 8
+	sessReplyLen = 1 + 8
+	maxChunk     = 256 << 10
+	ackEvery     = 64 << 10
+	maxUnread    = 1 << 20 // received bytes the link has not read yet, before the session stops reading
+)
+
+// helloResume: the sender has a reconnection window, and its links run on sessions.
+const helloResume uint16 = 1 << 1
+
+var (
+	errSessionUnknown = errors.New("the peer has no suspended session of this id from this node")
+	errSessionProto   = errors.New("session protocol violation")
+)
+
+// session is the gonet.Conn a resumable link runs on. Its deadlines are no-ops: it watches its
+// connection's silence itself, and its Read and Write fail only once the session is over.
+type session struct {
+	n       *Node
+	id      [16]byte
+	peer    string
+	dialled bool
+	host    string
+	local   gonet.Addr
+	remote  gonet.Addr
+	stopN   func() bool // stops the node-closing watch
+
+	mu       sync.Mutex
+	cond     sync.Cond
+	c        gonet.Conn // the current connection; nil while suspended
+	gen      uint64     // bumped by every suspension and attachment: a stale loop's word is ignored
+	done     chan struct{}
+	wk       chan struct{}
+	err      error // the session is over: Read and Write return this
+	closing  bool  // Close: the writer sends what is left, then sessFin
+	nodeDone bool  // the node is closing: no suspension
+	timer    *time.Timer
+	out      []byte // the stream's bytes [outBase, outBase+len(out)) not yet acknowledged
+	outBase  uint64
+	wpos     uint64 // the stream's bytes written on the current connection
+	in       []byte // received, not yet read
+	recv     uint64 // the stream's bytes received
+	acked    uint64 // recv as last acknowledged
+}
+
+func newSession(n *Node, id [16]byte, peer string, dialled bool, host string, c gonet.Conn) *session {
+	s := &session{n: n, id: id, peer: peer, dialled: dialled, host: host, local: c.LocalAddr(),
+		remote: c.RemoteAddr(), done: make(chan struct{}), wk: make(chan struct{}, 1)}
+	s.cond.L = &s.mu
+	s.stopN = context.AfterFunc(n.closing, s.nodeClosing)
+	return s
+}
+
+// start runs the session's loops on c (its first connection, or the one just attached).
+func (s *session) start(c gonet.Conn, g uint64, done, wk chan struct{}) {
+	s.n.wg.Add(2)
+	go s.readLoop(c, g)
+	go s.writeLoop(c, g, done, wk)
+}
+
+func (s *session) Read(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.in) == 0 && s.err == nil {
+		s.cond.Wait()
+	}
+	if len(s.in) == 0 {
+		return 0, s.err
+	}
+	n := copy(b, s.in)
+	s.in = s.in[n:]
+	if len(s.in) == 0 {
+		s.in = nil
+	}
+	s.cond.Broadcast() // the reader may wait for room
+	return n, nil
+}
+
+func (s *session) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	if s.err != nil {
+		defer s.mu.Unlock()
+		return 0, s.err
+	}
+	if q := 2 * s.n.opts.maxQueued(); len(s.out)+len(b) > q {
+		err := fmt.Errorf("more than %d bytes sent and not acknowledged", q)
+		s.terminal(err)
+		s.mu.Unlock()
+		return 0, err
+	}
+	s.out = append(s.out, b...)
+	wk := s.wk
+	s.mu.Unlock()
+	kickc(wk)
+	return len(b), nil
+}
+
+func kickc(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Close ends the session: the writer sends what is left and sessFin (within a heartbeat period),
+// so that the peer's link ends at once instead of waiting for the connection to come back.
+func (s *session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return nil
+	}
+	s.err = gonet.ErrClosed
+	s.closing = true
+	s.cond.Broadcast()
+	s.release()
+	if s.c == nil {
+		close(s.done)
+		return nil
+	}
+	s.c.SetWriteDeadline(time.Now().Add(s.n.opts.beat))
+	kickc(s.wk)
+	return nil
+}
+
+func (s *session) LocalAddr() gonet.Addr            { return s.local }
+func (s *session) RemoteAddr() gonet.Addr           { return s.remote }
+func (s *session) SetDeadline(time.Time) error      { return nil }
+func (s *session) SetReadDeadline(time.Time) error  { return nil }
+func (s *session) SetWriteDeadline(time.Time) error { return nil }
+
+// release stops what waits for the session (s.mu held, the session over).
+func (s *session) release() {
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.stopN()
+	if !s.dialled {
+		s.n.mu.Lock()
+		if s.n.sessions[s.id] == s {
+			delete(s.n.sessions, s.id)
+		}
+		s.n.mu.Unlock()
+	}
+}
+
+// terminal ends the session with err, dropping its connection (s.mu held).
+func (s *session) terminal(err error) {
+	if s.err != nil {
+		return
+	}
+	s.err = err
+	s.cond.Broadcast()
+	s.release()
+	close(s.done)
+	if s.c != nil {
+		s.c.Close()
+		s.c = nil
+	}
+}
+
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	s.terminal(err)
+	s.mu.Unlock()
+}
+
+func (s *session) nodeClosing() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nodeDone = true
+	if s.c == nil {
+		s.terminal(fmt.Errorf("node %s is closing", s.n.addr))
+	}
+}
+
+// suspend drops connection generation g after err, and waits for the next one within the window
+// (the dialler dials it).
+func (s *session) suspend(g uint64, err error) {
+	s.mu.Lock()
+	if s.gen != g || s.err != nil || s.c == nil {
+		s.mu.Unlock()
+		return
+	}
+	if s.nodeDone {
+		s.terminal(err)
+		s.mu.Unlock()
+		return
+	}
+	old := s.c
+	s.c = nil
+	s.gen++
+	g = s.gen
+	close(s.done)
+	s.done = make(chan struct{})
+	window := s.n.opts.window
+	s.timer = time.AfterFunc(window, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.gen == g && s.c == nil {
+			s.terminal(fmt.Errorf("not back within the reconnection window of %v: %v", window, err))
+		}
+	})
+	if s.dialled {
+		s.n.wg.Add(1)
+		go s.redial(g, time.Now().Add(window))
+	}
+	s.mu.Unlock()
+	old.Close()
+	s.n.opts.log.Info("link suspended", zap.String("self", s.n.addr), zap.String("peer", s.peer), zap.Error(err))
+}
+
+// attach makes c the session's connection after the session hellos: peerRecv is what the peer has
+// received; reply, if not nil, answers the peer (the acceptor's side) with this side's count,
+// before anything else goes on c.
+func (s *session) attach(c gonet.Conn, peerRecv uint64, reply func(recv uint64) error) error {
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		return s.err
+	}
+	if peerRecv < s.outBase || peerRecv > s.outBase+uint64(len(s.out)) {
+		err := fmt.Errorf("%w: the peer has received %d bytes, and %d to %d can be sent", errSessionProto,
+			peerRecv, s.outBase, s.outBase+uint64(len(s.out)))
+		s.terminal(err)
+		s.mu.Unlock()
+		return err
+	}
+	old := s.c
+	s.out = s.out[peerRecv-s.outBase:]
+	s.outBase, s.wpos = peerRecv, peerRecv
+	s.c = c
+	s.gen++
+	g := s.gen
+	close(s.done)
+	s.done, s.wk = make(chan struct{}), make(chan struct{}, 1)
+	done, wk := s.done, s.wk
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	recv := s.recv
+	s.acked = recv
+	s.mu.Unlock()
+	if old != nil {
+		old.Close() // the peer has given it up already
+	}
+	if reply != nil {
+		if err := reply(recv); err != nil {
+			s.suspend(g, err) // the peer dials again
+			c.Close()
+			return err
+		}
+	}
+	c.SetDeadline(time.Time{})
+	s.start(c, g, done, wk)
+	kickc(wk)
+	s.n.opts.log.Info("link resumed", zap.String("self", s.n.addr), zap.String("peer", s.peer), zap.Uint64("resent_from", peerRecv))
+	return nil
+}
+
+// redial dials the peer again until the session is back or the deadline passes.
+func (s *session) redial(g uint64, deadline time.Time) {
+	defer s.n.wg.Done()
+	ctx, cancel := context.WithDeadline(s.n.closing, deadline)
+	defer cancel()
+	stale := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.gen != g || s.err != nil
+	}
+	pause := 10 * time.Millisecond
+	for ctx.Err() == nil && !stale() {
+		err := s.resume(ctx)
+		if err == nil {
+			return
+		}
+		if errors.Is(err, errSessionUnknown) {
+			s.fail(err)
+			return
+		}
+		s.n.opts.log.Debug("redial failed", zap.String("peer", s.peer), zap.Error(err))
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+		}
+		pause = min(2*pause, s.n.opts.beat)
+	}
+}
+
+func (s *session) resume(ctx context.Context) error {
+	c, err := s.n.opts.dialer(ctx, s.peer)
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	sc, _, flags, err := s.n.establish(c, true, s.host)
+	if err != nil {
+		c.Close()
+		return err
+	}
+	if flags&helloResume == 0 {
+		c.Close()
+		return fmt.Errorf("%w: the peer no longer resumes links", errSessionUnknown)
+	}
+	s.mu.Lock()
+	recv := s.recv
+	s.mu.Unlock()
+	peerRecv, err := sessionHello(sc, s.id, true, recv, s.n.opts.handshake)
+	if err != nil {
+		sc.Close()
+		return err
+	}
+	if !stop() {
+		sc.Close()
+		return ctx.Err()
+	}
+	return s.attach(sc, peerRecv, nil)
+}
+
+// sessionHello is the dialler's side of the session hellos: it returns the acceptor's count.
+func sessionHello(c gonet.Conn, id [16]byte, resume bool, recv uint64, timeout time.Duration) (uint64, error) {
+	c.SetDeadline(time.Now().Add(timeout))
+	var b [sessHelloLen]byte
+	if resume {
+		b[0] = sessResume
+	}
+	copy(b[1:], id[:])
+	binary.BigEndian.PutUint64(b[17:], recv)
+	if _, err := c.Write(b[:]); err != nil {
+		return 0, err
+	}
+	var r [sessReplyLen]byte
+	if _, err := io.ReadFull(c, r[:]); err != nil {
+		return 0, err
+	}
+	if r[0] != 1 {
+		return 0, errSessionUnknown
+	}
+	c.SetDeadline(time.Time{})
+	return binary.BigEndian.Uint64(r[1:]), nil
+}
+
+// acceptSession is the acceptor's side of the session hellos on c from peer: a new session
+// (returned, to adopt as a link's connection) or one resumed (nil, nil).
+func (n *Node) acceptSession(c gonet.Conn, peer string) (*session, error) {
+	c.SetDeadline(time.Now().Add(n.opts.handshake))
+	var b [sessHelloLen]byte
+	if _, err := io.ReadFull(c, b[:]); err != nil {
+		return nil, fmt.Errorf("%w: session: %v", errHello, err)
+	}
+	var id [16]byte
+	copy(id[:], b[1:])
+	peerRecv := binary.BigEndian.Uint64(b[17:])
+	reply := func(ok bool, recv uint64) error {
+		var r [sessReplyLen]byte
+		if ok {
+			r[0] = 1
+		}
+		binary.BigEndian.PutUint64(r[1:], recv)
+		_, err := c.Write(r[:])
+		return err
+	}
+	if b[0]&sessResume == 0 {
+		if peerRecv != 0 {
+			return nil, fmt.Errorf("%w: a new session that has received %d bytes", errSessionProto, peerRecv)
+		}
+		s := newSession(n, id, peer, false, "", c)
+		n.mu.Lock()
+		_, dup := n.sessions[id]
+		if !dup {
+			n.sessions[id] = s
+		}
+		n.mu.Unlock()
+		if dup {
+			s.fail(errSessionProto)
+			return nil, fmt.Errorf("%w: a new session with the id of another", errSessionProto)
+		}
+		if err := reply(true, 0); err != nil {
+			s.fail(err)
+			return nil, err
+		}
+		c.SetDeadline(time.Time{})
+		return s, nil
+	}
+	n.mu.Lock()
+	s := n.sessions[id]
+	n.mu.Unlock()
+	if s == nil || s.peer != peer {
+		reply(false, 0)
+		return nil, fmt.Errorf("%s: %w", peer, errSessionUnknown)
+	}
+	return nil, s.attach(c, peerRecv, func(recv uint64) error { return reply(true, recv) })
+}
+
+// newSessionID draws a session's id.
+func newSessionID() [16]byte {
+	var id [16]byte
+	rand.Read(id[:])
+	return id
+}
+
+func (s *session) readLoop(c gonet.Conn, g uint64) {
+	defer s.n.wg.Done()
+	br := bufio.NewReaderSize(c, 64<<10)
+	var set time.Time
+	var buf []byte
+	var hdr [8]byte
+	for {
+		if now := time.Now(); now.Sub(set) >= s.n.opts.beat {
+			c.SetReadDeadline(now.Add(s.n.opts.deadAfter))
+			set = now
+		}
+		typ, err := br.ReadByte()
+		if err != nil {
+			s.suspend(g, err)
+			return
+		}
+		switch typ {
+		case sessData:
+			if _, err := io.ReadFull(br, hdr[:4]); err != nil {
+				s.suspend(g, err)
+				return
+			}
+			k := int(binary.BigEndian.Uint32(hdr[:4]))
+			if k == 0 || k > maxChunk {
+				s.protocol(g, fmt.Errorf("%w: a chunk of %d bytes", errSessionProto, k))
+				return
+			}
+			if cap(buf) < k {
+				buf = make([]byte, k)
+			}
+			if _, err := io.ReadFull(br, buf[:k]); err != nil {
+				s.suspend(g, err)
+				return
+			}
+			s.mu.Lock()
+			for len(s.in) > maxUnread && s.gen == g && s.err == nil {
+				s.cond.Wait()
+			}
+			if s.gen != g || s.err != nil {
+				s.mu.Unlock()
+				return
+			}
+			s.in = append(s.in, buf[:k]...)
+			s.recv += uint64(k)
+			ack := s.recv-s.acked >= ackEvery
+			wk := s.wk
+			s.cond.Broadcast()
+			s.mu.Unlock()
+			if ack {
+				kickc(wk)
+			}
+		case sessAck:
+			if _, err := io.ReadFull(br, hdr[:]); err != nil {
+				s.suspend(g, err)
+				return
+			}
+			a := binary.BigEndian.Uint64(hdr[:])
+			s.mu.Lock()
+			if s.gen != g || s.err != nil {
+				s.mu.Unlock()
+				return
+			}
+			// Not against wpos: the peer may acknowledge a write before it returned here.
+			if sent := s.outBase + uint64(len(s.out)); a > sent {
+				s.terminal(fmt.Errorf("%w: an ack of %d bytes, %d sent", errSessionProto, a, sent))
+				s.mu.Unlock()
+				return
+			}
+			if a > s.outBase {
+				s.out = s.out[a-s.outBase:]
+				s.outBase = a
+				if len(s.out) == 0 {
+					s.out = nil
+				}
+			}
+			s.mu.Unlock()
+		case sessFin:
+			s.protocol(g, io.EOF)
+			return
+		default:
+			s.protocol(g, fmt.Errorf("%w: chunk type %d", errSessionProto, typ))
+			return
+		}
+	}
+}
+
+// protocol ends the session after what connection generation g said (a violation, or sessFin).
+func (s *session) protocol(g uint64, err error) {
+	s.mu.Lock()
+	if s.gen == g {
+		s.terminal(err)
+	}
+	s.mu.Unlock()
+}
+
+func (s *session) writeLoop(c gonet.Conn, g uint64, done, wk chan struct{}) {
+	defer s.n.wg.Done()
+	var hdr []byte
+	var wset time.Time
+	for {
+		select {
+		case <-wk:
+		case <-done:
+			return
+		}
+		for {
+			s.mu.Lock()
+			if s.gen != g || (s.err != nil && !s.closing) {
+				s.mu.Unlock()
+				return
+			}
+			d := s.out[s.wpos-s.outBase:]
+			if len(d) > maxChunk {
+				d = d[:maxChunk]
+			}
+			ack, sendAck := s.recv, s.recv != s.acked
+			fin := s.closing && len(d) == 0
+			s.mu.Unlock()
+			if len(d) == 0 && !sendAck && !fin {
+				break
+			}
+			hdr = hdr[:0]
+			if sendAck {
+				hdr = append(hdr, sessAck)
+				hdr = binary.BigEndian.AppendUint64(hdr, ack)
+			}
+			if fin {
+				hdr = append(hdr, sessFin)
+			} else if len(d) > 0 {
+				hdr = append(hdr, sessData)
+				hdr = binary.BigEndian.AppendUint32(hdr, uint32(len(d)))
+			}
+			if now := time.Now(); !fin && now.Sub(wset) >= s.n.opts.beat {
+				s.mu.Lock()
+				if !s.closing {
+					c.SetWriteDeadline(now.Add(s.n.opts.deadAfter))
+				}
+				s.mu.Unlock()
+				wset = now
+			}
+			bufs := gonet.Buffers{hdr, d}
+			if fin {
+				bufs = gonet.Buffers{hdr}
+			}
+			if _, err := bufs.WriteTo(c); err != nil {
+				s.mu.Lock()
+				closing := s.closing
+				s.mu.Unlock()
+				if closing {
+					c.Close()
+					return
+				}
+				s.suspend(g, err)
+				return
+			}
+			if fin {
+				c.Close()
+				return
+			}
+			s.mu.Lock()
+			if s.gen == g {
+				s.wpos += uint64(len(d))
+				if sendAck && ack > s.acked {
+					s.acked = ack
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// run starts the session on its first connection.
+func (s *session) run(c gonet.Conn) {
+	s.mu.Lock()
+	s.c = c
+	g, done, wk := s.gen, s.done, s.wk
+	s.mu.Unlock()
+	s.start(c, g, done, wk)
+}

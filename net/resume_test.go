@@ -1,0 +1,207 @@
+package net
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	gonet "net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gocsp/gocsp/csp"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBlipHeals cuts a link's connection again and again under a stream, each cut healed within
+// the reconnection window (the dialler's redial is let through), with the remote end writing and
+// with it reading, through a rendezvous and a buffer: every value arrives once and in order, and
+// no operation fails.
+func TestBlipHeals(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	for range 2 * stress() {
+		for _, remoteWriter := range []bool{true, false} {
+			for _, buf := range []int{0, 4} {
+				healStream(t, rng, remoteWriter, buf)
+			}
+		}
+	}
+}
+
+func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int) {
+	var f faults
+	window := WithReconnectWindow(10 * time.Second)
+	home, err := Listen("", fastBeat, window)
+	require.NoError(t, err)
+	defer home.Close()
+	user, err := Listen("", fastBeat, window, WithDialer(f.dial))
+	require.NoError(t, err)
+	defer user.Close()
+	ch := csp.NewChan[int](csp.Buffered(buf))
+	require.NoError(t, Export(home, "c", ch, OnLinkLost(PoisonOnLinkLost)))
+	var w *csp.Writer[int]
+	var r *csp.Reader[int]
+	if remoteWriter {
+		w, err = OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
+		r = ch.Reader()
+	} else {
+		r, err = OpenReader[int](ctxT(t), user, home.Addr()+"/c")
+		w = ch.Writer()
+	}
+	require.NoError(t, err)
+
+	const n = 3000
+	werr := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := w.Write(i); err != nil {
+				werr <- err
+				return
+			}
+		}
+		werr <- nil
+	}()
+	cuts := make(chan struct{})
+	go func() {
+		defer close(cuts)
+		for range 3 {
+			time.Sleep(time.Duration(rng.IntN(20_000)) * time.Microsecond)
+			f.cut()
+		}
+	}()
+	for i := range n {
+		v, err := r.Read()
+		require.NoError(t, err, "read %d", i)
+		require.Equal(t, i, v, "values out of order, lost or twice")
+	}
+	require.NoError(t, <-werr)
+	<-cuts
+	// The link is still up after the cuts: a round trip more.
+	go func() { werr <- w.Write(-1) }()
+	v, err := r.Read()
+	require.NoError(t, err)
+	require.Equal(t, -1, v)
+	require.NoError(t, <-werr)
+}
+
+// TestBlipHealsSelection cuts the connection under a remote selection that alternates between
+// two remote channels: every value arrives exactly once.
+func TestBlipHealsSelection(t *testing.T) {
+	var f faults
+	window := WithReconnectWindow(10 * time.Second)
+	home, err := Listen("", fastBeat, window)
+	require.NoError(t, err)
+	defer home.Close()
+	user, err := Listen("", fastBeat, window, WithDialer(f.dial))
+	require.NoError(t, err)
+	defer user.Close()
+	a, b := csp.NewChan[int](), csp.NewChan[int]()
+	require.NoError(t, Export(home, "a", a))
+	require.NoError(t, Export(home, "b", b))
+	ra, err := OpenReader[int](ctxT(t), user, home.Addr()+"/a")
+	require.NoError(t, err)
+	rb, err := OpenReader[int](ctxT(t), user, home.Addr()+"/b")
+	require.NoError(t, err)
+	const n = 1000
+	errs := make(chan error, 2)
+	for k, ch := range []*csp.Chan[int]{a, b} {
+		go func() {
+			w := ch.Writer()
+			for i := range n {
+				if err := w.Write(2*i + k); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	go func() {
+		for range 3 {
+			time.Sleep(5 * time.Millisecond)
+			f.cut()
+		}
+	}()
+	seen := make([]bool, 2*n)
+	for range 2 * n {
+		ga, gb := csp.Recv(ra), csp.Recv(rb)
+		i, err := csp.SelectContext(ctxT(t), ga, gb)
+		require.NoError(t, err)
+		v := ga.Value()
+		if i == 1 {
+			v = gb.Value()
+		}
+		require.False(t, seen[v], "value %d twice", v)
+		seen[v] = true
+	}
+	require.NoError(t, <-errs)
+	require.NoError(t, <-errs)
+}
+
+// TestCutForGood: a cut whose redial is refused loses the link once the window passes, as a cut
+// without a window does at once: a blocked operation returns ErrLinkLost.
+func TestCutForGood(t *testing.T) {
+	var f faults
+	var refuse atomic.Bool
+	dial := func(ctx context.Context, addr string) (gonet.Conn, error) {
+		if refuse.Load() {
+			return nil, errors.New("refused by the test")
+		}
+		return f.dial(ctx, addr)
+	}
+	window := WithReconnectWindow(200 * time.Millisecond)
+	home, err := Listen("", fastBeat, window)
+	require.NoError(t, err)
+	defer home.Close()
+	user, err := Listen("", fastBeat, window, WithDialer(dial))
+	require.NoError(t, err)
+	defer user.Close()
+	ch := csp.NewChan[int]()
+	require.NoError(t, Export(home, "c", ch))
+	r, err := OpenReader[int](ctxT(t), user, home.Addr()+"/c")
+	require.NoError(t, err)
+	go func() { ch.Writer().Write(1) }()
+	v, err := r.Read()
+	require.NoError(t, err)
+	require.Equal(t, 1, v)
+	refuse.Store(true)
+	f.cut()
+	_, err = r.Read()
+	require.ErrorIs(t, err, ErrLinkLost)
+	require.Contains(t, err.Error(), "reconnection window")
+}
+
+// TestCloseSuspended: a node whose link is suspended closes without waiting out the window, and
+// its blocked operation returns ErrLinkLost.
+func TestCloseSuspended(t *testing.T) {
+	var f faults
+	var refuse atomic.Bool
+	dial := func(ctx context.Context, addr string) (gonet.Conn, error) {
+		if refuse.Load() {
+			return nil, errors.New("refused by the test")
+		}
+		return f.dial(ctx, addr)
+	}
+	window := WithReconnectWindow(time.Hour) // a Close that waited for it would time the test out
+	home, err := Listen("", fastBeat, window)
+	require.NoError(t, err)
+	defer home.Close()
+	user, err := Listen("", fastBeat, window, WithDialer(dial))
+	require.NoError(t, err)
+	ch := csp.NewChan[int]()
+	require.NoError(t, Export(home, "c", ch))
+	r, err := OpenReader[int](ctxT(t), user, home.Addr()+"/c")
+	require.NoError(t, err)
+	refuse.Store(true)
+	f.cut()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := r.Read()
+		errc <- err
+	}()
+	require.NoError(t, user.Close())
+	require.ErrorIs(t, <-errc, ErrLinkLost)
+	require.NoError(t, home.Close())
+}
