@@ -36,7 +36,11 @@ func runChild() int {
 		fmt.Println("addr", n.Addr())
 		select {}
 	}
-	n, err := Listen("")
+	var opts []Option
+	if os.Getenv("GOCSP_NET_WINDOW") != "" {
+		opts = append(opts, childBeat, childWindow)
+	}
+	n, err := Listen("", opts...)
 	if err != nil {
 		fmt.Println("error", err)
 		return 1
@@ -79,9 +83,9 @@ func runChild() int {
 }
 
 // child starts the test binary as a child node in mode and returns it with its stdout lines.
-func child(t *testing.T, mode, parent string) (*exec.Cmd, <-chan string) {
+func child(t *testing.T, mode, parent string, env ...string) (*exec.Cmd, <-chan string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+mode, "GOCSP_NET_PARENT="+parent)
+	cmd.Env = append(append(os.Environ(), childEnv+"="+mode, "GOCSP_NET_PARENT="+parent), env...)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -189,4 +193,52 @@ func TestMultiProcessCloseDelivers(t *testing.T) {
 	}
 	require.NoError(t, cmd.Wait())
 	require.Contains(t, out, "closed")
+}
+
+// The heartbeat and reconnection window of TestMultiProcessPauseHeals's nodes.
+var (
+	childBeat   = WithHeartbeat(100*time.Millisecond, 500*time.Millisecond)
+	childWindow = WithReconnectWindow(20 * time.Second)
+)
+
+// TestMultiProcessPauseHeals streams ints from a child process, pauses it (SIGSTOP) for longer
+// than the heartbeat bound but within the reconnection window, so that this node finds the link
+// silent and suspends it, and continues it (SIGCONT): the link resumes, and the stream goes on
+// with every value once and in order and no error, whichever node dialled the link (the child,
+// writing to a channel here, or this node, reading from the child's).
+func TestMultiProcessPauseHeals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	for _, mode := range []string{"writer", "home"} {
+		t.Run(mode, func(t *testing.T) {
+			n, err := Listen("", childBeat, childWindow)
+			require.NoError(t, err)
+			defer n.Close()
+			var r *csp.Reader[int]
+			if mode == "writer" {
+				ch := csp.NewChan[int]()
+				require.NoError(t, Export(n, "c", ch))
+				r = ch.Reader()
+			}
+			cmd, lines := child(t, mode, n.Addr(), "GOCSP_NET_WINDOW=1")
+			first := <-lines
+			require.True(t, strings.HasPrefix(first, "addr "), first)
+			if mode == "home" {
+				r, err = OpenReader[int](ctxT(t), n, strings.TrimPrefix(first, "addr ")+"/c")
+				require.NoError(t, err)
+			}
+			want := 1000 * stress()
+			for i := range 2 * want {
+				if i == want {
+					require.NoError(t, cmd.Process.Signal(syscall.SIGSTOP))
+					time.Sleep(time.Second) // twice the heartbeat bound: the link is found silent
+					require.NoError(t, cmd.Process.Signal(syscall.SIGCONT))
+				}
+				v, err := r.Read()
+				require.NoError(t, err, "read %d", i)
+				require.Equal(t, i, v, "received out of order, twice, or one lost")
+			}
+		})
+	}
 }

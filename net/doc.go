@@ -105,7 +105,8 @@
 // nothing arrives for the bound (default 1.5s, so a dead or silent peer is found within 2s), when
 // its connection fails, or when the peer breaks the protocol. Then every operation and selection
 // waiting on it returns ErrLinkLost (not csp.ErrPoisoned; test with errors.Is), and so does every
-// later operation on its ends; reconnecting is explicit (open new ends). Every error an operation
+// later operation on its ends; reconnecting is explicit (open new ends), unless both nodes have a
+// reconnection window (below). Every error an operation
 // or selection returns after a link loss, on any node, matches ErrLinkLost, csp.ErrPoisoned or
 // csp.ErrRetired under errors.Is: a writer whose value was in flight to a reader on another lost
 // link gets ErrLinkLost too, wherever the writer is.
@@ -133,6 +134,23 @@
 //   - PoisonOnLinkLost also discards the whole buffer when the lost end is a reader, as a local
 //     reader's poison does (a lost writer's poison lets readers drain it first).
 //
+// With WithReconnectWindow(d) on both nodes, a link whose connection fails (an I/O error, or
+// silence past the heartbeat bound) is suspended instead of lost: its operations wait, what its
+// ends send is kept, and the node that dialled the link dials again (backing off up to a heartbeat
+// period between tries) through the whole handshake, TLS and secret included; the other node
+// accepts the new connection only from the same peer, naming the link's random 128-bit id. Each
+// side says how many bytes of the link's stream it has received, and the other sends again exactly
+// what followed, from a buffer of what the peer has not acknowledged yet (acknowledged with the
+// next traffic, at least once a heartbeat period, and every 64 KiB); so within the window nothing
+// is lost or delivered twice, no operation fails, and the selection protocol runs as if the
+// connection had never failed. The policies above apply only to a link not back within the window
+// (lost then, with ErrLinkLost), to one whose resend buffer grows past twice the queue bound (16
+// MiB by default), and to a peer that breaks the protocol (lost at once). A closing node does not
+// wait out a window: its suspended links are lost at once, and its live ones deliver and end as
+// below. The default window is 0, a failed connection being a lost link: with a window, a dead
+// peer's ends are released only after the heartbeat bound and the window (about 6.5s with 5s,
+// the window that rides out a process pause, a NAT rebinding or a proxy restart).
+//
 // A process blocked on a remote end counts as live for deadlock detection: what it waits for
 // happens on another node.
 //
@@ -153,7 +171,8 @@
 // trust, as is every peer that can connect: such a peer may open any exported channel, and may
 // claim another node's address and so carry this node's ends meant for it. Hence a node reachable
 // from other hosts must have one of them. Each side first sends a hello: "GCSP", a big-endian uint16
-// protocol version (2), uint16 flags (1: the sender has a shared secret), and its address. Then frames: a fixed 18-byte big-endian header (uint32
+// protocol version (2), uint16 flags (1: the sender has a shared secret; 2: it has a reconnection
+// window, and if both have, the link runs on a session, see resume.go), and its address. Then frames: a fixed 18-byte big-endian header (uint32
 // length of the rest, uint8 type, uint8 flags, uint32 end id, uint64 operation id) and a payload of
 // at most WithMaxFrame bytes in all. Values travel through the channel's Codec, always decoded into
 // the channel's declared element type (see Codecs).

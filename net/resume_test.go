@@ -13,10 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestBlipHeals cuts a link's connection again and again under a stream, each cut healed within
-// the reconnection window (the dialler's redial is let through), with the remote end writing and
-// with it reading, through a rendezvous and a buffer: every value arrives once and in order, and
-// no operation fails.
+// TestBlipHeals breaks a link's connection again and again under a stream, each break healed
+// within the reconnection window (the dialler's redial is let through), with the remote end
+// writing and with it reading, through a rendezvous and a buffer: every value arrives once and in
+// order, and no operation fails. A break is a cut (the connection closed) or a freeze (it goes
+// silent, swallowing what is written to it, until the heartbeat bound drops it): what a frozen
+// connection swallowed is sent again on the next.
 func TestBlipHeals(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -24,13 +26,15 @@ func TestBlipHeals(t *testing.T) {
 	for range 2 * stress() {
 		for _, remoteWriter := range []bool{true, false} {
 			for _, buf := range []int{0, 4} {
-				healStream(t, rng, remoteWriter, buf)
+				for _, freeze := range []bool{false, true} {
+					healStream(t, rng, remoteWriter, buf, freeze)
+				}
 			}
 		}
 	}
 }
 
-func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int) {
+func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int, freeze bool) {
 	var f faults
 	window := WithReconnectWindow(10 * time.Second)
 	home, err := Listen("", fastBeat, window)
@@ -68,7 +72,11 @@ func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int) {
 		defer close(cuts)
 		for range 3 {
 			time.Sleep(time.Duration(rng.IntN(20_000)) * time.Microsecond)
-			f.cut()
+			if freeze {
+				f.freeze()
+			} else {
+				f.cut()
+			}
 		}
 	}()
 	for i := range n {
@@ -204,4 +212,47 @@ func TestCloseSuspended(t *testing.T) {
 	require.NoError(t, user.Close())
 	require.ErrorIs(t, <-errc, ErrLinkLost)
 	require.NoError(t, home.Close())
+}
+
+// BenchmarkResume measures how long a link takes to come back after its connection is cut: each
+// iteration cuts it and then makes one round trip through remote ends (BenchmarkRemotePingPong
+// gives a round trip without the cut).
+func BenchmarkResume(b *testing.B) {
+	var f faults
+	window := WithReconnectWindow(10 * time.Second)
+	home, err := Listen("", window)
+	require.NoError(b, err)
+	defer home.Close()
+	user, err := Listen("", window, WithDialer(f.dial))
+	require.NoError(b, err)
+	defer user.Close()
+	ch, back := csp.NewChan[int](), csp.NewChan[int]()
+	require.NoError(b, Export(home, "c", ch))
+	require.NoError(b, Export(home, "back", back))
+	w, err := OpenWriter[int](context.Background(), user, home.Addr()+"/c")
+	require.NoError(b, err)
+	r, err := OpenReader[int](context.Background(), user, home.Addr()+"/back")
+	require.NoError(b, err)
+	go func() {
+		hr, hw := ch.Reader(), back.Writer()
+		for {
+			v, err := hr.Read()
+			if err != nil || hw.Write(v) != nil {
+				return
+			}
+		}
+	}()
+	b.ResetTimer()
+	for i := range b.N {
+		f.cut()
+		if err := w.Write(i); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Read(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	w.Retire()
+	r.Retire()
 }
