@@ -180,7 +180,7 @@
 // empty interface as what CBOR holds (int64 or uint64, float64, string, []byte, []any,
 // map[any]any), time.Time as RFC 3339 text; a non-empty interface cannot be decoded. A value that
 // does not fit the element type fails that one operation ("at the channel's home: cbor: cannot
-// unmarshal UTF-8 text string into Go struct field job.ID of type int"), never the node.
+// unmarshal UTF-8 text string into Go struct field main.job.ID of type int"), never the node.
 //
 // Gob (WithCodec(Gob{}) on both sides) is for trusted peers only. JSON is bounded by encoding/json
 // (depth 10,000, lengths by the input) and Raw copies the payload; both are safe for untrusted
