@@ -225,3 +225,30 @@ func TestHostileValuesFromManyEnds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 9, v.Leaf)
 }
+
+// BenchmarkCodecs encodes and decodes one value through each shipped codec, as an end does (with
+// its session where the codec has one), side by side: the default CBOR against gob's session, the
+// previous default, and JSON. go test -run '^$' -bench BenchmarkCodecs ./net
+func BenchmarkCodecs(b *testing.B) {
+	for name, v := range map[string]any{
+		"int":    42,
+		"struct": gobJob{ID: 1, Points: []gobPoint{{1, 2, "p"}, {3, 4, "q"}}, Attrs: map[string]float64{"a": 1}},
+	} {
+		typ := reflect.TypeOf(v)
+		for _, c := range []Codec{CBOR{}, Gob{}, JSON{}} {
+			enc, dec := sessionOf(c, typ), sessionOf(c, typ)
+			b.Run(name+"/"+c.Name(), func(b *testing.B) {
+				dst := reflect.New(typ).Interface()
+				for range b.N {
+					p, err := enc.Marshal(v)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := dec.Unmarshal(p, dst); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
