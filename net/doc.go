@@ -230,7 +230,7 @@
 // So a node's memory has a bound whatever its peers send, with F the maximum frame and Q the
 // outgoing bound (max(8 MiB, 8F)):
 //
-//	handshakes  WithMaxHandshakes × (a goroutine and its buffers, ~10 KiB; with TLS some tens)
+//	handshakes  WithMaxHandshakes × (a goroutine and its buffers: 1.5–7 KiB; with TLS some tens)
 //	links       WithMaxPeers × (F read buffer + 64 KiB + 2Q queued and being written)
 //	ends        WithMaxEndsTotal × (~6 KiB + up to 3F: two queued writes and the value served)
 //
@@ -242,7 +242,8 @@
 // the peak by runtime.MemStats; 2 cores): 300 silent sockets redialled, 8.1 MiB, the flooders'
 // own sockets included, and an honest peer with the secret links at its first or second try; an
 // open flood read by nobody, 29 MiB until the link is dropped (1.08 GB before the bound); 64
-// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB.
+// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB; a silent connection in
+// its handshake, 1.5–7 KiB (TestMemoryPerHandshake).
 //
 // # Finding channels and nodes
 //
