@@ -602,14 +602,17 @@ func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, ti
 				// before a Skip, a Timeout or a later guard can be chosen over it. With more
 				// remote guards still to look at, ask all their homes at once first (one round
 				// trip), and try only those that said ready.
-				if !probed {
+				var ok bool
+				var err error
+				switch {
+				case !probed:
 					probed = true
-					a.probe(start, k)
+					ok, err = a.look(start, k)
+				case a.notReady[i]:
+				default:
+					ok, err = b.ops.tryExt()
 				}
-				if a.notReady[i] {
-					continue
-				}
-				if ok, err := b.ops.tryExt(); ok {
+				if ok {
 					return i, err, nil, timeout, true
 				}
 				continue
@@ -629,32 +632,40 @@ func (a *Alt) scan(start int, single bool) (idx int, err error, wake *signal, ti
 	return -1, nil, nil, timeout, enabled
 }
 
-// probe asks the homes of the enabled remote guards from scan position k on whether each is ready
-// now, all at once, and records the answers in notReady. With fewer than two such guards it asks
-// nothing (a try of the one costs the same round trip, and decides).
-func (a *Alt) probe(start, k int) {
+// look is the first look at a remote guard, the one at scan position k: it tries that guard and,
+// in the same round trip, asks the homes of the enabled remote guards after it whether each is
+// ready now (probes, which change nothing), recording the answers in notReady so that the scan
+// tries only those that said ready. A guard on an end already asked about is not probed (an end
+// has one operation at a time): it is tried when the scan reaches it.
+func (a *Alt) look(start, k int) (bool, error) {
 	n := len(a.bases)
+	at := func(k int) int {
+		if i := start + k; i < n {
+			return i
+		}
+		return start + k - n
+	}
+	first := a.bases[at(k)]
 	var idx []int
-	for ; k < n; k++ {
-		i := start + k
-		if i >= n {
-			i -= n
-		}
+	for p := k + 1; p < n; p++ {
+		i := at(p)
 		a.notReady[i] = false
-		if b := a.bases[i]; !b.disabled && b.end != nil && b.end.ch.remote {
-			idx = append(idx, i)
+		b := a.bases[i]
+		if b.disabled || b.end == nil || !b.end.ch.remote || b.end == first.end ||
+			slices.ContainsFunc(idx, func(j int) bool { return a.bases[j].end == b.end }) {
+			continue
 		}
+		idx = append(idx, i)
 	}
-	if len(idx) < 2 {
-		return
+	var waits []func() bool
+	for _, i := range idx {
+		waits = append(waits, a.bases[i].ops.probeExt())
 	}
-	waits := make([]func() bool, len(idx))
-	for j, i := range idx {
-		waits[j] = a.bases[i].ops.probeExt()
-	}
+	ok, err := first.ops.tryExt()
 	for j, i := range idx {
 		a.notReady[i] = !waits[j]()
 	}
+	return ok, err
 }
 
 // fired completes a selection of the process rec (nil if unobserved): it records the choice for

@@ -54,8 +54,8 @@ type Extern[T any] interface {
 	TryWrite(v T) (ok bool, err error)
 	// Probe asks the home, without changing anything, whether the end's operation could match
 	// now (as TryRead or TryWrite would find), and returns at once; wait returns the answer. A
-	// selection with several remote guards probes them all at once, then tries the ready ones in
-	// its scan order. Called with no lock held.
+	// selection tries the first remote guard its scan reaches while it probes the remote guards
+	// after it, then tries only those that said ready. Called with no lock held.
 	Probe() (wait func() (ready bool))
 	// Withdraw ends a Post: after it returns the transport must not touch op again.
 	Withdraw(op *ExternOp[T])

@@ -7,10 +7,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/gocsp/gocsp/graphs/components"
 	"github.com/stretchr/testify/require"
+	"gorgonia.org/cu"
 )
 
 // These tests compare the CUDA backend with the CPU backend. They skip where no GPU answers;
@@ -131,7 +133,7 @@ func TestCUDAPipelineMatchesCPU(t *testing.T) {
 
 // BenchmarkPipelineCUDA streams vectors through SAXPY on the GPU as the csp Pipeline ("csp"), the
 // same with overlap off ("csp-no-overlap"), and a hand-written loop of the same copies and
-// launches on the same kind of streams, queued one vector ahead ("direct").
+// launches on gorgonia.org/cu alone, queued one vector ahead ("direct", benchDirectCU).
 func BenchmarkPipelineCUDA(b *testing.B) {
 	d := openGPU(b)
 	const vecs, n = 64, 1 << 20
@@ -159,47 +161,112 @@ func BenchmarkPipelineCUDA(b *testing.B) {
 	}
 	b.Run("direct", func(b *testing.B) {
 		b.SetBytes(vecs * n * 12)
-		st, err := d.eng.streams(true)
+		benchDirectCU(b, d.eng.(*cudaDevice), data, n)
+	})
+}
+
+// benchDirectCU is the baseline of BenchmarkPipelineCUDA written against gorgonia.org/cu alone:
+// two slots of pinned and device memory, three streams ordered by events, so that the upload of
+// one vector, the kernel of the one before and the download of the one before that overlap, and
+// each result copied out of pinned memory once its download has landed.
+func benchDirectCU(b *testing.B, c *cudaDevice, data [][]XY, n int) {
+	type slot struct {
+		hin, hout     unsafe.Pointer
+		din, dout     cu.DevicePtr
+		up, ran, done cu.Event
+		busy          bool
+	}
+	var slots [2]slot
+	var up, kern, down cu.Stream
+	fn := c.fns["saxpy"]
+	must := func(err error) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer st.close()
-		l := SAXPY(2).launch()
-		type job struct{ in, out *block }
-		for range b.N {
-			var prev *job
-			finish := func(j *job) {
-				if err := st.download(j.out, n*4); err != nil {
-					b.Fatal(err)
-				}
-				res := make([]float32, n)
-				copy(res, view[float32](j.out.host, n))
-				d.pool.put(j.in)
-				d.pool.put(j.out)
+	}
+	must(c.with(func() (err error) {
+		for _, s := range []*cu.Stream{&up, &kern, &down} {
+			if *s, err = cu.MakeStream(cu.NonBlocking); err != nil {
+				return err
 			}
-			for _, v := range data {
-				j := &job{}
-				if j.in, err = d.pool.get(n * 8); err != nil {
-					b.Fatal(err)
-				}
-				if j.out, err = d.pool.get(n * 4); err != nil {
-					b.Fatal(err)
-				}
-				copy(view[XY](j.in.host, n), v)
-				if err := st.upload(j.in, n*8); err != nil {
-					b.Fatal(err)
-				}
-				if err := st.launch(l, j.in, 0, j.out, 0, n); err != nil {
-					b.Fatal(err)
-				}
-				if prev != nil {
-					finish(prev)
-				}
-				prev = j
-			}
-			finish(prev)
 		}
-	})
+		for i := range slots {
+			s := &slots[i]
+			if s.hin, err = (cuMem{}).hostAlloc(n * 8); err != nil {
+				return err
+			}
+			if s.hout, err = (cuMem{}).hostAlloc(n * 4); err != nil {
+				return err
+			}
+			if s.din, err = cu.MemAlloc(int64(n * 8)); err != nil {
+				return err
+			}
+			if s.dout, err = cu.MemAlloc(int64(n * 4)); err != nil {
+				return err
+			}
+			for _, e := range []*cu.Event{&s.up, &s.ran, &s.done} {
+				if *e, err = cu.MakeEvent(cu.DisableTiming); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}))
+	defer func() {
+		must(c.with(func() error {
+			for i := range slots {
+				s := &slots[i]
+				cu.MemFreeHost(s.hin)
+				cu.MemFreeHost(s.hout)
+				cu.MemFree(s.din)
+				cu.MemFree(s.dout)
+				for _, e := range []*cu.Event{&s.up, &s.ran, &s.done} {
+					cu.DestroyEvent(e)
+				}
+			}
+			for _, s := range []*cu.Stream{&up, &kern, &down} {
+				s.Destroy()
+			}
+			return nil
+		}))
+	}()
+	a := uint64(math.Float32bits(2))
+	nn := uint64(n)
+	finish := func(s *slot) {
+		must(s.done.Synchronize())
+		res := make([]float32, n)
+		copy(res, unsafe.Slice((*float32)(s.hout), n))
+		s.busy = false
+	}
+	b.ResetTimer()
+	for range b.N {
+		must(c.with(func() error {
+			for i, v := range data {
+				s := &slots[i%2]
+				if s.busy {
+					finish(s)
+				}
+				copy(unsafe.Slice((*XY)(s.hin), n), v)
+				must(cu.MemcpyHtoDAsync(s.din, s.hin, int64(n*8), up))
+				must(s.up.Record(up))
+				must(kern.Wait(s.up, 0))
+				out, in := uint64(s.dout), uint64(s.din)
+				must(fn.Launch(grid(n), 1, 1, blockSize, 1, 1, 0, kern,
+					[]unsafe.Pointer{unsafe.Pointer(&out), unsafe.Pointer(&in), unsafe.Pointer(&nn), unsafe.Pointer(&a)}))
+				must(s.ran.Record(kern))
+				must(down.Wait(s.ran, 0))
+				must(cu.MemcpyDtoHAsync(s.hout, s.dout, int64(n*4), down))
+				must(s.done.Record(down))
+				s.busy = true
+			}
+			for i := range slots {
+				if slots[i].busy {
+					finish(&slots[i])
+				}
+			}
+			return nil
+		}))
+	}
 }
 
 // TestCUDALaunchAllocatesNothing: a launch passes its parameters through the C memory its

@@ -37,7 +37,10 @@
 // backend at edge sizes, grids and thread orders; see ptxinterp_test.go.
 //
 // Run executes a kernel once over a slice. An element-wise kernel gives one output per input; a
-// reduction gives one output for the whole slice.
+// reduction gives one output for the whole slice. RunInto does the same into output the caller
+// provides and reuses; on the CPU backend with one worker it allocates nothing. The CPU backend
+// sums through gonum's float64-accumulating dot product (SSE on amd64) and runs SAXPY through an
+// SSE loop of its own (bit for bit the Go loop; the sum is the same float64 sum in another order).
 //
 // # Processes
 //

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"unsafe"
@@ -40,6 +43,13 @@ func (m *fakeMem) memAlloc(size int) (uintptr, error) {
 	m.next++
 	m.dev[m.next] = make([]byte, size)
 	return m.next, nil
+}
+
+// devMem returns the "device memory" of handle p.
+func (m *fakeMem) devMem(p uintptr) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dev[p]
 }
 
 func (m *fakeMem) memFree(p uintptr) {
@@ -111,6 +121,9 @@ type fakeEngine struct {
 	pending    map[*block]int
 	violations []string
 	streamSets int
+	// ptx, if set, makes launches run the kernel's embedded PTX in the interpreter, on the
+	// blocks' device memory at the addresses and offsets the launch passes, instead of emulate.
+	ptx map[string]*ptxKernel
 }
 
 func newFakeEngine() *fakeEngine {
@@ -192,7 +205,7 @@ func (s *fakeStreams) upload(b *block, nbytes int) error {
 	}
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
-	copy(s.f.mem.dev[b.dev], b.host[:nbytes])
+	copy(s.f.mem.devMem(b.dev), b.host[:nbytes])
 	s.mark(b)
 	return nil
 }
@@ -203,12 +216,36 @@ func (s *fakeStreams) launch(l launch, in *block, inOff int, out *block, outOff,
 	}
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
-	src := s.f.mem.dev[in.dev][inOff:]
-	dst := s.f.mem.dev[out.dev][outOff:]
-	l.emulate(src, dst, n)
+	if s.f.ptx != nil {
+		if err := s.f.runPTX(l, in, inOff, out, outOff, n); err != nil {
+			return err
+		}
+	} else {
+		src := s.f.mem.devMem(in.dev)[inOff:]
+		dst := s.f.mem.devMem(out.dev)[outOff:]
+		l.emulate(src, dst, n)
+	}
 	s.mark(in, out)
 	s.reads[out] = append(s.reads[out], in)
 	return nil
+}
+
+// runPTX launches l's PTX over the fake device memory: each block's memory is an allocation at
+// its handle shifted up 32 bits, so an offset past a block's end is a fault, not another block.
+func (f *fakeEngine) runPTX(l launch, in *block, inOff int, out *block, outOff, n int) error {
+	kp, ok := f.ptx[l.entry]
+	if !ok {
+		return fmt.Errorf("no PTX %s", l.entry)
+	}
+	f.mem.mu.Lock()
+	var global []ptxAlloc
+	for h, mem := range f.mem.dev {
+		global = append(global, ptxAlloc{uint64(h) << 32, mem})
+	}
+	f.mem.mu.Unlock()
+	var args []param
+	l.each(uint64(out.dev)<<32+uint64(outOff), uint64(in.dev)<<32+uint64(inOff), n, func(_ int, p param) { args = append(args, p) })
+	return kp.run(grid(n), blockSize, args, global, forwards)
 }
 
 func (s *fakeStreams) download(out *block, nbytes int) error {
@@ -217,7 +254,7 @@ func (s *fakeStreams) download(out *block, nbytes int) error {
 	}
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
-	copy(out.host[:nbytes], s.f.mem.dev[out.dev])
+	copy(out.host[:nbytes], s.f.mem.devMem(out.dev))
 	// The download waited for the launches into out, and they for the uploads they read.
 	for _, in := range s.reads[out] {
 		s.done(in)
@@ -333,8 +370,23 @@ func TestEngineFaultsNeverRecycleBusyBlocks(t *testing.T) {
 // the results against the CPU backend: the staging, the reductions' partial slots and the
 // scatter of a batch are right.
 func TestEngineResultsMatchCPU(t *testing.T) {
+	t.Run("emulated", func(t *testing.T) { engineResultsMatchCPU(t, newFakeEngine()) })
+	t.Run("ptx", func(t *testing.T) {
+		// The launches run the real PTX at the very pointers, offsets and partial slots that
+		// execOn and the Pipeline pass: what a GPU would be given.
+		f := newFakeEngine()
+		f.ptx = map[string]*ptxKernel{}
+		for name, src := range embeddedPTX(t) {
+			kp, err := parsePTX(src)
+			require.NoError(t, err)
+			f.ptx[strings.TrimSuffix(name, ".ptx")] = kp
+		}
+		engineResultsMatchCPU(t, f)
+	})
+}
+
+func engineResultsMatchCPU(t *testing.T, f *fakeEngine) {
 	c := openCPU(t, 2)
-	f := newFakeEngine()
 	d := openFake(t, f)
 	ctx := context.Background()
 	for _, n := range interpSizes {
@@ -371,6 +423,42 @@ func TestEngineResultsMatchCPU(t *testing.T) {
 				}
 			}
 		}
+	}
+	// Batches of reductions: each vector's partials in its own slots of one output block.
+	var vs [][]float32
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, n := range interpSizes {
+		vs = append(vs, randF32(r, n)) // finite: a NaN or an infinity would hide a wrong slot
+	}
+	requireSums := func(got [][]float64, what string) {
+		t.Helper()
+		require.Len(t, got, len(vs))
+		for i, v := range vs {
+			want, err := Run(ctx, c, Sum(), v)
+			require.NoError(t, err)
+			var mag float64
+			for _, x := range v {
+				mag += math.Abs(float64(x))
+			}
+			require.InDelta(t, want[0], got[i][0], 1e-9*mag+1e-300, "%s vector %d", what, i)
+		}
+	}
+	// One batch of them all, as a Proc gathers it (the gatherer's batches depend on timing).
+	sums, err := Sum().execBatch(d, mustStreams(t, d), vs)
+	require.NoError(t, err)
+	requireSums(sums, "one batch")
+	for _, pipelined := range []bool{false, true} {
+		in, out := csp.NewChan[[]float32](), csp.NewChan[[]float64]()
+		var procs []*csp.Process
+		if pipelined {
+			procs = Pipeline("sum", d, Sum(), in.Reader(), out.Writer(), Batch(4))
+		} else {
+			procs = []*csp.Process{Proc("sum", d, Sum(), in.Reader(), out.Writer(), Batch(4))}
+		}
+		var got [][]float64
+		procs = append(procs, components.Generator("gen", vs, in.Writer()), components.Collector("col", out.Reader(), &got))
+		require.NoError(t, csp.Parallel(procs...))
+		requireSums(got, fmt.Sprintf("pipelined %v", pipelined))
 	}
 	require.Zero(t, d.InUse())
 	f.requireClean(t)

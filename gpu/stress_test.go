@@ -12,12 +12,15 @@ import (
 
 // TestStressPoisonAnywhere poisons Proc and Pipeline networks at random points, from upstream
 // (after k vectors were handed over, all k must come out) and from downstream (after m results),
-// with random batch sizes, and checks that every pooled buffer is back each time.
+// with random batch sizes, on the CPU backend and on the engine double, and checks that every
+// pooled buffer is back each time (and, on the double, that none went back with work pending).
 func TestStressPoisonAnywhere(t *testing.T) {
-	d := openCPU(t, 2)
+	f := newFakeEngine()
+	devs := []*Device{openCPU(t, 2), openFake(t, f)}
 	r := rand.New(rand.NewPCG(11, 12))
 	names := []string{"Proc", "Pipeline"}
-	for round := range scaled(60) {
+	for round := range scaled(120) {
+		d := devs[round%2]
 		name := names[r.IntN(2)]
 		batch := 1 + r.IntN(5)
 		upstream := r.IntN(2) == 0
@@ -56,4 +59,5 @@ func TestStressPoisonAnywhere(t *testing.T) {
 		}
 		require.Zero(t, d.InUse(), desc)
 	}
+	f.requireClean(t)
 }

@@ -13,6 +13,13 @@
 // Processes started at run time with csp.SpawnContext (or a nested csp.ParallelContext) under the
 // body's context are observed too, and Run waits for them.
 //
+// Before it starts, Run checks that every end the declared channels have joined belongs to a
+// declared process: an end a process uses without owning it is never retired when the process ends,
+// so its peers would wait for ever, and no deadlock could be declared (an end held outside might
+// still act). Run refuses such a network with an *UnownedEndsError naming the ends; WithOutsideEnds
+// allows ends held by code outside the network (a test feeding it, another node's ends of an
+// exported channel).
+//
 // Identifiers: declared processes get ids p1, p2, … in declaration order and their channels c1, c2,
 // … in order of first appearance. Processes started at run time get d<n> (n is the monitor's id for
 // the process) and channels first seen at run time dc1, dc2, ….

@@ -48,10 +48,10 @@ func WithStreamWriteTimeout(d time.Duration) HandlerOption {
 // and "event: end" with a last snapshot when the network has ended.
 //
 // However many clients watch, the network is observed once per interval (a format.Hub): one
-// goroutine takes the snapshot while any stream is open and every stream sends the latest one it has
-// not yet sent, so a slow client skips snapshots rather than queueing them, and one that does not
-// take an event within the write timeout is dropped. Streams are capped (WithMaxClients); no CORS header is sent unless
-// WithCORS asks for one. The server it runs in should set its own timeouts (ReadHeaderTimeout,
+// goroutine takes the snapshot while any stream is open and every stream sends the latest one it
+// has not yet sent, so a slow client skips snapshots rather than queueing them, and one that does
+// not take an event within the write timeout is dropped. Streams are capped (WithMaxClients); no
+// CORS header is sent unless WithCORS asks for one. The server it runs in should set its own timeouts (ReadHeaderTimeout,
 // IdleTimeout); WriteTimeout must stay zero, or it would cut the streams.
 func (n *Network) Handler(opts ...HandlerOption) http.Handler {
 	cfg := handlerConfig{maxClients: 32, writeTimeout: 5 * time.Second}

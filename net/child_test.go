@@ -43,6 +43,19 @@ func runChild() int {
 	}
 	var w *csp.Writer[int]
 	switch mode {
+	case "retire-close": // write 100 values to the parent's channel, retire, close the node, exit
+		w, err = OpenWriter[int](context.Background(), n, parent+"/c")
+		for i := 0; i < 100 && err == nil; i++ {
+			err = w.Write(i)
+		}
+		if err != nil {
+			fmt.Println("error", err)
+			return 1
+		}
+		w.Retire()
+		n.Close()
+		fmt.Println("closed")
+		return 0
 	case "writer": // write to the parent's channel
 		w, err = OpenWriter[int](context.Background(), n, parent+"/c")
 	case "home": // export a channel the parent reads from
@@ -146,4 +159,34 @@ func TestMultiProcessKill(t *testing.T) {
 			t.Logf("%s: received %d, child saw %d acknowledged, read ended with %v", mode, len(got), acked+1, readErr)
 		})
 	}
+}
+
+// TestMultiProcessCloseDelivers: a child process writes 100 values to a channel exported here,
+// retires its end, closes its node and exits at once. Its retirement must arrive before the link
+// goes: the reader here gets the 100 values and then ErrRetired, not the ErrPoisoned that the
+// export's PoisonOnLinkLost gives a lost writer.
+func TestMultiProcessCloseDelivers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	n, err := Listen("")
+	require.NoError(t, err)
+	defer n.Close()
+	ch := csp.NewChan[int]()
+	require.NoError(t, Export(n, "c", ch, OnLinkLost(PoisonOnLinkLost)))
+	r := ch.Reader()
+	cmd, lines := child(t, "retire-close", n.Addr())
+	for i := range 100 {
+		v, err := r.Read()
+		require.NoError(t, err)
+		require.Equal(t, i, v)
+	}
+	_, err = r.Read()
+	require.ErrorIs(t, err, csp.ErrRetired)
+	var out []string
+	for l := range lines { // until the child's stdout closes, before Wait closes the pipe
+		out = append(out, l)
+	}
+	require.NoError(t, cmd.Wait())
+	require.Contains(t, out, "closed")
 }

@@ -1,7 +1,9 @@
 package net
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/stretchr/testify/require"
@@ -106,4 +108,26 @@ func TestCloseDeliversPoison(t *testing.T) {
 		require.ErrorIs(t, err, csp.ErrPoisoned)
 		require.NoError(t, home.Close())
 	}
+}
+
+// TestCloseContextBounded: a node whose peer has gone silent (its msgBye is never answered) still
+// closes, when CloseContext's context ends, and the operation blocked on the silent link returns
+// ErrLinkLost.
+func TestCloseContextBounded(t *testing.T) {
+	var f faults
+	home, err := Listen("", WithHeartbeat(time.Second, time.Hour)) // the home never gives up on its own
+	require.NoError(t, err)
+	defer home.Close()
+	user, err := Listen("", WithHeartbeat(time.Second, time.Hour), WithDialer(f.dial))
+	require.NoError(t, err)
+	require.NoError(t, Export(home, "c", csp.NewChan[int]()))
+	r, err := OpenReader[int](ctxT(t), user, home.Addr()+"/c")
+	require.NoError(t, err)
+	rerr := make(chan error, 1)
+	go func() { _, err := r.Read(); rerr <- err }()
+	f.freeze()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	require.NoError(t, user.CloseContext(ctx))
+	require.ErrorIs(t, <-rerr, ErrLinkLost)
 }

@@ -62,15 +62,15 @@
 //     (locally or through a transport) or buffer room, written as a plain write that gives up
 //     after the linger. Otherwise it answers Done(op, not ready), and nothing changed. The first
 //     guard found ready fires, so a PriSelect takes the first ready guard in order and a
-//     FairSelect stays fair. When the scan reaches the first remote guard and two or more remote
-//     guards are still to be looked at, O first probes all of them at once (Read or Write with
-//     flag probe: H answers Done(op) if the operation could match now, Done(op, not ready) if
-//     not, and changes nothing), and then tries, in scan order, only those that said ready. Cost
-//     of a selection's look, whatever the number of homes: nothing when a local guard ahead of
-//     every remote one is ready; one round trip with one remote guard left to look at (ready or
-//     not); with k ≥ 2, one round trip (the probes, in parallel) when none is ready, and two
-//     when one is (the probes, then the try), plus one more for each ready guard that another
-//     reader or writer took between probe and try. A look that finds nothing parks as below.
+//     FairSelect stays fair. When the scan reaches its first remote guard, O tries it and, in
+//     the same round trip, probes the remote guards after it (Read or Write with flag probe: H
+//     answers Done(op) if the operation could match now, Done(op, not ready) if not, and
+//     changes nothing); the scan then tries, in order, only those that said ready. So a look
+//     costs, whatever the number of homes: nothing when a local guard ahead of every remote one
+//     is ready; one round trip when the first remote guard reached is ready, or when none is
+//     (so one remote guard, or k guards of which the first is ready, cost one); two when a later
+//     one is, plus one for each that another reader or writer took between probe and try. A
+//     look that finds nothing parks as below.
 //   - Input guard of a parked selection at O: O sends Read(op, alt). H waits in line among the
 //     channel's readers until a value could be taken now (csp.ReadReady), without taking it, then
 //     holds O's selection (Hold(op); O moves its signal armed → held and answers Held, or Refused,

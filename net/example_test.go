@@ -72,3 +72,27 @@ func ExampleWithSecret() {
 	// friend: <nil>
 	// stranger refused: true
 }
+
+// A shared channel outlives a client that leaves without retiring its end: under
+// LeaveOnLinkLost (the default) the client's end retires when its link goes, and the channel
+// serves the others. With PoisonOnLinkLost the client's departure would poison it instead.
+func ExampleOnLinkLost() {
+	home, _ := cspnet.Listen("")
+	defer home.Close()
+	jobs := csp.NewChan[int](csp.Named("jobs"), csp.Buffered(1))
+	cspnet.Export(home, "jobs", jobs, cspnet.OnLinkLost(cspnet.LeaveOnLinkLost))
+
+	client, _ := cspnet.Listen("")
+	if _, err := cspnet.OpenWriter[int](context.Background(), client, home.Addr()+"/jobs"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	client.Close() // leaves with its writer end still open
+
+	w, r := jobs.Writer(), jobs.Reader()
+	fmt.Println(w.Write(42))
+	fmt.Println(r.Read())
+	// Output:
+	// <nil>
+	// 42 <nil>
+}

@@ -67,6 +67,8 @@ type home[T any] struct {
 	queue     []frame // operations, poison and retirement not yet served, in order
 	busy      bool    // the home's goroutine is serving a frame it took from queue
 	inline    bool    // the link's reader is serving a write (writeNow)
+	pre       T       // operation preOp's value, decoded already by writeNow
+	preOp     uint64
 }
 
 func (h *home[T]) end() csp.End {
@@ -177,16 +179,16 @@ func (h *home[T]) writeNow(f frame) bool {
 		h.inline = false
 		h.mu.Unlock()
 	}()
-	if ready, _ := csp.WriteReady(h.w); !ready {
-		return false // do not decode a value the home will decode again
-	}
 	var v T
 	if h.codec.Unmarshal(f.payload, &v) != nil {
 		return false // the home reports it
 	}
 	done, err := csp.WriteNow(h.w, v)
-	if !done {
-		return false // another writer took the room meanwhile
+	if !done { // the home's goroutine writes it, without decoding it again
+		h.mu.Lock()
+		h.pre, h.preOp = v, f.op
+		h.mu.Unlock()
+		return false
 	}
 	h.done(f.op, err)
 	return true
@@ -325,9 +327,18 @@ func (h *home[T]) serveWrite(f frame) {
 	ctx := h.begin(f.op)
 	defer h.finish()
 	var v T
-	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
-		h.done(f.op, fmt.Errorf("decoding the value: %w", err))
-		return
+	h.mu.Lock()
+	pre := h.preOp == f.op
+	if pre {
+		var zero T
+		v, h.pre, h.preOp = h.pre, zero, 0
+	}
+	h.mu.Unlock()
+	if !pre {
+		if err := h.codec.Unmarshal(f.payload, &v); err != nil {
+			h.done(f.op, fmt.Errorf("decoding the value: %w", err))
+			return
+		}
 	}
 	err := h.w.WriteContext(ctx, v)
 	if err != nil && (h.l.isLost() || h.cutShort(f.op, err)) {

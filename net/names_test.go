@@ -108,4 +108,10 @@ func TestSentinelTexts(t *testing.T) {
 	for _, err := range []error{ErrLinkLost, ErrTypeMismatch, ErrNoChannel, ErrClosed, ErrNameTaken} {
 		require.True(t, strings.HasPrefix(err.Error(), "net: "), err.Error())
 	}
+	// Wrapped on the Export path, the package is named once.
+	n := nodes(t, 1)[0]
+	n.Close()
+	err := Export(n, "jobs", csp.NewChan[int]())
+	require.ErrorIs(t, err, ErrClosed)
+	require.Equal(t, `net: Export("jobs"): node is closed`, err.Error())
 }

@@ -251,6 +251,12 @@ func (n *Node) accept() {
 				c.Close()
 				return
 			}
+			if !stop() {
+				c.Close() // Close began during the handshake: it closed c, or is closing it
+				return
+			}
+			// From here the link is Close's to end, delivering what it owes first (link.close):
+			// the handshake's guard must not cut the connection under it.
 			if tc, ok := sc.(talkConn); ok {
 				sc = tc.Conn // the link reads without the mark
 			}
@@ -476,7 +482,8 @@ func typeName(t reflect.Type) string {
 
 // Export makes ch available to other nodes as name: peers open ends of it with OpenReader and
 // OpenWriter at n.Addr()+"/"+name. ch's buffer, ends and counters stay here, at its home; every
-// end opened remotely joins ch as one more end. Export fails if name is taken, empty or has a '/',
+// end opened remotely joins ch as one more end. What the ends of a peer whose link is lost do is
+// OnLinkLost's choice (they leave, by default). Export fails if name is taken, empty or has a '/',
 // and with ErrClosed once n is closed.
 func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) error {
 	if n == nil {
@@ -492,7 +499,7 @@ func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) 
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
-		return fmt.Errorf("net: Export(%q): %w", name, ErrClosed)
+		return wrapf(ErrClosed, "net: Export(%q)", name)
 	}
 	if _, dup := n.exports[name]; dup {
 		n.mu.Unlock()

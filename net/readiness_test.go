@@ -16,7 +16,7 @@ import (
 // guard, it learns from the home of each remote guard it passes whether that guard can match now.
 
 // exported exports a channel on ns[0] and opens a reader end of it on ns[1].
-func remoteReader[T any](t *testing.T, ns []*Node, name string, ch *csp.Chan[T]) *csp.Reader[T] {
+func remoteReader[T any](t testing.TB, ns []*Node, name string, ch *csp.Chan[T]) *csp.Reader[T] {
 	t.Helper()
 	require.NoError(t, Export(ns[0], name, ch))
 	r, err := OpenReader[T](ctxT(t), ns[1], ns[0].Addr()+"/"+name)
@@ -24,7 +24,7 @@ func remoteReader[T any](t *testing.T, ns []*Node, name string, ch *csp.Chan[T])
 	return r
 }
 
-func remoteWriter[T any](t *testing.T, ns []*Node, name string, ch *csp.Chan[T]) *csp.Writer[T] {
+func remoteWriter[T any](t testing.TB, ns []*Node, name string, ch *csp.Chan[T]) *csp.Writer[T] {
 	t.Helper()
 	require.NoError(t, Export(ns[0], name, ch))
 	w, err := OpenWriter[T](ctxT(t), ns[1], ns[0].Addr()+"/"+name)
@@ -236,4 +236,27 @@ func TestRetryingWritersDoNotLivelock(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSelectionOverOneRemoteEndTwice: two guards on one remote end (an end has one operation at a
+// time, so only one of them is asked about at once) and a third remote guard: the selection takes
+// the first ready one, and the Skip when none is.
+func TestSelectionOverOneRemoteEndTwice(t *testing.T) {
+	ns := nodes(t, 2)
+	a, b := csp.NewChan[int](csp.Named("a"), csp.Buffered(4)), csp.NewChan[int](csp.Named("b"), csp.Buffered(4))
+	ra, rb := remoteReader(t, ns, "a", a), remoteReader(t, ns, "b", b)
+	wa, wb := a.Writer(), b.Writer()
+	alt := csp.NewAlt(csp.Recv(rb), csp.Recv(ra), csp.Recv(ra), csp.Skip())
+	g, err := alt.PriSelect()
+	require.NoError(t, err)
+	require.Equal(t, 3, g, "nothing is ready")
+	require.NoError(t, wa.Write(1))
+	g, err = alt.PriSelect()
+	require.NoError(t, err)
+	require.Equal(t, 1, g)
+	require.NoError(t, wb.Write(2))
+	require.NoError(t, wa.Write(3))
+	g, err = alt.PriSelect()
+	require.NoError(t, err)
+	require.Equal(t, 0, g)
 }

@@ -3,9 +3,12 @@ package format
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"strings"
 )
 
 // The events of a network's event stream (GET /events, a text/event-stream): each carries JSON in
@@ -96,4 +99,41 @@ func ReadEvents(r io.Reader, fn func(name string, data []byte) bool) error {
 		return fmt.Errorf("a line of the event stream is longer than %d bytes", MaxEventData)
 	}
 	return sc.Err()
+}
+
+// Subscribe reads the event stream at url (a network's /events) with client, calling fn for each
+// event as ReadEvents does, until fn returns false (Subscribe returns nil then), ctx ends, or the
+// stream breaks or closes (an error that names url). An answer other than 200 OK is an error that
+// gives the status and the first line of the body.
+func Subscribe(ctx context.Context, client *http.Client, url string, fn func(name string, data []byte) bool) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", url, err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the network at %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		line, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+		if len(line) > 200 {
+			line = line[:200] + "…"
+		}
+		return fmt.Errorf("%s: the network answered %s: %s", url, resp.Status, line)
+	}
+	stopped := false
+	err = ReadEvents(resp.Body, func(name string, data []byte) bool {
+		stopped = !fn(name, data)
+		return !stopped
+	})
+	switch {
+	case stopped:
+		return nil
+	case err != nil:
+		return fmt.Errorf("%s: %w", url, err)
+	}
+	return fmt.Errorf("%s: the network closed the stream", url)
 }

@@ -112,6 +112,7 @@ var tests = []struct {
 	{"ownership", testOwnership},
 	{"exactly-once-any-to-any", testAnyToAny},
 	{"exactly-once-alting", testAlting},
+	{"exactly-once-network", testNetwork},
 }
 
 func testRendezvous(s *suite) {
@@ -315,15 +316,24 @@ func testReaderPoison(s *suite) {
 }
 
 func testPoisonWakes(s *suite) {
-	for _, side := range []string{"reader", "writer"} {
+	for _, side := range []string{"reader", "writer", "selection"} {
 		c := s.chanOf("c-"+side, 0)
 		var end csp.End
 		done := make(chan error, 1)
-		if side == "reader" {
+		switch side {
+		case "selection":
+			r := c.Reader()
+			end = r
+			never := csp.NewChan[int]()
+			go func() {
+				_, err := csp.Select(csp.Recv(r), csp.Recv(never.Reader()))
+				done <- err
+			}()
+		case "reader":
 			r := c.Reader()
 			end = r
 			go func() { _, err := r.Read(); done <- err }()
-		} else {
+		default:
 			w := c.Writer()
 			end = w
 			go func() { done <- w.Write(1) }()
@@ -609,4 +619,102 @@ func testAlting(s *suite) {
 	if got := c1.Home.Stats().Messages + c2.Home.Stats().Messages; got != uint64(3*k) {
 		s.fail("the homes counted %d messages, want %d", got, 3*k)
 	}
+}
+
+// testNetwork follows csp's scenario networks (after PyCSP's): three channels (buffers 0, 1 and 3),
+// plain writers on each, alting writers offering every value on all three, plain readers on each
+// and alting readers over all three, with every kind of selection and short pauses; the writers'
+// retirement ends everything, and every value arrives exactly once.
+func testNetwork(s *suite) {
+	k := s.n(60)
+	cs := []Chan{s.chanOf("n0", 0), s.chanOf("n1", 1), s.chanOf("n2", 3)}
+	var rec record
+	var procs []*csp.Process
+	pause := func(i int) {
+		if i%7 == 0 {
+			time.Sleep(time.Duration(i%3) * 50 * time.Microsecond)
+		}
+	}
+	id := 0
+	for _, c := range cs { // a plain writer and a plain reader on each channel
+		w, r := c.Writer(), c.Reader()
+		base := id * k
+		id++
+		procs = append(procs, csp.Proc(fmt.Sprint("writer-", base/k), func(context.Context) error {
+			for j := range k {
+				pause(j)
+				if err := w.Write(base + j); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, w), csp.Proc(fmt.Sprint("reader-", base/k), func(context.Context) error {
+			for j := 0; ; j++ {
+				pause(j)
+				v, err := r.Read()
+				if errors.Is(err, csp.ErrRetired) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				rec.add(v)
+			}
+		}, r))
+	}
+	for a := range 2 { // alting writers and readers over all three
+		base := id * k
+		id++
+		var outs []*csp.SendGuard[int]
+		var gs, ins []csp.Guard
+		var wends, rends []csp.End
+		for _, c := range cs {
+			w, r := c.Writer(), c.Reader()
+			outs = append(outs, csp.Send(w, 0))
+			gs = append(gs, outs[len(outs)-1])
+			wends = append(wends, w)
+			ins = append(ins, csp.Recv(r).Do(rec.add))
+			rends = append(rends, r)
+		}
+		walt, ralt := csp.NewAlt(gs...), csp.NewAlt(ins...)
+		procs = append(procs, csp.Proc(fmt.Sprint("alt-writer-", a), func(ctx context.Context) error {
+			for j := range k {
+				pause(j)
+				for _, g := range outs {
+					g.Set(base + j)
+				}
+				if _, err := selectBy(walt, ctx, j); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, wends...), csp.Proc(fmt.Sprint("alt-reader-", a), func(ctx context.Context) error {
+			for j := 0; ; j++ {
+				pause(j)
+				g, err := selectBy(ralt, ctx, j+a)
+				switch {
+				case err == nil:
+				case errors.Is(err, csp.ErrNoGuard):
+					return nil
+				case errors.Is(err, csp.ErrRetired):
+					ins[g].(*csp.RecvGuard[int]).When(false)
+				default:
+					return err
+				}
+			}
+		}, rends...))
+	}
+	s.check(csp.ParallelContext(s.ctx(), procs...), "parallel")
+	s.exactlyOnce(&rec, id*k)
+}
+
+// selectBy picks the kind of selection by j, so that every kind is used.
+func selectBy(a *csp.Alt, ctx context.Context, j int) (int, error) {
+	switch j % 3 {
+	case 0:
+		return a.SelectContext(ctx)
+	case 1:
+		return a.PriSelectContext(ctx)
+	}
+	return a.FairSelectContext(ctx)
 }

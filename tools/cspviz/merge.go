@@ -289,21 +289,8 @@ func (m *merged) follow(ctx context.Context, i int, news chan<- nodeNews) {
 // read follows one connection to a node's /events: ended says it sent its end.
 func (m *merged) read(ctx context.Context, base string, send func(nodeNews) bool) (ended bool, err error) {
 	target := base + "/events"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return false, err
-	}
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := m.stream.Do(req)
-	if err != nil {
-		return false, fmt.Errorf("cannot reach the network at %s: %w", base, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return false, fmt.Errorf("%s: %s", target, resp.Status)
-	}
 	var bad error
-	err = format.ReadEvents(resp.Body, func(name string, data []byte) bool {
+	err = format.Subscribe(ctx, m.stream, target, func(name string, data []byte) bool {
 		switch name {
 		case "", format.EventSnapshot:
 			if _, err := format.DecodeSnapshot(data); err != nil {
@@ -324,7 +311,7 @@ func (m *merged) read(ctx context.Context, base string, send func(nodeNews) bool
 	case bad != nil:
 		return false, bad
 	case err != nil:
-		return false, fmt.Errorf("%s: %w", target, err)
+		return false, err
 	}
 	return false, fmt.Errorf("%s: the stream closed without an end event", target)
 }

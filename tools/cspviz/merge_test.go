@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -83,4 +84,42 @@ func TestMergedNodeGone(t *testing.T) {
 	m := newMerged([]string{a.URL, "http://127.0.0.1:1"})
 	_, err := m.topology(context.Background())
 	require.ErrorContains(t, err, "127.0.0.1:1")
+}
+
+// The merged stream follows each node's own event stream: it ends when every node's has, and a
+// node it cannot reach is a problem event naming the node, with the others' state kept.
+func TestMergedEventsFollowNodes(t *testing.T) {
+	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(5*time.Millisecond), fakenet.WithEndAfter(3)))
+	defer a.Close()
+	b := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(5*time.Millisecond), fakenet.WithEndAfter(5)))
+	defer b.Close()
+	srv := httptest.NewServer(newMerged([]string{a.URL, b.URL}))
+	defer srv.Close()
+	var names []string
+	require.NoError(t, format.Subscribe(context.Background(), http.DefaultClient, srv.URL+"/events", func(name string, data []byte) bool {
+		names = append(names, name)
+		if name == format.EventSnapshot {
+			s, err := format.DecodeSnapshot(data)
+			require.NoError(t, err)
+			require.Equal(t, "n1.p1", s.Processes[0].ID)
+		}
+		return name != format.EventEnd
+	}))
+	require.Equal(t, format.EventEnd, names[len(names)-1])
+
+	m := newMerged([]string{a.URL, "http://127.0.0.1:1"})
+	m.retry = time.Hour
+	srv2 := httptest.NewServer(m)
+	defer srv2.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var problem format.Problem
+	format.Subscribe(ctx, http.DefaultClient, srv2.URL+"/events", func(name string, data []byte) bool {
+		if name != format.EventProblem {
+			return true
+		}
+		require.NoError(t, json.Unmarshal(data, &problem))
+		return false
+	})
+	require.Contains(t, problem.Message, "n2: cannot reach the network at http://127.0.0.1:1/events")
 }

@@ -28,6 +28,8 @@ type Graph struct {
 	edges []ledge
 	key   map[string]int // DOT node name to index in nodes
 	opts  options
+	bandH float64         // the height of one band of the layered layout
+	bus   map[int]float64 // shared channels drawn as buses, to the x of their trunk
 }
 
 // Option adjusts how a topology is drawn.
@@ -205,6 +207,9 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 			ids = append(ids, id)
 			fmt.Fprintf(&b, "  %s -> %s [id=%s, class=\"chan chan-end\"];\n", quote("c:"+c.ID), quote(r), quote(id))
 			g.addEdge(ledge{id: id, class: "edge chan chan-end"}, "c:"+c.ID, r)
+		}
+		if len(ws) >= busMin {
+			ids = append(ids, base+"-bus") // the built-in layout's bus (see busMin)
 		}
 		g.Chans[c.ID] = ids
 	}

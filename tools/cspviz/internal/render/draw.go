@@ -10,11 +10,20 @@ import (
 // cost is unbounded in practice (dot took a minute for a sieve of 84
 // processes, neato 15s and sfdp 48s for 500 processes and 1,000 channels),
 // and while it runs as WebAssembly the goroutine cannot be preempted, which
-// stalls the whole program at its next garbage collection.
+// stalls the whole program at its next garbage collection. What makes dot
+// slow is long edges (each is a chain of virtual nodes through every rank it
+// spans) and shared channels of many ends (the sieve's primes), not the
+// number of processes: a farm of 64 workers on their own channels takes it
+// 80ms, a tree of 63 processes 30ms, and reads far better than the layered
+// layout's folded columns (TestLayoutQuality).
 const (
-	graphvizMaxNodes  = 40
-	graphvizMaxEdges  = 80
-	graphvizMaxDegree = 10
+	graphvizMaxNodes  = 150
+	graphvizMaxEdges  = 300
+	graphvizMaxDegree = 10  // ends of one shared channel
+	graphvizMaxSpan   = 400 // ranks spanned by all the edges together
+	// dot draws a long chain as one line, which fitted to a window is too
+	// small to read; the layered layout wraps it into bands.
+	graphvizMaxRanks = 15
 )
 
 // Small reports whether g is small enough to be laid out by Graphviz.
@@ -23,16 +32,38 @@ func (g *Graph) Small() bool {
 		return false
 	}
 	deg := make([]int, len(g.nodes))
+	out := make([][]int, len(g.nodes))
+	in := make([][]int, len(g.nodes))
 	for _, e := range g.edges {
 		deg[e.from]++
 		deg[e.to]++
+		if e.from != e.to {
+			out[e.from] = append(out[e.from], e.to)
+			in[e.to] = append(in[e.to], e.from)
+		}
 	}
-	for _, d := range deg {
-		if d > graphvizMaxDegree {
+	for i, d := range deg {
+		if g.nodes[i].ellipse && d > graphvizMaxDegree {
 			return false
 		}
 	}
-	return true
+	// The ranks are dot's too, near enough: the longest path from a source.
+	saved := make([]int, len(g.nodes))
+	for i := range g.nodes {
+		saved[i], g.nodes[i].rank = g.nodes[i].rank, 0
+	}
+	g.rank(out, in)
+	span, ranks := 0, 0
+	for _, nd := range g.nodes {
+		ranks = max(ranks, nd.rank+1)
+	}
+	for _, e := range g.edges {
+		span += max(g.nodes[e.to].rank-g.nodes[e.from].rank, g.nodes[e.from].rank-g.nodes[e.to].rank, 1)
+	}
+	for i := range g.nodes {
+		g.nodes[i].rank = saved[i]
+	}
+	return span <= graphvizMaxSpan && ranks <= graphvizMaxRanks
 }
 
 // Layout says which layout drew an SVG.

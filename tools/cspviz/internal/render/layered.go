@@ -246,6 +246,7 @@ type colSpan struct {
 // fitting it to a window leaves it readable.
 func (g *Graph) band(cols []colSpan, width, height float64) (float64, float64) {
 	const aspect = 1.6 // about a window's
+	g.bandH = height
 	b := int(math.Round(math.Sqrt(width / (aspect * height))))
 	if b < 2 || len(cols) < 2 {
 		return width, height
@@ -415,7 +416,61 @@ func (g *Graph) builtinSVG(ring bool) ([]byte, string) {
 		return g.drawSVG(w, h), LayoutRing
 	}
 	w, h := g.layered()
+	right := 0.0
+	for _, nd := range g.nodes {
+		right = max(right, nd.x+nd.w/2)
+	}
+	g.bus = g.buses(right)
 	return g.drawSVG(w, h), LayoutLayered
+}
+
+// busPaths returns, for each bus, its lines as straight segments: one under
+// each band its writers are in, a trunk at the right joining them, and the
+// rise into the channel's node.
+func (g *Graph) busPaths() map[int][][2][2]float64 {
+	out := map[int][][2][2]float64{}
+	for n, trunk := range g.bus {
+		ch := g.nodes[n]
+		left := map[int]float64{ch.band: ch.x}
+		for _, e := range g.edges {
+			if e.to == n {
+				u := g.nodes[e.from]
+				if l, ok := left[u.band]; !ok || u.x < l {
+					left[u.band] = u.x
+				}
+			}
+		}
+		var segs [][2][2]float64
+		first, last := ch.band, ch.band
+		for b, l := range left {
+			segs = append(segs, [2][2]float64{{l, g.busY(b)}, {trunk, g.busY(b)}})
+			first, last = min(first, b), max(last, b)
+		}
+		if first < last {
+			segs = append(segs, [2][2]float64{{trunk, g.busY(first)}, {trunk, g.busY(last)}})
+		}
+		segs = append(segs, [2][2]float64{{ch.x, g.busY(ch.band)}, {ch.x, ch.y + ch.h/2 + 2}})
+		slices.SortFunc(segs, func(a, b [2][2]float64) int { // a stable drawing
+			return cmpPoints(a[0], b[0])
+		})
+		out[n] = segs
+	}
+	return out
+}
+
+func cmpPoints(a, b [2]float64) int {
+	switch {
+	case a[1] != b[1]:
+		if a[1] < b[1] {
+			return -1
+		}
+		return 1
+	case a[0] < b[0]:
+		return -1
+	case a[0] > b[0]:
+		return 1
+	}
+	return 0
 }
 
 // drawSVG draws g as laid out, width by height points.
@@ -429,6 +484,12 @@ func (g *Graph) drawSVG(width, height float64) []byte {
 	}
 	for _, nd := range g.nodes {
 		grow(nd.x-nd.w/2, nd.y-nd.h/2, nd.x+nd.w/2, nd.y+nd.h/2)
+	}
+	buses := g.busPaths()
+	for _, segs := range buses {
+		for _, sg := range segs {
+			grow(sg[0][0], sg[0][1], sg[1][0], sg[1][1])
+		}
 	}
 	for _, e := range g.edges {
 		p, at := g.route(e)
@@ -447,6 +508,21 @@ func (g *Graph) drawSVG(width, height float64) []byte {
 		`<svg xmlns="http://www.w3.org/2000/svg" width="%.0fpt" height="%.0fpt" viewBox="%.2f %.2f %.2f %.2f">`+"\n",
 		width, height, minX, minY, width, height)
 	b.WriteString(`<g id="graph0" class="graph" font-family="Helvetica,sans-Serif">` + "\n")
+	for n, segs := range buses {
+		// The bus belongs to its channel: the same id with "-bus", drawn
+		// like a channel's edges, its arrow into the channel's node.
+		fmt.Fprintf(&b, `<g id="%s-bus" class="edge chan chan-end bus"><path fill="none" stroke="#555555" stroke-width="1.5" d="`, xmlText(g.nodes[n].id))
+		for _, sg := range segs {
+			a, z := sg[0], sg[1]
+			fmt.Fprintf(&b, "M%.2f,%.2f C%.2f,%.2f %.2f,%.2f %.2f,%.2f ", a[0], a[1], a[0], a[1], z[0], z[1], z[0], z[1])
+		}
+		b.WriteString(`"/>`)
+		ch := g.nodes[n]
+		tip := [2]float64{ch.x, ch.y + ch.h/2}
+		fmt.Fprintf(&b, `<polygon fill="#555555" stroke="#555555" points="%.2f,%.2f %.2f,%.2f %.2f,%.2f %.2f,%.2f"/>`,
+			tip[0], tip[1], tip[0]-3.5, tip[1]+8, tip[0]+3.5, tip[1]+8, tip[0], tip[1])
+		b.WriteString("</g>\n")
+	}
 	for _, e := range g.edges {
 		g.drawEdge(&b, e)
 	}
@@ -477,11 +553,47 @@ func drawLines(b *strings.Builder, ls []lline, x, y float64) {
 	}
 }
 
+// busMin is how many writers make a shared channel a bus: a line under each
+// band that every writer drops onto, not a fan of curves across the drawing
+// (the sieve's primes, written by every filter).
+// It is one more than Graphviz takes (graphvizMaxDegree), so that a channel
+// drawn as a bus is always laid out here.
+const busMin = graphvizMaxDegree + 1
+
+// buses returns the buses of the drawing: for each shared channel node with
+// busMin writers or more, the x of the trunk that joins its lines.
+func (g *Graph) buses(right float64) map[int]float64 {
+	writers := map[int]int{}
+	for _, e := range g.edges {
+		if g.nodes[e.to].ellipse {
+			writers[e.to]++
+		}
+	}
+	out := map[int]float64{}
+	k := 0
+	for n, c := range writers {
+		if c >= busMin && g.bandH > 0 {
+			out[n] = right + 10 + 8*float64(k)
+			k++
+		}
+	}
+	return out
+}
+
+// busY is the height of the bus line under band b.
+func (g *Graph) busY(b int) float64 {
+	return float64(b)*(g.bandH+bandGap) + g.bandH + bandGap/4
+}
+
 // route returns the curve of e and where on it its label sits.
 func (g *Graph) route(e ledge) (p [4][2]float64, labelAt float64) {
 	u, v := g.nodes[e.from], g.nodes[e.to]
 	labelAt = 0.5
 	switch {
+	case g.bus != nil && g.bus[e.to] != 0:
+		// Onto the bus: straight down to the line under its band.
+		x0, y0, y3 := u.x, u.y+u.h/2, g.busY(u.band)
+		p = [4][2]float64{{x0, y0}, {x0, y0 + (y3-y0)/3}, {x0, y3 - (y3-y0)/3}, {x0, y3}}
 	case e.path != nil:
 		p, labelAt = *e.path, e.labelAt
 	case v.band > u.band:

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"time"
 
 	"github.com/gocsp/gocsp/graphs/format"
@@ -55,23 +53,9 @@ func (l *Live) follow(ctx context.Context, f *format.Feed) {
 // the network said it has ended, else why the stream stopped.
 func (l *Live) read(ctx context.Context, f *format.Feed) error {
 	target := l.base + "/events"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return fmt.Errorf("%s: %w", target, err)
-	}
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := l.cfg.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach the network at %s: %w", target, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("%s: the network answered %s: %s", target, resp.Status, firstLine(b))
-	}
 	ended := false
 	var bad error
-	err = format.ReadEvents(resp.Body, func(name string, data []byte) bool {
+	err := format.Subscribe(ctx, l.cfg.client, target, func(name string, data []byte) bool {
 		switch name {
 		case "", format.EventSnapshot:
 			s, err := format.DecodeSnapshot(data)
@@ -100,7 +84,7 @@ func (l *Live) read(ctx context.Context, f *format.Feed) error {
 	case ended:
 		return nil
 	case err != nil:
-		return fmt.Errorf("%s: %w", target, err)
+		return err
 	}
 	return fmt.Errorf("%s: the network closed the stream without an end event", target)
 }
