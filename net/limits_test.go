@@ -148,7 +148,8 @@ func TestMemoryPerEnd(t *testing.T) {
 		p.send(t, msgOpen, id, 0, req)
 	}
 	for range ends {
-		require.Equal(t, msgOpened, p.next(t).typ)
+		f := p.next(t)
+		require.Equal(t, msgOpened, f.typ, "%s", f.payload)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
