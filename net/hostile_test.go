@@ -96,6 +96,16 @@ func TestCodecsRefuseHostileValues(t *testing.T) {
 	}
 }
 
+// Just within the decoders' own depth bounds a value still decodes, in bounded stack: CBOR at
+// CBORMaxDepth, JSON at encoding/json's 10,000.
+func TestCodecsDecodeAtTheirDepthBound(t *testing.T) {
+	var v any
+	require.NoError(t, CBOR{}.Unmarshal(deepCBOR(CBORMaxDepth-1), &v))
+	require.Error(t, CBOR{}.Unmarshal(deepCBOR(CBORMaxDepth+1), &v))
+	require.NoError(t, JSON{}.Unmarshal(deepJSON(9_999), &v))
+	require.Error(t, JSON{}.Unmarshal(deepJSON(10_001), &v))
+}
+
 // hostileTree is a recursive type, as a peer's deep value would need in a statically typed channel.
 type hostileTree struct {
 	Kids []hostileTree
