@@ -136,13 +136,14 @@
 // A process blocked on a remote end counts as live for deadlock detection: what it waits for
 // happens on another node.
 //
-// Closing a node (Close, CloseContext) is not a loss to hide from: it delivers what the node owes
-// before its links go. The retirements, poisons and answers (a taken offer's msgTaken) its ends
-// queued are sent; its channels' remote ends finish the operations whose outcome is decided and
-// send their results, and those still waiting end; then a msgBye follows on each link, and the peer,
-// having acted on everything before it, drops the link, which ends it on both sides. So a remote
-// writer that writes, retires and closes its node leaves the home's readers ErrRetired (never
-// ErrPoisoned), whatever the policy. Close waits for the peers at most the heartbeat bound.
+// Closing a node (Close, CloseContext) delivers what the node owes before its links go. The
+// retirements, poisons and answers (a taken offer's msgTaken) its ends queued are sent; its
+// channels' remote ends finish the operations whose outcome is decided and send their results, and
+// those still waiting end; then a msgBye follows on each link, and the peer, having acted on
+// everything before it, drops the link, which ends it on both sides. So a remote writer that
+// writes, retires and closes its node leaves the home's readers ErrRetired (never ErrPoisoned),
+// whatever the policy; the ends it had not retired are lost ends to their homes, which leave or
+// poison as the export says. Close waits for the peers at most the heartbeat bound.
 //
 // # Wire
 //
