@@ -122,8 +122,7 @@ func (op *ExternOp[T]) Claim(v T, err error) (ok, busy bool) {
 	}
 	s.won(op.idx, err)
 	if err == nil {
-		op.w.val = v
-		op.w.end.ch.delivered()
+		op.w.val = v // counted by the selection when it collects it (see Commit)
 	}
 	s.notify()
 	return true, false
@@ -147,10 +146,12 @@ func (op *ExternOp[T]) Deliver(v T) {
 }
 
 // Commit fires a held guard; err is nil when its value was delivered.
+//
+// Claim, Hold, Deliver, Commit and Release never take the channel's lock: a transport calls them
+// holding its own lock, which Post, PostWrite, Withdraw and Poll (called with the channel locked)
+// take too, so taking the channel's lock here would deadlock against a selection posting its next
+// guard on the same end. The selection counts the message (delivered) when it collects the guard.
 func (op *ExternOp[T]) Commit(err error) {
-	if err == nil {
-		op.w.end.ch.delivered()
-	}
 	op.sig.commit(op.idx, err)
 }
 
