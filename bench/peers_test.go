@@ -184,10 +184,11 @@ func tcpRoundTrip(tb testing.TB, k int) []func([]byte) ([]byte, error) {
 	}
 	a, c := tcpPair(tb)
 	go func() {
+		br := bufio.NewReaderSize(c, 64<<10) // one read syscall for a length and its message
 		var buf []byte
 		for {
 			var err error
-			if buf, err = readMsg(c, buf); err != nil {
+			if buf, err = readMsg(br, buf); err != nil {
 				return
 			}
 			if writeMsg(c, buf) != nil {
@@ -195,13 +196,14 @@ func tcpRoundTrip(tb testing.TB, k int) []func([]byte) ([]byte, error) {
 			}
 		}
 	}()
+	br := bufio.NewReaderSize(a, 64<<10)
 	var buf []byte
 	return []func([]byte) ([]byte, error){func(msg []byte) ([]byte, error) {
 		if err := writeMsg(a, msg); err != nil {
 			return nil, err
 		}
 		var err error
-		buf, err = readMsg(a, buf)
+		buf, err = readMsg(br, buf)
 		return buf, err
 	}}
 }

@@ -78,34 +78,27 @@ func TestMisusePanicsAtTheCall(t *testing.T) {
 			_ = w.Write(2)
 		}},
 		{"one guard in two selections that both complete at once", "two selections at once", func(t *testing.T) {
-			// Both selections find the guard ready in their first pass, where nothing is queued:
-			// the guard's Value is shared, so one of them must be refused at the call.
-			c := NewChan[int](Named("ready"), Buffered(1<<16))
-			w := c.Writer()
-			for i := range 1 << 16 {
-				_ = w.Write(i)
-			}
+			// Both selections complete in their first pass, where nothing is queued, so neither
+			// blocks the other: the guard's Value would be shared, so the one that finds the guard
+			// in the other's selection must be refused at the call. The two loops run until they
+			// overlap once (on a loaded machine that may take many rounds; it always comes).
+			c := NewChan[int](Named("ready"))
 			g := Recv(c.Reader())
-			start := make(chan struct{})
+			var stop atomic.Bool
 			done := make(chan any, 2)
 			for range 2 {
 				go func() {
 					defer func() { done <- recover() }()
-					<-start
-					for range 1 << 15 {
+					for !stop.Load() {
 						_, _ = PriSelect(g, Skip())
 					}
 				}()
 			}
-			close(start)
-			var msgs []any
-			for range 2 {
-				if p := <-done; p != nil {
-					msgs = append(msgs, p)
-				}
-			}
-			if len(msgs) > 0 {
-				panic(msgs[0])
+			p := <-done
+			stop.Store(true)
+			<-done
+			if p != nil {
+				panic(p)
 			}
 		}},
 		{"Reader of a zero Chan", "NewChan", func(t *testing.T) { var c Chan[int]; c.Reader() }},

@@ -30,32 +30,45 @@ func (d *Device) parallel(n, chunks int, f func(c, lo, hi int)) {
 	if chunks <= 0 {
 		return
 	}
-	bound := func(c int) int { return int(int64(c) * int64(n) / int64(chunks)) }
 	workers := min(d.workers, chunks)
 	if workers == 1 {
 		for c := range chunks {
-			f(c, bound(c), bound(c+1))
+			f(c, bound(c, n, chunks), bound(c+1, n, chunks))
 		}
 		return
 	}
-	var next atomic.Int64
-	work := func() {
-		for {
-			c := int(next.Add(1) - 1)
-			if c >= chunks {
-				return
-			}
-			f(c, bound(c), bound(c+1))
-		}
-	}
-	var wg sync.WaitGroup
-	wg.Add(workers - 1)
+	// One record for the launch, so that starting a worker allocates no closure of its own.
+	p := &launchWork{n: n, chunks: chunks, f: f}
+	p.wg.Add(workers - 1)
 	for range workers - 1 {
-		go func() {
-			defer wg.Done()
-			work()
-		}()
+		go p.worker()
 	}
-	work()
-	wg.Wait()
+	p.work()
+	p.wg.Wait()
+}
+
+// bound is where chunk c of chunks over n elements starts.
+func bound(c, n, chunks int) int { return int(int64(c) * int64(n) / int64(chunks)) }
+
+// launchWork is one parallel launch: its workers take chunks in turn until none is left.
+type launchWork struct {
+	n, chunks int
+	f         func(c, lo, hi int)
+	next      atomic.Int64
+	wg        sync.WaitGroup
+}
+
+func (p *launchWork) worker() {
+	defer p.wg.Done()
+	p.work()
+}
+
+func (p *launchWork) work() {
+	for {
+		c := int(p.next.Add(1) - 1)
+		if c >= p.chunks {
+			return
+		}
+		p.f(c, bound(c, p.n, p.chunks), bound(c+1, p.n, p.chunks))
+	}
 }

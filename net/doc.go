@@ -136,13 +136,14 @@
 // A process blocked on a remote end counts as live for deadlock detection: what it waits for
 // happens on another node.
 //
-// Closing a node (Close, CloseContext) is not a loss to hide from: it delivers what the node owes
-// before its links go. The retirements, poisons and answers (a taken offer's msgTaken) its ends
-// queued are sent; its channels' remote ends finish the operations whose outcome is decided and
-// send their results, and those still waiting end; then a msgBye follows on each link, and the peer,
-// having acted on everything before it, drops the link, which ends it on both sides. So a remote
-// writer that writes, retires and closes its node leaves the home's readers ErrRetired (never
-// ErrPoisoned), whatever the policy. Close waits for the peers at most the heartbeat bound.
+// Closing a node (Close, CloseContext) delivers what the node owes before its links go. The
+// retirements, poisons and answers (a taken offer's msgTaken) its ends queued are sent; its
+// channels' remote ends finish the operations whose outcome is decided and send their results, and
+// those still waiting end; then a msgBye follows on each link, and the peer, having acted on
+// everything before it, drops the link, which ends it on both sides. So a remote writer that
+// writes, retires and closes its node leaves the home's readers ErrRetired (never ErrPoisoned),
+// whatever the policy; the ends it had not retired are lost ends to their homes, which leave or
+// poison as the export says. Close waits for the peers at most the heartbeat bound.
 //
 // # Wire
 //
@@ -180,7 +181,7 @@
 // empty interface as what CBOR holds (int64 or uint64, float64, string, []byte, []any,
 // map[any]any), time.Time as RFC 3339 text; a non-empty interface cannot be decoded. A value that
 // does not fit the element type fails that one operation ("at the channel's home: cbor: cannot
-// unmarshal UTF-8 text string into Go struct field job.ID of type int"), never the node.
+// unmarshal UTF-8 text string into Go struct field main.job.ID of type int"), never the node.
 //
 // Gob (WithCodec(Gob{}) on both sides) is for trusted peers only. JSON is bounded by encoding/json
 // (depth 10,000, lengths by the input) and Raw copies the payload; both are safe for untrusted
@@ -230,7 +231,7 @@
 // So a node's memory has a bound whatever its peers send, with F the maximum frame and Q the
 // outgoing bound (max(8 MiB, 8F)):
 //
-//	handshakes  WithMaxHandshakes × (a goroutine and its buffers, ~10 KiB; with TLS some tens)
+//	handshakes  WithMaxHandshakes × (a goroutine and its buffers: 1.5–7 KiB; with TLS some tens)
 //	links       WithMaxPeers × (F read buffer + 64 KiB + 2Q queued and being written)
 //	ends        WithMaxEndsTotal × (~6 KiB + up to 3F: two queued writes and the value served)
 //
@@ -242,7 +243,8 @@
 // the peak by runtime.MemStats; 2 cores): 300 silent sockets redialled, 8.1 MiB, the flooders'
 // own sockets included, and an honest peer with the secret links at its first or second try; an
 // open flood read by nobody, 29 MiB until the link is dropped (1.08 GB before the bound); 64
-// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB.
+// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB; a silent connection in
+// its handshake, 1.5–7 KiB (TestMemoryPerHandshake).
 //
 // # Finding channels and nodes
 //

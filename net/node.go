@@ -459,7 +459,8 @@ type endOptions struct {
 }
 
 // WithCodec sets the codec of an exported channel or of an end; both must agree. CBOR by
-// default, the codec for peers that may be hostile; Gob and JSON are for trusted peers.
+// default, safe for peers that may be hostile; Gob is for trusted peers only (see Codecs in the
+// package doc).
 func WithCodec(c Codec) ExportOption { return func(o *endOptions) { o.codec = c } }
 
 func endOpts(opts []ExportOption) endOptions {
