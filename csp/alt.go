@@ -144,6 +144,9 @@ func (g *RecvGuard[T]) dequeue() {
 func (g *RecvGuard[T]) collect() {
 	var zero T
 	g.val, g.w.val = g.w.val, zero
+	if g.r.c.ext != nil {
+		g.r.c.delivered() // here, not by the transport that fired it (ExternOp.Commit says why)
+	}
 }
 
 func (g *RecvGuard[T]) fire() {
@@ -211,7 +214,11 @@ func (g *SendGuard[T]) dequeue() {
 	g.w.val = zero
 }
 
-func (g *SendGuard[T]) collect() {}
+func (g *SendGuard[T]) collect() {
+	if g.wr.c.ext != nil {
+		g.wr.c.delivered() // here, not by the transport that fired it (ExternOp.Commit says why)
+	}
+}
 
 func (g *SendGuard[T]) fire() {
 	if g.do != nil {

@@ -23,7 +23,7 @@ import (
 // []byte, []any, map[any]any); a type that implements encoding.BinaryMarshaler and
 // BinaryUnmarshaler travels as the bytes they give. A value that does not fit the channel's
 // element type fails that operation with an error that says so ("cbor: cannot unmarshal UTF-8
-// text string into Go struct field job.ID of type int"), the node and its other ends unaffected.
+// text string into Go struct field main.job.ID of type int"), the node and its other ends unaffected.
 type CBOR struct{}
 
 // The bounds of the CBOR codec's decoder.

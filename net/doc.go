@@ -200,7 +200,7 @@
 // empty interface as what CBOR holds (int64 or uint64, float64, string, []byte, []any,
 // map[any]any), time.Time as RFC 3339 text; a non-empty interface cannot be decoded. A value that
 // does not fit the element type fails that one operation ("at the channel's home: cbor: cannot
-// unmarshal UTF-8 text string into Go struct field job.ID of type int"), never the node.
+// unmarshal UTF-8 text string into Go struct field main.job.ID of type int"), never the node.
 //
 // Gob (WithCodec(Gob{}) on both sides) is for trusted peers only. JSON is bounded by encoding/json
 // (depth 10,000, lengths by the input) and Raw copies the payload; both are safe for untrusted
@@ -250,7 +250,7 @@
 // So a node's memory has a bound whatever its peers send, with F the maximum frame and Q the
 // outgoing bound (max(8 MiB, 8F)):
 //
-//	handshakes  WithMaxHandshakes × (a goroutine and its buffers, ~10 KiB; with TLS some tens)
+//	handshakes  WithMaxHandshakes × (a goroutine and its buffers: 1.5–7 KiB; with TLS some tens)
 //	links       WithMaxPeers × (F read buffer + 64 KiB + 2Q queued and being written)
 //	ends        WithMaxEndsTotal × (~6 KiB + up to 3F: two queued writes and the value served)
 //
@@ -262,7 +262,8 @@
 // the peak by runtime.MemStats; 2 cores): 300 silent sockets redialled, 8.1 MiB, the flooders'
 // own sockets included, and an honest peer with the secret links at its first or second try; an
 // open flood read by nobody, 29 MiB until the link is dropped (1.08 GB before the bound); 64
-// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB.
+// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB; a silent connection in
+// its handshake, 1.5–7 KiB (TestMemoryPerHandshake).
 //
 // # Finding channels and nodes
 //

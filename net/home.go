@@ -480,8 +480,14 @@ func (h *home[T]) serveAltRead(f frame) {
 			h.commit(f.op, fmt.Errorf("encoding the value: %w", err))
 			return
 		}
-		if h.l.send(msgOffer, 0, h.id, f.op, payload) != nil {
-			held.Fail(h.l.lostErr())
+		if err := h.l.send(msgOffer, 0, h.id, f.op, payload); err != nil {
+			// Not sent (too large for a frame, or the link is going): certainly not delivered, so
+			// the value goes back and its writer keeps waiting; the held selection ends with why
+			// (or with the link), never left held.
+			held.Release()
+			if !h.l.isLost() {
+				h.commit(f.op, err)
+			}
 			return
 		}
 		a, lost = h.answer(f.op)

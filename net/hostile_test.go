@@ -96,6 +96,16 @@ func TestCodecsRefuseHostileValues(t *testing.T) {
 	}
 }
 
+// Just within the decoders' own depth bounds a value still decodes, in bounded stack: CBOR at
+// CBORMaxDepth, JSON at encoding/json's 10,000.
+func TestCodecsDecodeAtTheirDepthBound(t *testing.T) {
+	var v any
+	require.NoError(t, CBOR{}.Unmarshal(deepCBOR(CBORMaxDepth-1), &v))
+	require.Error(t, CBOR{}.Unmarshal(deepCBOR(CBORMaxDepth+1), &v))
+	require.NoError(t, JSON{}.Unmarshal(deepJSON(9_999), &v))
+	require.Error(t, JSON{}.Unmarshal(deepJSON(10_001), &v))
+}
+
 // hostileTree is a recursive type, as a peer's deep value would need in a statically typed channel.
 type hostileTree struct {
 	Kids []hostileTree
@@ -224,4 +234,31 @@ func TestHostileValuesFromManyEnds(t *testing.T) {
 	v, err := ch.Reader().Read()
 	require.NoError(t, err)
 	assert.Equal(t, 9, v.Leaf)
+}
+
+// BenchmarkCodecs encodes and decodes one value through each shipped codec, as an end does (with
+// its session where the codec has one), side by side: the default CBOR against gob's session, the
+// previous default, and JSON. go test -run '^$' -bench BenchmarkCodecs ./net
+func BenchmarkCodecs(b *testing.B) {
+	for name, v := range map[string]any{
+		"int":    42,
+		"struct": gobJob{ID: 1, Points: []gobPoint{{1, 2, "p"}, {3, 4, "q"}}, Attrs: map[string]float64{"a": 1}},
+	} {
+		typ := reflect.TypeOf(v)
+		for _, c := range []Codec{CBOR{}, Gob{}, JSON{}} {
+			enc, dec := sessionOf(c, typ), sessionOf(c, typ)
+			b.Run(name+"/"+c.Name(), func(b *testing.B) {
+				dst := reflect.New(typ).Interface()
+				for range b.N {
+					p, err := enc.Marshal(v)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := dec.Unmarshal(p, dst); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

@@ -2,6 +2,7 @@ package net
 
 import (
 	"fmt"
+	gonet "net"
 	"os"
 	"runtime"
 	"sync/atomic"
@@ -147,11 +148,36 @@ func TestMemoryPerEnd(t *testing.T) {
 		p.send(t, msgOpen, id, 0, req)
 	}
 	for range ends {
-		require.Equal(t, msgOpened, p.next(t).typ)
+		f := p.next(t)
+		require.Equal(t, msgOpened, f.typ, "%s", f.payload)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	per := (after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / uint64(ends)
 	t.Logf("%d ends: %d bytes each (heap and stacks)", ends, per)
+	assert.Less(t, per, uint64(64<<10))
+}
+
+// What a connection in its handshake costs the node, for the worst-case figure in the package doc.
+func TestMemoryPerHandshake(t *testing.T) {
+	const k = 60 // within the 64 from one address
+	target := nodes(t, 1)[0]
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range k {
+		c, err := gonet.Dial("tcp", target.Addr())
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+	}
+	require.Eventually(t, func() bool {
+		target.shaking.mu.Lock()
+		defer target.shaking.mu.Unlock()
+		return len(target.shaking.all) == k
+	}, 10*time.Second, time.Millisecond)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := (after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / k
+	t.Logf("%d silent connections in their handshake: %d bytes each (heap and stacks, the dialling side's included)", k, per)
 	assert.Less(t, per, uint64(64<<10))
 }

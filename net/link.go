@@ -267,12 +267,13 @@ func (l *link) open(id uint32, req openReq) {
 	defer l.n.wg.Done()
 	started := false
 	defer func() {
+		if started {
+			return // addHome moved it to homes; it gives its place back when its home ends (endDone)
+		}
 		l.mu.Lock()
 		l.opening--
 		l.mu.Unlock()
-		if !started {
-			l.n.ends.Add(-1) // a started end gives its place back when its home ends (endDone)
-		}
+		l.n.ends.Add(-1)
 	}()
 	e := l.n.lookup(req.name)
 	if e == nil {
@@ -328,6 +329,7 @@ func (l *link) addHome(id uint32, h homeEnd) bool {
 		return false
 	}
 	l.homes[id] = h
+	l.opening-- // the end moves from opening to homes at once, so that it never counts twice
 	return true
 }
 

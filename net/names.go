@@ -29,7 +29,7 @@ const (
 	maxNamesPerPeer = 1024
 )
 
-// NameHello, NameRequest and NameReply are the name server's messages (exported for gob).
+// NameHello, NameRequest and NameReply are the name server's messages (exported, so that the codec carries their fields).
 type (
 	// NameHello opens a session: Addr is the client node's address.
 	NameHello struct{ Addr string }

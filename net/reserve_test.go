@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/stretchr/testify/require"
@@ -178,4 +179,48 @@ func TestRemoteRingDeliversEveryWrite(t *testing.T) {
 	require.NoError(t, csp.ParallelContext(ctx, procs...))
 	require.Len(t, sent, n*k)
 	require.Equal(t, sent, recv, "every value whose output guard fired is received exactly once")
+}
+
+// TestParkedRemoteReaderOfTooLargeValue: a parked remote selection is held for a value that its
+// home then cannot send (its encoding exceeds the maximum frame). The selection must not stay held
+// (not even its Timeout could end it then): it fails with the reason, as a plain read does, and
+// the value's writer is not told that it was delivered: it stays blocked until a reader here
+// takes it.
+func TestParkedRemoteReaderOfTooLargeValue(t *testing.T) {
+	ns := nodes(t, 2, WithMaxFrame(64<<10))
+	ch := csp.NewChan[[]byte](csp.Named("big"))
+	r := remoteReader(t, ns, "big", ch)
+	w := ch.Writer()
+	type result struct {
+		i   int
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		i, err := csp.NewAlt(csp.Recv(r), csp.Timeout(time.Hour)).PriSelect()
+		res <- result{i, err}
+	}()
+	// The selection is parked once its home waits in line for a value (a reader waits here).
+	for {
+		ready, watch := csp.WriteReady(w)
+		if ready {
+			break
+		}
+		<-watch
+	}
+	wrote := make(chan error, 1)
+	go func() { wrote <- w.Write(make([]byte, 100<<10)) }()
+	select {
+	case got := <-res:
+		require.Error(t, got.err, "guard %d fired", got.i)
+		require.ErrorContains(t, got.err, "maximum frame")
+	case err := <-wrote:
+		t.Fatalf("the write returned %v before the selection ended, and nobody has its value", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the remote selection is still held by a home that could not send it the value")
+	}
+	v, err := ch.Reader().Read()
+	require.NoError(t, err)
+	require.Len(t, v, 100<<10)
+	require.NoError(t, <-wrote)
 }

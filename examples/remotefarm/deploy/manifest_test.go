@@ -7,6 +7,7 @@ package deploy
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/util/yaml"
+
+	cspnet "github.com/gocsp/gocsp/net"
 )
 
 const manifest = "remotefarm.yaml"
@@ -173,8 +176,29 @@ func TestWorkersAreFoundBySRV(t *testing.T) {
 	if sts.Spec.Replicas != nil {
 		replicas = *sts.Spec.Replicas
 	}
+
+	// The records the cluster's DNS publishes for the Service, as Kubernetes names them
+	// (_<port name>._<protocol>.<service domain>, one per pod of the StatefulSet), served on
+	// loopback, and the dispatcher's lookup through the library's own SRVResolver.
+	proto := strings.ToLower(string(port.Protocol))
+	if proto == "" {
+		proto = "tcp"
+	}
+	var records []srvRecord
+	var want []string
 	for i := range replicas {
-		t.Logf("SRV _gocsp._tcp.%s -> %s-%d.%s:%d", domain, sts.Name, i, domain, port.Port)
+		pod := fmt.Sprintf("%s-%d.%s", sts.Name, i, domain)
+		records = append(records, srvRecord{prio: 0, weight: 1, port: uint16(port.Port), target: pod + "."})
+		want = append(want, fmt.Sprintf("%s:%d", pod, port.Port))
+	}
+	dns := dnsServer(t, map[string][]srvRecord{fmt.Sprintf("_%s._%s.%s", port.Name, proto, domain): records})
+	got, err := cspnet.SRVResolver{DNS: dns}.Resolve(context.Background(), srv)
+	if err != nil {
+		t.Fatalf("the dispatcher's lookup of %q: %v", srv, err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("the dispatcher finds %v; the StatefulSet's pods are %v", got, want)
 	}
 }
 

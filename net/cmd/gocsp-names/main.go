@@ -46,9 +46,11 @@ func main() {
 		n.Close()
 		os.Exit(1)
 	}
-	fmt.Printf("gocsp-names: serving on %s\n", n.Addr())
+	// The signals are caught before the address is announced: whoever reads the announcement
+	// may stop the server at once, and an uncaught SIGINT would kill it without a clean close.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	fmt.Printf("gocsp-names: serving on %s\n", n.Addr())
 	<-ctx.Done()
 	n.Close()
 	fmt.Println("gocsp-names: stopped")

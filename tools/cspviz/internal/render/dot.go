@@ -28,8 +28,9 @@ type Graph struct {
 	edges []ledge
 	key   map[string]int // DOT node name to index in nodes
 	opts  options
-	bandH float64         // the height of one band of the layered layout
-	bus   map[int]float64 // shared channels drawn as buses, to the x of their trunk
+	bandH float64             // the height of one band of the layered layout
+	bus   map[int]float64     // shared channels drawn as buses, to the x of their trunk
+	folds map[[2]int]foldSpan // the folded ranks of the layered layout, by rank and band
 }
 
 // Option adjusts how a topology is drawn.
@@ -209,7 +210,7 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 			g.addEdge(ledge{id: id, class: "edge chan chan-end"}, "c:"+c.ID, r)
 		}
 		if len(ws) >= busMin {
-			ids = append(ids, base+"-bus") // the built-in layout's bus (see busMin)
+			ids = append(ids, base+"-bus") // the built-in layout's bus, when it draws one (see busMin)
 		}
 		g.Chans[c.ID] = ids
 	}

@@ -35,6 +35,13 @@ type lnode struct {
 	w, h, x, y float64 // size and centre
 	rank, pos  int
 	band       int // which band of a folded drawing (see band)
+	col, ncol  int // which column of its rank, of how many (a tall rank folds)
+}
+
+// foldSpan is where the columns of a folded rank lie within one band.
+type foldSpan struct {
+	l, r   float64 // left edge of its first column, right edge of its last
+	c0, c1 int     // its first and last column
 }
 
 type ledge struct {
@@ -163,6 +170,7 @@ func (g *Graph) layered() (width, height float64) {
 		for c := range k {
 			col := colSpan{x: x}
 			for j := c; j < len(nodes); j += k {
+				g.nodes[nodes[j]].col, g.nodes[nodes[j]].ncol = c, k
 				col.nodes = append(col.nodes, nodes[j])
 				col.w = max(col.w, g.nodes[nodes[j]].w)
 			}
@@ -417,8 +425,20 @@ func (g *Graph) builtinSVG(ring bool) ([]byte, string) {
 	}
 	w, h := g.layered()
 	right := 0.0
+	g.folds = map[[2]int]foldSpan{}
 	for _, nd := range g.nodes {
 		right = max(right, nd.x+nd.w/2)
+		if nd.ncol < 2 {
+			continue
+		}
+		k := [2]int{nd.rank, nd.band}
+		f, ok := g.folds[k]
+		if !ok {
+			f = foldSpan{l: math.Inf(1), r: math.Inf(-1), c0: nd.col, c1: nd.col}
+		}
+		f.l, f.r = min(f.l, nd.x-nd.w/2), max(f.r, nd.x+nd.w/2)
+		f.c0, f.c1 = min(f.c0, nd.col), max(f.c1, nd.col)
+		g.folds[k] = f
 	}
 	g.bus = g.buses(right)
 	return g.drawSVG(w, h), LayoutLayered
@@ -492,9 +512,11 @@ func (g *Graph) drawSVG(width, height float64) []byte {
 		}
 	}
 	for _, e := range g.edges {
-		p, at := g.route(e)
-		for _, q := range p { // a cubic curve lies within its control points
-			grow(q[0], q[1], q[0], q[1])
+		pre, p, at, post := g.route(e)
+		for _, part := range append(append(pre, p), post...) {
+			for _, q := range part { // a cubic curve lies within its control points
+				grow(q[0], q[1], q[0], q[1])
+			}
 		}
 		if len(e.label) > 0 {
 			x, y := bezier(p, at)
@@ -564,15 +586,23 @@ const busMin = graphvizMaxDegree + 1
 // busMin writers or more, the x of the trunk that joins its lines.
 func (g *Graph) buses(right float64) map[int]float64 {
 	writers := map[int]int{}
+	ranks := map[int]map[int]bool{}
 	for _, e := range g.edges {
 		if g.nodes[e.to].ellipse {
 			writers[e.to]++
+			if ranks[e.to] == nil {
+				ranks[e.to] = map[int]bool{}
+			}
+			ranks[e.to][g.nodes[e.from].rank] = true
 		}
 	}
 	out := map[int]float64{}
 	k := 0
 	for n, c := range writers {
-		if c >= busMin && g.bandH > 0 {
+		// Writers along a chain (the sieve's filters), not a farm's
+		// workers side by side in one rank: those reach the channel along
+		// the gaps between their rows (see route).
+		if c >= busMin && len(ranks[n]) > c/2 && g.bandH > 0 {
 			out[n] = right + 10 + 8*float64(k)
 			k++
 		}
@@ -585,11 +615,37 @@ func (g *Graph) busY(b int) float64 {
 	return float64(b)*(g.bandH+bandGap) + g.bandH + bandGap/4
 }
 
-// route returns the curve of e and where on it its label sits.
-func (g *Graph) route(e ledge) (p [4][2]float64, labelAt float64) {
+// route returns the curve of e, where on its main part p its label sits,
+// and the parts before and after p, when it has them.
+func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt float64, post [][4][2]float64) {
 	u, v := g.nodes[e.from], g.nodes[e.to]
 	labelAt = 0.5
+	fu, outOf := g.folds[[2]int{u.rank, u.band}]
+	fv, into := g.folds[[2]int{v.rank, v.band}]
+	outOf = outOf && u.ncol > 1 && u.col < fu.c1
+	into = into && v.ncol > 1 && v.col > fv.c0
 	switch {
+	case e.path == nil && (g.bus == nil || g.bus[e.to] == 0) && v.band == u.band && v.x > u.x+u.w/2 && (outOf || into):
+		// Out of, or into, a column of a folded rank that has columns
+		// before it (after it): along the gap between its rows, past the
+		// other columns' boxes, and the main curve, which carries the
+		// label, in the gap between the ranks.
+		start := [2]float64{u.x + u.w/2, u.y}
+		if outOf {
+			gy := u.y + u.h/2 + nodeSep/2
+			a, b := [2]float64{start[0] + 8, gy}, [2]float64{fu.r + 6, gy}
+			pre = append(pre, [4][2]float64{start, {start[0] + 5, start[1]}, {a[0] - 3, a[1]}, a}, straight(a, b))
+			start = b
+		}
+		end := [2]float64{v.x - v.w/2 - 2, v.y}
+		if into {
+			gy := v.y - v.h/2 - nodeSep/2
+			c, d := [2]float64{fv.l - 6, gy}, [2]float64{v.x - v.w/2 - 10, gy}
+			post = append(post, straight(c, d), [4][2]float64{d, {d[0] + 5, d[1]}, {end[0] - 5, end[1]}, end})
+			end = c
+		}
+		dx := (end[0] - start[0]) / 2
+		p = [4][2]float64{start, {start[0] + dx, start[1]}, {end[0] - dx, end[1]}, end}
 	case g.bus != nil && g.bus[e.to] != 0:
 		// Onto the bus: straight down to the line under its band.
 		x0, y0, y3 := u.x, u.y+u.h/2, g.busY(u.band)
@@ -615,22 +671,32 @@ func (g *Graph) route(e ledge) (p [4][2]float64, labelAt float64) {
 		low := max(y0, y3) + dip
 		p = [4][2]float64{{x0, y0}, {x0, low}, {x3, low}, {x3, y3}}
 	}
-	return p, labelAt
+	return pre, p, labelAt, post
+}
+
+// straight is the line from a to b as a cubic curve.
+func straight(a, b [2]float64) [4][2]float64 {
+	return [4][2]float64{a, {a[0] + (b[0]-a[0])/3, a[1] + (b[1]-a[1])/3}, {b[0] - (b[0]-a[0])/3, b[1] - (b[1]-a[1])/3}, b}
 }
 
 func (g *Graph) drawEdge(b *strings.Builder, e ledge) {
-	p, labelAt := g.route(e)
+	pre, p, labelAt, post := g.route(e)
 	fmt.Fprintf(b, `<g id="%s" class="%s"><title>%s</title>`, xmlText(e.id), xmlText(e.class), xmlText(e.tip))
-	fmt.Fprintf(b, `<path fill="none" stroke="#555555" d="M%.2f,%.2f C%.2f,%.2f %.2f,%.2f %.2f,%.2f"/>`,
-		p[0][0], p[0][1], p[1][0], p[1][1], p[2][0], p[2][1], p[3][0], p[3][1])
+	parts := append(append(pre, p), post...)
+	fmt.Fprintf(b, `<path fill="none" stroke="#555555" d="M%.2f,%.2f`, parts[0][0][0], parts[0][0][1])
+	for _, q := range parts {
+		fmt.Fprintf(b, ` C%.2f,%.2f %.2f,%.2f %.2f,%.2f`, q[1][0], q[1][1], q[2][0], q[2][1], q[3][0], q[3][1])
+	}
+	b.WriteString(`"/>`)
 	// The arrowhead points along the curve's last tangent.
-	dx, dy := p[3][0]-p[2][0], p[3][1]-p[2][1]
+	last := parts[len(parts)-1]
+	dx, dy := last[3][0]-last[2][0], last[3][1]-last[2][1]
 	if l := math.Hypot(dx, dy); l > 0 {
 		dx, dy = dx/l, dy/l
 	} else {
 		dx, dy = 1, 0
 	}
-	tip := [2]float64{p[3][0] + 2*dx, p[3][1] + 2*dy}
+	tip := [2]float64{last[3][0] + 2*dx, last[3][1] + 2*dy}
 	back := [2]float64{tip[0] - 8*dx, tip[1] - 8*dy}
 	fmt.Fprintf(b, `<polygon fill="#555555" stroke="#555555" points="%.2f,%.2f %.2f,%.2f %.2f,%.2f %.2f,%.2f"/>`,
 		tip[0], tip[1], back[0]-3.5*dy, back[1]+3.5*dx, back[0]+3.5*dy, back[1]-3.5*dx, tip[0], tip[1])
