@@ -34,7 +34,19 @@ type memNet struct {
 	pending []delivery
 	conns   int
 	trace   hash.Hash64 // the order of a driven network's deliveries
+	// heal says what the cut is to nodes with a reconnection window (which the scenario gives
+	// them unless it is cutForever): cutHeals lets the redial through, cutForGood refuses it.
+	heal cutKind
 }
+
+// cutKind: what the simulation's cut is.
+type cutKind int
+
+const (
+	cutForever cutKind = iota // no reconnection window: the cut link is lost at once
+	cutHeals                  // a window, and the redial is let through: the link resumes
+	cutForGood                // a window, and every dial after the cut is refused: lost after it
+)
 
 // frames splits a write into the frames it holds, so that a driven network delivers (and orders,
 // and cuts) frames, not the batches a link writer happened to gather; a write that is not a whole
@@ -79,9 +91,13 @@ func (m *memNet) listen() *memListener {
 func (m *memNet) dial(ctx context.Context, addr string) (gonet.Conn, error) {
 	m.mu.Lock()
 	l := m.listeners[addr]
+	refuse := m.heal == cutForGood && m.cut
 	m.mu.Unlock()
 	if l == nil {
 		return nil, fmt.Errorf("memnet: no listener at %s", addr)
+	}
+	if refuse {
+		return nil, errors.New("memnet: refused after the cut")
 	}
 	a2b, b2a := newHalf(), newHalf()
 	m.mu.Lock()

@@ -39,7 +39,7 @@ func TestSimulation(t *testing.T) {
 	}
 	for i := range rounds {
 		seed := base + uint64(i)
-		if !t.Run(fmt.Sprint(seed), func(t *testing.T) { simulate(t, seed) }) {
+		if !t.Run(fmt.Sprint(seed), func(t *testing.T) { simulate(t, seed, cutForever) }) {
 			t.Fatalf("failed: rerun with GOCSP_SIM_SEED=%d", seed)
 		}
 	}
@@ -52,11 +52,35 @@ const (
 	sideBase  = 1000
 )
 
-func simulate(t *testing.T, seed uint64) {
+func simulate(t *testing.T, seed uint64, heal cutKind) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	buf, cutAt := simShape(rng)
 	mn := newMemNet(seed, cutAt, time.Duration(rng.IntN(3))*20*time.Microsecond)
+	mn.heal = heal
 	scenario(t, mn, buf, cutAt, []int{0, 1, 2}, func() {})
+}
+
+// TestSimulationHeals runs TestSimulation's schedules on nodes with a reconnection window, the
+// cut healing (the redial let through: the run must end as if nothing had been cut, every value
+// delivered exactly once and no operation failing) or not (every redial refused: the link is lost
+// once the window passes, and what a lost link promises holds).
+func TestSimulationHeals(t *testing.T) {
+	rounds := 20 * stress()
+	if testing.Short() {
+		rounds = 4
+	}
+	base := uint64(time.Now().UnixNano())
+	if s, err := strconv.ParseUint(os.Getenv("GOCSP_SIM_SEED"), 10, 64); err == nil {
+		base, rounds = s, 1
+	}
+	for i := range rounds {
+		seed := base + uint64(i)
+		for _, heal := range []cutKind{cutHeals, cutForGood} {
+			if !t.Run(fmt.Sprint(seed, "/", heal), func(t *testing.T) { simulate(t, seed, heal) }) {
+				t.Fatalf("failed: rerun with GOCSP_SIM_SEED=%d", seed)
+			}
+		}
+	}
 }
 
 // simShape draws a simulation's buffer size and the step at which a link is cut (0: never, one run
@@ -75,6 +99,12 @@ func simShape(rng *rand.Rand) (buf, cutAt int) {
 // alting processes call pace before each value, so that they are not always ready.
 func scenario(t *testing.T, mn *memNet, buf, cutAt int, readersAt []int, pace func(), opts ...Option) {
 	const k = simValues
+	if mn.heal != cutForever {
+		opts = append(opts, WithReconnectWindow(time.Minute))
+		if mn.heal == cutForGood {
+			opts = append(opts, WithReconnectWindow(50*time.Millisecond))
+		}
+	}
 	var ns []*Node
 	for range 3 {
 		n, err := Listen("", append([]Option{WithListener(mn.listen()), WithDialer(mn.dial)}, opts...)...)
@@ -221,7 +251,10 @@ func scenario(t *testing.T, mn *memNet, buf, cutAt int, readersAt []int, pace fu
 	err := csp.Parallel(procs...)
 	require.NoError(t, ctx.Err(), "the network hung (cut at step %d, buffer %d)", cutAt, buf)
 	cut := mn.wasCut() // a cut after the network ended (a retirement's confirmation, say) is harmless
-	t.Logf("buffer %d, cut at step %d (cut: %v): %d acknowledged, %d received", buf, cutAt, cut, len(acked), len(got))
+	if mn.heal == cutHeals {
+		cut = false // a cut that heals must change nothing
+	}
+	t.Logf("buffer %d, cut at step %d (cut: %v, kind %d): %d acknowledged, %d received", buf, cutAt, cut, mn.heal, len(acked), len(got))
 	for v, n := range got {
 		require.Equal(t, 1, n, "value %d delivered %d times", v, n)
 		require.True(t, v >= 0 && v < 3*k || v >= sideBase && v < sideBase+3*k, "value %d never written", v)

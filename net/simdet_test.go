@@ -37,7 +37,7 @@ func TestDeterministicSimulation(t *testing.T) {
 	for i := range rounds {
 		seed := base + uint64(i)
 		ok := t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) { simulateDriven(t, seed) })
+			synctest.Test(t, func(t *testing.T) { simulateDriven(t, seed, cutForever) })
 		})
 		if !ok {
 			t.Fatalf("failed: rerun with GOCSP_SIM_SEED=%d", seed)
@@ -62,7 +62,7 @@ func TestDeterministicSimulationReplays(t *testing.T) {
 		seed := base + uint64(i)
 		var traces [2]uint64
 		for k := range traces {
-			synctest.Test(t, func(t *testing.T) { traces[k] = simulateDriven(t, seed) })
+			synctest.Test(t, func(t *testing.T) { traces[k] = simulateDriven(t, seed, cutForever) })
 		}
 		if traces[0] == traces[1] {
 			same++
@@ -74,12 +74,40 @@ func TestDeterministicSimulationReplays(t *testing.T) {
 	}
 }
 
+// TestDeterministicSimulationHeals runs TestDeterministicSimulation's schedules on nodes with a
+// reconnection window, the cut (mid-frame, at any protocol step) healing or for good: a healed
+// cut must change nothing (every value delivered exactly once, no operation failing); one for
+// good must keep what a lost link promises, once the window passes.
+func TestDeterministicSimulationHeals(t *testing.T) {
+	rounds := 100 * stress()
+	if testing.Short() || raceEnabled {
+		rounds = 15 * stress()
+	}
+	base := uint64(time.Now().UnixNano())
+	if s, err := strconv.ParseUint(os.Getenv("GOCSP_SIM_SEED"), 10, 64); err == nil {
+		base, rounds = s, 1
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for i := range rounds {
+		seed := base + uint64(i)
+		for _, heal := range []cutKind{cutHeals, cutForGood} {
+			ok := t.Run(fmt.Sprint(seed, "/", heal), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) { simulateDriven(t, seed, heal) })
+			})
+			if !ok {
+				t.Fatalf("failed: rerun with GOCSP_SIM_SEED=%d", seed)
+			}
+		}
+	}
+}
+
 // simulateDriven runs one seeded schedule and returns a hash of the order of its deliveries.
-func simulateDriven(t *testing.T, seed uint64) uint64 {
+func simulateDriven(t *testing.T, seed uint64, heal cutKind) uint64 {
 	rng := rand.New(rand.NewPCG(seed, 11))
 	buf, cutAt := simShape(rng)
 	mn := newMemNet(seed, cutAt, 0)
 	mn.driven = true
+	mn.heal = heal
 	pauses := rand.New(rand.NewPCG(seed, 13))
 	pause := func() time.Duration {
 		mn.mu.Lock()
