@@ -256,3 +256,36 @@ func BenchmarkResume(b *testing.B) {
 	w.Retire()
 	r.Retire()
 }
+
+// TestCloseDeliversWithWindow: Close delivers on a resumable link as on any other (its msgBye,
+// then the session's end, which the peer takes as the link's end rather than a blip to wait out):
+// a remote writer that writes, retires and closes its node leaves the home's reader the value and
+// ErrRetired, never the poison of a lost writer; and the end the closing node did not retire
+// leaves at once (a home's writer waiting for it sees ErrRetired), not after the window.
+func TestCloseDeliversWithWindow(t *testing.T) {
+	window := WithReconnectWindow(time.Hour) // a peer that waited it out would time the test out
+	for range 10 * stress() {
+		home, err := Listen("", calmBeat, window)
+		require.NoError(t, err)
+		ch, other := csp.NewChan[int](csp.Buffered(1)), csp.NewChan[int]()
+		require.NoError(t, Export(home, "c", ch, OnLinkLost(PoisonOnLinkLost)))
+		require.NoError(t, Export(home, "d", other))
+		user, err := Listen("", calmBeat, window)
+		require.NoError(t, err)
+		w, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
+		require.NoError(t, err)
+		_, err = OpenReader[int](ctxT(t), user, home.Addr()+"/d")
+		require.NoError(t, err)
+		require.NoError(t, w.Write(7))
+		w.Retire()
+		require.NoError(t, user.Close())
+		r := ch.Reader()
+		v, err := r.Read()
+		require.NoError(t, err)
+		require.Equal(t, 7, v)
+		_, err = r.Read()
+		require.ErrorIs(t, err, csp.ErrRetired)
+		require.ErrorIs(t, other.Writer().Write(1), csp.ErrRetired)
+		require.NoError(t, home.Close())
+	}
+}
