@@ -214,6 +214,92 @@ func TestCloseSuspended(t *testing.T) {
 	require.NoError(t, home.Close())
 }
 
+// BenchmarkWindowCost compares links without and with a reconnection window (a session under the
+// link: one more hand-off per write and a resend buffer), side by side: a round trip through
+// remote ends, and a stream from 16 remote writers.
+func BenchmarkWindowCost(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		opt  Option
+	}{{"window0", WithReconnectWindow(0)}, {"window5s", WithReconnectWindow(5 * time.Second)}} {
+		b.Run("roundtrip/"+c.name, func(b *testing.B) {
+			ns := nodes(b, 2, c.opt)
+			ch, back := csp.NewChan[int](), csp.NewChan[int]()
+			require.NoError(b, Export(ns[1], "c", ch))
+			require.NoError(b, Export(ns[1], "back", back))
+			w, err := OpenWriter[int](context.Background(), ns[0], ns[1].Addr()+"/c")
+			require.NoError(b, err)
+			r, err := OpenReader[int](context.Background(), ns[0], ns[1].Addr()+"/back")
+			require.NoError(b, err)
+			go func() {
+				hr, hw := ch.Reader(), back.Writer()
+				for {
+					v, err := hr.Read()
+					if err != nil || hw.Write(v) != nil {
+						return
+					}
+				}
+			}()
+			b.ResetTimer()
+			for i := range b.N {
+				if err := w.Write(i); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := r.Read(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			w.Retire()
+			r.Retire()
+		})
+		b.Run("stream16/"+c.name, func(b *testing.B) {
+			ns := nodes(b, 2, c.opt)
+			ch := csp.NewChan[[]byte](csp.Buffered(64))
+			require.NoError(b, Export(ns[1], "s", ch, WithCodec(Raw{})))
+			const writers = 16
+			errs := make(chan error, writers)
+			b.SetBytes(64)
+			b.ResetTimer()
+			// Every writer end opened before any writes: a channel whose writers have all retired
+			// is retired, and one opened later would join a retired channel.
+			ws := make([]*csp.Writer[[]byte], writers)
+			for k := range ws {
+				var err error
+				ws[k], err = OpenWriter[[]byte](context.Background(), ns[0], ns[1].Addr()+"/s", WithCodec(Raw{}))
+				require.NoError(b, err)
+			}
+			for k, w := range ws {
+				go func() {
+					defer w.Retire()
+					msg := make([]byte, 64)
+					for i := k; i < b.N; i += writers {
+						if err := w.Write(msg); err != nil {
+							errs <- err
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			r := ch.Reader()
+			for range b.N {
+				if _, err := r.Read(); err != nil {
+					for range writers {
+						if werr := <-errs; werr != nil {
+							b.Fatalf("%v, after a writer's %v", err, werr)
+						}
+					}
+					b.Fatal(err)
+				}
+			}
+			for range writers {
+				require.NoError(b, <-errs)
+			}
+		})
+	}
+}
+
 // BenchmarkResume measures how long a link takes to come back after its connection is cut: each
 // iteration cuts it and then makes one round trip through remote ends (BenchmarkRemotePingPong
 // gives a round trip without the cut).
