@@ -74,3 +74,17 @@ func TestTypeMismatch(t *testing.T) {
 	_, err = OpenReader[int](ctxT(t), ns[1], ns[0].Addr()+"/nope")
 	require.True(t, errors.Is(err, ErrNoChannel), "%v", err)
 }
+
+// TestExportOfARemoteChannel: a channel whose home is another node (a remote end's) cannot be
+// exported again: Export says so. It used to succeed, and the first peer that read through it
+// ended the process (csp: ReadHeld on a remote end, in the home's goroutine).
+func TestExportOfARemoteChannel(t *testing.T) {
+	ns := nodes(t, 2)
+	r := remoteReader(t, ns, "c", csp.NewChan[int]())
+	rc, ok := r.Channel().(*csp.Chan[int])
+	require.True(t, ok)
+	err := Export(ns[1], "again", rc)
+	require.Error(t, err)
+	require.ErrorContains(t, err, ns[0].Addr())
+	require.Nil(t, ns[1].lookup("again"), "nothing is exported")
+}

@@ -484,7 +484,7 @@ func typeName(t reflect.Type) string {
 // OpenWriter at n.Addr()+"/"+name. ch's buffer, ends and counters stay here, at its home; every
 // end opened remotely joins ch as one more end. What the ends of a peer whose link is lost do is
 // OnLinkLost's choice (they leave, by default). Export fails if name is taken, empty or has a '/',
-// and with ErrClosed once n is closed.
+// if ch is a remote end's channel (its home is elsewhere), and with ErrClosed once n is closed.
 func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) error {
 	if n == nil {
 		panic("net: Export on a nil *Node")
@@ -494,6 +494,11 @@ func Export[T any](n *Node, name string, ch *csp.Chan[T], opts ...ExportOption) 
 	}
 	if name == "" || strings.ContainsRune(name, '/') || len(name) > maxField {
 		return fmt.Errorf("net: Export(%q): a name is 1 to %d bytes without '/'", name, maxField)
+	}
+	if home := ch.Stats().Home; home != "" {
+		// Its buffer and its matches live at that home: served here, the first peer's operation
+		// would end the process (csp's transport calls refuse a remote end).
+		return fmt.Errorf("net: Export(%q): the channel's home is %s; export a channel from its home", name, home)
 	}
 	e := &export[T]{ch: ch, name: name, o: endOpts(opts), typ: typeName(reflect.TypeFor[T]())}
 	n.mu.Lock()
