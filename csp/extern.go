@@ -473,18 +473,6 @@ func (c *Chan[T]) pushFront(v T) {
 	c.kick()
 }
 
-// kick tells the transports waiting in ReadHeld that the channel changed; called under c.mu.
-func (c *chanCore) kick() {
-	if c.xwatch != nil {
-		c.kickWatchers()
-	}
-}
-
-func (c *chanCore) kickWatchers() {
-	close(c.xwatch)
-	c.xwatch = make(chan struct{})
-}
-
 func (q *waitq[T]) pushFront(w *waiter[T]) {
 	w.prev, w.next, w.queued = nil, q.head, true
 	if q.head == nil {
@@ -504,55 +492,6 @@ func (q *waitq[T]) takeHold() *waiter[T] {
 		}
 	}
 	return nil
-}
-
-// take moves an armed signal to the state to, for a peer (fired), a transport (held) or the agent
-// itself (cancelled). It never waits for a signal that another transport holds, since it may be
-// called under a channel's lock: it passes it by, marking it passed so that a release makes the
-// agent look at its channels again (and so find whatever the caller was about to offer it), and
-// reports false as for a signal that fired elsewhere.
-func (s *signal) take(to uint32) bool {
-	for {
-		if s.state.CompareAndSwap(armed, to) {
-			return true
-		}
-		switch s.state.Load() {
-		case held:
-			if s.state.CompareAndSwap(held, passed) {
-				return false
-			}
-		case armed: // released meanwhile: try again
-		default:
-			return false
-		}
-	}
-}
-
-// heldNow reports whether a transport holds the signal.
-func (s *signal) heldNow() bool {
-	st := s.state.Load()
-	return st == held || st == passed
-}
-
-// commit fires a held signal: only its holder may call it.
-func (s *signal) commit(idx int, err error) {
-	s.state.Store(fired)
-	s.won(idx, err)
-	s.notify()
-}
-
-// release lets a held signal's agent go on waiting, and reports whether it does so as it was. If a
-// peer passed the signal by meanwhile (take), or the agent wanted to cancel, the agent is woken
-// with retry instead: it looks at its channels again, and re-queues its waiters if it must wait.
-// The agent, not the releaser, updates its monitor record then, as it does when it cancels.
-func (s *signal) release() (rearmed bool) {
-	if s.state.CompareAndSwap(held, armed) {
-		return true
-	}
-	s.fired, s.err = retry, nil
-	s.state.Store(fired)
-	s.notify()
-	return false
 }
 
 // readExt is Read on a remote end.
