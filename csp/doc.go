@@ -84,4 +84,14 @@
 // to another goroutine makes the monitor see the owner blocked while it runs. A network waiting
 // only in timed waits is never reported deadlocked. Prefer Sleep to time.Sleep in a process body:
 // a monitor then shows the process sleeping, not running.
+//
+// # For transports only
+//
+// Some exported names are not for networks but for transports, such as package net, that carry
+// a channel between OS processes: NewExternChan, Extern, ExternOp, Locator, ReportLinkLost on
+// the side of a remote end, and ReadReady, ReadHeld, Held, WriteReady and WriteNow on the side of
+// a channel's home (extern.go says how they fit together). A program that only builds networks
+// needs none of them. (They share this package because they reach into a channel's state; a
+// package of their own needs generic type aliases, which Go 1.24 brings and this module's Go 1.23
+// lacks.)
 package csp

@@ -101,7 +101,8 @@ func (h *home[T]) queuedWrites() int {
 }
 
 func (h *home[T]) post(f frame) bool {
-	if f.typ == msgWrite && f.flags&flagAlt == 0 && h.writeNow(f) {
+	// A probe carries no value and must write none (an empty payload may decode as one: Raw).
+	if f.typ == msgWrite && f.flags&(flagAlt|flagProbe) == 0 && h.writeNow(f) {
 		return true
 	}
 	f.payload = append([]byte(nil), f.payload...)

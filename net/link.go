@@ -403,9 +403,15 @@ func (l *link) closing() error {
 
 // idle says whether no home end on the link has an operation under way.
 func (l *link) idle() bool {
+	// The homes are asked outside l.mu: a home asks for l.mu under its own lock (link.send on a
+	// lost link), so home.mu comes first (locking.go).
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	homes := make([]homeEnd, 0, len(l.homes))
 	for _, h := range l.homes {
+		homes = append(homes, h)
+	}
+	l.mu.Unlock()
+	for _, h := range homes {
 		if !h.idle() {
 			return false
 		}

@@ -260,3 +260,41 @@ func TestSelectionOverOneRemoteEndTwice(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 0, g)
 }
+
+// TestProbeWritesNothing: a selection probes a remote output guard (the second of two) to learn
+// whether its home could take a write now. A probe carries no value, and must write none, even
+// where the codec reads an empty payload as a value (Raw: an empty []byte) and a reader waits: the
+// reader gets the guard's value, once.
+func TestProbeWritesNothing(t *testing.T) {
+	ns := nodes(t, 2)
+	a, b := csp.NewChan[[]byte](csp.Named("a")), csp.NewChan[[]byte](csp.Named("b"))
+	for name, ch := range map[string]*csp.Chan[[]byte]{"a": a, "b": b} {
+		require.NoError(t, Export(ns[0], name, ch, WithCodec(Raw{})))
+	}
+	wa, err := OpenWriter[[]byte](ctxT(t), ns[1], ns[0].Addr()+"/a", WithCodec(Raw{}))
+	require.NoError(t, err)
+	wb, err := OpenWriter[[]byte](ctxT(t), ns[1], ns[0].Addr()+"/b", WithCodec(Raw{}))
+	require.NoError(t, err)
+	got := make(chan []byte, 1)
+	rb := b.Reader()
+	go func() {
+		v, err := rb.Read()
+		if err != nil {
+			v = []byte(err.Error())
+		}
+		got <- v
+	}()
+	// The reader waits at b's home before the selection looks.
+	local := b.Writer()
+	for {
+		ready, watch := csp.WriteReady(local)
+		if ready {
+			break
+		}
+		<-watch
+	}
+	g, err := csp.NewAlt(csp.Send(wa, []byte("to a")), csp.Send(wb, []byte("to b")), csp.Timeout(20*time.Second)).PriSelect()
+	require.NoError(t, err)
+	require.Equal(t, 1, g, "the reader waits for b, and nothing else is written to it")
+	require.Equal(t, "to b", string(<-got))
+}
