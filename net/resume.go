@@ -630,6 +630,11 @@ func (s *session) writeLoop(c gonet.Conn, g uint64, done, wk chan struct{}) {
 // run starts the session on its first connection.
 func (s *session) run(c gonet.Conn) {
 	s.mu.Lock()
+	if s.err != nil { // the node began closing first
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
 	s.c = c
 	g, done, wk := s.gen, s.done, s.wk
 	s.mu.Unlock()
