@@ -3,6 +3,7 @@ package net
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	gonet "net"
 	"sync/atomic"
@@ -374,4 +375,46 @@ func TestCloseDeliversWithWindow(t *testing.T) {
 		require.ErrorIs(t, other.Writer().Write(1), csp.ErrRetired)
 		require.NoError(t, home.Close())
 	}
+}
+
+// FuzzSessionStream feeds a session's reader whatever a peer may send on a connection after the
+// handshake (chunks, acks of any count, fins, garbage): it never panics, delivers at most what
+// was sent, and ends or suspends when the bytes end.
+func FuzzSessionStream(f *testing.F) {
+	f.Add([]byte{sessData, 0, 0, 0, 3, 'a', 'b', 'c', sessAck, 0, 0, 0, 0, 0, 0, 0, 4})
+	f.Add([]byte{sessAck, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	f.Add([]byte{sessData, 0xff, 0xff, 0xff, 0xff, 1})
+	f.Add([]byte{sessFin})
+	f.Add([]byte{9})
+	n, err := Listen("", WithReconnectWindow(time.Hour))
+	require.NoError(f, err)
+	defer n.Close()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, c := gonet.Pipe()
+		s := newSession(n, [16]byte{}, "peer", false, "", a)
+		s.out, s.wpos = []byte("0123456789"), 10 // sent, not yet acknowledged
+		s.run(a)
+		drained := make(chan struct{})
+		go func() {
+			defer close(drained)
+			io.Copy(io.Discard, c)
+		}()
+		c.Write(b)
+		c.Close()
+		<-drained
+		for {
+			s.mu.Lock()
+			over := s.c == nil || s.err != nil
+			s.mu.Unlock()
+			if over {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		s.mu.Lock()
+		got := len(s.in)
+		s.mu.Unlock()
+		require.LessOrEqual(t, got, len(b))
+		s.Close()
+	})
 }
