@@ -280,5 +280,6 @@
 // publishes them), StaticResolver is a fixed list, and a Node with a name server resolves channel
 // names. Open ends at address+"/"+channel.
 //
-// Not built yet: reconnection (a lost link is for good: open new ends).
+// Reconnection is opt-in (WithReconnectWindow, see Failure); without it a lost link is for good:
+// open new ends.
 package net
