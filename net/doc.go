@@ -106,7 +106,11 @@
 // its connection fails, or when the peer breaks the protocol. Then every operation and selection
 // waiting on it returns ErrLinkLost (not csp.ErrPoisoned; test with errors.Is), and so does every
 // later operation on its ends; reconnecting is explicit (open new ends), unless both nodes have a
-// reconnection window (below). Every error an operation
+// reconnection window (below). A peer that leaves a home's question about its operation
+// unanswered (msgHeld to a hold, msgTaken or msgRefused to an offer) for the heartbeat bound plus
+// the reconnection window, heartbeats or not, breaks the protocol: its link is lost then, so that a
+// writer it held fails with ErrLinkLost (the peer may have the value) instead of stalling the
+// channel's other ends. Every error an operation
 // or selection returns after a link loss, on any node, matches ErrLinkLost, csp.ErrPoisoned or
 // csp.ErrRetired under errors.Is: a writer whose value was in flight to a reader on another lost
 // link gets ErrLinkLost too, wherever the writer is.

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/gocsp/gocsp/csp"
 )
 
@@ -69,6 +71,8 @@ type home[T any] struct {
 	inline    bool    // the link's reader is serving a write (writeNow)
 	pre       T       // operation preOp's value, decoded already by writeNow
 	preOp     uint64
+
+	timer *time.Timer // answer's deadline; only the home's goroutine uses it
 }
 
 func (h *home[T]) end() csp.End {
@@ -555,8 +559,34 @@ func (h *home[T]) commit(op uint64, err error) {
 }
 
 // answer waits for the remote end's answer (msgTaken, msgRefused, msgHeld) about op, skipping
-// stale answers to questions about earlier operations.
+// stale answers to questions about earlier operations. The peer answers at once (on its link's
+// reader), so one that has not answered within the heartbeat bound (and the reconnection window,
+// over which its answer may be resent), while it may be holding this channel's writer through the
+// question, is broken or hostile: its link is dropped, as a silent one's would be, and the wait
+// ends as for a lost link. Dropping the link first is what keeps exactly-once: no answer arrives
+// after it, so a late msgTaken cannot complete a writer that has already failed.
 func (h *home[T]) answer(op uint64) (a frame, lost bool) {
+	select { // answered already: no timer
+	case f := <-h.answers:
+		if f.op == op {
+			return f, false
+		}
+	default:
+	}
+	bound := h.l.n.opts.deadAfter + h.l.n.opts.window
+	if h.timer == nil {
+		h.timer = time.NewTimer(bound)
+	} else {
+		h.timer.Reset(bound)
+	}
+	defer func() {
+		if !h.timer.Stop() { // Go 1.23 timers need no drain; one built with asynctimerchan=1 would
+			select {
+			case <-h.timer.C:
+			default:
+			}
+		}
+	}()
 	for {
 		select {
 		case f := <-h.answers:
@@ -565,6 +595,12 @@ func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 			}
 		case <-h.l.ctx.Done():
 			return h.queued(op)
+		case <-h.timer.C:
+			err := fmt.Errorf("end %d: no answer to operation %d of channel %q within %v", h.id, op, h.exp.name, bound)
+			h.l.n.opts.log.Warn("protocol violation", zap.String("peer", h.l.peer),
+				zap.String("remote", h.l.c.RemoteAddr().String()), zap.Error(err))
+			h.l.fail(err)
+			return h.queued(op) // an answer the reader queued before the link went still counts
 		}
 	}
 }
