@@ -436,6 +436,38 @@ func (h *home[T]) readOffer(ctx context.Context, op uint64) bool {
 	}
 }
 
+// holdResult is what asking a remote selection to hold for this home came to.
+type holdResult int
+
+const (
+	holdHeld  holdResult = iota // the selection is held for this home: go on
+	holdAgain                   // it was held by another home: asked again after a pause
+	holdOver                    // it is over (refused, withdrawn), or the link is lost
+)
+
+// hold sends Hold for the remote selection of op and waits for its answer; a busy refusal waits
+// a short random pause before the caller asks again.
+func (h *home[T]) hold(ctx context.Context, op uint64) holdResult {
+	if h.l.send(msgHold, 0, h.id, op, nil) != nil {
+		return holdOver
+	}
+	a, lost := h.answer(op)
+	switch {
+	case lost:
+		return holdOver
+	case a.typ == msgRefused && a.flags&flagBusy == 0:
+		return holdOver // the selection is over
+	case a.typ == msgRefused:
+		select {
+		case <-time.After(h.l.n.opts.pause()):
+			return holdAgain
+		case <-ctx.Done():
+			return holdOver
+		}
+	}
+	return holdHeld
+}
+
 // serveAltRead runs an input guard of a parked remote selection. It never takes a value the
 // selection may refuse: it waits in line until a value could be taken (ReadReady), holds the
 // selection (msgHold → msgHeld), and only then takes the value (ReadHeld) and hands it over
@@ -449,21 +481,10 @@ func (h *home[T]) serveAltRead(f frame) {
 		if err := csp.ReadReady(ctx, h.r); err != nil {
 			return // withdrawn, or the link is lost
 		}
-		if h.l.send(msgHold, 0, h.id, f.op, nil) != nil {
+		switch h.hold(ctx, f.op) {
+		case holdOver:
 			return
-		}
-		a, lost := h.answer(f.op)
-		switch {
-		case lost:
-			return
-		case a.typ == msgRefused && a.flags&flagBusy == 0:
-			return // the selection is over
-		case a.typ == msgRefused:
-			select {
-			case <-time.After(h.l.n.opts.pause()):
-			case <-ctx.Done():
-				return
-			}
+		case holdAgain:
 			continue
 		}
 		rctx, cancel := context.WithTimeout(h.l.ctx, linger)
@@ -495,7 +516,7 @@ func (h *home[T]) serveAltRead(f frame) {
 			}
 			return
 		}
-		a, lost = h.answer(f.op)
+		a, lost := h.answer(f.op)
 		switch {
 		case lost:
 			held.Fail(h.l.lostErr()) // the remote end may or may not have it: its writer must not succeed
@@ -657,21 +678,10 @@ func (h *home[T]) serveAltWrite(f frame) {
 		if ctx.Err() != nil {
 			return
 		}
-		if h.l.send(msgHold, 0, h.id, f.op, nil) != nil {
+		switch h.hold(ctx, f.op) {
+		case holdOver:
 			return
-		}
-		a, lost := h.answer(f.op)
-		switch {
-		case lost:
-			return
-		case a.typ == msgRefused && a.flags&flagBusy == 0:
-			return // the selection is over
-		case a.typ == msgRefused:
-			select {
-			case <-time.After(h.l.n.opts.pause()):
-			case <-ctx.Done():
-				return
-			}
+		case holdAgain:
 			continue
 		}
 		wctx, cancel := context.WithTimeout(h.l.ctx, linger)
