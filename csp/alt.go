@@ -72,7 +72,7 @@ func (g *guardBase) base() *guardBase { return g }
 // guardOps are a channel guard's operations, all called with the channel locked.
 type guardOps interface {
 	poll(idx int) (ok bool, err error, wake *signal) // complete now if possible; wake: a peer to notify
-	enqueue(s *signal, idx int) bool                 // wait for a peer; false if already waiting elsewhere
+	enqueue(s *signal, idx int)                      // wait for a peer (never queued elsewhere: inSel)
 	dequeue()                                        // stop waiting
 	collect()                                        // a peer completed the guard while parked: take its value
 	fire()                                           // after the guard fired without error: run the action
@@ -119,18 +119,14 @@ func (g *RecvGuard[T]) poll(int) (bool, error, *signal) {
 	return ok, err, wake
 }
 
-func (g *RecvGuard[T]) enqueue(s *signal, idx int) bool {
-	if g.w.queued {
-		return false
-	}
+func (g *RecvGuard[T]) enqueue(s *signal, idx int) {
 	g.w.sig, g.w.idx = s, idx
 	if g.r.c.ext != nil {
 		g.postExt()
-		return true
+		return
 	}
 	g.r.c.recvq.push(&g.w)
 	g.r.c.kick()
-	return true
 }
 
 func (g *RecvGuard[T]) dequeue() {
@@ -190,18 +186,14 @@ func (g *SendGuard[T]) poll(int) (bool, error, *signal) {
 	return g.wr.c.sendNow(&g.wr.endCore, g.v)
 }
 
-func (g *SendGuard[T]) enqueue(s *signal, idx int) bool {
-	if g.w.queued {
-		return false
-	}
+func (g *SendGuard[T]) enqueue(s *signal, idx int) {
 	g.w.sig, g.w.idx, g.w.val = s, idx, g.v
 	if g.wr.c.ext != nil {
 		g.postExt()
-		return true
+		return
 	}
 	g.wr.c.sendq.push(&g.w)
 	g.wr.c.kick()
-	return true
 }
 
 func (g *SendGuard[T]) dequeue() {
@@ -504,19 +496,8 @@ func (a *Alt) attempt(ctx context.Context, start int, rec *procRecord, began *ti
 		s.arm(rec, ctx, sel)
 	}
 	for i, b := range a.bases {
-		if !b.disabled && b.end != nil && !b.ops.enqueue(s, i) {
-			// The guard waits in another selection: undo ours and say so, with no lock held, so
-			// that the poisoning a panicking process does can still take these channels' locks.
-			for _, q := range a.bases[:i] {
-				if !q.disabled && q.end != nil {
-					q.ops.dequeue()
-				}
-			}
-			s.done()
-			a.unlock()
-			a.leave(len(a.bases))
-			a.busy.Store(false)
-			panic(fmt.Sprintf("csp: guard %d (on channel %q) is waiting in another selection at the same time: a guard belongs to one selection at a time", i, b.end.ch.Name()))
+		if !b.disabled && b.end != nil {
+			b.ops.enqueue(s, i) // enter made sure no other selection has it queued
 		}
 	}
 	if rec != nil {
