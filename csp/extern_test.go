@@ -19,7 +19,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		done := make(chan error, 1)
 		go func() { done <- w.Write(1) }()
-		v, h, err := ReadHeld(ctx, r)
+		v, h, err := r.Transport().ReadHeld(ctx)
 		if err != nil || v != 1 {
 			t.Fatalf("ReadHeld: %v, %v", v, err)
 		}
@@ -38,7 +38,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		done := make(chan error, 1)
 		go func() { done <- w.Write(2) }()
-		_, h, _ := ReadHeld(ctx, r)
+		_, h, _ := r.Transport().ReadHeld(ctx)
 		h.Release()
 		if v, err := r.Read(); err != nil || v != 2 {
 			t.Fatalf("Read after Release: %v, %v", v, err)
@@ -52,7 +52,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		done := make(chan error, 1)
 		go func() { done <- w.Write(3) }()
-		_, h, _ := ReadHeld(ctx, r)
+		_, h, _ := r.Transport().ReadHeld(ctx)
 		c.Poison()
 		h.Release()
 		if err := <-done; err == nil {
@@ -64,7 +64,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		w.Write(1)
 		w.Write(2)
-		_, h, _ := ReadHeld(ctx, r)
+		_, h, _ := r.Transport().ReadHeld(ctx)
 		w.Write(3) // takes the freed slot: the release must grow the ring
 		h.Release()
 		for want := 1; want <= 3; want++ {
@@ -84,7 +84,7 @@ func TestReadHeldWaitersRest(t *testing.T) {
 	done := make(chan error, 2)
 	for range 2 {
 		go func() {
-			_, _, err := ReadHeld(ctx, c.Reader())
+			_, _, err := c.Reader().Transport().ReadHeld(ctx)
 			done <- err
 		}()
 	}
@@ -131,7 +131,7 @@ func TestReleasedValueGoesToWaitingReader(t *testing.T) {
 			c := NewChan[int](Named("c"), Buffered(buf))
 			wrote := make(chan error, 1)
 			go func() { wrote <- c.Writer().Write(9) }()
-			_, h, err := ReadHeld(context.Background(), c.Reader())
+			_, h, err := c.Reader().Transport().ReadHeld(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +169,7 @@ func TestRetirementWaitsForHeldValue(t *testing.T) {
 			if err := w.Write(5); err != nil {
 				t.Fatal(err)
 			}
-			_, h, err := ReadHeld(context.Background(), c.Reader())
+			_, h, err := c.Reader().Transport().ReadHeld(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
