@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -228,6 +229,33 @@ func readerQueued[T any](t *testing.T, c *Chan[T], check func()) {
 		}
 		if time.Now().After(end) {
 			t.Fatal("the reader never queued")
+		}
+	}
+}
+
+// SetExtern is for a channel just made: on one whose ends already joined (their operations would
+// have gone to the local channel) or one already remote it panics, as it does with a nil Extern.
+func TestSetExternMisusePanics(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		f          func()
+	}{
+		{"nil Extern", `SetExtern("a") with a nil Extern`, func() {
+			NewChan[int](Named("a")).Transport().SetExtern(nil)
+		}},
+		{"after an end joined", `SetExtern("b") on a channel already remote or with ends joined`, func() {
+			c := NewChan[int](Named("b"))
+			c.Reader()
+			c.Transport().SetExtern(&lockingExtern{})
+		}},
+		{"twice", `SetExtern("c") on a channel already remote`, func() {
+			c := NewChan[int](Named("c"))
+			c.Transport().SetExtern(&lockingExtern{})
+			c.Transport().SetExtern(&lockingExtern{})
+		}},
+	} {
+		if got := panics(t, tc.name, tc.f); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: panic %q; want it to say %q", tc.name, got, tc.want)
 		}
 	}
 }
