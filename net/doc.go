@@ -220,7 +220,7 @@
 // input. The hostile-value tests (hostile_test.go) send nesting 3,000,000 deep, lengths of 2^60
 // and many such values at once: each is refused with a reason, the node lives and serves on, and
 // its heap grows by the frames in flight only (64 ends on 4 connections writing 4 MiB hostile
-// values at once: 93 MiB at the peak, with `go test -run TestHostileValuesFromManyEnds -v ./net`).
+// values at once: 101–110 MiB at the peak, with `go test -run TestHostileValuesFromManyEnds -v ./net`).
 //
 // # Security
 //
@@ -272,13 +272,15 @@
 // reconnection window, and counts against WithMaxPeers meanwhile) and, if every end holds three
 // values of the largest frame, 24 GiB for ends: a node that serves untrusted peers should size WithMaxFrame and
 // WithMaxEndsTotal to its memory (64 KiB frames and 4096 ends: under 1 GiB in all). Measured on
-// loopback, each flood from one process against one node (go test -v -run 'TestSilentFlood|
-// TestPeerThatDoesNotRead|TestHostileValuesFromMany|TestMemoryPerEnd' ./net, heap and stacks at
-// the peak by runtime.MemStats; 2 cores): 300 silent sockets redialled, 8.1 MiB, the flooders'
-// own sockets included, and an honest peer with the secret links at its first or second try; an
-// open flood read by nobody, 29 MiB until the link is dropped (1.08 GB before the bound); 64
-// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB; a silent connection in
-// its handshake, 1.5–7 KiB (TestMemoryPerHandshake).
+// loopback, each flood from one process against one node with the default options (go test -v
+// -run 'TestSilentFlood|TestPeerThatDoesNotRead|TestHostileValuesFromMany|TestMemoryPer' ./net,
+// heap and stacks at the peak by runtime.MemStats, garbage not yet collected included; 2 cores,
+// heavily shared): 300 silent sockets redialled, 6.8–8.7 MiB, the flooders' own sockets included,
+// and an honest peer with the secret links at its first or second try; an open flood read by
+// nobody, 28–34 MiB until the link is dropped (1.08 GB before the bound), 65–80 MiB when the
+// flooder asked for a session (its resend buffer fills instead); 64 ends writing hostile 4 MiB
+// values at once, 101–110 MiB; an idle end, 4.8–5.1 KiB; a silent connection in its handshake,
+// 3.1–3.5 KiB.
 //
 // # Finding channels and nodes
 //
