@@ -37,8 +37,8 @@ func runChild() int {
 		select {}
 	}
 	var opts []Option
-	if os.Getenv("GOCSP_NET_PAUSE") != "" {
-		opts = append(opts, childBeat)
+	if os.Getenv("GOCSP_NET_WINDOW") != "" {
+		opts = append(opts, childBeat, childWindow)
 	}
 	n, err := Listen("", opts...)
 	if err != nil {
@@ -228,9 +228,12 @@ func TestMultiProcessCloseDelivers(t *testing.T) {
 	require.Contains(t, out, "closed")
 }
 
-// The heartbeat of TestMultiProcessPauseHeals's nodes: a short bound, so that a short pause is
-// longer than it.
-var childBeat = WithHeartbeat(100*time.Millisecond, 500*time.Millisecond)
+// The heartbeat and reconnection window of TestMultiProcessPauseHeals's nodes: a short heartbeat
+// bound, so that a short pause is longer than it, and the default window, said explicitly.
+var (
+	childBeat   = WithHeartbeat(100*time.Millisecond, 500*time.Millisecond)
+	childWindow = WithReconnectWindow(defaultWindow)
+)
 
 // TestMultiProcessPauseHeals streams ints from a child process, pauses it (SIGSTOP) for longer
 // than the heartbeat bound but within the default reconnection window (both nodes have it), so
@@ -243,7 +246,7 @@ func TestMultiProcessPauseHeals(t *testing.T) {
 	}
 	for _, mode := range []string{"writer", "home"} {
 		t.Run(mode, func(t *testing.T) {
-			n, err := Listen("", childBeat)
+			n, err := Listen("", childBeat, childWindow)
 			require.NoError(t, err)
 			defer n.Close()
 			var r *csp.Reader[int]
@@ -252,7 +255,7 @@ func TestMultiProcessPauseHeals(t *testing.T) {
 				require.NoError(t, Export(n, "c", ch))
 				r = ch.Reader()
 			}
-			cmd, lines := child(t, mode, n.Addr(), "GOCSP_NET_PAUSE=1")
+			cmd, lines := child(t, mode, n.Addr(), "GOCSP_NET_WINDOW=1")
 			first := <-lines
 			require.True(t, strings.HasPrefix(first, "addr "), first)
 			if mode == "home" {

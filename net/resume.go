@@ -29,8 +29,8 @@ import (
 // balancer restart. What it costs: a peer that died has its ends released after the window (and
 // the heartbeat bound, if it went silent rather than closing its connection): about 6.5s instead
 // of 2s; a suspended link keeps what it sent and was not acknowledged (at most twice the queue
-// bound, 16 MiB by default) for that long; and a link on a session hands each write over once
-// more (see BenchmarkWindowCost). WithReconnectWindow(0) turns it off: a failed connection is a
+// bound, 16 MiB by default) for that long; and a link on a session does more work for each write
+// (it keeps it until acknowledged: see BenchmarkWindowCost). WithReconnectWindow(0) turns it off: a failed connection is a
 // lost link at once, as before windows. Node.Close does not wait out a window: a suspended link of
 // a closing node is dropped at once.
 func WithReconnectWindow(d time.Duration) Option { return func(o *options) { o.window = d } }
