@@ -584,9 +584,8 @@ func (h *home[T]) commit(op uint64, err error) {
 // reader), so one that has not answered within the heartbeat bound (and, on a link that runs on a
 // session, the reconnection window, over which its answer may be resent; a link without one cannot
 // come back, so waiting out this node's window for it would only stall the channel longer), while
-// it may be holding this channel's writer through the
-// question, is broken or hostile: its link is dropped, as a silent one's would be, and the wait
-// ends as for a lost link. Dropping the link first is what keeps exactly-once: no answer arrives
+// it may be holding this channel's writer through the question, is broken or hostile: its link is
+// dropped, as a silent one's would be, and the wait ends as for a lost link. Dropping the link first is what keeps exactly-once: no answer arrives
 // after it, so a late msgTaken cannot complete a writer that has already failed.
 func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 	select { // answered already: no timer
