@@ -126,111 +126,164 @@ func (r *remote[T]) Locate() (home string, lost bool) {
 	return addr, r.l.isLost()
 }
 
+// handle is the link reader's entry for a frame to this end; it must not block. It hands the
+// frame to its message's function. Those that concern an operation or a posted guard run under
+// r.mu (they read the end's state, queue answers and fire guards, as net/locking.go allows); the
+// open's answer and the retirement's confirmation run without it.
 func (r *remote[T]) handle(f frame) {
 	switch f.typ {
 	case msgOpened, msgRefuse:
-		var err error
-		if f.typ == msgRefuse {
-			err = refusal(f.payload)
-		}
-		// Only the first answer counts. The reader must not wait on a peer that answers twice
-		// (nobody would take the second), or the whole link would stall.
-		select {
-		case r.opened <- err:
-		default:
-		}
+		r.onOpened(f)
 		return
-	}
-	if f.typ == msgDone && f.op == 0 { // the home confirms this end's retirement
-		r.l.dropOpened(r.id)
-		return
+	case msgDone:
+		if f.op == 0 {
+			r.onRetired()
+			return
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if f.op == r.cur && r.cur != 0 {
-		var rep reply[T]
-		if f.typ == msgOffer {
-			if err := r.codec.Unmarshal(f.payload, &rep.v); err != nil {
-				r.l.send(msgRefused, 0, r.id, f.op, nil)
-				rep.err = fmt.Errorf("net: decoding a value of %s: %w", r.target, err)
-			} else {
-				r.l.send(msgTaken, 0, r.id, f.op, nil)
-				rep.ok = true
-			}
-		} else {
-			rep.err = errorOf(f.payload, nil)
-			rep.ok = rep.err == nil
-		}
-		r.cur = 0
-		r.curc <- rep
+		r.onReply(f)
 		return
 	}
 	p := r.posts[f.op]
 	if p == nil {
-		if f.typ == msgOffer || f.typ == msgHold {
-			r.l.send(msgRefused, 0, r.id, f.op, nil) // withdrawn: its selection is over
-		}
+		r.onStale(f)
 		return
 	}
-	var zero T
 	switch f.typ {
 	case msgOffer:
-		var v T
-		var err error
-		if derr := r.codec.Unmarshal(f.payload, &v); derr != nil {
-			err = fmt.Errorf("net: decoding a value of %s: %w", r.target, derr)
-		}
-		if p.held { // the home held the selection for this value: the guard fires with it
-			r.forget(f.op, p)
-			if err != nil {
-				p.op.Commit(err)
-				r.l.send(msgRefused, 0, r.id, f.op, nil)
-				return
-			}
-			p.op.Deliver(v)
+		r.onOffer(f, p)
+	case msgHold:
+		r.onHold(f, p)
+	case msgCommit:
+		r.onCommit(f, p)
+	case msgRelease:
+		r.onRelease(p)
+	case msgDone:
+		r.onGuardDone(f, p)
+	}
+}
+
+// onOpened takes the home's answer to msgOpen (msgOpened, or msgRefuse with the reason). Without
+// r.mu.
+func (r *remote[T]) onOpened(f frame) {
+	var err error
+	if f.typ == msgRefuse {
+		err = refusal(f.payload)
+	}
+	// Only the first answer counts. The reader must not wait on a peer that answers twice
+	// (nobody would take the second), or the whole link would stall.
+	select {
+	case r.opened <- err:
+	default:
+	}
+}
+
+// onRetired: the home confirms this end's retirement (msgDone for operation 0). Without r.mu.
+func (r *remote[T]) onRetired() { r.l.dropOpened(r.id) }
+
+// onReply answers the plain operation under way: an offered value (a read, taken or refused if
+// it does not decode) or a result. Under r.mu.
+func (r *remote[T]) onReply(f frame) {
+	var rep reply[T]
+	if f.typ == msgOffer {
+		if err := r.codec.Unmarshal(f.payload, &rep.v); err != nil {
+			r.l.send(msgRefused, 0, r.id, f.op, nil)
+			rep.err = fmt.Errorf("net: decoding a value of %s: %w", r.target, err)
+		} else {
 			r.l.send(msgTaken, 0, r.id, f.op, nil)
+			rep.ok = true
+		}
+	} else {
+		rep.err = errorOf(f.payload, nil)
+		rep.ok = rep.err == nil
+	}
+	r.cur = 0
+	r.curc <- rep
+}
+
+// onStale answers a frame for an operation this end no longer has: an offer or a hold for a
+// withdrawn guard is refused (its selection is over); anything else is dropped. Under r.mu.
+func (r *remote[T]) onStale(f frame) {
+	if f.typ == msgOffer || f.typ == msgHold {
+		r.l.send(msgRefused, 0, r.id, f.op, nil)
+	}
+}
+
+// onOffer: the home offers a value to posted input guard p. A held guard fires with it; an
+// unheld one is claimed if its selection is still open. Under r.mu.
+func (r *remote[T]) onOffer(f frame, p *post[T]) {
+	var v T
+	var err error
+	if derr := r.codec.Unmarshal(f.payload, &v); derr != nil {
+		err = fmt.Errorf("net: decoding a value of %s: %w", r.target, derr)
+	}
+	if p.held { // the home held the selection for this value: the guard fires with it
+		r.forget(f.op, p)
+		if err != nil {
+			p.op.Commit(err)
+			r.l.send(msgRefused, 0, r.id, f.op, nil)
 			return
 		}
-		ok, busy := p.op.Claim(v, err)
-		switch {
-		case ok:
-			r.forget(f.op, p)
-			if err == nil {
-				r.l.send(msgTaken, 0, r.id, f.op, nil)
-			} else {
-				r.l.send(msgRefused, 0, r.id, f.op, nil)
-			}
-		case busy:
-			r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
-		default:
+		p.op.Deliver(v)
+		r.l.send(msgTaken, 0, r.id, f.op, nil)
+		return
+	}
+	ok, busy := p.op.Claim(v, err)
+	switch {
+	case ok:
+		r.forget(f.op, p)
+		if err == nil {
+			r.l.send(msgTaken, 0, r.id, f.op, nil)
+		} else {
 			r.l.send(msgRefused, 0, r.id, f.op, nil)
 		}
-	case msgHold:
-		ok, busy := p.op.Hold()
-		switch {
-		case ok:
-			p.held = true
-			r.l.send(msgHeld, 0, r.id, f.op, nil)
-		case busy:
-			r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
-		default:
-			r.l.send(msgRefused, 0, r.id, f.op, nil)
-		}
-	case msgCommit:
-		if p.held {
-			p.op.Commit(errorOf(f.payload, nil))
+	case busy:
+		r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
+	default:
+		r.l.send(msgRefused, 0, r.id, f.op, nil)
+	}
+}
+
+// onHold: the home asks to hold p's selection (answered Held, or Refused, busy or not). Under r.mu.
+func (r *remote[T]) onHold(f frame, p *post[T]) {
+	ok, busy := p.op.Hold()
+	switch {
+	case ok:
+		p.held = true
+		r.l.send(msgHeld, 0, r.id, f.op, nil)
+	case busy:
+		r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
+	default:
+		r.l.send(msgRefused, 0, r.id, f.op, nil)
+	}
+}
+
+// onCommit: a held guard fires, with the home's result. Under r.mu.
+func (r *remote[T]) onCommit(f frame, p *post[T]) {
+	if p.held {
+		p.op.Commit(errorOf(f.payload, nil))
+		r.forget(f.op, p)
+	}
+}
+
+// onRelease: the home lets a held selection go on without this guard. Under r.mu.
+func (r *remote[T]) onRelease(p *post[T]) {
+	if p.held {
+		p.held = false
+		p.op.Release()
+	}
+}
+
+// onGuardDone: the home ends a posted guard with a result; a failure other than a cancel fires
+// it (the selection reports the error). Under r.mu.
+func (r *remote[T]) onGuardDone(f frame, p *post[T]) {
+	var zero T
+	if err := errorOf(f.payload, context.Canceled); err != nil && !errors.Is(err, context.Canceled) && !p.held {
+		if ok, _ := p.op.Claim(zero, err); ok {
 			r.forget(f.op, p)
-		}
-	case msgRelease:
-		if p.held {
-			p.held = false
-			p.op.Release()
-		}
-	case msgDone:
-		if err := errorOf(f.payload, context.Canceled); err != nil && !errors.Is(err, context.Canceled) && !p.held {
-			if ok, _ := p.op.Claim(zero, err); ok {
-				r.forget(f.op, p)
-			}
 		}
 	}
 }
