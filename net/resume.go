@@ -281,7 +281,9 @@ func (s *session) suspendLocked(g uint64, err error) gonet.Conn {
 
 // attach makes c the session's connection after the session hellos: peerRecv is what the peer has
 // received; reply, if not nil, answers the peer (the acceptor's side) with this side's count,
-// before anything else goes on c.
+// before anything else goes on c: under s.mu, before c is the session's, since the link's writer
+// writes on the session's connection as soon as it is there (a 9-byte write on a fresh connection,
+// within the handshake's deadline). If reply fails, the session is left as it was.
 func (s *session) attach(c gonet.Conn, peerRecv uint64, reply func(recv uint64) error) error {
 	s.mu.Lock()
 	if s.err != nil {
@@ -295,6 +297,14 @@ func (s *session) attach(c gonet.Conn, peerRecv uint64, reply func(recv uint64) 
 		s.mu.Unlock()
 		return err
 	}
+	if reply != nil {
+		if err := reply(s.recv); err != nil {
+			s.mu.Unlock()
+			c.Close() // the peer dials again
+			return err
+		}
+	}
+	c.SetDeadline(time.Time{}) // before push sets its own
 	old := s.c
 	s.out = s.out[peerRecv-s.outBase:]
 	s.outBase, s.wpos = peerRecv, peerRecv
@@ -307,21 +317,12 @@ func (s *session) attach(c gonet.Conn, peerRecv uint64, reply func(recv uint64) 
 	if s.timer != nil {
 		s.timer.Stop()
 	}
-	recv := s.recv
-	s.acked = recv
+	s.acked = s.recv
 	s.wset = time.Time{}
 	s.mu.Unlock()
 	if old != nil {
 		old.Close() // the peer has given it up already
 	}
-	if reply != nil {
-		if err := reply(recv); err != nil {
-			s.suspend(g, err) // the peer dials again
-			c.Close()
-			return err
-		}
-	}
-	c.SetDeadline(time.Time{})
 	s.start(c, g, done, wk)
 	kickc(wk)
 	s.n.opts.log.Info("link resumed", zap.String("self", s.n.addr), zap.String("peer", s.peer), zap.Uint64("resent_from", peerRecv))
