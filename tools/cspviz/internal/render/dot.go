@@ -24,13 +24,18 @@ type Graph struct {
 	ChanLabels map[string]string
 
 	// The same drawing as nodes and edges, for the built-in layout.
-	nodes []lnode
-	edges []ledge
-	key   map[string]int // DOT node name to index in nodes
-	opts  options
-	bandH float64             // the height of one band of the layered layout
-	bus   map[int]float64     // shared channels drawn as buses, to the x of their trunk
-	folds map[[2]int]foldSpan // the folded ranks of the layered layout, by rank and band
+	nodes   []lnode
+	edges   []ledge
+	key     map[string]int // DOT node name to index in nodes
+	opts    options
+	bandH   float64      // the height of one band of the layered layout
+	bandGap float64      // the room between two bands
+	busSet  map[int]bool // shared channels drawn as buses
+	// For each rank of the layered layout: the widest label beside a box
+	// of a folded rank, into it and out of it, and the room between rows.
+	foldIn, foldOut, rowSep []float64
+	bus                     map[int]float64     // shared channels drawn as buses, to the x of their trunk
+	folds                   map[[2]int]foldSpan // the folded ranks of the layered layout, by rank and band
 }
 
 // Option adjusts how a topology is drawn.

@@ -148,61 +148,115 @@ func (g *Graph) layered() (width, height float64) {
 		perRank[nd.rank] = append(perRank[nd.rank], i)
 	}
 	g.order(perRank, out, in)
+	// A drawing with a bus leaves room under each band for the bus line and,
+	// below it, the edges that wrap to the next band with their labels.
+	g.bandGap = bandGap
+	if g.busSet = g.busChannels(); len(g.busSet) > 0 {
+		labelH := 0.0
+		for _, e := range g.edges {
+			_, h := linesSize(e.label)
+			labelH = max(labelH, h)
+		}
+		g.bandGap = busDrop + labelH + 8 + 16
+	}
 	colMax := max(minColumn, int(math.Ceil(2*math.Sqrt(float64(n)))))
 
-	// Each rank is one or more columns; the gap after a rank is wide enough
-	// for the labels of the edges leaving it.
+	// A rank taller than colMax folds into columns, its nodes dealt to
+	// them in rows.
+	ncol := make([]int, maxRank+1)
+	for r, nodes := range perRank {
+		ncol[r] = (len(nodes) + colMax - 1) / colMax
+		for j, i := range nodes {
+			g.nodes[i].col, g.nodes[i].ncol = j%ncol[r], ncol[r]
+		}
+	}
+	// The label of an edge into a folded rank sits left of its box, and of
+	// one out of it right of its box (see labelPos): the columns make room
+	// for them, and its rows for their height. Any other label sits between
+	// the ranks, and the gap after a rank is wide enough for those of the
+	// edges leaving it.
+	g.foldIn, g.foldOut = make([]float64, maxRank+1), make([]float64, maxRank+1)
+	g.rowSep = make([]float64, maxRank+1)
 	gap := make([]float64, maxRank+1)
-	for i := range gap {
-		gap[i] = rankSep
+	for r := range gap {
+		gap[r], g.rowSep[r] = rankSep, nodeSep
 	}
 	for _, e := range g.edges {
-		if w, _ := linesSize(e.label); len(e.label) > 0 {
-			r := g.nodes[e.from].rank
-			gap[r] = max(gap[r], w+24)
+		if len(e.label) == 0 {
+			continue
+		}
+		w, h := linesSize(e.label)
+		u, v := g.nodes[e.from], g.nodes[e.to]
+		switch {
+		case v.ncol > 1 && u.rank < v.rank:
+			g.foldIn[v.rank] = max(g.foldIn[v.rank], w)
+			g.rowSep[v.rank] = max(g.rowSep[v.rank], 2*(h+4)-v.h+2)
+		case u.ncol > 1 && u.rank < v.rank:
+			g.foldOut[u.rank] = max(g.foldOut[u.rank], w)
+			g.rowSep[u.rank] = max(g.rowSep[u.rank], 2*(h+4)-u.h+2)
+		default:
+			gap[u.rank] = max(gap[u.rank], w+24)
 		}
 	}
 	x := margin
 	var colHeights []float64
 	var cols []colSpan
 	for r, nodes := range perRank {
-		k := (len(nodes) + colMax - 1) / colMax
+		k := ncol[r]
+		colGap := rankSep / 2
+		if k > 1 {
+			if g.foldIn[r] > 0 {
+				x += g.foldIn[r] + foldLabelGap
+			}
+			if g.foldIn[r] > 0 || g.foldOut[r] > 0 {
+				colGap = max(g.foldIn[r], g.foldOut[r]) + 2*foldLabelGap
+			}
+		}
+		sep := g.rowSep[r]
 		for c := range k {
-			col := colSpan{x: x}
+			col := colSpan{x: x, rank: r}
 			for j := c; j < len(nodes); j += k {
-				g.nodes[nodes[j]].col, g.nodes[nodes[j]].ncol = c, k
 				col.nodes = append(col.nodes, nodes[j])
 				col.w = max(col.w, g.nodes[nodes[j]].w)
 			}
 			h := 0.0
 			for _, i := range col.nodes {
-				h += g.nodes[i].h + nodeSep
+				h += g.nodes[i].h + sep
 			}
-			colHeights = append(colHeights, h-nodeSep)
+			colHeights = append(colHeights, h-sep)
 			cols = append(cols, col)
 			x += col.w
 			if c < k-1 {
-				x += rankSep / 2
+				x += colGap
 			}
+		}
+		if k > 1 && g.foldOut[r] > 0 {
+			x += g.foldOut[r] + foldLabelGap
 		}
 		x += gap[r]
 	}
 	width = x - gap[maxRank] + margin
 	height = slices.Max(colHeights) + 2*margin
 
-	// Centre each column, then pull nodes towards their neighbours in the
-	// columns before them, keeping the order and the spacing.
+	// Centre each column (the columns of a folded rank on its first, so
+	// that their rows line up), then pull the nodes of an unfolded rank
+	// towards their neighbours in the columns before them, keeping the order
+	// and the spacing.
 	for ci, col := range cols {
-		y := margin + (height-2*margin-colHeights[ci])/2
+		top := colHeights[ci]
+		if g.nodes[col.nodes[0]].ncol > 1 {
+			top = colHeights[ci-g.nodes[col.nodes[0]].col]
+		}
+		y := margin + (height-2*margin-top)/2
 		for _, i := range col.nodes {
 			nd := &g.nodes[i]
 			nd.x = col.x + col.w/2
 			nd.y = y + nd.h/2
-			y += nd.h + nodeSep
+			y += nd.h + g.rowSep[col.rank]
 		}
 	}
 	for ci, col := range cols {
-		if ci == 0 {
+		if ci == 0 || g.nodes[col.nodes[0]].ncol > 1 {
 			continue
 		}
 		want := make([]float64, len(col.nodes))
@@ -240,14 +294,23 @@ func (g *Graph) layered() (width, height float64) {
 	return g.band(cols, width, height)
 }
 
-// bandGap is the room between two bands of a folded drawing.
-const bandGap = 40.0
+// bandGap is the room between two bands of a folded drawing without a bus;
+// busDrop is how far under its band a bus line runs.
+const (
+	bandGap = 40.0
+	busDrop = 10.0
+)
 
-// colSpan is one column of the drawing: its left edge, width and nodes.
+// colSpan is one column of the drawing: its left edge, width, rank and nodes.
 type colSpan struct {
 	x, w  float64
+	rank  int
 	nodes []int
 }
+
+// foldLabelGap is the room between a folded rank's box and the label beside
+// it, for the edge that turns into or out of the box.
+const foldLabelGap = 14.0
 
 // band folds a drawing much wider than high (a sieve of a hundred filters is
 // one long row) into bands stacked top to bottom, like lines of text, so that
@@ -268,7 +331,7 @@ func (g *Graph) band(cols []colSpan, width, height float64) (float64, float64) {
 			band++
 			start = c.x
 		}
-		dy := float64(band) * (height + bandGap)
+		dy := float64(band) * (height + g.bandGap)
 		for _, n := range c.nodes {
 			g.nodes[n].x += margin - start
 			g.nodes[n].y += dy
@@ -278,7 +341,7 @@ func (g *Graph) band(cols []colSpan, width, height float64) (float64, float64) {
 			newW = max(newW, c.x+c.w-start+2*margin)
 		}
 	}
-	return newW, float64(band+1)*height + float64(band)*bandGap
+	return newW, float64(band+1)*height + float64(band)*g.bandGap
 }
 
 // sizeNodes sizes every node to fit its lines.
@@ -440,30 +503,32 @@ func (g *Graph) builtinSVG(ring bool) ([]byte, string) {
 		f.c0, f.c1 = min(f.c0, nd.col), max(f.c1, nd.col)
 		g.folds[k] = f
 	}
-	g.bus = g.buses(right)
+	g.bus = g.buses()
 	return g.drawSVG(w, h), LayoutLayered
 }
 
 // busPaths returns, for each bus, its lines as straight segments: one under
-// each band its writers are in, a trunk at the right joining them, and the
-// rise into the channel's node.
+// each band its writers are in, a trunk at the left joining them, and the
+// rise into the channel's node. The trunk is at the left so that an edge
+// wrapping from the end of a band to the start of the next can pass round
+// the right end of the band's bus line instead of across it.
 func (g *Graph) busPaths() map[int][][2][2]float64 {
 	out := map[int][][2][2]float64{}
 	for n, trunk := range g.bus {
 		ch := g.nodes[n]
-		left := map[int]float64{ch.band: ch.x}
+		right := map[int]float64{ch.band: ch.x}
 		for _, e := range g.edges {
 			if e.to == n {
 				u := g.nodes[e.from]
-				if l, ok := left[u.band]; !ok || u.x < l {
-					left[u.band] = u.x
+				if r, ok := right[u.band]; !ok || u.x > r {
+					right[u.band] = u.x
 				}
 			}
 		}
 		var segs [][2][2]float64
 		first, last := ch.band, ch.band
-		for b, l := range left {
-			segs = append(segs, [2][2]float64{{l, g.busY(b)}, {trunk, g.busY(b)}})
+		for b, r := range right {
+			segs = append(segs, [2][2]float64{{trunk, g.busY(b)}, {r, g.busY(b)}})
 			first, last = min(first, b), max(last, b)
 		}
 		if first < last {
@@ -519,7 +584,7 @@ func (g *Graph) drawSVG(width, height float64) []byte {
 			}
 		}
 		if len(e.label) > 0 {
-			x, y := bezier(p, at)
+			x, y := g.labelPos(e, p, at)
 			w, h := linesSize(e.label)
 			grow(x-w/2, y-h-2, x+w/2, y+2)
 		}
@@ -582,9 +647,9 @@ func drawLines(b *strings.Builder, ls []lline, x, y float64) {
 // drawn as a bus is always laid out here.
 const busMin = graphvizMaxDegree + 1
 
-// buses returns the buses of the drawing: for each shared channel node with
-// busMin writers or more, the x of the trunk that joins its lines.
-func (g *Graph) buses(right float64) map[int]float64 {
+// busChannels returns the shared channel nodes drawn as buses: those with
+// busMin writers or more along a chain.
+func (g *Graph) busChannels() map[int]bool {
 	writers := map[int]int{}
 	ranks := map[int]map[int]bool{}
 	for _, e := range g.edges {
@@ -596,23 +661,42 @@ func (g *Graph) buses(right float64) map[int]float64 {
 			ranks[e.to][g.nodes[e.from].rank] = true
 		}
 	}
-	out := map[int]float64{}
-	k := 0
+	out := map[int]bool{}
 	for n, c := range writers {
 		// Writers along a chain (the sieve's filters), not a farm's
 		// workers side by side in one rank: those reach the channel along
 		// the gaps between their rows (see route).
-		if c >= busMin && len(ranks[n]) > c/2 && g.bandH > 0 {
-			out[n] = right + 10 + 8*float64(k)
-			k++
+		if c >= busMin && len(ranks[n]) > c/2 {
+			out[n] = true
 		}
+	}
+	return out
+}
+
+// buses returns the x of each bus's trunk, left of the whole drawing, in a
+// stable order.
+func (g *Graph) buses() map[int]float64 {
+	ns := make([]int, 0, len(g.busSet))
+	for n := range g.busSet {
+		ns = append(ns, n)
+	}
+	slices.Sort(ns)
+	out := map[int]float64{}
+	for k, n := range ns {
+		out[n] = -10 - 8*float64(k)
 	}
 	return out
 }
 
 // busY is the height of the bus line under band b.
 func (g *Graph) busY(b int) float64 {
-	return float64(b)*(g.bandH+bandGap) + g.bandH + bandGap/4
+	return float64(b)*(g.bandH+g.bandGap) + g.bandH + busDrop
+}
+
+// wrapY is the height of the line under band b, below its bus line, along
+// which edges wrap to the next band.
+func (g *Graph) wrapY(b int) float64 {
+	return float64(b+1)*(g.bandH+g.bandGap) - 16
 }
 
 // route returns the curve of e, where on its main part p its label sits,
@@ -622,36 +706,57 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 	labelAt = 0.5
 	fu, outOf := g.folds[[2]int{u.rank, u.band}]
 	fv, into := g.folds[[2]int{v.rank, v.band}]
-	outOf = outOf && u.ncol > 1 && u.col < fu.c1
-	into = into && v.ncol > 1 && v.col > fv.c0
+	// A labelled edge turns into its box, or out of it, beside its label
+	// (see labelPos), from any column.
+	labelled := len(e.label) > 0
+	into = into && v.ncol > 1 && (v.col > fv.c0 || labelled && u.rank < v.rank)
+	outOf = outOf && u.ncol > 1 && (u.col < fu.c1 || labelled && u.rank < v.rank && v.ncol < 2)
 	switch {
-	case e.path == nil && (g.bus == nil || g.bus[e.to] == 0) && v.band == u.band && v.x > u.x+u.w/2 && (outOf || into):
+	case e.path == nil && !g.onBus(e) && v.band == u.band && v.x > u.x+u.w/2 && (outOf || into):
 		// Out of, or into, a column of a folded rank that has columns
 		// before it (after it): along the gap between its rows, past the
 		// other columns' boxes, and the main curve, which carries the
 		// label, in the gap between the ranks.
 		start := [2]float64{u.x + u.w/2, u.y}
 		if outOf {
-			gy := u.y + u.h/2 + nodeSep/2
-			a, b := [2]float64{start[0] + 8, gy}, [2]float64{fu.r + 6, gy}
+			gy := u.y + u.h/2 + g.rowSep[u.rank]/2
+			right := fu.r + 6
+			if g.foldOut[u.rank] > 0 {
+				right += g.foldOut[u.rank] + foldLabelGap
+			}
+			a, b := [2]float64{start[0] + 8, gy}, [2]float64{right, gy}
 			pre = append(pre, [4][2]float64{start, {start[0] + 5, start[1]}, {a[0] - 3, a[1]}, a}, straight(a, b))
 			start = b
 		}
 		end := [2]float64{v.x - v.w/2 - 2, v.y}
 		if into {
-			gy := v.y - v.h/2 - nodeSep/2
-			c, d := [2]float64{fv.l - 6, gy}, [2]float64{v.x - v.w/2 - 10, gy}
+			gy := v.y - v.h/2 - g.rowSep[v.rank]/2
+			left := fv.l - 6
+			if g.foldIn[v.rank] > 0 {
+				left -= g.foldIn[v.rank] + foldLabelGap
+			}
+			c, d := [2]float64{left, gy}, [2]float64{v.x - v.w/2 - 10, gy}
 			post = append(post, straight(c, d), [4][2]float64{d, {d[0] + 5, d[1]}, {end[0] - 5, end[1]}, end})
 			end = c
 		}
 		dx := (end[0] - start[0]) / 2
 		p = [4][2]float64{start, {start[0] + dx, start[1]}, {end[0] - dx, end[1]}, end}
-	case g.bus != nil && g.bus[e.to] != 0:
+	case g.onBus(e):
 		// Onto the bus: straight down to the line under its band.
 		x0, y0, y3 := u.x, u.y+u.h/2, g.busY(u.band)
 		p = [4][2]float64{{x0, y0}, {x0, y0 + (y3-y0)/3}, {x0, y3 - (y3-y0)/3}, {x0, y3}}
 	case e.path != nil:
 		p, labelAt = *e.path, e.labelAt
+	case v.band == u.band+1 && len(g.bus) > 0 && v.x < u.x:
+		// On to the next band in a drawing with a bus: round the right
+		// end of the band's bus line, along under it, and down into v,
+		// with the label over that run, between it and the bus line.
+		x1, y1 := u.x+u.w/2+12, g.wrapY(u.band)
+		a := [2]float64{u.x + u.w/2, u.y}
+		pre = append(pre, [4][2]float64{a, {x1, a[1]}, {x1, a[1]}, {x1, a[1] + 12}}, straight([2]float64{x1, a[1] + 12}, [2]float64{x1, y1 - 12}),
+			[4][2]float64{{x1, y1 - 12}, {x1, y1}, {x1, y1}, {x1 - 12, y1}})
+		p = straight([2]float64{x1 - 12, y1}, [2]float64{v.x + 12, y1})
+		post = append(post, [4][2]float64{{v.x + 12, y1}, {v.x, y1}, {v.x, y1}, {v.x, v.y - v.h/2 - 2}})
 	case v.band > u.band:
 		// On to a later band, as a line of text wraps: down from u's
 		// bottom into the gap between the bands, across it, and down into
@@ -672,6 +777,31 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 		p = [4][2]float64{{x0, y0}, {x0, low}, {x3, low}, {x3, y3}}
 	}
 	return pre, p, labelAt, post
+}
+
+// labelPos returns where e's label sits, p and labelAt being its main curve
+// and where on it: the middle of its bottom edge. The label of an edge into a
+// folded rank sits left of its box, above the edge turning into it; of one
+// out of a folded rank, right of its box, below the edge turning out of it.
+// Between the ranks there is no room for the labels of a hundred edges.
+func (g *Graph) labelPos(e ledge, p [4][2]float64, labelAt float64) (x, y float64) {
+	u, v := g.nodes[e.from], g.nodes[e.to]
+	w, h := linesSize(e.label)
+	if e.path == nil && g.folds != nil && u.band == v.band && u.rank < v.rank {
+		switch {
+		case v.ncol > 1:
+			return v.x - v.w/2 - foldLabelGap - w/2, v.y - 1
+		case u.ncol > 1:
+			return u.x + u.w/2 + foldLabelGap + w/2, u.y + h + 3
+		}
+	}
+	return bezier(p, labelAt)
+}
+
+// onBus says whether e drops onto a bus.
+func (g *Graph) onBus(e ledge) bool {
+	_, ok := g.bus[e.to]
+	return ok
 }
 
 // straight is the line from a to b as a cubic curve.
@@ -701,7 +831,7 @@ func (g *Graph) drawEdge(b *strings.Builder, e ledge) {
 	fmt.Fprintf(b, `<polygon fill="#555555" stroke="#555555" points="%.2f,%.2f %.2f,%.2f %.2f,%.2f %.2f,%.2f"/>`,
 		tip[0], tip[1], back[0]-3.5*dy, back[1]+3.5*dx, back[0]+3.5*dy, back[1]-3.5*dx, tip[0], tip[1])
 	if len(e.label) > 0 {
-		mx, my := bezier(p, labelAt)
+		mx, my := g.labelPos(e, p, labelAt)
 		_, h := linesSize(e.label)
 		drawLines(b, e.label, mx, my-h/2-2)
 	}
