@@ -14,7 +14,9 @@ import (
 // O(sweeps × (nodes + edges)) and is used for everything Graphviz cannot be
 // trusted with: ranks from the longest path after breaking cycles, orders
 // within a rank from a few barycenter sweeps, tall ranks folded into several
-// columns, and edges drawn as curves. Its SVG has the structure of
+// columns, a distributed network's nodes as boxes (each node's processes in a
+// horizontal stripe of their own, so that no box holds another node's), and
+// edges drawn as curves. Its SVG has the structure of
 // Graphviz's (g.node and g.edge groups with the same ids, shapes, then text
 // lines), so the page treats both alike.
 
@@ -36,6 +38,9 @@ type lnode struct {
 	rank, pos  int
 	band       int // which band of a folded drawing (see band)
 	col, ncol  int // which column of its rank, of how many (a tall rank folds)
+	cluster    int // the node it runs on, an index in Graph.clusterNames; -1 if none
+	stripe     int // which stripe of a drawing of nodes (see clusters)
+	row        int // which row of its rank in its stripe
 }
 
 // foldSpan is where the columns of a folded rank lie within one band.
@@ -163,11 +168,19 @@ func (g *Graph) layered() (width, height float64) {
 
 	// A rank taller than colMax folds into columns, its nodes dealt to
 	// them in rows.
+	// In a drawing of nodes, each rank holds the processes of one node
+	// together, and the rows are dealt per node.
+	stripes := g.clusters(perRank)
 	ncol := make([]int, maxRank+1)
 	for r, nodes := range perRank {
 		ncol[r] = (len(nodes) + colMax - 1) / colMax
-		for j, i := range nodes {
-			g.nodes[i].col, g.nodes[i].ncol = j%ncol[r], ncol[r]
+		j, stripe := 0, -1
+		for _, i := range nodes {
+			if nd := &g.nodes[i]; nd.stripe != stripe {
+				j, stripe = 0, nd.stripe
+			}
+			g.nodes[i].col, g.nodes[i].row, g.nodes[i].ncol = j%ncol[r], j/ncol[r], ncol[r]
+			j++
 		}
 	}
 	// The label of an edge into a folded rank sits left of its box, and of
@@ -215,9 +228,11 @@ func (g *Graph) layered() (width, height float64) {
 		sep := g.rowSep[r]
 		for c := range k {
 			col := colSpan{x: x, rank: r}
-			for j := c; j < len(nodes); j += k {
-				col.nodes = append(col.nodes, nodes[j])
-				col.w = max(col.w, g.nodes[nodes[j]].w)
+			for _, i := range nodes {
+				if g.nodes[i].col == c {
+					col.nodes = append(col.nodes, i)
+					col.w = max(col.w, g.nodes[i].w)
+				}
 			}
 			h := 0.0
 			for _, i := range col.nodes {
@@ -237,6 +252,10 @@ func (g *Graph) layered() (width, height float64) {
 	}
 	width = x - gap[maxRank] + margin
 	height = slices.Max(colHeights) + 2*margin
+	if stripes > 0 {
+		height = g.placeStripes(perRank, cols, stripes)
+		return g.band(cols, width, height)
+	}
 
 	// Centre each column (the columns of a folded rank on its first, so
 	// that their rows line up), then pull the nodes of an unfolded rank
@@ -293,6 +312,167 @@ func (g *Graph) layered() (width, height float64) {
 	}
 	return g.band(cols, width, height)
 }
+
+// clusters groups each rank's nodes by the node of a distributed network
+// they run on, in stripes from top to bottom ordered by where the ordering put
+// them, and returns how many stripes there are (0 when no node says where it
+// runs: then there are none).
+func (g *Graph) clusters(perRank [][]int) int {
+	if !slices.ContainsFunc(g.nodes, func(nd lnode) bool { return nd.cluster >= 0 }) {
+		return 0
+	}
+	sum, cnt := map[int]float64{}, map[int]int{}
+	for _, nodes := range perRank {
+		for k, i := range nodes {
+			c := g.nodes[i].cluster
+			sum[c] += (float64(k) + 0.5) / float64(len(nodes))
+			cnt[c]++
+		}
+	}
+	order := make([]int, 0, len(cnt))
+	for c := range cnt {
+		order = append(order, c)
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		ma, mb := sum[a]/float64(cnt[a]), sum[b]/float64(cnt[b])
+		switch {
+		case ma < mb:
+			return -1
+		case ma > mb:
+			return 1
+		}
+		return a - b
+	})
+	stripe := map[int]int{}
+	for s, c := range order {
+		stripe[c] = s
+	}
+	for i := range g.nodes {
+		g.nodes[i].stripe = stripe[g.nodes[i].cluster]
+	}
+	for r := range perRank {
+		slices.SortStableFunc(perRank[r], func(a, b int) int { return g.nodes[a].stripe - g.nodes[b].stripe })
+		for k, i := range perRank[r] {
+			g.nodes[i].pos = k
+		}
+	}
+	return len(order)
+}
+
+// Room around the processes of a node in its box, above them for its title.
+const (
+	clusterPad   = 10.0
+	clusterTitle = 22.0
+	stripeGap    = 14.0
+)
+
+// placeStripes places the nodes of a drawing of nodes: each node's processes
+// in a stripe of their own, the stripes one under another, so that the box
+// around each node's processes holds no other node's; and returns the
+// drawing's height.
+func (g *Graph) placeStripes(perRank [][]int, cols []colSpan, stripes int) float64 {
+	type part struct {
+		rows int
+		rowH float64
+	}
+	parts := make([]map[int]*part, len(perRank)) // by rank, by stripe
+	tall := make([]float64, stripes)             // each stripe's height
+	for r, nodes := range perRank {
+		parts[r] = map[int]*part{}
+		for _, i := range nodes {
+			nd := g.nodes[i]
+			p := parts[r][nd.stripe]
+			if p == nil {
+				p = &part{}
+				parts[r][nd.stripe] = p
+			}
+			p.rows = max(p.rows, nd.row+1)
+			p.rowH = max(p.rowH, nd.h)
+		}
+		for s, p := range parts[r] {
+			tall[s] = max(tall[s], float64(p.rows)*(p.rowH+g.rowSep[r])-g.rowSep[r])
+		}
+	}
+	boxed := map[int]bool{}
+	for _, nd := range g.nodes {
+		boxed[nd.stripe] = nd.cluster >= 0
+	}
+	top := make([]float64, stripes)
+	y := margin
+	for s := range stripes {
+		if boxed[s] {
+			y += clusterTitle + clusterPad
+		}
+		top[s] = y
+		y += tall[s]
+		if boxed[s] {
+			y += clusterPad
+		}
+		y += stripeGap
+	}
+	g.stripeTop, g.stripeH = top, tall
+	for _, col := range cols {
+		for _, i := range col.nodes {
+			nd := &g.nodes[i]
+			p := parts[nd.rank][nd.stripe]
+			h := float64(p.rows)*(p.rowH+g.rowSep[nd.rank]) - g.rowSep[nd.rank]
+			nd.x = col.x + col.w/2
+			nd.y = top[nd.stripe] + (tall[nd.stripe]-h)/2 + float64(nd.row)*(p.rowH+g.rowSep[nd.rank]) + p.rowH/2
+		}
+	}
+	return y - stripeGap + margin
+}
+
+// nodeBox is the box drawn around the processes of one node of a
+// distributed network, in one band of the drawing.
+type nodeBox struct {
+	cluster, band  int
+	x0, y0, x1, y1 float64
+}
+
+// boxNodes finds the box of each node in each band: round its processes
+// and channels and the labels beside them, as high as its stripe, and wide
+// enough for its title.
+func (g *Graph) boxNodes() {
+	g.nodeBoxes = nil
+	at := map[[2]int]int{}
+	for _, nd := range g.nodes {
+		if nd.cluster < 0 {
+			continue
+		}
+		x0, x1 := nd.x-nd.w/2, nd.x+nd.w/2
+		if nd.ncol > 1 && nd.col == 0 && g.foldIn[nd.rank] > 0 {
+			x0 -= g.foldIn[nd.rank] + foldLabelGap
+		}
+		if nd.ncol > 1 && nd.col == nd.ncol-1 && g.foldOut[nd.rank] > 0 {
+			x1 += g.foldOut[nd.rank] + foldLabelGap
+		}
+		k := [2]int{nd.cluster, nd.band}
+		i, ok := at[k]
+		if !ok {
+			dy := float64(nd.band) * (g.bandH + g.bandGap)
+			i = len(g.nodeBoxes)
+			at[k] = i
+			g.nodeBoxes = append(g.nodeBoxes, nodeBox{cluster: nd.cluster, band: nd.band,
+				x0: math.Inf(1), x1: math.Inf(-1),
+				y0: dy + g.stripeTop[nd.stripe] - clusterPad - clusterTitle, y1: dy + g.stripeTop[nd.stripe] + g.stripeH[nd.stripe] + clusterPad})
+		}
+		b := &g.nodeBoxes[i]
+		b.x0, b.x1 = min(b.x0, x0-clusterPad), max(b.x1, x1+clusterPad)
+	}
+	for i := range g.nodeBoxes {
+		b := &g.nodeBoxes[i]
+		b.x1 = max(b.x1, b.x0+textWidth(g.nodeTitle(b.cluster), 13)+16)
+	}
+	slices.SortFunc(g.nodeBoxes, func(a, b nodeBox) int {
+		if a.cluster != b.cluster {
+			return a.cluster - b.cluster
+		}
+		return a.band - b.band
+	})
+}
+
+func (g *Graph) nodeTitle(cluster int) string { return "node " + g.clusterNames[cluster] }
 
 // bandGap is the room between two bands of a folded drawing without a bus;
 // busDrop is how far under its band a bus line runs.
@@ -504,6 +684,7 @@ func (g *Graph) builtinSVG(ring bool) ([]byte, string) {
 		g.folds[k] = f
 	}
 	g.bus = g.buses()
+	g.boxNodes()
 	return g.drawSVG(w, h), LayoutLayered
 }
 
@@ -570,6 +751,9 @@ func (g *Graph) drawSVG(width, height float64) []byte {
 	for _, nd := range g.nodes {
 		grow(nd.x-nd.w/2, nd.y-nd.h/2, nd.x+nd.w/2, nd.y+nd.h/2)
 	}
+	for _, nb := range g.nodeBoxes {
+		grow(nb.x0, nb.y0, nb.x1, nb.y1)
+	}
 	buses := g.busPaths()
 	for _, segs := range buses {
 		for _, sg := range segs {
@@ -595,6 +779,20 @@ func (g *Graph) drawSVG(width, height float64) []byte {
 		`<svg xmlns="http://www.w3.org/2000/svg" width="%.0fpt" height="%.0fpt" viewBox="%.2f %.2f %.2f %.2f">`+"\n",
 		width, height, minX, minY, width, height)
 	b.WriteString(`<g id="graph0" class="graph" font-family="Helvetica,sans-Serif">` + "\n")
+	for k, nb := range g.nodeBoxes {
+		// As Graphviz draws a cluster, with the ids Build gave them; a
+		// node's box in a later band has an id of its own.
+		id := fmt.Sprintf("nodebox-%d", nb.cluster)
+		if k > 0 && g.nodeBoxes[k-1].cluster == nb.cluster {
+			id += fmt.Sprintf("-%d", nb.band)
+		}
+		x0, y0, x1, y1, r := nb.x0, nb.y0, nb.x1, nb.y1, 8.0
+		fmt.Fprintf(&b, `<g id="%s" class="cluster nodebox"><title>cluster_node_%d</title>`, id, nb.cluster)
+		fmt.Fprintf(&b, `<path fill="none" stroke="#777777" stroke-dasharray="5,2" d="M%.2f,%.2f L%.2f,%.2f Q%.2f,%.2f %.2f,%.2f L%.2f,%.2f Q%.2f,%.2f %.2f,%.2f L%.2f,%.2f Q%.2f,%.2f %.2f,%.2f L%.2f,%.2f Q%.2f,%.2f %.2f,%.2f Z"/>`,
+			x0+r, y0, x1-r, y0, x1, y0, x1, y0+r, x1, y1-r, x1, y1, x1-r, y1, x0+r, y1, x0, y1, x0, y1-r, x0, y0+r, x0, y0, x0+r, y0)
+		fmt.Fprintf(&b, `<text text-anchor="start" x="%.2f" y="%.2f" font-size="13" fill="#555555">%s</text></g>`+"\n",
+			x0+8, y0+clusterTitle-5, xmlText(g.nodeTitle(nb.cluster)))
+	}
 	for n, segs := range buses {
 		// The bus belongs to its channel: the same id with "-bus", drawn
 		// like a channel's edges, its arrow into the channel's node.

@@ -156,6 +156,38 @@ func remoteFarmTopo() *format.Topology {
 	return b.t
 }
 
+// distFarmTopo is a farm spread over nodes: a producer and a collector on
+// the head node, and on each of k other nodes m workers sharing its jobs
+// and results channels, which the head reaches as remote channels. Its
+// shared channels have more ends than Graphviz is given (see Small), so the
+// layered layout draws it, node boxes and all.
+func distFarmTopo(k, m int) *format.Topology {
+	b := newTopo(fmt.Sprintf("dist-farm-%dx%d", k, m))
+	on := func(id, node string) {
+		b.t.Processes = append(b.t.Processes, format.Process{ID: id, Name: id, Attrs: map[string]string{NodeAttr: node}})
+	}
+	on("producer", "head:7000")
+	on("collector", "head:7000")
+	for n := range k {
+		addr := fmt.Sprintf("w%d:7000", n)
+		var ws []string
+		for i := range m {
+			ws = append(ws, fmt.Sprintf("worker-%d.%d", n, i))
+			on(ws[i], addr)
+		}
+		b.ch("jobs@"+addr, nil, ws)
+		b.ch("results@"+addr, ws, nil)
+		b.t.Channels[len(b.t.Channels)-2].Name = "jobs @" + addr
+		b.t.Channels[len(b.t.Channels)-1].Name = "results @" + addr
+		b.t.Channels = append(b.t.Channels,
+			format.Channel{ID: "rj" + addr, Name: addr + "/jobs", Remote: addr},
+			format.Channel{ID: "rr" + addr, Name: addr + "/results", Remote: addr})
+		b.t.Ends = append(b.t.Ends, format.End{Process: "producer", Channel: "rj" + addr, Dir: format.DirWrite},
+			format.End{Process: "collector", Channel: "rr" + addr, Dir: format.DirRead})
+	}
+	return b.t
+}
+
 // box is an axis-aligned rectangle.
 type box struct{ x0, y0, x1, y1 float64 }
 
@@ -570,7 +602,7 @@ func qualityTopologies() []*format.Topology {
 	for _, n := range []int{50, 150, 500} {
 		ts = append(ts, sieveTopo(n))
 	}
-	return append(ts, remoteFarmTopo())
+	return append(ts, remoteFarmTopo(), distFarmTopo(4, 12), distFarmTopo(8, 24))
 }
 
 // dotQuick says whether the test lays top out with Graphviz's dot itself: it
@@ -612,6 +644,16 @@ func TestLayoutQuality(t *testing.T) {
 		require.NotEmpty(t, d.nodes, top.Name)
 		q := measure(d)
 		checkNodeBoxes(t, top, d)
+		if used.Engine != LayoutLayered {
+			// The built-in layout draws node boxes too, for when Graphviz
+			// is busy or too slow.
+			lsvg, _, err := Build(top, WithLiveLabels(), WithLayout(LayoutLayered)).Draw(ctx)
+			require.NoError(t, err)
+			if dir := os.Getenv("CSPVIZ_QUALITY_SVG"); dir != "" {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, top.Name+"-layered.svg"), lsvg, 0o644))
+			}
+			checkNodeBoxes(t, top, readDrawing(t, lsvg))
+		}
 
 		var dsvg []byte
 		why := ""
