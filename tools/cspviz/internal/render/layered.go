@@ -53,6 +53,7 @@ type ledge struct {
 	id, class, tip string
 	label          []lline
 	from, to       int
+	back           bool // drawn from to to from, and reversed (see backward)
 
 	path    *[4][2]float64 // the curve, when the layout routed it
 	labelAt float64        // where on the curve the label sits, 0 to 1
@@ -200,6 +201,9 @@ func (g *Graph) layered() (width, height float64) {
 		}
 		w, h := linesSize(e.label)
 		u, v := g.nodes[e.from], g.nodes[e.to]
+		if u.rank > v.rank { // a backward edge, drawn as the forward one would be
+			u, v = v, u
+		}
 		switch {
 		case v.ncol > 1 && u.rank < v.rank:
 			g.foldIn[v.rank] = max(g.foldIn[v.rank], w)
@@ -900,8 +904,28 @@ func (g *Graph) wrapY(b int) float64 {
 // route returns the curve of e, where on its main part p its label sits,
 // and the parts before and after p, when it has them.
 func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt float64, post [][4][2]float64) {
+	if g.backward(e) {
+		// Drawn as the edge the other way would be, a little below it so
+		// that the two do not coincide, and then reversed.
+		f := e
+		f.from, f.to, f.back = e.to, e.from, true
+		fpre, fp, at, fpost := g.route(f)
+		for k := len(fpost) - 1; k >= 0; k-- {
+			pre = append(pre, reversed(fpost[k]))
+		}
+		for k := len(fpre) - 1; k >= 0; k-- {
+			post = append(post, reversed(fpre[k]))
+		}
+		return pre, reversed(fp), 1 - at, post
+	}
 	u, v := g.nodes[e.from], g.nodes[e.to]
 	labelAt = 0.5
+	// A backward edge drawn forwards keeps clear of the forward ones: its
+	// ends lower, its runs along the gaps between rows nearer the rows.
+	off, runOff, tip := 0.0, 0.0, 2.0
+	if e.back {
+		off, runOff, tip = 6, 4, 0
+	}
 	fu, outOf := g.folds[[2]int{u.rank, u.band}]
 	fv, into := g.folds[[2]int{v.rank, v.band}]
 	// A labelled edge turns into its box, or out of it, beside its label
@@ -915,9 +939,9 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 		// before it (after it): along the gap between its rows, past the
 		// other columns' boxes, and the main curve, which carries the
 		// label, in the gap between the ranks.
-		start := [2]float64{u.x + u.w/2, u.y}
+		start := [2]float64{u.x + u.w/2 + 2 - tip, u.y + off}
 		if outOf {
-			gy := u.y + u.h/2 + g.rowSep[u.rank]/2
+			gy := u.y + u.h/2 + g.rowSep[u.rank]/2 - runOff
 			right := fu.r + 6
 			if g.foldOut[u.rank] > 0 {
 				right += g.foldOut[u.rank] + foldLabelGap
@@ -926,9 +950,9 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 			pre = append(pre, [4][2]float64{start, {start[0] + 5, start[1]}, {a[0] - 3, a[1]}, a}, straight(a, b))
 			start = b
 		}
-		end := [2]float64{v.x - v.w/2 - 2, v.y}
+		end := [2]float64{v.x - v.w/2 - tip, v.y + off}
 		if into {
-			gy := v.y - v.h/2 - g.rowSep[v.rank]/2
+			gy := v.y - v.h/2 - g.rowSep[v.rank]/2 + runOff
 			left := fv.l - 6
 			if g.foldIn[v.rank] > 0 {
 				left -= g.foldIn[v.rank] + foldLabelGap
@@ -964,7 +988,7 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 		p = [4][2]float64{{x0, y0}, {x0, mid + (y3-y0)/2}, {x3, mid - (y3-y0)/2}, {x3, y3}}
 	case v.x > u.x+u.w/2:
 		// Forwards: right side to left side.
-		x0, y0, x3, y3 := u.x+u.w/2, u.y, v.x-v.w/2-2, v.y
+		x0, y0, x3, y3 := u.x+u.w/2+2-tip, u.y+off, v.x-v.w/2-tip, v.y+off
 		dx := (x3 - x0) / 2
 		p = [4][2]float64{{x0, y0}, {x0 + dx, y0}, {x3 - dx, y3}, {x3, y3}}
 	default:
@@ -985,6 +1009,17 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 func (g *Graph) labelPos(e ledge, p [4][2]float64, labelAt float64) (x, y float64) {
 	u, v := g.nodes[e.from], g.nodes[e.to]
 	w, h := linesSize(e.label)
+	if g.backward(e) {
+		// Below the edge, where the forward one's label is above its own.
+		switch {
+		case u.ncol > 1:
+			return u.x - u.w/2 - foldLabelGap - w/2, u.y + h + 3
+		case v.ncol > 1:
+			return v.x + v.w/2 + foldLabelGap + w/2, v.y - 1
+		}
+		x, y := bezier(p, labelAt)
+		return x, y + h + 6
+	}
 	if e.path == nil && g.folds != nil && u.band == v.band && u.rank < v.rank {
 		switch {
 		case v.ncol > 1:
@@ -995,6 +1030,18 @@ func (g *Graph) labelPos(e ledge, p [4][2]float64, labelAt float64) (x, y float6
 	}
 	return bezier(p, labelAt)
 }
+
+// backward says whether e runs from a later rank to an earlier one of the
+// same band, so that it is drawn in the gaps between them as the forward
+// edges are (a farm's results going back to its dispatcher), not looped
+// under the drawing.
+func (g *Graph) backward(e ledge) bool {
+	u, v := g.nodes[e.from], g.nodes[e.to]
+	return e.path == nil && !e.back && !g.onBus(e) && u.rank > v.rank && u.band == v.band && u.x-u.w/2 > v.x+v.w/2
+}
+
+// reversed is the cubic curve c run from its end to its start.
+func reversed(c [4][2]float64) [4][2]float64 { return [4][2]float64{c[3], c[2], c[1], c[0]} }
 
 // onBus says whether e drops onto a bus.
 func (g *Graph) onBus(e ledge) bool {

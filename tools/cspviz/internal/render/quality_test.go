@@ -75,6 +75,20 @@ func farmTopo(k int) *format.Topology {
 	return b.t
 }
 
+// loopFarmTopo is a dispatcher dealing jobs to k workers over their own
+// channels and taking their results back: every result edge closes a cycle.
+func loopFarmTopo(k int) *format.Topology {
+	b := newTopo(fmt.Sprintf("loop-farm-%d", k))
+	b.proc("dispatcher")
+	for i := range k {
+		w := fmt.Sprint("worker-", i)
+		b.proc(w)
+		b.ch(fmt.Sprint("job-", i), []string{"dispatcher"}, []string{w})
+		b.ch(fmt.Sprint("result-", i), []string{w}, []string{"dispatcher"})
+	}
+	return b.t
+}
+
 // sharedFarmTopo is the mcpi farm: one jobs channel that k workers read, one
 // counts channel that they all write.
 func sharedFarmTopo(k int) *format.Topology {
@@ -434,21 +448,6 @@ func measure(d drawing) quality {
 		}
 		return m
 	}
-	edgeSegs := make([][][2][2]float64, len(d.edges))
-	edgeEnds := make([]map[int]bool, len(d.edges))
-	for k, e := range d.edges {
-		edgeSegs[k] = segs(e)
-		edgeEnds[k] = ends(e)
-		for i, n := range d.nodes {
-			if edgeEnds[k][i] {
-				continue
-			}
-			if hitsBox(edgeSegs[k], n.grow(-2)) {
-				q.through++
-				break
-			}
-		}
-	}
 	// The bounds of each edge, to skip pairs far apart.
 	bb := make([]box, len(d.edges))
 	for k, e := range d.edges {
@@ -459,6 +458,21 @@ func measure(d drawing) quality {
 			}
 		}
 		bb[k] = bboxOf(flat)
+	}
+	edgeSegs := make([][][2][2]float64, len(d.edges))
+	edgeEnds := make([]map[int]bool, len(d.edges))
+	for k, e := range d.edges {
+		edgeSegs[k] = segs(e)
+		edgeEnds[k] = ends(e)
+		for i, n := range d.nodes {
+			if edgeEnds[k][i] {
+				continue
+			}
+			if bb[k].overlaps(n) && hitsBox(edgeSegs[k], n.grow(-2)) {
+				q.through++
+				break
+			}
+		}
 	}
 	// Labels over other labels, over boxes, or under edges not their own.
 	for i, a := range d.labels {
@@ -597,7 +611,7 @@ func qualityTopologies() []*format.Topology {
 	for _, k := range []int{8, 64, 256} {
 		ts = append(ts, farmTopo(k))
 	}
-	ts = append(ts, sharedFarmTopo(64))
+	ts = append(ts, sharedFarmTopo(64), loopFarmTopo(8), loopFarmTopo(200))
 	ts = append(ts, ringTopo(8), ringTopo(40), treeTopo(4), treeTopo(6))
 	for _, n := range []int{50, 150, 500} {
 		ts = append(ts, sieveTopo(n))
