@@ -25,7 +25,8 @@ import (
 //
 //	CSPVIZ_DOT_BASELINE=update CSPVIZ_DOT_LIMIT=20m go test -timeout 0 -run TestLayoutQuality ./tools/cspviz/internal/render
 //
-// which lays each one out in a child process it can stop at the limit. The
+// which lays each one out in a child process it can stop at the limit
+// (CSPVIZ_DOT_ONLY=regexp records only the topologies it matches). The
 // drawing, not its figures, is recorded, so that the figures always come from
 // the measure the test uses now. A topology dot did not finish has a .txt
 // file instead, saying how long it was given.

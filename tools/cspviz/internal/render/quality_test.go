@@ -644,6 +644,10 @@ func TestLayoutQuality(t *testing.T) {
 		limit, err = time.ParseDuration(s)
 		require.NoError(t, err, "CSPVIZ_DOT_LIMIT")
 	}
+	var only *regexp.Regexp // the topologies to record, when not all
+	if s := os.Getenv("CSPVIZ_DOT_ONLY"); s != "" {
+		only = regexp.MustCompile(s)
+	}
 	ctx := context.Background()
 	var rows []string
 	rows = append(rows, fmt.Sprintf("%-16s %5s %5s | %-7s %7s %8s %9s | %7s %8s %9s", "topology", "procs", "edges", "layout", "through", "overlaps", "crossings", "dot thr", "dot ovl", "dot cross"))
@@ -678,7 +682,7 @@ func TestLayoutQuality(t *testing.T) {
 			require.NoError(t, err)
 			t.Logf("%s: dot took %v", top.Name, time.Since(start).Round(time.Millisecond))
 		default:
-			if update {
+			if update && (only == nil || only.MatchString(top.Name)) {
 				recordDot(t, top, limit)
 			}
 			dsvg, why = recordedDot(top.Name)
