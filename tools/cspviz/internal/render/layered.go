@@ -54,6 +54,7 @@ type ledge struct {
 	label          []lline
 	from, to       int
 	back           bool // drawn from to to from, and reversed (see backward)
+	place          int  // where its label sits (see labelPos)
 
 	path    *[4][2]float64 // the curve, when the layout routed it
 	labelAt float64        // where on the curve the label sits, 0 to 1
@@ -195,20 +196,50 @@ func (g *Graph) layered() (width, height float64) {
 	for r := range gap {
 		gap[r], g.rowSep[r] = rankSep, nodeSep
 	}
+	// Where the edges of a fan, out of one node into a column of them or
+	// in from one, would crowd their labels between the ranks, each label
+	// sits beside the box at the fan's wide end, when it is that box's only
+	// one on that side going that way (a backward edge's label sits under
+	// the forward one's).
+	geo := func(e ledge) (a, b int) { // the edge as drawn: from the earlier rank
+		if g.nodes[e.from].rank > g.nodes[e.to].rank {
+			return e.to, e.from
+		}
+		return e.from, e.to
+	}
+	ins, outs := make([][2]int, n), make([][2]int, n) // forwards, backwards
+	dir := func(e ledge) int {
+		if g.nodes[e.from].rank > g.nodes[e.to].rank {
+			return 1
+		}
+		return 0
+	}
 	for _, e := range g.edges {
+		if a, b := geo(e); len(e.label) > 0 && g.nodes[a].rank < g.nodes[b].rank {
+			ins[b][dir(e)]++
+			outs[a][dir(e)]++
+		}
+	}
+	for k := range g.edges {
+		e := &g.edges[k]
 		if len(e.label) == 0 {
 			continue
 		}
 		w, h := linesSize(e.label)
-		u, v := g.nodes[e.from], g.nodes[e.to]
-		if u.rank > v.rank { // a backward edge, drawn as the forward one would be
-			u, v = v, u
-		}
+		a, b := geo(*e)
+		u, v := g.nodes[a], g.nodes[b]
 		switch {
-		case v.ncol > 1 && u.rank < v.rank:
+		case u.rank == v.rank:
+		case v.ncol > 1, len(perRank[v.rank]) > 1 && ins[b][dir(*e)] == 1:
+			e.place = placeIn
+		case u.ncol > 1, len(perRank[u.rank]) > 1 && outs[a][dir(*e)] == 1:
+			e.place = placeOut
+		}
+		switch e.place {
+		case placeIn:
 			g.foldIn[v.rank] = max(g.foldIn[v.rank], w)
 			g.rowSep[v.rank] = max(g.rowSep[v.rank], 2*(h+4)-v.h+2)
-		case u.ncol > 1 && u.rank < v.rank:
+		case placeOut:
 			g.foldOut[u.rank] = max(g.foldOut[u.rank], w)
 			g.rowSep[u.rank] = max(g.rowSep[u.rank], 2*(h+4)-u.h+2)
 		default:
@@ -221,13 +252,11 @@ func (g *Graph) layered() (width, height float64) {
 	for r, nodes := range perRank {
 		k := ncol[r]
 		colGap := rankSep / 2
-		if k > 1 {
-			if g.foldIn[r] > 0 {
-				x += g.foldIn[r] + foldLabelGap
-			}
-			if g.foldIn[r] > 0 || g.foldOut[r] > 0 {
-				colGap = max(g.foldIn[r], g.foldOut[r]) + 2*foldLabelGap
-			}
+		if g.foldIn[r] > 0 {
+			x += g.foldIn[r] + foldLabelGap
+		}
+		if k > 1 && (g.foldIn[r] > 0 || g.foldOut[r] > 0) {
+			colGap = max(g.foldIn[r], g.foldOut[r]) + 2*foldLabelGap
 		}
 		sep := g.rowSep[r]
 		for c := range k {
@@ -249,7 +278,7 @@ func (g *Graph) layered() (width, height float64) {
 				x += colGap
 			}
 		}
-		if k > 1 && g.foldOut[r] > 0 {
+		if g.foldOut[r] > 0 {
 			x += g.foldOut[r] + foldLabelGap
 		}
 		x += gap[r]
@@ -302,7 +331,7 @@ func (g *Graph) layered() (width, height float64) {
 			nd := &g.nodes[i]
 			top := max(want[k]-nd.h/2, prev, margin)
 			nd.y = top + nd.h/2
-			prev = top + nd.h + nodeSep
+			prev = top + nd.h + g.rowSep[col.rank]
 		}
 		// Pushed off the bottom: shift up as far as needed, keeping spacing.
 		next := height - margin
@@ -311,7 +340,7 @@ func (g *Graph) layered() (width, height float64) {
 			if nd.y+nd.h/2 > next {
 				nd.y = next - nd.h/2
 			}
-			next = nd.y - nd.h/2 - nodeSep
+			next = nd.y - nd.h/2 - g.rowSep[col.rank]
 		}
 	}
 	return g.band(cols, width, height)
@@ -491,6 +520,14 @@ type colSpan struct {
 	rank  int
 	nodes []int
 }
+
+// Where an edge's label sits: between the ranks, or beside the box it
+// goes into or comes out of.
+const (
+	placeMid = iota
+	placeIn
+	placeOut
+)
 
 // foldLabelGap is the room between a folded rank's box and the label beside
 // it, for the edge that turns into or out of the box.
@@ -930,11 +967,13 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 	fv, into := g.folds[[2]int{v.rank, v.band}]
 	// A labelled edge turns into its box, or out of it, beside its label
 	// (see labelPos), from any column.
-	labelled := len(e.label) > 0
-	into = into && v.ncol > 1 && (v.col > fv.c0 || labelled && u.rank < v.rank)
-	outOf = outOf && u.ncol > 1 && (u.col < fu.c1 || labelled && u.rank < v.rank && v.ncol < 2)
+	into = into && v.ncol > 1 && (v.col > fv.c0 || e.place == placeIn)
+	outOf = outOf && u.ncol > 1 && (u.col < fu.c1 || e.place == placeOut)
+	// Beside a box of a rank of one column, straight into or out of it.
+	inZone := v.ncol < 2 && e.place == placeIn && g.foldIn != nil
+	outZone := u.ncol < 2 && e.place == placeOut && g.foldOut != nil
 	switch {
-	case e.path == nil && !g.onBus(e) && v.band == u.band && v.x > u.x+u.w/2 && (outOf || into):
+	case e.path == nil && !g.onBus(e) && v.band == u.band && v.x > u.x+u.w/2 && (outOf || into || inZone || outZone):
 		// Out of, or into, a column of a folded rank that has columns
 		// before it (after it): along the gap between its rows, past the
 		// other columns' boxes, and the main curve, which carries the
@@ -949,6 +988,10 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 			a, b := [2]float64{start[0] + 8, gy}, [2]float64{right, gy}
 			pre = append(pre, [4][2]float64{start, {start[0] + 5, start[1]}, {a[0] - 3, a[1]}, a}, straight(a, b))
 			start = b
+		} else if outZone {
+			b := [2]float64{start[0] + g.foldOut[u.rank] + foldLabelGap + 6, start[1]}
+			pre = append(pre, straight(start, b))
+			start = b
 		}
 		end := [2]float64{v.x - v.w/2 - tip, v.y + off}
 		if into {
@@ -959,6 +1002,10 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 			}
 			c, d := [2]float64{left, gy}, [2]float64{v.x - v.w/2 - 10, gy}
 			post = append(post, straight(c, d), [4][2]float64{d, {d[0] + 5, d[1]}, {end[0] - 5, end[1]}, end})
+			end = c
+		} else if inZone {
+			c := [2]float64{end[0] - g.foldIn[v.rank] - foldLabelGap - 6, end[1]}
+			post = append(post, straight(c, end))
 			end = c
 		}
 		dx := (end[0] - start[0]) / 2
@@ -1011,20 +1058,20 @@ func (g *Graph) labelPos(e ledge, p [4][2]float64, labelAt float64) (x, y float6
 	w, h := linesSize(e.label)
 	if g.backward(e) {
 		// Below the edge, where the forward one's label is above its own.
-		switch {
-		case u.ncol > 1:
-			return u.x - u.w/2 - foldLabelGap - w/2, u.y + h + 3
-		case v.ncol > 1:
+		switch e.place {
+		case placeIn:
+			return u.x - u.w/2 - foldLabelGap - w/2, u.y + h + 9
+		case placeOut:
 			return v.x + v.w/2 + foldLabelGap + w/2, v.y - 1
 		}
 		x, y := bezier(p, labelAt)
 		return x, y + h + 6
 	}
-	if e.path == nil && g.folds != nil && u.band == v.band && u.rank < v.rank {
-		switch {
-		case v.ncol > 1:
+	if e.path == nil && u.band == v.band && u.rank < v.rank {
+		switch e.place {
+		case placeIn:
 			return v.x - v.w/2 - foldLabelGap - w/2, v.y - 1
-		case u.ncol > 1:
+		case placeOut:
 			return u.x + u.w/2 + foldLabelGap + w/2, u.y + h + 3
 		}
 	}
