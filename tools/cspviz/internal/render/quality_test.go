@@ -422,15 +422,37 @@ type quality struct {
 	through, overlaps, crossings int
 }
 
-// segs lists an edge's line segments.
-func segs(parts [][][2]float64) [][2][2]float64 {
-	var out [][2][2]float64
+// chunk is a run of an edge's line segments with their bounds, so that the
+// measures skip runs far apart.
+type chunk struct {
+	b    box
+	segs [][2][2]float64
+}
+
+// segs lists an edge's line segments, in chunks of a few.
+func segs(parts [][][2]float64) []chunk {
+	const per = 12
+	var out []chunk
 	for _, p := range parts {
-		for i := 0; i+1 < len(p); i++ {
-			out = append(out, [2][2]float64{p[i], p[i+1]})
+		for i := 0; i+1 < len(p); i += per {
+			c := chunk{b: box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}}
+			for j := i; j+1 < len(p) && j < i+per; j++ {
+				c.segs = append(c.segs, [2][2]float64{p[j], p[j+1]})
+				for _, q := range p[j : j+2] {
+					c.b.x0, c.b.y0 = min(c.b.x0, q[0]), min(c.b.y0, q[1])
+					c.b.x1, c.b.y1 = max(c.b.x1, q[0]), max(c.b.y1, q[1])
+				}
+			}
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// touches is overlaps counting shared edges: a straight line's bounds have
+// no width.
+func (a box) touches(b box) bool {
+	return a.x0 <= b.x1 && b.x0 <= a.x1 && a.y0 <= b.y1 && b.y0 <= a.y1
 }
 
 func measure(d drawing) quality {
@@ -459,7 +481,7 @@ func measure(d drawing) quality {
 		}
 		bb[k] = bboxOf(flat)
 	}
-	edgeSegs := make([][][2][2]float64, len(d.edges))
+	edgeSegs := make([][]chunk, len(d.edges))
 	edgeEnds := make([]map[int]bool, len(d.edges))
 	for k, e := range d.edges {
 		edgeSegs[k] = segs(e)
@@ -511,13 +533,18 @@ func measure(d drawing) quality {
 }
 
 // hitsBox says whether any of the segments enters b.
-func hitsBox(ss [][2][2]float64, b box) bool {
+func hitsBox(cs []chunk, b box) bool {
 	if b.x0 >= b.x1 || b.y0 >= b.y1 {
 		return false
 	}
-	for _, s := range ss {
-		if segInBox(s[0], s[1], b) {
-			return true
+	for _, c := range cs {
+		if !c.b.touches(b) {
+			continue
+		}
+		for _, s := range c.segs {
+			if segInBox(s[0], s[1], b) {
+				return true
+			}
 		}
 	}
 	return false
@@ -555,21 +582,28 @@ func sameLabel(a, b box) bool {
 	return math.Abs((a.x0+a.x1)/2-(b.x0+b.x1)/2) < 0.5 && math.Abs(a.y0-b.y0) < 20
 }
 
-func crosses(a, b [][2][2]float64, nodes []box, ea, eb map[int]bool) bool {
-	for _, sa := range a {
-		for _, sb := range b {
-			x, y, ok := segCross(sa[0], sa[1], sb[0], sb[1])
-			if !ok {
+func crosses(a, b []chunk, nodes []box, ea, eb map[int]bool) bool {
+	for _, ca := range a {
+		for _, cb := range b {
+			if !ca.b.touches(cb.b) {
 				continue
 			}
-			near := false
-			for n := range ea {
-				if eb[n] && nodes[n].grow(12).contains(x, y) {
-					near = true
+			for _, sa := range ca.segs {
+				for _, sb := range cb.segs {
+					x, y, ok := segCross(sa[0], sa[1], sb[0], sb[1])
+					if !ok {
+						continue
+					}
+					near := false
+					for n := range ea {
+						if eb[n] && nodes[n].grow(12).contains(x, y) {
+							near = true
+						}
+					}
+					if !near {
+						return true
+					}
 				}
-			}
-			if !near {
-				return true
 			}
 		}
 	}
