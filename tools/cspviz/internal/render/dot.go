@@ -39,6 +39,7 @@ type Graph struct {
 	// ids (nodebox-N), and the boxes the layered layout drew for them.
 	clusterNames []string
 	nodeBoxes    []nodeBox
+	columns      map[int][]column // the layered layout's columns, by band
 	// The top and height of each stripe of a drawing of nodes.
 	stripeTop, stripeH []float64
 	bus                map[int]float64     // shared channels drawn as buses, to the x of their trunk

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
@@ -726,7 +727,107 @@ func (g *Graph) builtinSVG(ring bool) ([]byte, string) {
 	}
 	g.bus = g.buses()
 	g.boxNodes()
+	g.findColumns()
 	return g.drawSVG(w, h), LayoutLayered
+}
+
+// column is one column of boxes as drawn: its extent across, and the
+// extents down of its boxes, top to bottom.
+type column struct {
+	x0, x1 float64
+	boxes  [][2]float64
+}
+
+// findColumns collects the drawing's columns, per band, left to right.
+func (g *Graph) findColumns() {
+	at := map[[3]int]int{}
+	g.columns = map[int][]column{}
+	for _, nd := range g.nodes {
+		k := [3]int{nd.band, nd.rank, nd.col}
+		i, ok := at[k]
+		if !ok {
+			i = len(g.columns[nd.band])
+			at[k] = i
+			g.columns[nd.band] = append(g.columns[nd.band], column{x0: math.Inf(1), x1: math.Inf(-1)})
+		}
+		c := &g.columns[nd.band][i]
+		c.x0, c.x1 = min(c.x0, nd.x-nd.w/2), max(c.x1, nd.x+nd.w/2)
+		c.boxes = append(c.boxes, [2]float64{nd.y - nd.h/2, nd.y + nd.h/2})
+	}
+	for b, cs := range g.columns {
+		for i := range cs {
+			slices.SortFunc(cs[i].boxes, func(a, b [2]float64) int { return cmpFloat(a[0], b[0]) })
+		}
+		slices.SortFunc(cs, func(a, b column) int { return cmpFloat(a.x0, b.x0) })
+		g.columns[b] = cs
+	}
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// threaded returns the curve from a to b, rightwards, through the columns
+// of band that lie between them: across each column in a free slot between
+// its boxes (the one nearest the straight line), and from column to column
+// in the gaps between them, so that an edge spanning several ranks passes
+// no box. It returns nil when no column lies between. lane spreads edges
+// that share a slot.
+func (g *Graph) threaded(a, b [2]float64, band int, lane float64) [][4][2]float64 {
+	var parts [][4][2]float64
+	cur := a
+	for _, c := range g.columns[band] {
+		if c.x0 <= a[0] || c.x1 >= b[0] {
+			continue
+		}
+		mid := (c.x0 + c.x1) / 2
+		want := a[1] + (b[1]-a[1])*(mid-a[0])/(b[0]-a[0]) + lane
+		const pad = 3.0
+		best, bestD := want, math.Inf(1)
+		lo := math.Inf(-1)
+		for k := 0; k <= len(c.boxes); k++ {
+			hi := math.Inf(1)
+			if k < len(c.boxes) {
+				hi = c.boxes[k][0] - pad
+			}
+			if lo <= hi {
+				y := min(max(want, lo), hi)
+				if d := math.Abs(y - want); d < bestD {
+					best, bestD = y, d
+				}
+			}
+			if k < len(c.boxes) {
+				lo = max(lo, c.boxes[k][1]+pad)
+			}
+		}
+		in, out := [2]float64{c.x0 - 4, best}, [2]float64{c.x1 + 4, best}
+		parts = append(parts, sCurve(cur, in), straight(in, out))
+		cur = out
+	}
+	if parts == nil {
+		return nil
+	}
+	return append(parts, sCurve(cur, b))
+}
+
+// sCurve is the curve from a to b leaving and arriving level.
+func sCurve(a, b [2]float64) [4][2]float64 {
+	dx := (b[0] - a[0]) / 2
+	return [4][2]float64{a, {a[0] + dx, a[1]}, {b[0] - dx, b[1]}, b}
+}
+
+// lane is a small offset of e's own, so that edges through one slot do not
+// coincide.
+func lane(e ledge) float64 {
+	h := fnv.New32a()
+	h.Write([]byte(e.id))
+	return float64(int(h.Sum32()%5)-2) * 2.5
 }
 
 // busPaths returns, for each bus, its lines as straight segments: one under
@@ -801,8 +902,10 @@ func (g *Graph) drawSVG(width, height float64) []byte {
 			grow(sg[0][0], sg[0][1], sg[1][0], sg[1][1])
 		}
 	}
-	for _, e := range g.edges {
+	routes := make([]routed, len(g.edges)) // each edge routed once
+	for k, e := range g.edges {
 		pre, p, at, post := g.route(e)
+		routes[k] = routed{pre, p, at, post}
 		for _, part := range append(append(pre, p), post...) {
 			for _, q := range part { // a cubic curve lies within its control points
 				grow(q[0], q[1], q[0], q[1])
@@ -849,8 +952,8 @@ func (g *Graph) drawSVG(width, height float64) []byte {
 			tip[0], tip[1], tip[0]-3.5, tip[1]+8, tip[0]+3.5, tip[1]+8, tip[0], tip[1])
 		b.WriteString("</g>\n")
 	}
-	for _, e := range g.edges {
-		g.drawEdge(&b, e)
+	for k, e := range g.edges {
+		g.drawEdge(&b, e, routes[k])
 	}
 	for _, nd := range g.nodes {
 		fmt.Fprintf(&b, `<g id="%s" class="%s"><title>%s</title>`, xmlText(nd.id), xmlText(nd.class), xmlText(nd.tip))
@@ -1008,8 +1111,10 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 			post = append(post, straight(c, end))
 			end = c
 		}
-		dx := (end[0] - start[0]) / 2
-		p = [4][2]float64{start, {start[0] + dx, start[1]}, {end[0] - dx, end[1]}, end}
+		p = sCurve(start, end)
+		if th := g.threaded(start, end, u.band, lane(e)); th != nil {
+			p, post = th[0], append(th[1:], post...)
+		}
 	case g.onBus(e):
 		// Onto the bus: straight down to the line under its band.
 		x0, y0, y3 := u.x, u.y+u.h/2, g.busY(u.band)
@@ -1030,14 +1135,19 @@ func (g *Graph) route(e ledge) (pre [][4][2]float64, p [4][2]float64, labelAt fl
 		// On to a later band, as a line of text wraps: down from u's
 		// bottom into the gap between the bands, across it, and down into
 		// v's top, clear of the boxes of both bands.
-		x0, y0, x3, y3 := u.x, u.y+u.h/2, v.x, v.y-v.h/2-2
+		x0, y0, x3, y3 := u.x, u.y+u.h/2+off, v.x, v.y-v.h/2-2+off
 		mid := (y0 + y3) / 2
 		p = [4][2]float64{{x0, y0}, {x0, mid + (y3-y0)/2}, {x3, mid - (y3-y0)/2}, {x3, y3}}
+		if g.hitsAnyBox(p, e.from, e.to) {
+			pre, p, labelAt, post = g.acrossBands(u, v, off, tip, lane(e))
+		}
 	case v.x > u.x+u.w/2:
 		// Forwards: right side to left side.
-		x0, y0, x3, y3 := u.x+u.w/2+2-tip, u.y+off, v.x-v.w/2-tip, v.y+off
-		dx := (x3 - x0) / 2
-		p = [4][2]float64{{x0, y0}, {x0 + dx, y0}, {x3 - dx, y3}, {x3, y3}}
+		a, z := [2]float64{u.x + u.w/2 + 2 - tip, u.y + off}, [2]float64{v.x - v.w/2 - tip, v.y + off}
+		p = sCurve(a, z)
+		if th := g.threaded(a, z, u.band, lane(e)); th != nil {
+			p, post = th[0], th[1:]
+		}
 	default:
 		// Backwards or within a column: loop under both nodes.
 		x0, y0, x3, y3 := u.x, u.y+u.h/2, v.x, v.y+v.h/2+2
@@ -1084,7 +1194,77 @@ func (g *Graph) labelPos(e ledge, p [4][2]float64, labelAt float64) (x, y float6
 // under the drawing.
 func (g *Graph) backward(e ledge) bool {
 	u, v := g.nodes[e.from], g.nodes[e.to]
-	return e.path == nil && !e.back && !g.onBus(e) && u.rank > v.rank && u.band == v.band && u.x-u.w/2 > v.x+v.w/2
+	if e.path != nil || e.back || g.onBus(e) || u.rank <= v.rank {
+		return false
+	}
+	return u.band == v.band && u.x-u.w/2 > v.x+v.w/2 || u.band > v.band && len(g.bus) == 0
+}
+
+// hitsAnyBox says whether the curve c passes through a box other than
+// those of the nodes it joins.
+func (g *Graph) hitsAnyBox(c [4][2]float64, from, to int) bool {
+	// A cubic curve lies within its control points: only the boxes that
+	// meet their bounds need a closer look.
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, q := range c {
+		x0, y0, x1, y1 = min(x0, q[0]), min(y0, q[1]), max(x1, q[0]), max(y1, q[1])
+	}
+	var pts [][2]float64
+	for i, nd := range g.nodes {
+		if i == from || i == to || nd.x+nd.w/2 < x0 || nd.x-nd.w/2 > x1 || nd.y+nd.h/2 < y0 || nd.y-nd.h/2 > y1 {
+			continue
+		}
+		if pts == nil {
+			for k := 0; k <= 16; k++ {
+				x, y := bezier(c, float64(k)/16)
+				pts = append(pts, [2]float64{x, y})
+			}
+		}
+		for _, q := range pts {
+			if math.Abs(q[0]-nd.x) < nd.w/2+2 && math.Abs(q[1]-nd.y) < nd.h/2+2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acrossBands routes an edge from u on to v in a later band through the
+// gaps only: out of u's right side into the gap after its column, down it
+// to the gap under u's band, along that (round by the left edge of the
+// drawing when v's band is not the next), down the gap before v's column
+// and into v's left side. The run under u's band carries the label.
+func (g *Graph) acrossBands(u, v lnode, off, tip, lane float64) (pre [][4][2]float64, p [4][2]float64, labelAt float64, post [][4][2]float64) {
+	gapAfter, gapBefore := u.x+u.w/2+rankSep/2, v.x-v.w/2-rankSep/2
+	for _, c := range g.columns[u.band] {
+		if c.x0 > u.x {
+			gapAfter = min(gapAfter, (u.x+u.w/2+c.x0)/2)
+		}
+	}
+	for _, c := range g.columns[v.band] {
+		if c.x1 < v.x {
+			gapBefore = max(gapBefore, (c.x1+v.x-v.w/2)/2)
+		}
+	}
+	gapAfter += lane
+	gapBefore += lane
+	under := func(b int) float64 { return float64(b)*(g.bandH+g.bandGap) + g.bandH + g.bandGap - 6 + lane }
+	a := [2]float64{u.x + u.w/2 + 2 - tip, u.y + off}
+	y1 := under(u.band)
+	pre = append(pre, sCurve(a, [2]float64{gapAfter, a[1] + 8}), straight([2]float64{gapAfter, a[1] + 8}, [2]float64{gapAfter, y1}))
+	left := gapBefore
+	if v.band > u.band+1 {
+		left = -30 + lane
+	}
+	p = straight([2]float64{gapAfter, y1}, [2]float64{left, y1})
+	if v.band > u.band+1 {
+		y2 := under(v.band - 1)
+		post = append(post, straight([2]float64{left, y1}, [2]float64{left, y2}), straight([2]float64{left, y2}, [2]float64{gapBefore, y2}))
+		y1 = y2
+	}
+	z := [2]float64{v.x - v.w/2 - tip, v.y + off}
+	post = append(post, straight([2]float64{gapBefore, y1}, [2]float64{gapBefore, z[1] - 8}), sCurve([2]float64{gapBefore, z[1] - 8}, z))
+	return pre, p, 0.5, post
 }
 
 // reversed is the cubic curve c run from its end to its start.
@@ -1101,8 +1281,16 @@ func straight(a, b [2]float64) [4][2]float64 {
 	return [4][2]float64{a, {a[0] + (b[0]-a[0])/3, a[1] + (b[1]-a[1])/3}, {b[0] - (b[0]-a[0])/3, b[1] - (b[1]-a[1])/3}, b}
 }
 
-func (g *Graph) drawEdge(b *strings.Builder, e ledge) {
-	pre, p, labelAt, post := g.route(e)
+// routed is an edge's curve as route returns it.
+type routed struct {
+	pre     [][4][2]float64
+	p       [4][2]float64
+	labelAt float64
+	post    [][4][2]float64
+}
+
+func (g *Graph) drawEdge(b *strings.Builder, e ledge, r routed) {
+	pre, p, labelAt, post := r.pre, r.p, r.labelAt, r.post
 	fmt.Fprintf(b, `<g id="%s" class="%s"><title>%s</title>`, xmlText(e.id), xmlText(e.class), xmlText(e.tip))
 	parts := append(append(pre, p), post...)
 	fmt.Fprintf(b, `<path fill="none" stroke="#555555" d="M%.2f,%.2f`, parts[0][0][0], parts[0][0][1])
