@@ -40,6 +40,7 @@ type Graph struct {
 	clusterNames []string
 	nodeBoxes    []nodeBox
 	columns      map[int][]column // the layered layout's columns, by band
+	grid         map[[2]int][]int // the boxes that meet each cell (see gridCell)
 	// The top and height of each stripe of a drawing of nodes.
 	stripeTop, stripeH []float64
 	bus                map[int]float64     // shared channels drawn as buses, to the x of their trunk

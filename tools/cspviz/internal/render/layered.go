@@ -738,7 +738,8 @@ type column struct {
 	boxes  [][2]float64
 }
 
-// findColumns collects the drawing's columns, per band, left to right.
+// findColumns collects the drawing's columns, per band, left to right, and
+// puts every box in the grid of cells it meets.
 func (g *Graph) findColumns() {
 	at := map[[3]int]int{}
 	g.columns = map[int][]column{}
@@ -753,6 +754,15 @@ func (g *Graph) findColumns() {
 		c := &g.columns[nd.band][i]
 		c.x0, c.x1 = min(c.x0, nd.x-nd.w/2), max(c.x1, nd.x+nd.w/2)
 		c.boxes = append(c.boxes, [2]float64{nd.y - nd.h/2, nd.y + nd.h/2})
+	}
+	g.grid = map[[2]int][]int{}
+	for i, nd := range g.nodes {
+		lo, hi := gridCell(nd.x-nd.w/2-2, nd.y-nd.h/2-2), gridCell(nd.x+nd.w/2+2, nd.y+nd.h/2+2)
+		for cx := lo[0]; cx <= hi[0]; cx++ {
+			for cy := lo[1]; cy <= hi[1]; cy++ {
+				g.grid[[2]int{cx, cy}] = append(g.grid[[2]int{cx, cy}], i)
+			}
+		}
 	}
 	for b, cs := range g.columns {
 		for i := range cs {
@@ -1203,30 +1213,28 @@ func (g *Graph) backward(e ledge) bool {
 // hitsAnyBox says whether the curve c passes through a box other than
 // those of the nodes it joins.
 func (g *Graph) hitsAnyBox(c [4][2]float64, from, to int) bool {
-	// A cubic curve lies within its control points: only the boxes that
-	// meet their bounds need a closer look.
-	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	for _, q := range c {
-		x0, y0, x1, y1 = min(x0, q[0]), min(y0, q[1]), max(x1, q[0]), max(y1, q[1])
-	}
-	var pts [][2]float64
-	for i, nd := range g.nodes {
-		if i == from || i == to || nd.x+nd.w/2 < x0 || nd.x-nd.w/2 > x1 || nd.y+nd.h/2 < y0 || nd.y-nd.h/2 > y1 {
-			continue
-		}
-		if pts == nil {
-			for k := 0; k <= 16; k++ {
-				x, y := bezier(c, float64(k)/16)
-				pts = append(pts, [2]float64{x, y})
-			}
-		}
-		for _, q := range pts {
-			if math.Abs(q[0]-nd.x) < nd.w/2+2 && math.Abs(q[1]-nd.y) < nd.h/2+2 {
+	// Samples close enough that no box falls between two, each looked up
+	// in the grid of boxes.
+	n := max(16, int(math.Ceil((math.Hypot(c[1][0]-c[0][0], c[1][1]-c[0][1])+
+		math.Hypot(c[2][0]-c[1][0], c[2][1]-c[1][1])+math.Hypot(c[3][0]-c[2][0], c[3][1]-c[2][1]))/8)))
+	for k := 0; k <= n; k++ {
+		x, y := bezier(c, float64(k)/float64(n))
+		for _, i := range g.grid[gridCell(x, y)] {
+			nd := g.nodes[i]
+			if i != from && i != to && math.Abs(x-nd.x) < nd.w/2+2 && math.Abs(y-nd.y) < nd.h/2+2 {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// gridSize is the side of a cell of the grid that finds the boxes near a
+// point.
+const gridSize = 128.0
+
+func gridCell(x, y float64) [2]int {
+	return [2]int{int(math.Floor(x / gridSize)), int(math.Floor(y / gridSize))}
 }
 
 // acrossBands routes an edge from u on to v in a later band through the
