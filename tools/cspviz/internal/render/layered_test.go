@@ -253,3 +253,14 @@ func TestLayeredLongEdgePassesNoBox(t *testing.T) {
 	assert.Zero(t, q.through, "edges through boxes")
 	assert.Zero(t, q.overlaps, "overlapping labels")
 }
+
+// Whatever shape a network has, the layered layout draws no edge through a box: random networks
+// of 40 processes and 60 channels and of 500 and 1,000, which fold into bands, with edges that
+// skip ranks and bands both ways (45 and 1,032 edges went through boxes before).
+func TestLayeredRandomNetworkPassesNoBox(t *testing.T) {
+	for _, top := range []*format.Topology{generated(40, 60), generated(500, 1000)} {
+		svg, _, err := Build(top, WithLiveLabels(), WithLayout(LayoutLayered)).Draw(context.Background())
+		require.NoError(t, err)
+		assert.Zero(t, measureOnly(readDrawing(t, svg), true).through, "%s: edges through boxes", top.Name)
+	}
+}

@@ -455,7 +455,10 @@ func (a box) touches(b box) bool {
 	return a.x0 <= b.x1 && b.x0 <= a.x1 && a.y0 <= b.y1 && b.y0 <= a.y1
 }
 
-func measure(d drawing) quality {
+func measure(d drawing) quality { return measureOnly(d, false) }
+
+// measureOnly measures d, only the edges through boxes when throughOnly.
+func measureOnly(d drawing, throughOnly bool) quality {
 	var q quality
 	// An edge's own ends are the boxes where its lines begin or end.
 	ends := func(e [][][2]float64) map[int]bool {
@@ -495,6 +498,9 @@ func measure(d drawing) quality {
 				break
 			}
 		}
+	}
+	if throughOnly {
+		return q
 	}
 	// Labels over other labels, over boxes, or under edges not their own.
 	for i, a := range d.labels {
