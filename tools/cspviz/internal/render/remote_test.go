@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gocsp/gocsp/graphs/format"
+
 	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 )
 
@@ -52,5 +54,47 @@ func TestLayeredNodeBoxesHoldTheirProcesses(t *testing.T) {
 		d := readDrawing(t, svg)
 		require.NotEmpty(t, d.nodeBoxes, top.Name)
 		checkNodeBoxes(t, top, d)
+	}
+}
+
+// Small networks of every shape — self-loops, channels with no reader or writer, remote channels
+// to nodes drawn and not drawn, processes on nodes and not — are drawn by the layered layout as
+// well-formed SVG whose node boxes hold their processes.
+func TestLayeredDrawsAnySmallNetwork(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := range 300 {
+		top := &format.Topology{Format: format.TopologyFormat, Version: format.Version, Name: fmt.Sprint("random-", n)}
+		procs := 1 + rng.IntN(12)
+		for i := range procs {
+			p := format.Process{ID: fmt.Sprint("p", i), Name: fmt.Sprint("proc ", i)}
+			if rng.IntN(2) == 0 {
+				p.Attrs = map[string]string{NodeAttr: fmt.Sprintf("h%d:1", rng.IntN(3))}
+			}
+			top.Processes = append(top.Processes, p)
+		}
+		for c := range rng.IntN(16) {
+			ch := format.Channel{ID: fmt.Sprint("c", c), Name: fmt.Sprint("ch", c), Buffer: rng.IntN(3)}
+			if rng.IntN(4) == 0 {
+				ch.Remote = fmt.Sprintf("h%d:1", rng.IntN(4))
+				if rng.IntN(2) == 0 {
+					ch.Name = ch.Remote + "/" + fmt.Sprint("ch", rng.IntN(16))
+				}
+			}
+			top.Channels = append(top.Channels, ch)
+			for range rng.IntN(4) {
+				dir := format.DirWrite
+				if rng.IntN(2) == 0 {
+					dir = format.DirRead
+				}
+				top.Ends = append(top.Ends, format.End{Process: fmt.Sprint("p", rng.IntN(procs)), Channel: ch.ID, Dir: dir})
+			}
+		}
+		require.NoError(t, top.Validate())
+		svg, _, err := Build(top, WithLiveLabels(), WithLayout(LayoutLayered)).Draw(context.Background())
+		require.NoError(t, err)
+		checkNodeBoxes(t, top, readDrawing(t, svg))
+		if t.Failed() {
+			t.Fatalf("%s:\n%s", top.Name, svg)
+		}
 	}
 }
