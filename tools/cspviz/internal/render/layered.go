@@ -916,6 +916,10 @@ func (g *Graph) drawSVG(width, height float64) []byte {
 	for k, e := range g.edges {
 		pre, p, at, post := g.route(e)
 		routes[k] = routed{pre, p, at, post}
+	}
+	g.placeLabels(routes)
+	for k, e := range g.edges {
+		pre, p, at, post := routes[k].pre, routes[k].p, routes[k].labelAt, routes[k].post
 		for _, part := range append(append(pre, p), post...) {
 			for _, q := range part { // a cubic curve lies within its control points
 				grow(q[0], q[1], q[0], q[1])
@@ -1288,6 +1292,61 @@ func (g *Graph) onBus(e ledge) bool {
 func straight(a, b [2]float64) [4][2]float64 {
 	return [4][2]float64{a, {a[0] + (b[0]-a[0])/3, a[1] + (b[1]-a[1])/3}, {b[0] - (b[0]-a[0])/3, b[1] - (b[1]-a[1])/3}, b}
 }
+
+// placeLabels moves each label that sits on its curve along it, where the
+// middle is taken by a box or an earlier label, to the first free place of
+// a few either side (a crowd of edges between two ranks of a large network).
+func (g *Graph) placeLabels(routes []routed) {
+	if g.grid == nil {
+		return // not the layered layout: the ring places its own
+	}
+	placed := map[[2]int][]rect{}
+	free := func(b rect) bool {
+		lo, hi := gridCell(b.x0, b.y0), gridCell(b.x1, b.y1)
+		for cx := lo[0]; cx <= hi[0]; cx++ {
+			for cy := lo[1]; cy <= hi[1]; cy++ {
+				for _, i := range g.grid[[2]int{cx, cy}] {
+					nd := g.nodes[i]
+					if b.x0 < nd.x+nd.w/2 && nd.x-nd.w/2 < b.x1 && b.y0 < nd.y+nd.h/2 && nd.y-nd.h/2 < b.y1 {
+						return false
+					}
+				}
+				for _, o := range placed[[2]int{cx, cy}] {
+					if b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1 {
+						return false
+					}
+				}
+			}
+		}
+		return true
+	}
+	for k, e := range g.edges {
+		if len(e.label) == 0 || e.path != nil {
+			continue
+		}
+		w, h := linesSize(e.label)
+		at := func(t float64) rect {
+			x, y := g.labelPos(e, routes[k].p, t)
+			return rect{x - w/2, y - h - 2, x + w/2, y - 2}
+		}
+		best := at(routes[k].labelAt)
+		for _, t := range []float64{routes[k].labelAt, 0.35, 0.65, 0.2, 0.8} {
+			if b := at(t); free(b) {
+				best, routes[k].labelAt = b, t
+				break
+			}
+		}
+		lo, hi := gridCell(best.x0, best.y0), gridCell(best.x1, best.y1)
+		for cx := lo[0]; cx <= hi[0]; cx++ {
+			for cy := lo[1]; cy <= hi[1]; cy++ {
+				placed[[2]int{cx, cy}] = append(placed[[2]int{cx, cy}], best)
+			}
+		}
+	}
+}
+
+// rect is a rectangle: left, top, right, bottom.
+type rect struct{ x0, y0, x1, y1 float64 }
 
 // routed is an edge's curve as route returns it.
 type routed struct {
