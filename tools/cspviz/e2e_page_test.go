@@ -233,7 +233,7 @@ func TestE2EWatchNodesAsBoxes(t *testing.T) {
 	t.Cleanup(a.Close)
 	c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
 	t.Cleanup(c.Close)
-	page := watchServer(t, newMerged([]string{a.URL, c.URL}))
+	page := watchMerged(t, a.URL, c.URL)
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
 	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
@@ -251,5 +251,25 @@ func TestE2EWatchNodesAsBoxes(t *testing.T) {
 	}
 	assert.Contains(t, where, "dispatcher @n2")
 	assertAllInView(t, b, "two nodes")
+	b.noErrors(t)
+}
+
+// TestE2EWatchRunTimeProcessInItsNode watches two nodes on one page, one of
+// which starts a process at run time (commstime's monitor): once it appears,
+// it is drawn inside its own node's box, like the node's declared processes.
+func TestE2EWatchRunTimeProcessInItsNode(t *testing.T) {
+	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(50 * time.Millisecond)))
+	t.Cleanup(a.Close)
+	c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(50 * time.Millisecond)))
+	t.Cleanup(c.Close)
+	page := watchMerged(t, a.URL, c.URL)
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `[...document.querySelectorAll('#graph svg .proc[class*="state-"] text')].some(t => t.textContent === 'monitor @n1')`, 15*time.Second)
+	var where map[string]string
+	b.eval(t, nodesJS, &where)
+	assert.Equal(t, "node n1", where["monitor @n1"], "the run-time process is in its node's box: %v", where)
+	assert.Equal(t, "node n1", where["prefix @n1"], "%v", where)
+	assert.Equal(t, "node n2", where["dispatcher @n2"], "%v", where)
 	b.noErrors(t)
 }

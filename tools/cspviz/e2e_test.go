@@ -158,10 +158,20 @@ func watchServer(t *testing.T, net http.Handler) string {
 	return watchURL(t, upstream.URL)
 }
 
-// watchURL serves a live viewer of the network at base.
-func watchURL(t *testing.T, base string) string {
+// watchMerged serves the nodes at urls as one network and a live viewer of
+// it, as "cspviz watch URL URL..." does, and returns the page's URL.
+func watchMerged(t *testing.T, urls ...string) string {
 	t.Helper()
-	live, err := viewer.NewLive(context.Background(), base)
+	m := newMerged(urls)
+	upstream := httptest.NewServer(m)
+	t.Cleanup(upstream.Close)
+	return watchURL(t, upstream.URL, m.viewerOptions()...)
+}
+
+// watchURL serves a live viewer of the network at base.
+func watchURL(t *testing.T, base string, opts ...viewer.Option) string {
+	t.Helper()
+	live, err := viewer.NewLive(context.Background(), base, opts...)
 	require.NoError(t, err)
 	srv := httptest.NewServer(live)
 	t.Cleanup(srv.Close)
@@ -276,7 +286,7 @@ func TestE2EWatchSeveralNodes(t *testing.T) {
 	t.Cleanup(a.Close)
 	b := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
 	t.Cleanup(b.Close)
-	page := watchServer(t, newMerged([]string{a.URL, b.URL}))
+	page := watchMerged(t, a.URL, b.URL)
 	br := newBrowser(t)
 	br.run(t, chromedp.Navigate(page))
 	br.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
@@ -502,7 +512,7 @@ func TestScreenshots(t *testing.T) {
 		t.Cleanup(a.Close)
 		c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
 		t.Cleanup(c.Close)
-		shoot(t, watchServer(t, newMerged([]string{a.URL, c.URL})), "watch-two-nodes.png", ready)
+		shoot(t, watchMerged(t, a.URL, c.URL), "watch-two-nodes.png", ready)
 	})
 	t.Run("replay", func(t *testing.T) {
 		tr, err := readTraceFile("testdata/commstime.trace.jsonl")

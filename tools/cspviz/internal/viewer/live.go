@@ -43,6 +43,7 @@ func NewLive(ctx context.Context, base string, opts ...Option) (*Live, error) {
 	}
 	l.name = top.Name
 	l.page = &page{model: NewModel(top), layout: cfg.layout, info: l.info}
+	l.page.model.nodeOf = cfg.nodeOf
 	mux := http.NewServeMux()
 	l.page.routes(mux)
 	mux.HandleFunc("GET /snapshot", l.snapshot)
