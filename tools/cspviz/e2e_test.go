@@ -53,49 +53,90 @@ func findChrome(t *testing.T) string {
 	return ""
 }
 
-// browser is a headless Chromium tab that records console errors and
-// uncaught exceptions.
+// chromium is the one headless Chromium the e2e tests share: starting one
+// takes seconds, a tab a few milliseconds. Each test opens its own tab
+// (newBrowser); TestMain closes the browser after the last test.
+var chromium struct {
+	once    sync.Once
+	ctx     context.Context // the browser's own: tabs are opened from it
+	stop    func()
+	profile string
+	err     error
+}
+
+// startChromium starts the shared browser, once.
+func startChromium(t *testing.T) context.Context {
+	t.Helper()
+	chrome := findChrome(t)
+	chromium.once.Do(func() {
+		// Not t.TempDir: the browser outlives the test that starts it.
+		chromium.profile, chromium.err = os.MkdirTemp("", "cspviz-e2e-chromium-")
+		if chromium.err != nil {
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(chrome),
+			chromedp.Flag("headless", true),
+			chromedp.Flag("no-sandbox", true),
+			chromedp.Flag("disable-gpu", true),
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("no-first-run", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			// Tabs side by side are all "in the foreground": none has its
+			// timers or frames slowed down for being in the background.
+			chromedp.Flag("disable-background-timer-throttling", true),
+			chromedp.Flag("disable-renderer-backgrounding", true),
+			chromedp.Flag("disable-backgrounding-occluded-windows", true),
+			chromedp.UserDataDir(chromium.profile),
+			chromedp.WindowSize(1400, 900),
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		// cdproto lags behind Chromium and logs every event field it does not
+		// know; those are noise, anything else is worth seeing.
+		quiet := func(format string, args ...any) {
+			msg := fmt.Sprintf(format, args...)
+			if !strings.Contains(msg, "could not unmarshal event") {
+				fmt.Fprintln(os.Stderr, "chromedp: "+msg)
+			}
+		}
+		ctx, cancel := chromedp.NewContext(actx, chromedp.WithErrorf(quiet))
+		chromium.ctx = ctx
+		chromium.stop = func() {
+			cancel()
+			cancelAlloc()
+			os.RemoveAll(chromium.profile)
+		}
+		chromium.err = chromedp.Run(ctx)
+	})
+	require.NoError(t, chromium.err, "starting Chromium")
+	return chromium.ctx
+}
+
+// closeBrowser closes the shared browser, if a test started it.
+func closeBrowser() {
+	if chromium.stop != nil {
+		chromium.stop()
+	}
+}
+
+// browser is a tab of the shared headless Chromium that records console
+// errors and uncaught exceptions.
 type browser struct {
 	ctx    context.Context
 	mu     sync.Mutex
 	errors []string
 }
 
+// newBrowser opens a tab for the test, closed when the test ends.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	// Not t.TempDir: Chromium's helper processes may still be writing to
-	// the profile as the test ends, and that must not fail the test.
-	profile, err := os.MkdirTemp("", "cspviz-e2e-chromium-")
-	require.NoError(t, err)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(findChrome(t)),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1400, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	// cdproto lags behind Chromium and logs every event field it does not
-	// know; those are noise, anything else is worth seeing.
-	quiet := func(format string, args ...any) {
-		if !strings.Contains(format, "could not unmarshal event") &&
-			!strings.Contains(fmt.Sprint(args...), "could not unmarshal event") {
-			t.Logf("chromedp: "+format, args...)
-		}
-	}
-	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithErrorf(quiet))
+	ctx, cancelTab := chromedp.NewContext(startChromium(t))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(func() {
 		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-		os.RemoveAll(profile)
+		cancelTab()
 	})
 
 	b := &browser{ctx: ctx}
@@ -119,7 +160,7 @@ func newBrowser(t *testing.T) *browser {
 			}
 		}
 	})
-	require.NoError(t, chromedp.Run(ctx, log.Enable()), "starting Chromium")
+	require.NoError(t, chromedp.Run(ctx, log.Enable()), "opening a tab")
 	return b
 }
 
@@ -557,6 +598,8 @@ func TestE2ENetworkGone(t *testing.T) {
 	b2 := newBrowser(t)
 	b2.run(t, chromedp.Navigate(page))
 	b2.waitJS(t, `document.getElementById('status').textContent.includes('network gone')`, 10*time.Second)
+	// The status may come before the drawing does.
+	b2.waitJS(t, fmt.Sprintf(`document.getElementById(%q) !== null`, labels["c1"]), 10*time.Second)
 	var label2 string
 	b2.eval(t, lastTextJS(labels["c1"]), &label2)
 	assert.Equal(t, label, label2)
