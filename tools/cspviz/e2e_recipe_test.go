@@ -23,6 +23,7 @@ import (
 // compiling), watch it. The page sees the sieve at work and growing, not only
 // its final snapshot.
 func TestE2EWatchRecipe(t *testing.T) {
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "sieve")
 	build := exec.Command("go", "build", "-o", bin, "./examples/sieve")
 	build.Dir = "../.."

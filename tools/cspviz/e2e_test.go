@@ -114,6 +114,21 @@ func startChromium(t *testing.T) context.Context {
 	return chromium.ctx
 }
 
+// e2eParallel is how many end-to-end tests run at once by default: they
+// mostly wait, on the browser or on a demo's pace, not on the CPU, so more of
+// them than there are cores (GOMAXPROCS, go test's default) keep it busy.
+const e2eParallel = "4"
+
+// e2eDefaults sets -test.parallel to e2eParallel unless the command line set
+// it; TestMain calls it once the flags are parsed.
+func e2eDefaults() {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", e2eParallel)
+	}
+}
+
 // closeBrowser closes the shared browser, if a test started it.
 func closeBrowser() {
 	if chromium.stop != nil {
@@ -252,6 +267,7 @@ func parseCount(t *testing.T, label string) int {
 }
 
 func TestE2ELive(t *testing.T) {
+	t.Parallel()
 	// Servers first: cleanups run last-in first-out, and the browser must go
 	// before the servers, whose Close waits for open event streams.
 	page := watchServer(t, fakenet.Commstime(fakenet.WithInterval(100*time.Millisecond)))
@@ -298,6 +314,7 @@ func TestE2ELive(t *testing.T) {
 
 // A remote channel leads to a box for its node, and turns red when the link to that node is lost.
 func TestE2ERemoteLinkLost(t *testing.T) {
+	t.Parallel()
 	page := watchServer(t, fakenet.Dispatcher(fakenet.WithInterval(100*time.Millisecond)))
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -323,6 +340,7 @@ func TestE2ERemoteLinkLost(t *testing.T) {
 // Two nodes of one distributed network on one page (cspviz watch URL URL): both nodes' processes,
 // marked with their node, and the remote channels' node boxes, live.
 func TestE2EWatchSeveralNodes(t *testing.T) {
+	t.Parallel()
 	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
 	t.Cleanup(a.Close)
 	b := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
@@ -342,6 +360,7 @@ func TestE2EWatchSeveralNodes(t *testing.T) {
 }
 
 func TestE2EDeadlock(t *testing.T) {
+	t.Parallel()
 	page := watchServer(t, fakenet.Philosophers(5, fakenet.WithEndAfter(3)))
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -395,6 +414,7 @@ func demoPage(t *testing.T, name string) string {
 // TestE2ERealDeadlock watches the real butler-less philosophers: the graphs
 // package's deadlock detection, its snapshot stream and the page together.
 func TestE2ERealDeadlock(t *testing.T) {
+	t.Parallel()
 	page := demoPage(t, "philosophers-deadlock")
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -447,6 +467,7 @@ func TestE2ERealDeadlock(t *testing.T) {
 
 // TestE2ERealCounts watches the real commstime ring: its message counts move.
 func TestE2ERealCounts(t *testing.T) {
+	t.Parallel()
 	page := demoPage(t, "commstime")
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -467,6 +488,7 @@ func TestE2ERealCounts(t *testing.T) {
 }
 
 func TestE2EReplay(t *testing.T) {
+	t.Parallel()
 	tr, err := readTraceFile("testdata/philosophers.trace.jsonl")
 	require.NoError(t, err)
 	srv := httptest.NewServer(viewer.NewReplay(tr, "philosophers.trace.jsonl"))
@@ -528,10 +550,12 @@ func TestScreenshots(t *testing.T) {
 		{"philosophers-deadlock", "deadlock-philosophers.png", `document.querySelectorAll('#graph svg .deadlock').length > 0`},
 	} {
 		t.Run(tc.demo, func(t *testing.T) {
+			t.Parallel()
 			shoot(t, demoPage(t, tc.demo), tc.file, tc.ready)
 		})
 	}
 	t.Run("sieve-100", func(t *testing.T) {
+		t.Parallel()
 		hold := make(chan struct{})
 		count := 0
 		n, res := networks.Sieve(networks.SieveConfig{Primes: 101, OnPrime: func(int) {
@@ -545,10 +569,12 @@ func TestScreenshots(t *testing.T) {
 		shoot(t, page, "live-sieve-100.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 102`)
 	})
 	t.Run("farm-64", func(t *testing.T) {
+		t.Parallel()
 		n, _ := networks.MCPi(networks.MCPiConfig{Workers: 64, Jobs: 100_000, Samples: 1000, Pace: 2 * time.Millisecond})
 		shoot(t, networkPage(t, n), "live-farm-64.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 66`)
 	})
 	t.Run("two-nodes", func(t *testing.T) {
+		t.Parallel()
 		a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
 		t.Cleanup(a.Close)
 		c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
@@ -556,6 +582,7 @@ func TestScreenshots(t *testing.T) {
 		shoot(t, watchMerged(t, a.URL, c.URL), "watch-two-nodes.png", ready)
 	})
 	t.Run("replay", func(t *testing.T) {
+		t.Parallel()
 		tr, err := readTraceFile("testdata/commstime.trace.jsonl")
 		require.NoError(t, err)
 		srv := httptest.NewServer(viewer.NewReplay(tr, "testdata/commstime.trace.jsonl"))
@@ -570,6 +597,7 @@ func TestScreenshots(t *testing.T) {
 }
 
 func TestE2ENetworkGone(t *testing.T) {
+	t.Parallel()
 	upstream := httptest.NewServer(fakenet.Commstime())
 	t.Cleanup(upstream.Close)
 	page := watchURL(t, upstream.URL)

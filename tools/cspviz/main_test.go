@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +29,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	e2eDefaults()
 	code := m.Run()
 	closeBrowser() // the end-to-end tests' Chromium, if they started it
 	if code == 0 {
