@@ -188,7 +188,7 @@ func (h *home[T]) writeNow(f frame) bool {
 	if h.codec.Unmarshal(f.payload, &v) != nil {
 		return false // the home reports it
 	}
-	done, err := csp.WriteNow(h.w, v)
+	done, err := h.w.Transport().WriteNow(v)
 	if !done { // the home's goroutine writes it, without decoding it again
 		h.mu.Lock()
 		h.pre, h.preOp = v, f.op
@@ -387,7 +387,7 @@ var errNotReady = errors.New("net: not ready")
 // reports false, having told the remote end nothing, when ctx ended before a value came.
 func (h *home[T]) readOffer(ctx context.Context, op uint64) bool {
 	for {
-		v, held, err := csp.ReadHeld(ctx, h.r)
+		v, held, err := h.r.Transport().ReadHeld(ctx)
 		if err != nil {
 			if ctx.Err() != nil && !errors.Is(err, csp.ErrPoisoned) && !errors.Is(err, csp.ErrRetired) {
 				return false
@@ -478,7 +478,7 @@ func (h *home[T]) serveAltRead(f frame) {
 	ctx := h.begin(f.op)
 	defer h.finish()
 	for {
-		if err := csp.ReadReady(ctx, h.r); err != nil {
+		if err := h.r.Transport().ReadReady(ctx); err != nil {
 			return // withdrawn, or the link is lost
 		}
 		switch h.hold(ctx, f.op) {
@@ -488,7 +488,7 @@ func (h *home[T]) serveAltRead(f frame) {
 			continue
 		}
 		rctx, cancel := context.WithTimeout(h.l.ctx, linger)
-		v, held, err := csp.ReadHeld(rctx, h.r)
+		v, held, err := h.r.Transport().ReadHeld(rctx)
 		cancel()
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
@@ -542,7 +542,7 @@ func (h *home[T]) serveTryWrite(f frame) {
 		return
 	}
 	err := errNotReady
-	if ready, _ := csp.WriteReady(h.w); ready {
+	if ready, _ := h.w.Transport().WriteReady(); ready {
 		wctx, cancel := context.WithTimeout(ctx, linger)
 		err = h.w.WriteContext(wctx, v)
 		cancel()
@@ -562,9 +562,9 @@ func (h *home[T]) serveTryWrite(f frame) {
 func (h *home[T]) serveProbe(f frame) {
 	var ready bool
 	if h.r != nil {
-		ready = csp.ReadableNow(h.r) || h.exp.altWriters.Load() > 0
+		ready = h.r.Transport().ReadableNow() || h.exp.altWriters.Load() > 0
 	} else {
-		ready, _ = csp.WriteReady(h.w)
+		ready, _ = h.w.Transport().WriteReady()
 	}
 	var err error
 	if !ready {
@@ -666,7 +666,7 @@ func (h *home[T]) serveAltWrite(f frame) {
 		return
 	}
 	for {
-		ready, watch := csp.WriteReady(h.w)
+		ready, watch := h.w.Transport().WriteReady()
 		if !ready {
 			select {
 			case <-watch:

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // OpenReader opens a reader end of the channel exported at target ("host:port/name", or with
@@ -56,7 +57,7 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 		return nil, err
 	}
 	r := &remote[T]{dir: dir, l: l, codec: sessionOf(o.codec, reflect.TypeFor[T]()), target: target, opened: make(chan error, 1),
-		posts: map[uint64]*post[T]{}, postID: map[*csp.ExternOp[T]]uint64{}}
+		posts: map[uint64]*post[T]{}, postID: map[transport.Op[T]]uint64{}}
 	if r.id, err = l.addOpened(r); err != nil {
 		return nil, err
 	}
@@ -75,7 +76,8 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 		l.dropOpened(r.id)
 		return nil, wrapf(err, "net: open %s end of %s", dir, target)
 	}
-	ch := csp.NewExternChan[T](r, csp.Named(target))
+	ch := csp.NewChan[T](csp.Named(target))
+	ch.Transport().SetExtern(r)
 	r.mu.Lock()
 	r.ch = ch
 	r.mu.Unlock()
@@ -91,12 +93,12 @@ type reply[T any] struct {
 
 // post is a guard of a parked selection, posted to the home.
 type post[T any] struct {
-	op    *csp.ExternOp[T]
+	op    transport.Op[T]
 	write bool
 	held  bool // the home holds it (an output guard between msgHeld and msgCommit or msgRelease)
 }
 
-// remote is the opener's side of a remote end: the csp.Extern of the channel the end belongs to.
+// remote is the opener's side of a remote end: the transport.Extern of the channel the end belongs to.
 type remote[T any] struct {
 	ch     *csp.Chan[T] // the channel this end is of, once made
 	dir    csp.Dir
@@ -111,124 +113,177 @@ type remote[T any] struct {
 	cur     uint64 // the plain Read or Write under way, 0 if none
 	curc    chan reply[T]
 	posts   map[uint64]*post[T] // guards of parked selections, by operation id
-	postID  map[*csp.ExternOp[T]]uint64
+	postID  map[transport.Op[T]]uint64
 	lost    error
 	poison  bool // sent
 	retired bool // sent
 }
 
 // Locate says where the channel lives (the home node's address) and whether the link is lost, for
-// graphs' topology and snapshots (csp.Locator).
+// graphs' topology and snapshots (transport.Locator).
 func (r *remote[T]) Locate() (home string, lost bool) {
 	addr, _, _ := splitAddr(r.target)
 	return addr, r.l.isLost()
 }
 
+// handle is the link reader's entry for a frame to this end; it must not block. It hands the
+// frame to its message's function. Those that concern an operation or a posted guard run under
+// r.mu (they read the end's state, queue answers and fire guards, as net/locking.go allows); the
+// open's answer and the retirement's confirmation run without it.
 func (r *remote[T]) handle(f frame) {
 	switch f.typ {
 	case msgOpened, msgRefuse:
-		var err error
-		if f.typ == msgRefuse {
-			err = refusal(f.payload)
-		}
-		// Only the first answer counts. The reader must not wait on a peer that answers twice
-		// (nobody would take the second), or the whole link would stall.
-		select {
-		case r.opened <- err:
-		default:
-		}
+		r.onOpened(f)
 		return
-	}
-	if f.typ == msgDone && f.op == 0 { // the home confirms this end's retirement
-		r.l.dropOpened(r.id)
-		return
+	case msgDone:
+		if f.op == 0 {
+			r.onRetired()
+			return
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if f.op == r.cur && r.cur != 0 {
-		var rep reply[T]
-		if f.typ == msgOffer {
-			if err := r.codec.Unmarshal(f.payload, &rep.v); err != nil {
-				r.l.send(msgRefused, 0, r.id, f.op, nil)
-				rep.err = fmt.Errorf("net: decoding a value of %s: %w", r.target, err)
-			} else {
-				r.l.send(msgTaken, 0, r.id, f.op, nil)
-				rep.ok = true
-			}
-		} else {
-			rep.err = errorOf(f.payload, nil)
-			rep.ok = rep.err == nil
-		}
-		r.cur = 0
-		r.curc <- rep
+		r.onReply(f)
 		return
 	}
 	p := r.posts[f.op]
 	if p == nil {
-		if f.typ == msgOffer || f.typ == msgHold {
-			r.l.send(msgRefused, 0, r.id, f.op, nil) // withdrawn: its selection is over
-		}
+		r.onStale(f)
 		return
 	}
-	var zero T
 	switch f.typ {
 	case msgOffer:
-		var v T
-		var err error
-		if derr := r.codec.Unmarshal(f.payload, &v); derr != nil {
-			err = fmt.Errorf("net: decoding a value of %s: %w", r.target, derr)
-		}
-		if p.held { // the home held the selection for this value: the guard fires with it
-			r.forget(f.op, p)
-			if err != nil {
-				p.op.Commit(err)
-				r.l.send(msgRefused, 0, r.id, f.op, nil)
-				return
-			}
-			p.op.Deliver(v)
+		r.onOffer(f, p)
+	case msgHold:
+		r.onHold(f, p)
+	case msgCommit:
+		r.onCommit(f, p)
+	case msgRelease:
+		r.onRelease(p)
+	case msgDone:
+		r.onGuardDone(f, p)
+	}
+}
+
+// onOpened takes the home's answer to msgOpen (msgOpened, or msgRefuse with the reason). Without
+// r.mu.
+func (r *remote[T]) onOpened(f frame) {
+	var err error
+	if f.typ == msgRefuse {
+		err = refusal(f.payload)
+	}
+	// Only the first answer counts. The reader must not wait on a peer that answers twice
+	// (nobody would take the second), or the whole link would stall.
+	select {
+	case r.opened <- err:
+	default:
+	}
+}
+
+// onRetired: the home confirms this end's retirement (msgDone for operation 0). Without r.mu.
+func (r *remote[T]) onRetired() { r.l.dropOpened(r.id) }
+
+// onReply answers the plain operation under way: an offered value (a read, taken or refused if
+// it does not decode) or a result. Under r.mu.
+func (r *remote[T]) onReply(f frame) {
+	var rep reply[T]
+	if f.typ == msgOffer {
+		if err := r.codec.Unmarshal(f.payload, &rep.v); err != nil {
+			r.l.send(msgRefused, 0, r.id, f.op, nil)
+			rep.err = fmt.Errorf("net: decoding a value of %s: %w", r.target, err)
+		} else {
 			r.l.send(msgTaken, 0, r.id, f.op, nil)
+			rep.ok = true
+		}
+	} else {
+		rep.err = errorOf(f.payload, nil)
+		rep.ok = rep.err == nil
+	}
+	r.cur = 0
+	r.curc <- rep
+}
+
+// onStale answers a frame for an operation this end no longer has: an offer or a hold for a
+// withdrawn guard is refused (its selection is over); anything else is dropped. Under r.mu.
+func (r *remote[T]) onStale(f frame) {
+	if f.typ == msgOffer || f.typ == msgHold {
+		r.l.send(msgRefused, 0, r.id, f.op, nil)
+	}
+}
+
+// onOffer: the home offers a value to posted input guard p. A held guard fires with it; an
+// unheld one is claimed if its selection is still open. Under r.mu.
+func (r *remote[T]) onOffer(f frame, p *post[T]) {
+	var v T
+	var err error
+	if derr := r.codec.Unmarshal(f.payload, &v); derr != nil {
+		err = fmt.Errorf("net: decoding a value of %s: %w", r.target, derr)
+	}
+	if p.held { // the home held the selection for this value: the guard fires with it
+		r.forget(f.op, p)
+		if err != nil {
+			p.op.Commit(err)
+			r.l.send(msgRefused, 0, r.id, f.op, nil)
 			return
 		}
-		ok, busy := p.op.Claim(v, err)
-		switch {
-		case ok:
-			r.forget(f.op, p)
-			if err == nil {
-				r.l.send(msgTaken, 0, r.id, f.op, nil)
-			} else {
-				r.l.send(msgRefused, 0, r.id, f.op, nil)
-			}
-		case busy:
-			r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
-		default:
+		p.op.Deliver(v)
+		r.l.send(msgTaken, 0, r.id, f.op, nil)
+		return
+	}
+	ok, busy := p.op.Claim(v, err)
+	switch {
+	case ok:
+		r.forget(f.op, p)
+		if err == nil {
+			r.l.send(msgTaken, 0, r.id, f.op, nil)
+		} else {
 			r.l.send(msgRefused, 0, r.id, f.op, nil)
 		}
-	case msgHold:
-		ok, busy := p.op.Hold()
-		switch {
-		case ok:
-			p.held = true
-			r.l.send(msgHeld, 0, r.id, f.op, nil)
-		case busy:
-			r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
-		default:
-			r.l.send(msgRefused, 0, r.id, f.op, nil)
-		}
-	case msgCommit:
-		if p.held {
-			p.op.Commit(errorOf(f.payload, nil))
+	case busy:
+		r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
+	default:
+		r.l.send(msgRefused, 0, r.id, f.op, nil)
+	}
+}
+
+// onHold: the home asks to hold p's selection (answered Held, or Refused, busy or not). Under r.mu.
+func (r *remote[T]) onHold(f frame, p *post[T]) {
+	ok, busy := p.op.Hold()
+	switch {
+	case ok:
+		p.held = true
+		r.l.send(msgHeld, 0, r.id, f.op, nil)
+	case busy:
+		r.l.send(msgRefused, flagBusy, r.id, f.op, nil)
+	default:
+		r.l.send(msgRefused, 0, r.id, f.op, nil)
+	}
+}
+
+// onCommit: a held guard fires, with the home's result. Under r.mu.
+func (r *remote[T]) onCommit(f frame, p *post[T]) {
+	if p.held {
+		p.op.Commit(errorOf(f.payload, nil))
+		r.forget(f.op, p)
+	}
+}
+
+// onRelease: the home lets a held selection go on without this guard. Under r.mu.
+func (r *remote[T]) onRelease(p *post[T]) {
+	if p.held {
+		p.held = false
+		p.op.Release()
+	}
+}
+
+// onGuardDone: the home ends a posted guard with a result; a failure other than a cancel fires
+// it (the selection reports the error). Under r.mu.
+func (r *remote[T]) onGuardDone(f frame, p *post[T]) {
+	var zero T
+	if err := errorOf(f.payload, context.Canceled); err != nil && !errors.Is(err, context.Canceled) && !p.held {
+		if ok, _ := p.op.Claim(zero, err); ok {
 			r.forget(f.op, p)
-		}
-	case msgRelease:
-		if p.held {
-			p.held = false
-			p.op.Release()
-		}
-	case msgDone:
-		if err := errorOf(f.payload, context.Canceled); err != nil && !errors.Is(err, context.Canceled) && !p.held {
-			if ok, _ := p.op.Claim(zero, err); ok {
-				r.forget(f.op, p)
-			}
 		}
 	}
 }
@@ -245,7 +300,7 @@ func (r *remote[T]) report() {
 	ch := r.ch
 	r.mu.Unlock()
 	if ch != nil {
-		csp.ReportLinkLost(ch)
+		ch.Transport().ReportLinkLost()
 	}
 }
 
@@ -319,7 +374,7 @@ func (r *remote[T]) wait(ctx context.Context, op uint64, c chan reply[T]) (reply
 	}
 }
 
-// Read implements csp.Extern.
+// Read implements transport.Extern.
 func (r *remote[T]) Read(ctx context.Context) (T, error) {
 	var zero T
 	op, c, err := r.begin()
@@ -334,7 +389,7 @@ func (r *remote[T]) Read(ctx context.Context) (T, error) {
 	return rep.v, err
 }
 
-// Write implements csp.Extern.
+// Write implements transport.Extern.
 func (r *remote[T]) Write(ctx context.Context, v T) error {
 	payload, err := r.codec.Marshal(v)
 	if err != nil {
@@ -352,7 +407,7 @@ func (r *remote[T]) Write(ctx context.Context, v T) error {
 	return err
 }
 
-// TryRead implements csp.Extern: one round trip, in which the home offers a value it can take now
+// TryRead implements transport.Extern: one round trip, in which the home offers a value it can take now
 // (taken at once, as by a plain read) or answers resNotReady.
 func (r *remote[T]) TryRead() (T, bool, error) {
 	var zero T
@@ -371,7 +426,7 @@ func (r *remote[T]) TryRead() (T, bool, error) {
 	return rep.v, true, err
 }
 
-// TryWrite implements csp.Extern: one round trip, in which the home writes v if a write can
+// TryWrite implements transport.Extern: one round trip, in which the home writes v if a write can
 // complete now, or answers resNotReady.
 func (r *remote[T]) TryWrite(v T) (bool, error) {
 	payload, err := r.codec.Marshal(v)
@@ -393,7 +448,7 @@ func (r *remote[T]) TryWrite(v T) (bool, error) {
 	return true, err
 }
 
-// Probe implements csp.Extern: it sends the probe and returns a wait for the home's answer. An
+// Probe implements transport.Extern: it sends the probe and returns a wait for the home's answer. An
 // end that cannot ask (its link lost) says ready, so that the try that follows reports why.
 func (r *remote[T]) Probe() func() bool {
 	op, c, err := r.begin()
@@ -422,11 +477,11 @@ func (r *remote[T]) abandon(op uint64) {
 	r.mu.Unlock()
 }
 
-// Post implements csp.Extern.
-func (r *remote[T]) Post(op *csp.ExternOp[T]) { r.post(op, false, nil) }
+// Post implements transport.Extern.
+func (r *remote[T]) Post(op transport.Op[T]) { r.post(op, false, nil) }
 
-// PostWrite implements csp.Extern.
-func (r *remote[T]) PostWrite(op *csp.ExternOp[T], v T) {
+// PostWrite implements transport.Extern.
+func (r *remote[T]) PostWrite(op transport.Op[T], v T) {
 	payload, err := r.codec.Marshal(v)
 	if err != nil {
 		var zero T
@@ -436,7 +491,7 @@ func (r *remote[T]) PostWrite(op *csp.ExternOp[T], v T) {
 	r.post(op, true, payload)
 }
 
-func (r *remote[T]) post(op *csp.ExternOp[T], write bool, payload []byte) {
+func (r *remote[T]) post(op transport.Op[T], write bool, payload []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lost != nil {
@@ -458,8 +513,8 @@ func (r *remote[T]) post(op *csp.ExternOp[T], write bool, payload []byte) {
 	}
 }
 
-// Withdraw implements csp.Extern.
-func (r *remote[T]) Withdraw(op *csp.ExternOp[T]) {
+// Withdraw implements transport.Extern.
+func (r *remote[T]) Withdraw(op transport.Op[T]) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if id, ok := r.postID[op]; ok {
@@ -468,14 +523,14 @@ func (r *remote[T]) Withdraw(op *csp.ExternOp[T]) {
 	}
 }
 
-// Poll implements csp.Extern.
+// Poll implements transport.Extern.
 func (r *remote[T]) Poll() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.lost
 }
 
-// Poison implements csp.Extern.
+// Poison implements transport.Extern.
 func (r *remote[T]) Poison(bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -485,7 +540,7 @@ func (r *remote[T]) Poison(bool) {
 	}
 }
 
-// Retire implements csp.Extern.
+// Retire implements transport.Extern.
 func (r *remote[T]) Retire() {
 	r.mu.Lock()
 	if r.retired {
