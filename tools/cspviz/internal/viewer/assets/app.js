@@ -283,7 +283,10 @@
       const ox1 = (r.width - c.w * s1) / 2 - c.x * s1, oy1 = (r.height - c.h * s1) / 2 - c.y * s1;
       const k = s1 / s0;
       svg.style.transform = 'translate(' + (ox1 - k * ox0) + 'px,' + (oy1 - k * oy0) + 'px) scale(' + k + ')';
-      view.commitTimer = setTimeout(commitCam, 300);
+      // A drawing moved at its own scale is as sharp as it was: it keeps
+      // the transform. One zoomed is redrawn at its new scale once the
+      // gesture pauses.
+      if (Math.abs(k - 1) > 1e-9) view.commitTimer = setTimeout(commitCam, 300);
       return;
     }
     commitCam();
