@@ -98,11 +98,12 @@
   // (where each change would cost the browser a new style and layout): it
   // records its elements, blanks the sample text the layout reserved room
   // with, centres Graphviz's state lines and drops Graphviz's tooltips.
-  function take(d, root) {
+  function take(d, root, landed) {
     for (const e of root.querySelectorAll('[id]')) {
       const sid = e.id;
       if (!d.owner.has(sid) && !d.labels.has(sid)) continue;
       d.els.set(sid, e);
+      if (landed) landed.add(sid);
       const texts = e.querySelectorAll('text');
       if (!texts.length) continue;
       const first = texts[0], last = texts[texts.length - 1];
@@ -165,8 +166,8 @@
 
   // frameBudget is how long the page parses and adds parts in one frame,
   // leaving the browser the rest of a long task's 50 ms to style, lay out and
-  // draw them.
-  const frameBudget = 4;
+  // draw them; a drawing built out of sight is not drawn, and takes more.
+  const frameBudget = 4, unseenBudget = 10;
 
   // loadLayout fetches the layout and puts it on the page a few parts per
   // frame: a drawing of 500 processes is thousands of elements, which the
@@ -218,13 +219,15 @@
           return;
         }
         const t0 = performance.now();
+        const landed = new Set();
         do {
           const g = parseSVG(PART_OPEN + parts[i++] + PART_CLOSE).firstElementChild;
-          take(d, g);
+          take(d, g, landed);
           group.append(...g.childNodes);
-        } while (i < parts.length && performance.now() - t0 < frameBudget);
-        if (view.snap) paint(d, view.snap);
+        } while (i < parts.length && performance.now() - t0 < (shown ? unseenBudget : frameBudget));
+        if (view.snap) paint(d, view.snap, landed);
       }
+      if (view.snap) paint(d, view.snap);
     } catch (e) {
       if (shown) svg.remove();
       if (view.next === d) view.next = null;
@@ -490,8 +493,10 @@
     for (const id of s.procs.keys()) if (!(id in newest.layout.procs)) unknown.push('p:' + id);
     for (const id of s.chans.keys()) if (!(id in newest.layout.chans)) unknown.push('c:' + id);
     if (unknown.length) relayoutFor(unknown);
+    // A drawing being built out of sight is painted part by part as it
+    // lands, and whole once complete: a snapshot that changes hundreds of
+    // counts would otherwise cost two layouts of them, one unseen.
     paint(d, snap);
-    if (view.next) paint(view.next, snap);
     showDetails();
   }
 
@@ -521,13 +526,14 @@
     return view.derived;
   }
 
-  // paint shows a snapshot on drawing d, as far as it is on the page; it
-  // changes only what differs from what d shows.
-  function paint(d, snap) {
+  // paint shows a snapshot on drawing d, as far as it is on the page, or on
+  // its elements in only (a set of SVG ids); it changes only what differs
+  // from what d shows.
+  function paint(d, snap, only) {
     const s = derive(snap);
     for (const [id, sid] of d.procs) {
       const e = d.els.get(sid);
-      if (!e) continue;
+      if (!e || (only && !only.has(sid))) continue;
       const shown = shownState(s.procs.get(id), s.inCycle);
       setClass(e, 'state-', shown.cls);
       setText(d.last.get(sid), shown.text);
@@ -537,8 +543,9 @@
     const flags = new Map();
     for (const [id, sids] of d.chans) {
       const c = s.chans.get(id);
-      const label = d.last.get(d.layout.chanLabels[id]);
-      if (label) setText(label, c ? chanText(c) : '–');
+      const lsid = d.layout.chanLabels[id];
+      const label = d.last.get(lsid);
+      if (label && !(only && !only.has(lsid))) setText(label, c ? chanText(c) : '–');
       for (const sid of sids) {
         const f = flags.get(sid) || { poisoned: false, lost: false, retired: false };
         f.poisoned = f.poisoned || !!(c && c.poisoned);
@@ -549,7 +556,7 @@
     }
     for (const [sid, f] of flags) {
       const e = d.els.get(sid);
-      if (!e) continue;
+      if (!e || (only && !only.has(sid))) continue;
       e.classList.toggle('poisoned', f.poisoned);
       e.classList.toggle('link-lost', f.lost);
       e.classList.toggle('retired', f.retired && !f.poisoned && !f.lost);
