@@ -23,7 +23,8 @@
   const view = {
     info: null,
     topo: null,
-    layout: null,
+    d: null, // the drawing on show (see newDrawing)
+    next: null, // the drawing being built out of sight to replace it
     snap: null,
     selected: null, // {kind: 'proc'|'chan', id}
     relayout: null, // pending promise
@@ -82,7 +83,6 @@
       chans: Object.entries(layout.chans),
       owner: new Map(), // SVG id to what it draws: {kind: 'proc'|'chan', id}
       els: new Map(), // SVG id to its element, once on the page
-      first: new Map(), // SVG id to its first text line
       last: new Map(), // SVG id to its last text line: the live one
       marked: new Map(), // SVG id to the deadlock classes it has
       selected: [],
@@ -107,7 +107,6 @@
       const texts = e.querySelectorAll('text');
       if (!texts.length) continue;
       const first = texts[0], last = texts[texts.length - 1];
-      d.first.set(sid, first);
       d.last.set(sid, last);
       // Until a snapshot says otherwise the live lines show nothing, never the sample.
       if (d.procSids.has(sid) || (d.labels.has(sid) && last !== first)) last.textContent = '';
@@ -196,7 +195,6 @@
       view.extent = extent;
       view.d = d;
       view.topo = topo;
-      view.layout = layout;
       graph.replaceChildren(svg);
       view.shown = null;
       fit();
@@ -242,7 +240,6 @@
       view.extent = extent;
       view.d = d;
       view.topo = topo;
-      view.layout = layout;
       view.shown = null; // the new SVG has its own viewBox: no transform from the old
       if (hadView) setCam(view.cam); // the person placed the view: keep it
       else fit();
@@ -481,8 +478,8 @@
     return { cls: KNOWN.has(p.state) ? p.state : 'running', text: p.state };
   }
 
-  // apply shows a snapshot: on the drawing on show, and on the one being
-  // built to replace it.
+  // apply shows a snapshot on the drawing on show, and asks for a new layout
+  // when it has processes or channels the newest layout lacks.
   function apply(snap) {
     view.snap = snap;
     const d = view.d;
