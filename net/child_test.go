@@ -110,10 +110,11 @@ func child(t *testing.T, mode, parent string, env ...string) (*exec.Cmd, <-chan 
 // TestMultiProcessKill streams ints between this process and a child process, in both directions,
 // kills (SIGKILL) or hangs (SIGSTOP) the child mid-stream, and checks: every write the child saw
 // acknowledged was received here exactly once and in order, at most one more arrived, and the read
-// blocked here returns (ErrLinkLost, or ErrRetired where the channel's home is here and its lost
-// writer left). This node has the default reconnection window (the child never comes back, so the
-// read returns once the window passes: a redial is refused, or hangs in a stopped process's
-// handshake) or none (the read returns at once; the child keeps the default window, so this is
+// blocked here returns ErrLinkLost (the child's channel) or what the export's policy makes of the
+// lost writer (ErrRetired: it was the only one). This node has the default reconnection window
+// (the child never comes back: a redial is refused, or hangs in a stopped process's handshake, and
+// the link is logged suspended, then lost "not back within the reconnection window", once the
+// window has passed) or none (the loss is at once; the child keeps the default window, so this is
 // also a node with a window linked to one without). The eight runs wait for their child's loss
 // together, so that the test takes one window, not eight.
 func TestMultiProcessKill(t *testing.T) {
@@ -121,26 +122,31 @@ func TestMultiProcessKill(t *testing.T) {
 		t.Skip("starts child processes")
 	}
 	type run struct {
-		name  string
-		cmd   *exec.Cmd
-		lines <-chan string
-		got   []int
-		ended chan error // the read's error, once the link is lost
-		took  time.Duration
+		name   string
+		mode   string
+		window bool
+		cmd    *exec.Cmd
+		lines  <-chan string
+		logs   *observer.ObservedLogs
+		got    []int
+		ended  chan error // the read's error, once the link is lost
+		took   time.Duration
 	}
 	var runs []*run
-	for _, window := range []struct {
-		name string
-		opt  Option
-	}{{"default-window", nil}, {"no-window", WithReconnectWindow(0)}} {
+	for _, window := range []bool{true, false} {
 		for _, c := range []struct {
 			mode string
 			sig  syscall.Signal
 		}{{"writer", syscall.SIGKILL}, {"home", syscall.SIGKILL}, {"writer", syscall.SIGSTOP}, {"home", syscall.SIGSTOP}} {
+			ru := &run{name: map[bool]string{true: "default-window", false: "no-window"}[window] + "/" + c.mode + "/" + c.sig.String(),
+				mode: c.mode, window: window, ended: make(chan error, 1)}
+			runs = append(runs, ru)
+			core, logs := observer.New(zap.InfoLevel)
+			ru.logs = logs
 			// SIGSTOP leaves the connection open and the peer silent: only the heartbeat finds it.
-			opts := []Option{WithHeartbeat(100*time.Millisecond, 500*time.Millisecond)}
-			if window.opt != nil {
-				opts = append(opts, window.opt)
+			opts := []Option{WithHeartbeat(100*time.Millisecond, 500*time.Millisecond), WithLogger(zap.New(core))}
+			if !window {
+				opts = append(opts, WithReconnectWindow(0))
 			}
 			n, err := Listen("", opts...)
 			require.NoError(t, err)
@@ -151,26 +157,25 @@ func TestMultiProcessKill(t *testing.T) {
 				require.NoError(t, Export(n, "c", ch))
 				r = ch.Reader()
 			}
-			cmd, lines := child(t, c.mode, n.Addr())
-			first := <-lines
+			ru.cmd, ru.lines = child(t, c.mode, n.Addr())
+			first := <-ru.lines
 			require.True(t, strings.HasPrefix(first, "addr "), first)
 			if c.mode == "home" {
 				r, err = OpenReader[int](ctxT(t), n, strings.TrimPrefix(first, "addr ")+"/c")
 				require.NoError(t, err)
 			}
-			ru := &run{name: window.name + "/" + c.mode + "/" + c.sig.String(), cmd: cmd, lines: lines, ended: make(chan error, 1)}
-			runs = append(runs, ru)
 			want := 2000 * stress()
 			for len(ru.got) < want {
 				v, err := r.Read()
 				require.NoError(t, err)
 				ru.got = append(ru.got, v)
 			}
-			require.NoError(t, cmd.Process.Signal(c.sig))
+			require.NoError(t, ru.cmd.Process.Signal(c.sig))
+			ctx := ctxT(t) // a loss never found fails the test instead of hanging it
 			go func() {
 				start := time.Now()
 				for {
-					v, err := r.Read()
+					v, err := r.ReadContext(ctx)
 					if err != nil {
 						ru.took = time.Since(start)
 						ru.ended <- err
@@ -192,7 +197,20 @@ func TestMultiProcessKill(t *testing.T) {
 					acked, _ = strconv.Atoi(s)
 				}
 			}
-			require.True(t, typedLoss(readErr), "%v", readErr)
+			if ru.mode == "home" {
+				require.ErrorIs(t, readErr, ErrLinkLost)
+			} else {
+				require.ErrorIs(t, readErr, csp.ErrRetired, "the export leaves: its only writer retired")
+			}
+			if ru.window {
+				// The ends see the loss as the link logs it: wait for the line.
+				require.Eventually(t, func() bool {
+					return logged(ru.logs.All(), "link lost", "not back within the reconnection window")
+				}, 10*time.Second, 5*time.Millisecond, "no log of the link lost past the window: %v", ru.logs.All())
+				require.True(t, logged(ru.logs.All(), "link suspended"), "the link was lost without being suspended first")
+			} else {
+				require.False(t, logged(ru.logs.All(), "link suspended"), "a link without a window was suspended")
+			}
 			for i, v := range ru.got {
 				require.Equal(t, i, v, "received out of order or twice")
 			}
@@ -279,83 +297,6 @@ func TestMultiProcessPauseHeals(t *testing.T) {
 				require.NoError(t, err, "read %d", i)
 				require.Equal(t, i, v, "received out of order, twice, or one lost")
 			}
-		})
-	}
-}
-
-// TestMultiProcessKillWithWindow is TestMultiProcessKill with a reconnection window (a short one)
-// on both nodes: a child killed (SIGKILL) or paused for good (SIGSTOP) mid-stream is still found
-// lost, once the window has passed: this node logs the link suspended and then lost "not back
-// within the reconnection window", the read blocked here returns ErrLinkLost (the child's channel)
-// or what the export's policy makes of the lost writer (ErrRetired: it was the only one), and every
-// write the child saw acknowledged was received exactly once and in order, with at most one more.
-func TestMultiProcessKillWithWindow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts child processes")
-	}
-	const window = 700 * time.Millisecond
-	for _, c := range []struct {
-		mode string
-		sig  syscall.Signal
-	}{{"writer", syscall.SIGKILL}, {"home", syscall.SIGKILL}, {"writer", syscall.SIGSTOP}, {"home", syscall.SIGSTOP}} {
-		mode := c.mode
-		t.Run(mode+"/"+c.sig.String(), func(t *testing.T) {
-			core, logs := observer.New(zap.InfoLevel)
-			n, err := Listen("", childBeat, WithReconnectWindow(window), WithLogger(zap.New(core)))
-			require.NoError(t, err)
-			defer n.Close()
-			var r *csp.Reader[int]
-			if mode == "writer" {
-				ch := csp.NewChan[int]()
-				require.NoError(t, Export(n, "c", ch))
-				r = ch.Reader()
-			}
-			cmd, lines := child(t, mode, n.Addr(), "GOCSP_NET_WINDOW="+window.String())
-			first := <-lines
-			require.True(t, strings.HasPrefix(first, "addr "), first)
-			if mode == "home" {
-				r, err = OpenReader[int](ctxT(t), n, strings.TrimPrefix(first, "addr ")+"/c")
-				require.NoError(t, err)
-			}
-			want := 1000 * stress()
-			var got []int
-			var readErr error
-			ctx := ctxT(t) // a loss never found fails the test instead of hanging it
-			for {
-				v, err := r.ReadContext(ctx)
-				if err != nil {
-					readErr = err
-					break
-				}
-				got = append(got, v)
-				if len(got) == want {
-					require.NoError(t, cmd.Process.Signal(c.sig))
-				}
-			}
-			cmd.Process.Kill()
-			cmd.Wait()
-			acked := -1
-			for l := range lines {
-				if s, ok := strings.CutPrefix(l, "ack "); ok {
-					acked, _ = strconv.Atoi(s)
-				}
-			}
-			if mode == "home" {
-				require.ErrorIs(t, readErr, ErrLinkLost)
-				require.Contains(t, readErr.Error(), "reconnection window")
-			} else {
-				require.ErrorIs(t, readErr, csp.ErrRetired, "the export leaves: its only writer retired")
-			}
-			// The ends see the loss as the link logs it: wait for the line.
-			require.Eventually(t, func() bool { return logged(logs.All(), "link lost", "not back within the reconnection window") },
-				10*time.Second, 5*time.Millisecond, "no log of the link lost past the window: %v", logs.All())
-			require.True(t, logged(logs.All(), "link suspended"), "the link was lost without being suspended first")
-			for i, v := range got {
-				require.Equal(t, i, v, "received out of order or twice")
-			}
-			require.Greater(t, len(got), acked, "an acknowledged write (%d) was not received", acked)
-			require.LessOrEqual(t, len(got), acked+2, "received more than the acknowledged writes and the one in flight")
-			t.Logf("%s: received %d, child saw %d acknowledged, read ended with %v", mode, len(got), acked+1, readErr)
 		})
 	}
 }

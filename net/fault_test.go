@@ -103,7 +103,7 @@ type loss struct {
 // tried and refused, short enough to keep the tests quick.
 var losses = []loss{{"no-window", WithReconnectWindow(0)}, {"window", WithReconnectWindow(shortWindow)}}
 
-const shortWindow = 25 * time.Millisecond
+const shortWindow = 10 * time.Millisecond
 
 // fastBeat makes link loss quick to detect in tests.
 var fastBeat = WithHeartbeat(20*time.Millisecond, 150*time.Millisecond)
