@@ -23,6 +23,7 @@ func TestLeavingPeerKeepsExportUp(t *testing.T) {
 	}{{"cut", losses[0]}, {"cut", losses[1]}, {"silent", losses[0]}, {"silent", losses[1]}} {
 		how := c.how
 		t.Run(how+"/"+c.name, func(t *testing.T) {
+			t.Parallel() // the silent runs each wait out the heartbeat bound (and a window): together
 			var f faults
 			home, err := Listen("", calmBeat, c.window)
 			require.NoError(t, err)
