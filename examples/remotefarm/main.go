@@ -12,10 +12,10 @@
 // write returned nil is in its worker's hands.
 //
 // When a worker dies (-kill-one does it with SIGKILL once a third of the results are in, while the
-// first worker has jobs in hand), the
-// dispatcher's guards on it fail with ErrLinkLost within the heartbeat bound; it re-sends exactly
-// the jobs that worker had taken and not answered, never one already answered, and the count is
-// still right. At the end the dispatcher poisons the workers' channels, which shuts them down.
+// first worker has jobs in hand), the dispatcher's guards on it fail with ErrLinkLost once the
+// reconnection window (5 s by default: a worker back within it would have lost nothing) has
+// passed; it re-sends exactly the jobs that worker had taken and not answered, never one already
+// answered, and the count is still right. At the end the dispatcher poisons the workers' channels, which shuts them down.
 //
 // Workers on other hosts: start each with
 //
@@ -48,7 +48,8 @@ import (
 	cspnet "github.com/gocsp/gocsp/net"
 )
 
-// heartbeat finds a dead worker within a second.
+// heartbeat finds a dead or silent worker within a second (its link then waits out the
+// reconnection window before it is lost).
 var heartbeat = cspnet.WithHeartbeat(100*time.Millisecond, 700*time.Millisecond)
 
 func main() {
