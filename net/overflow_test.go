@@ -45,10 +45,14 @@ func unackedOverflow(t *testing.T, policy LinkLostPolicy, want error) {
 		}
 		return &ackless{Conn: c, pass: helloFixed}, nil
 	}
-	home, err := Listen("", fastBeat, WithReconnectWindow(300*time.Millisecond))
+	// A slow heartbeat: a connection that a slow run (-race, a loaded machine) found silent would
+	// resume, and the session reply's count acknowledges what the home has, emptying the buffer.
+	// The home still finds the link gone at once: the user closes the connection at the cap.
+	beat := WithHeartbeat(time.Second, 20*time.Second)
+	home, err := Listen("", beat, WithReconnectWindow(300*time.Millisecond))
 	require.NoError(t, err)
 	defer home.Close()
-	user, err := Listen("", fastBeat, WithReconnectWindow(time.Hour), WithDialer(dial))
+	user, err := Listen("", beat, WithReconnectWindow(time.Hour), WithDialer(dial))
 	require.NoError(t, err)
 	defer user.Close()
 	ch := csp.NewChan[[]byte]()
@@ -155,10 +159,14 @@ func resendOverflow(t *testing.T, policy LinkLostPolicy, want error) {
 	}
 	// The home's window is short, so that its side of the link is lost soon after the cut; the
 	// user's is an hour, so that only the cap can end its side within the test.
-	home, err := Listen("", fastBeat, WithReconnectWindow(300*time.Millisecond))
+	// A slow heartbeat: a connection that a slow run (-race, a loaded machine) found silent would
+	// resume, and the session reply's count acknowledges what the home has, emptying the buffer.
+	// The home still finds the link gone at once: the user closes the connection at the cap.
+	beat := WithHeartbeat(time.Second, 20*time.Second)
+	home, err := Listen("", beat, WithReconnectWindow(300*time.Millisecond))
 	require.NoError(t, err)
 	defer home.Close()
-	user, err := Listen("", fastBeat, WithReconnectWindow(time.Hour), WithDialer(dial))
+	user, err := Listen("", beat, WithReconnectWindow(time.Hour), WithDialer(dial))
 	require.NoError(t, err)
 	defer user.Close()
 	ch := csp.NewChan[[]byte]()
