@@ -2,6 +2,7 @@ package csp
 
 import (
 	"context"
+	"fmt"
 	"slices"
 )
 
@@ -360,7 +361,7 @@ func WriteReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 	if c.xwatch == nil {
 		c.xwatch = make(chan struct{})
 	}
-	if w.retired || c.poisoned || c.readersGone || c.recvq.head != nil || c.n < c.size {
+	if w.retired || c.poisoned || c.readersGone || c.recvq.head != nil || c.n+c.reserved < c.size {
 		return true, nil
 	}
 	return false, c.xwatch
@@ -388,6 +389,107 @@ func WriteNow[T any](w *Writer[T], v T) (done bool, err error) {
 	}
 	w.trace(EventWrite)
 	return true, nil
+}
+
+// Reserve, for transports: it reserves up to k more free slots of the buffer of w's channel for
+// values that come from elsewhere through w (a remote writer with credits), each filled later by
+// WriteReserved, and returns how many it reserved. Until then a reserved slot counts as taken: other
+// writers see the buffer full when its values and its reserved slots fill it, so Stats().Len plus
+// the slots reserved never exceeds the buffer. A slot is reserved only when no writer waits for one
+// (they come first) and no value a transport holds may come back to the buffer. If fewer than k
+// were free, watch is closed when that may have changed. err is why no slot will ever be reserved
+// again (the channel is poisoned, its readers or w retired); the slots w holds are given back when
+// w retires.
+func Reserve[T any](w *Writer[T], k int) (got int, watch <-chan struct{}, err error) {
+	c := w.c
+	if c.ext != nil {
+		panic("csp: Reserve on a remote end")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case w.retired:
+		return 0, nil, ErrRetired
+	case c.poisoned:
+		return 0, nil, ErrPoisoned
+	case c.readersGone:
+		return 0, nil, ErrRetired
+	}
+	if !c.sendq.claimable() {
+		got = max(0, min(k, c.size-c.n-c.reserved-c.xheld))
+	}
+	w.reserved += got
+	c.reserved += got
+	if got < k {
+		if c.xwatch == nil {
+			c.xwatch = make(chan struct{})
+		}
+		watch = c.xwatch
+	}
+	return got, watch, nil
+}
+
+// WriteReserved, for transports: it writes v into a slot Reserve reserved for w, and never blocks:
+// a waiting reader takes v, or the buffer does. If a reader's poison discarded the buffer, or every
+// reader retired, since the slot was reserved, v goes as a buffered value would have (lost) and the
+// error says why; after a writer's poison v is still buffered, for the readers to drain, as it would
+// have been had it arrived first. It panics if w holds no reserved slot.
+func WriteReserved[T any](w *Writer[T], v T) error {
+	c := w.c
+	c.mu.Lock()
+	if w.retired {
+		c.mu.Unlock()
+		return w.opErr("write", ErrRetired)
+	}
+	if w.reserved == 0 {
+		c.mu.Unlock()
+		panic(fmt.Sprintf("csp: WriteReserved on channel %q without a reserved slot", c.Name()))
+	}
+	w.reserved--
+	c.reserved--
+	var err error
+	var wake *signal
+	switch {
+	case c.discarded:
+		err = ErrPoisoned
+	case c.readersGone:
+		err = ErrRetired
+	default:
+		if r := c.recvq.take(nil); r != nil {
+			r.val = v
+			c.msgs++
+			wake = r.sig
+		} else {
+			c.push(v)
+		}
+	}
+	c.mu.Unlock()
+	if wake != nil {
+		wake.notify()
+	}
+	if err != nil {
+		return w.opErr("write", err)
+	}
+	w.trace(EventWrite)
+	return nil
+}
+
+// unreserve gives back the slots e reserved (it retires): writers waiting for room take them.
+// Under c.mu.
+func (c *Chan[T]) unreserve(e *endCore) {
+	c.reserved -= e.reserved
+	e.reserved = 0
+	for c.n+c.reserved < c.size {
+		w := c.sendq.take(nil)
+		if w == nil {
+			break
+		}
+		c.push(w.val)
+		var zero T
+		w.val = zero
+		w.sig.notify()
+	}
+	c.kick()
 }
 
 // Value returns the value held.
