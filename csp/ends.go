@@ -47,7 +47,7 @@ type endCore struct {
 	dir      Dir
 	at       int                        // index in ch.ends while not retired; guarded by ch.mu
 	retired  bool                       // guarded by ch.mu
-	reserved int                        // a writer's buffer slots reserved by a transport (Reserve); guarded by ch.mu
+	reserved int                        // a writer's buffer slots a transport reserved (Reserve); guarded by ch.mu
 	owner    atomic.Pointer[procRecord] // the monitored process that owns this end, or nil
 }
 

@@ -395,12 +395,11 @@ func WriteNow[T any](w *Writer[T], v T) (done bool, err error) {
 // values that come from elsewhere through w (a remote writer with credits), each filled later by
 // WriteReserved, and returns how many it reserved. Until then a reserved slot counts as taken: other
 // writers see the buffer full when its values and its reserved slots fill it, so Stats().Len plus
-// the slots reserved never exceeds the buffer. A slot is reserved only when no writer waits for one
-// (they come first) and no value a transport holds may come back to the buffer. If fewer than k
-// were free, watch is closed when that may have changed. err is why no slot will ever be reserved
-// again (the channel is poisoned, its readers or w retired); the slots w holds are given back when
-// w retires.
-func Reserve[T any](w *Writer[T], k int) (got int, watch <-chan struct{}, err error) {
+// the slots reserved never exceeds the buffer (but for values a transport held and put back). A
+// slot is reserved only when no writer waits for one: they come first. err says why no slot will
+// ever be reserved again (the channel is poisoned, its readers or w retired); the slots w holds
+// are given back when w retires.
+func Reserve[T any](w *Writer[T], k int) (got int, err error) {
 	c := w.c
 	if c.ext != nil {
 		panic("csp: Reserve on a remote end")
@@ -409,24 +408,19 @@ func Reserve[T any](w *Writer[T], k int) (got int, watch <-chan struct{}, err er
 	defer c.mu.Unlock()
 	switch {
 	case w.retired:
-		return 0, nil, ErrRetired
+		return 0, ErrRetired
 	case c.poisoned:
-		return 0, nil, ErrPoisoned
+		return 0, ErrPoisoned
 	case c.readersGone:
-		return 0, nil, ErrRetired
+		return 0, ErrRetired
 	}
-	if !c.sendq.claimable() {
-		got = max(0, min(k, c.size-c.n-c.reserved-c.xheld))
+	if c.sendq.claimable() {
+		return 0, nil
 	}
+	got = max(0, min(k, c.size-c.n-c.reserved-c.xheld))
 	w.reserved += got
 	c.reserved += got
-	if got < k {
-		if c.xwatch == nil {
-			c.xwatch = make(chan struct{})
-		}
-		watch = c.xwatch
-	}
-	return got, watch, nil
+	return got, nil
 }
 
 // WriteReserved, for transports: it writes v into a slot Reserve reserved for w, and never blocks:
@@ -463,6 +457,7 @@ func WriteReserved[T any](w *Writer[T], v T) error {
 			c.push(v)
 		}
 	}
+	c.refill() // the slot is free again unless v went into it: a waiting writer takes it
 	c.mu.Unlock()
 	if wake != nil {
 		wake.notify()
@@ -474,11 +469,16 @@ func WriteReserved[T any](w *Writer[T], v T) error {
 	return nil
 }
 
-// unreserve gives back the slots e reserved (it retires): writers waiting for room take them.
-// Under c.mu.
+// unreserve gives back the slots e reserved (it retires). Under c.mu.
 func (c *Chan[T]) unreserve(e *endCore) {
 	c.reserved -= e.reserved
 	e.reserved = 0
+	c.refill()
+}
+
+// refill lets writers waiting for room take the buffer slots that are free (a reservation ended).
+// Under c.mu.
+func (c *Chan[T]) refill() {
 	for c.n+c.reserved < c.size {
 		w := c.sendq.take(nil)
 		if w == nil {

@@ -213,23 +213,23 @@ func (h *home[T]) useCredit() bool {
 	return true
 }
 
-// writeReserved completes plain write op into a slot useCredit took.
+// writeReserved completes plain write op into a slot useCredit took, and has the home's goroutine
+// top the end's grants up (it may be waiting for nothing else).
 func (h *home[T]) writeReserved(op uint64, v T) {
 	err := csp.WriteReserved(h.w, v)
 	res, text := resultOf(err)
 	h.l.send(msgDone, flagCredit, h.id, op, append([]byte{res}, text...))
+	h.poke()
 }
 
 // topUp grants the end the slots it lacks, on the home's goroutine: when at least thresh of its
 // window are not reserved, it reserves what the buffer has free (csp.Reserve) and sends the new
-// total (msgCredit, cumulative, so grants need no acknowledgement and a late one does no harm).
-// If the buffer had too little, run waits on space for it to change. Once the channel can take no
-// more writes (poisoned, its readers retired), the writer is told to stop (flagStop): its next
-// write goes the acknowledged way, and fails as a local one would.
+// total (msgCredit: cumulative, so grants need no acknowledgement and a late one does no harm).
+// Once the channel can take no more writes (poisoned, its readers retired), the writer is told to
+// stop (flagStop): its next write goes the acknowledged way, and fails as a local one would.
 func (h *home[T]) topUp() {
 	h.mu.Lock()
-	h.space = nil
-	if h.window == 0 || h.creditStop {
+	if h.creditStop {
 		h.mu.Unlock()
 		return
 	}
@@ -238,7 +238,7 @@ func (h *home[T]) topUp() {
 	if want < h.thresh {
 		want = 0 // nothing to grant yet; Reserve still says whether the channel is past writing
 	}
-	got, watch, err := csp.Reserve(h.w, want)
+	got, err := csp.Reserve(h.w, want)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
@@ -248,9 +248,6 @@ func (h *home[T]) topUp() {
 	case got > 0:
 		h.granted += uint64(got)
 		h.l.send(msgCredit, 0, h.id, 0, creditMsg{h.granted, h.received}.append(nil))
-	}
-	if got < want && want-got >= h.thresh {
-		h.space = watch
 	}
 }
 
@@ -312,12 +309,18 @@ func (h *home[T]) writeNow(f frame) bool {
 		return false
 	}
 	h.done(f.op, err)
+	if h.window > 0 {
+		h.poke() // a credited end wrote the acknowledged way: the home's goroutine tops it up
+	}
 	return true
 }
 
 // next returns the next queued frame, waiting for one; false once the link is lost. A credited
-// end's grants are topped up before each wait, and whenever the channel may have the room they
-// wait for (space) or a credited write has spent some (poke).
+// end's grants are topped up before each wait: after each operation served (an acknowledged write
+// of an end that ran out of credits pokes too), and when credited writes have spent a quarter of
+// the window (writeCredited pokes). The home does not watch the buffer for room (every credited
+// end of a busy channel would wake at each value): an end that finds it full writes the
+// acknowledged way, in line with the channel's other writers, and after that its home looks again.
 func (h *home[T]) next() (frame, bool) {
 	for {
 		h.mu.Lock()
@@ -329,18 +332,12 @@ func (h *home[T]) next() (frame, bool) {
 			return f, true
 		}
 		h.busy = false
-		credit := h.window > 0
 		h.mu.Unlock()
-		var space <-chan struct{}
-		if credit {
+		if h.window > 0 {
 			h.topUp()
-			h.mu.Lock()
-			space = h.space
-			h.mu.Unlock()
 		}
 		select {
 		case <-h.wake:
-		case <-space:
 		case <-h.l.ctx.Done():
 			return frame{}, false
 		}

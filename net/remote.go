@@ -121,10 +121,11 @@ type remote[T any] struct {
 	retired bool // sent
 
 	// Credits (WithCredits): a Write sends at once, and returns, while sent < granted.
-	granted  uint64 // slots the home reserved for this end, since it opened (msgCredit)
-	sent     uint64 // credited writes, and plain ones that used a reserved slot
-	received uint64 // credited writes the home said it had, at its last msgCredit
-	stopped  bool   // the home grants no more (flagStop)
+	granted  uint64        // slots the home reserved for this end, since it opened (msgCredit)
+	sent     uint64        // credited writes, and plain ones that used a reserved slot
+	received uint64        // credited writes the home said it had, at its last msgCredit
+	stopped  bool          // the home grants no more (flagStop)
+	granting chan struct{} // a grant came (one token; made once the end has had one)
 }
 
 // Locate says where the channel lives (the home node's address) and whether the link is lost, for
@@ -352,8 +353,11 @@ func (r *remote[T]) linkLost(err error) {
 	}
 }
 
-// writeCredited sends a credited write if the end has a credit; done reports that it did, or
-// that the end can no longer write (its link lost).
+// writeCredited sends a credited write if the end has a credit; done reports that it did, or that
+// the end can no longer write (its link lost). An end out of credits writes the acknowledged way,
+// in line with the channel's other writers, rather than wait for a grant: its home grants when the
+// buffer has room, which a full buffer may not have for long, and the acknowledged write cannot be
+// starved by writers that keep it full.
 func (r *remote[T]) writeCredited(payload []byte) (done bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
