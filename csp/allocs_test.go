@@ -69,3 +69,28 @@ func TestZeroAllocs(t *testing.T) {
 		})
 	}
 }
+
+// The transport's doors (the Transport methods) are conversions, not wrappers: going through them
+// costs a transport's home no allocation per operation. (WriteReady is left out: once a transport
+// watches a channel, each change makes a new watch channel, whichever way it is reached.)
+func TestTransportDoorsAllocateNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	c := NewChan[int](Buffered(1))
+	r, w := c.Reader(), c.Writer()
+	n := testing.AllocsPerRun(2000, func() {
+		if done, err := w.Transport().WriteNow(1); !done || err != nil {
+			t.Fatalf("WriteNow = %v, %v", done, err)
+		}
+		if !r.Transport().ReadableNow() {
+			t.Fatal("not readable after WriteNow")
+		}
+		if _, err := r.Read(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Errorf("%v allocations per round through the doors, want 0", n)
+	}
+}

@@ -7,7 +7,7 @@ package csp
 // channel lock alone: nothing of the selection is queued yet, so no peer can fire it meanwhile, and
 // a guard found ready completes there. A busy selection so takes one lock, not one per guard. A
 // guard on a remote end is looked at there too, with no lock held: its transport asks the home
-// whether it can match now, and completes it if so (Extern.TryRead, TryWrite), so that a Skip, a
+// whether it can match now, and completes it if so (transport.Extern's TryRead, TryWrite), so that a Skip, a
 // Timeout or a later guard is never chosen over a remote guard that was ready.
 //
 // If nothing was ready, the second pass takes every channel lock in address order (a.locks, the
@@ -87,7 +87,7 @@ type RecvGuard[T any] struct {
 	w   waiter[T]
 	val T
 	do  func(T)
-	xop *ExternOp[T] // the offer posted to a remote channel's home, while parked on one (extern.go)
+	xop *externOp[T] // the offer posted to a remote channel's home, while parked on one (extern.go)
 }
 
 // Recv makes an input guard on r. When it fires, the value is available from Value and passed to
@@ -141,7 +141,7 @@ func (g *RecvGuard[T]) collect() {
 	var zero T
 	g.val, g.w.val = g.w.val, zero
 	if g.r.c.ext != nil {
-		g.r.c.delivered() // here, not by the transport that fired it (ExternOp.Commit says why)
+		g.r.c.delivered() // here, not by the transport that fired it (externOp.Commit says why)
 	}
 }
 
@@ -158,7 +158,7 @@ type SendGuard[T any] struct {
 	w   waiter[T]
 	v   T
 	do  func()
-	xop *ExternOp[T] // the offer posted to a remote channel's home, while parked on one (extern.go)
+	xop *externOp[T] // the offer posted to a remote channel's home, while parked on one (extern.go)
 }
 
 // Send makes an output guard that offers v on w. If the guard fires, v was handed over exactly once;
@@ -208,7 +208,7 @@ func (g *SendGuard[T]) dequeue() {
 
 func (g *SendGuard[T]) collect() {
 	if g.wr.c.ext != nil {
-		g.wr.c.delivered() // here, not by the transport that fired it (ExternOp.Commit says why)
+		g.wr.c.delivered() // here, not by the transport that fired it (externOp.Commit says why)
 	}
 }
 

@@ -49,6 +49,8 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // ChanOption configures a channel made by NewChan.
@@ -75,7 +77,7 @@ type Chan[T any] struct {
 	buf          []T // ring buffer: len(buf) <= size, grown as it fills
 	head         int
 	recvq, sendq waitq[T]
-	ext          Extern[T] // non-nil: the channel lives elsewhere and ext carries every operation
+	ext          transport.Extern[T] // non-nil: the channel lives elsewhere and ext carries every operation
 }
 
 // chanCore is the part of a channel that does not depend on its element type: what alternation
@@ -94,11 +96,11 @@ type chanCore struct {
 	size, n     int        // buffer capacity and values buffered now
 	ends        []*endCore // the ends joined and not retired; endCore.at is each one's index
 	typ         reflect.Type
-	self        Channel       // the typed channel this is the core of
-	remote      bool          // made by NewExternChan: a wait on it is on another node, not a deadlock
-	locator     Locator       // where a remote channel lives, if its transport says (Stats)
-	discarded   bool          // a reader's poison discarded the buffer (a held value is not put back)
-	xwatch      chan struct{} // non-nil once a transport reads held (extern.go): closed on each change
+	self        Channel           // the typed channel this is the core of
+	remote      bool              // made remote (transport.Chan.SetExtern): a wait on it is on another node, not a deadlock
+	locator     transport.Locator // where a remote channel lives, if its transport says (Stats)
+	discarded   bool              // a reader's poison discarded the buffer (a held value is not put back)
+	xwatch      chan struct{}     // non-nil once a transport reads held (extern.go): closed on each change
 }
 
 // Channel is the part of a channel that does not depend on its element type, for code that looks at

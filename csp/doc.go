@@ -85,13 +85,12 @@
 // only in timed waits is never reported deadlocked. Prefer Sleep to time.Sleep in a process body:
 // a monitor then shows the process sleeping, not running.
 //
-// # For transports only
+// # Transports
 //
-// Some exported names are not for networks but for transports, such as package net, that carry
-// a channel between OS processes: NewExternChan, Extern, ExternOp, Locator, ReportLinkLost on
-// the side of a remote end, and ReadReady, ReadHeld, Held, WriteReady and WriteNow on the side of
-// a channel's home (extern.go says how they fit together). A program that only builds networks
-// needs none of them. (They share this package because they reach into a channel's state; a
-// package of their own needs generic type aliases, which Go 1.24 brings and this module's Go 1.23
-// lacks.)
+// A remote channel (package net) is an ordinary Chan whose ends are ordinary ends: a program uses
+// it as it uses a local one. What a transport needs from the core (handing a remote end's
+// operations to the transport, and reading at a channel's home without taking a value before its
+// remote reader has it) is reached through the Transport method of Chan, Reader and Writer. Those
+// methods are for package net: their types live in an internal package of this module, so no
+// program outside it can name them, and a program that builds networks needs none of them.
 package csp

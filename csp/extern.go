@@ -4,80 +4,68 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // This file is the core's side of remote channels (package net). A transport needs two things from
-// the core, and local channels pay for neither beyond a nil check:
-//
-//   - On the node that uses a remote end, the end is an ordinary *Reader or *Writer of a channel
-//     made by NewExternChan: every operation on it, and every input guard on it in a selection, is
-//     handed to the transport's Extern, which runs the protocol with the channel's home. A guard is
-//     posted as an ExternOp, which the transport fires with ExternOp.Claim when the home offers it a
-//     value; the selection's single compare-and-swap still decides which guard fires. An output guard
-//     is posted the same way; the home holds it (ExternOp.Hold: armed → held) before it lets a reader
-//     take its value, then commits or releases it. An input guard is held too before its home
-//     takes a value for it (ReadReady, then ReadHeld), and fires with the value (ExternOp.Deliver).
-//     Before a selection parks, its first pass asks each remote guard's home in turn whether it
-//     can match now (Extern.TryRead, TryWrite).
-//   - On the channel's home, a remote reader must not take a value before it has it: that would
-//     turn a rendezvous into a buffer of one. ReadHeld takes the next value but holds its writer
-//     (the writer's signal goes armed → held, and nothing else can fire or cancel it meanwhile) until
-//     the transport knows the remote reader has it (Held.Commit: held → fired, the writer's Write
-//     returns nil), or knows it does not (Held.Release: held → armed, the writer is queued again at
-//     the front), or cannot know (Held.Fail: the writer fails with the transport's error).
+// the core, and local channels pay for neither beyond a nil check: on the node that uses a remote
+// end, a channel whose operations a transport.Extern carries (its guards posted to it as
+// transport.Op); on the channel's home, reads that hold their writer until the remote reader has
+// the value (transport.Reader.ReadHeld) and writes that complete only at once
+// (transport.Writer.WriteNow). The interfaces, and how they fit together, are in
+// internal/transport; csp implements them here with unexported types, reached through the
+// Transport method of *Chan, *Reader and *Writer (the only doors: their types are internal, so a
+// user of csp never sees them).
 //
 // Nobody waits for a held signal, since a peer meets it under a channel's lock: the peer passes it by
 // (take) and marks it, and a release of a marked signal makes its agent look again (retry).
 
-// Extern carries the operations of a channel whose home is elsewhere (see NewExternChan). The
-// errors it returns are wrapped in an *OpError naming the channel.
-type Extern[T any] interface {
-	// Read is a blocking read; ctx may be nil. With a non-nil ctx it must not lose a value: if the
-	// home delivered one as ctx ended, Read returns it.
-	Read(ctx context.Context) (T, error)
-	// Write is a blocking write; ctx may be nil. It returns nil only once a reader has the value (or
-	// the home's buffer has it).
-	Write(ctx context.Context, v T) error
-	// Post registers an input guard of a parked selection. It is called with the channel locked and
-	// must not block. The transport fires it with op.Claim, at most once, until Withdraw.
-	Post(op *ExternOp[T])
-	// PostWrite registers an output guard of a parked selection, offering v. It is called with the
-	// channel locked and must not block. The transport holds it (op.Hold) while it finds out whether
-	// a reader takes v, then commits or releases it; or ends it with op.Claim and an error.
-	PostWrite(op *ExternOp[T], v T)
-	// TryRead and TryWrite are a selection's first look at a remote guard, made in scan order
-	// before the selection settles for a Skip, a Timeout or a later guard: the home completes the
-	// operation if it can match now (a value buffered, a writer or reader waiting there, the
-	// channel poisoned or retired) and says so otherwise. ok reports that the operation happened
-	// (with err nil) or ended with err; false that nothing could match now, and nothing changed.
-	// They block for a round trip to the home, and are called with no lock held.
-	TryRead() (v T, ok bool, err error)
-	TryWrite(v T) (ok bool, err error)
-	// Probe asks the home, without changing anything, whether the end's operation could match
-	// now (as TryRead or TryWrite would find), and returns at once; wait returns the answer. A
-	// selection tries the first remote guard its scan reaches while it probes the remote guards
-	// after it, then tries only those that said ready. Called with no lock held.
-	Probe() (wait func() (ready bool))
-	// Withdraw ends a Post: after it returns the transport must not touch op again.
-	Withdraw(op *ExternOp[T])
-	// Poll returns a reason the channel can no longer be used (a link failure, say), or nil. It is called with the channel locked and must not block.
-	Poll() error
-	// Poison and Retire pass the end's poison or retirement to the home. They must not block.
-	Poison(discard bool)
-	Retire()
+// Transport is for package net; its types are internal to this module. It returns the channel's
+// face for a transport: make the channel, just made, one whose home is elsewhere, and report that
+// the way there is lost.
+func (c *Chan[T]) Transport() transport.Chan[T] {
+	c.made("Transport")
+	return (*chanTransport[T])(c)
 }
 
-// Locator is implemented by an Extern that can say where its channel lives, for monitors and
-// viewers (ChanStats.Home and LinkLost): home names the place (a node's address, say), lost says
-// that the way there is lost for good. Locate must not block.
-type Locator interface {
-	Locate() (home string, lost bool)
-}
+// Transport is for package net; its types are internal to this module. It returns the end's face
+// for a transport serving the channel's home: reads that hold their writer until a remote reader
+// has the value.
+func (r *Reader[T]) Transport() transport.Reader[T] { return (*readerTransport[T])(r) }
 
-// ReportLinkLost, for transports, tells the monitors of the processes that own ends of the remote
-// channel c that the way to its home is lost, so that their traces record it (EventLinkLost, once
-// per monitor, attributed to one owner); snapshots see it through Locator.
-func ReportLinkLost[T any](c *Chan[T]) {
+// Transport is for package net; its types are internal to this module. It returns the end's face
+// for a transport serving the channel's home: writes that complete only at once.
+func (w *Writer[T]) Transport() transport.Writer[T] { return (*writerTransport[T])(w) }
+
+// chanTransport, readerTransport and writerTransport are the transport's views of a channel and
+// its ends (the Transport methods): the same values, with the transport's methods.
+type (
+	chanTransport[T any]   Chan[T]
+	readerTransport[T any] Reader[T]
+	writerTransport[T any] Writer[T]
+)
+
+func (c *chanTransport[T]) SetExtern(ext transport.Extern[T]) { setExtern((*Chan[T])(c), ext) }
+func (c *chanTransport[T]) ReportLinkLost()                   { reportLinkLost((*Chan[T])(c)) }
+
+func (r *readerTransport[T]) ReadHeld(ctx context.Context) (T, transport.Held[T], error) {
+	return readHeld(ctx, (*Reader[T])(r))
+}
+func (r *readerTransport[T]) ReadReady(ctx context.Context) error {
+	return readReady(ctx, (*Reader[T])(r))
+}
+func (r *readerTransport[T]) ReadableNow() bool { return readableNow((*Reader[T])(r)) }
+
+func (w *writerTransport[T]) WriteReady() (bool, <-chan struct{}) {
+	return writeReady((*Writer[T])(w))
+}
+func (w *writerTransport[T]) WriteNow(v T) (bool, error) { return writeNow((*Writer[T])(w), v) }
+func (w *writerTransport[T]) Reserve(k int) (int, error) { return reserve((*Writer[T])(w), k) }
+func (w *writerTransport[T]) WriteReserved(v T) error    { return writeReserved((*Writer[T])(w), v) }
+
+// reportLinkLost is transport.Chan.ReportLinkLost.
+func reportLinkLost[T any](c *Chan[T]) {
 	c.mu.Lock()
 	var recs []*procRecord
 	for _, e := range c.ends {
@@ -91,32 +79,36 @@ func ReportLinkLost[T any](c *Chan[T]) {
 	}
 }
 
-// NewExternChan makes a channel whose operations ext carries: its ends are ordinary ends (owned by
-// processes, used in selections, traced) but their values come and go through ext. Give it the
-// remote channel's name with Named; a buffer option is ignored, since the buffer lives at the home.
-func NewExternChan[T any](ext Extern[T], opts ...ChanOption) *Chan[T] {
+// setExtern is transport.Chan.SetExtern.
+func setExtern[T any](c *Chan[T], ext transport.Extern[T]) {
 	if ext == nil {
-		panic("csp: NewExternChan with a nil Extern")
+		panic(fmt.Sprintf("csp: SetExtern(%q) with a nil Extern", c.Name()))
 	}
-	c := NewChan[T](opts...)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ext != nil || c.rj+c.wj > 0 {
+		panic(fmt.Sprintf("csp: SetExtern(%q) on a channel already remote or with ends joined: make it remote first", c.Name()))
+	}
 	c.buf, c.size = nil, 0
 	c.ext = ext
 	c.remote = true
-	c.locator, _ = ext.(Locator)
-	return c
+	c.locator, _ = ext.(transport.Locator)
 }
 
-// ExternOp is an input guard of a parked selection, posted to a transport by Extern.Post.
-type ExternOp[T any] struct {
+// externOp is a guard of a parked selection, posted to a transport (transport.Op, whose doc says
+// what each method does).
+type externOp[T any] struct {
 	sig *signal
 	idx int
 	w   *waiter[T]
 }
 
-// Claim fires the guard with v (or, if err is not nil, ends the selection with err on this guard).
-// It reports whether it did: false when the selection fired otherwise or was cancelled (gone), or
-// while another transport holds it (busy, so the caller may offer again later).
-func (op *ExternOp[T]) Claim(v T, err error) (ok, busy bool) {
+// Claim, Hold, Deliver, Commit and Release never take the channel's lock: a transport calls them
+// holding its own lock, which Post, PostWrite, Withdraw and Poll (called with the channel locked)
+// take too (transport.Op says more). The selection counts the message (delivered) when it
+// collects the guard.
+
+func (op *externOp[T]) Claim(v T, err error) (ok, busy bool) {
 	s := op.sig
 	if !s.state.CompareAndSwap(armed, fired) {
 		return false, s.heldNow()
@@ -129,10 +121,7 @@ func (op *ExternOp[T]) Claim(v T, err error) (ok, busy bool) {
 	return true, false
 }
 
-// Hold holds the guard's selection for the transport: nothing else can fire or cancel it until
-// Commit or Release. busy reports that another transport holds it now (try again later); ok false
-// and busy false that the selection is over.
-func (op *ExternOp[T]) Hold() (ok, busy bool) {
+func (op *externOp[T]) Hold() (ok, busy bool) {
 	s := op.sig
 	if s.state.CompareAndSwap(armed, held) {
 		return true, false
@@ -140,40 +129,26 @@ func (op *ExternOp[T]) Hold() (ok, busy bool) {
 	return false, s.heldNow()
 }
 
-// Deliver fires a held input guard with v, the value its home took for it while it held it.
-func (op *ExternOp[T]) Deliver(v T) {
+func (op *externOp[T]) Deliver(v T) {
 	op.w.val = v
 	op.Commit(nil)
 }
 
-// Commit fires a held guard; err is nil when its value was delivered.
-//
-// Claim, Hold, Deliver, Commit and Release never take the channel's lock: a transport calls them
-// holding its own lock, which Post, PostWrite, Withdraw and Poll (called with the channel locked)
-// take too, so taking the channel's lock here would deadlock against a selection posting its next
-// guard on the same end. The selection counts the message (delivered) when it collects the guard.
-func (op *ExternOp[T]) Commit(err error) {
+func (op *externOp[T]) Commit(err error) {
 	op.sig.commit(op.idx, err)
 }
 
-// Release lets a held guard's selection go on waiting. If a peer met the selection while it was
-// held, the selection looks at its guards again instead, and withdraws and re-posts this one.
-func (op *ExternOp[T]) Release() { op.sig.release() }
+func (op *externOp[T]) Release() { op.sig.release() }
 
-// Held is a value ReadHeld took but has not yet delivered; exactly one of Commit, Release and Fail
-// must follow.
-type Held[T any] struct {
+// heldValue is a value readHeld took but has not yet delivered (transport.Held).
+type heldValue[T any] struct {
 	c *Chan[T]
 	w *waiter[T] // the held writer; nil when the value came from the buffer
 	v T
 }
 
-// ReadHeld, for transports, takes the next value of r's channel as Read would, but holds the writer
-// it came from until Commit, Release or Fail. It returns ctx's error if ctx ends first, and
-// ErrPoisoned or ErrRetired as Read does (unwrapped). While it waits it has its turn among the
-// channel's readers, but a writer never completes against it: the writer waits (or its value waits
-// in the buffer) for ReadHeld to hold it, and only the transport's Commit completes it.
-func ReadHeld[T any](ctx context.Context, r *Reader[T]) (T, *Held[T], error) {
+// readHeld is transport.Reader.ReadHeld.
+func readHeld[T any](ctx context.Context, r *Reader[T]) (T, transport.Held[T], error) {
 	c := r.c
 	if c.ext != nil {
 		panic("csp: ReadHeld on a remote end")
@@ -215,7 +190,7 @@ func ReadHeld[T any](ctx context.Context, r *Reader[T]) (T, *Held[T], error) {
 }
 
 // readHeldNow is ReadHeld's attempt under c.mu: done reports a value (held) or an error.
-func (c *Chan[T]) readHeldNow(r *Reader[T]) (v T, h *Held[T], err error, done bool) {
+func (c *Chan[T]) readHeldNow(r *Reader[T]) (v T, h transport.Held[T], err error, done bool) {
 	switch {
 	case r.retired:
 		return v, nil, ErrRetired, true
@@ -225,13 +200,13 @@ func (c *Chan[T]) readHeldNow(r *Reader[T]) (v T, h *Held[T], err error, done bo
 			wake.notify() // under the lock, as settle's wakes: a transport's path, not a hot one
 		}
 		c.xheld++
-		return v, &Held[T]{c: c, v: v}, nil, true
+		return v, &heldValue[T]{c: c, v: v}, nil, true
 	case c.poisoned:
 		return v, nil, ErrPoisoned, true
 	}
 	if w := c.sendq.takeHold(); w != nil {
 		c.xheld++
-		return w.val, &Held[T]{c: c, w: w, v: w.val}, nil, true
+		return w.val, &heldValue[T]{c: c, w: w, v: w.val}, nil, true
 	}
 	if c.writersGone && c.xheld == 0 {
 		return v, nil, ErrRetired, true
@@ -278,13 +253,8 @@ func (c *Chan[T]) settle() {
 	c.kick()
 }
 
-// ReadReady, for transports, waits until a read on r could complete at once (a value buffered, a
-// writer waiting that nobody holds, or the read would fail), without taking anything: a transport
-// then holds its remote selection, and only then takes the value with ReadHeld, so that a value
-// never leaves the buffer for a selection that may still refuse it. While it waits it has its
-// place in line among the readers, as ReadHeld does, so that writers (and transports' output
-// guards, WriteReady) see a reader waiting. It returns ctx's error if ctx ends first.
-func ReadReady[T any](ctx context.Context, r *Reader[T]) error {
+// readReady is transport.Reader.ReadReady.
+func readReady[T any](ctx context.Context, r *Reader[T]) error {
 	c := r.c
 	if c.ext != nil {
 		panic("csp: ReadReady on a remote end")
@@ -321,9 +291,8 @@ func ReadReady[T any](ctx context.Context, r *Reader[T]) error {
 	}
 }
 
-// ReadableNow, for transports, reports whether a read on r could complete at once (as ReadReady
-// waits for), without waiting or taking anything.
-func ReadableNow[T any](r *Reader[T]) bool {
+// readableNow is transport.Reader.ReadableNow.
+func readableNow[T any](r *Reader[T]) bool {
 	c := r.c
 	if c.ext != nil {
 		panic("csp: ReadableNow on a remote end")
@@ -348,10 +317,8 @@ func (q *waitq[T]) claimable() bool {
 	return false
 }
 
-// WriteReady, for transports, reports whether a write on w could complete at once: a reader waits
-// (here or through a transport's ReadHeld), the buffer has room, or the write would fail. If not,
-// watch is closed when that may have changed.
-func WriteReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
+// writeReady is transport.Writer.WriteReady.
+func writeReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 	c := w.c
 	if c.ext != nil {
 		panic("csp: WriteReady on a remote end")
@@ -367,10 +334,8 @@ func WriteReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 	return false, c.xwatch
 }
 
-// WriteNow, for transports, writes v on w only if the write completes at once: a reader waits, the
-// buffer has room, or the write fails at once (poisoned, retired). Otherwise done is false and
-// nothing happened: the transport goes on as it would have (a WriteContext that may block).
-func WriteNow[T any](w *Writer[T], v T) (done bool, err error) {
+// writeNow is transport.Writer.WriteNow.
+func writeNow[T any](w *Writer[T], v T) (done bool, err error) {
 	c := w.c
 	if c.ext != nil {
 		panic("csp: WriteNow on a remote end")
@@ -391,7 +356,7 @@ func WriteNow[T any](w *Writer[T], v T) (done bool, err error) {
 	return true, nil
 }
 
-// Reserve, for transports: it reserves up to k more free slots of the buffer of w's channel for
+// reserve is transport.Writer.Reserve: it reserves up to k more free slots of the buffer of w's channel for
 // values that come from elsewhere through w (a remote writer with credits), each filled later by
 // WriteReserved, and returns how many it reserved. Until then a reserved slot counts as taken: other
 // writers see the buffer full when its values and its reserved slots fill it, so Stats().Len plus
@@ -399,7 +364,7 @@ func WriteNow[T any](w *Writer[T], v T) (done bool, err error) {
 // slot is reserved only when no writer waits for one: they come first. err says why no slot will
 // ever be reserved again (the channel is poisoned, its readers or w retired); the slots w holds
 // are given back when w retires.
-func Reserve[T any](w *Writer[T], k int) (got int, err error) {
+func reserve[T any](w *Writer[T], k int) (got int, err error) {
 	c := w.c
 	if c.ext != nil {
 		panic("csp: Reserve on a remote end")
@@ -423,12 +388,12 @@ func Reserve[T any](w *Writer[T], k int) (got int, err error) {
 	return got, nil
 }
 
-// WriteReserved, for transports: it writes v into a slot Reserve reserved for w, and never blocks:
+// writeReserved is transport.Writer.WriteReserved: it writes v into a slot Reserve reserved for w, and never blocks:
 // a waiting reader takes v, or the buffer does. If a reader's poison discarded the buffer, or every
 // reader retired, since the slot was reserved, v goes as a buffered value would have (lost) and the
 // error says why; after a writer's poison v is still buffered, for the readers to drain, as it would
 // have been had it arrived first. It panics if w holds no reserved slot.
-func WriteReserved[T any](w *Writer[T], v T) error {
+func writeReserved[T any](w *Writer[T], v T) error {
 	c := w.c
 	c.mu.Lock()
 	if w.retired {
@@ -492,11 +457,9 @@ func (c *Chan[T]) refill() {
 	c.kick()
 }
 
-// Value returns the value held.
-func (h *Held[T]) Value() T { return h.v }
+func (h *heldValue[T]) Value() T { return h.v }
 
-// Commit completes the read: the value was delivered, and its writer's Write returns nil.
-func (h *Held[T]) Commit() {
+func (h *heldValue[T]) Commit() {
 	h.gone(true)
 	if h.w != nil {
 		h.w.sig.commit(h.w.idx, nil)
@@ -504,7 +467,7 @@ func (h *Held[T]) Commit() {
 }
 
 // gone records that the held value left the channel for good (delivered, or lost with a link).
-func (h *Held[T]) gone(delivered bool) {
+func (h *heldValue[T]) gone(delivered bool) {
 	c := h.c
 	c.mu.Lock()
 	if delivered {
@@ -515,22 +478,14 @@ func (h *Held[T]) gone(delivered bool) {
 	c.mu.Unlock()
 }
 
-// Fail ends the read when it is unknown whether the value was delivered: its writer gets err, so a
-// writer never succeeds with a value that may be lost. A value from the buffer (whose writer
-// already succeeded) is then counted as delivered at most once: it is not offered again.
-func (h *Held[T]) Fail(err error) {
+func (h *heldValue[T]) Fail(err error) {
 	h.gone(false)
 	if h.w != nil {
 		h.w.sig.commit(h.w.idx, err)
 	}
 }
 
-// Release undoes the read: the value was not delivered here. If a reader came while the value was
-// out, it takes it now (the writer's Write returns nil); otherwise a held writer is queued again at
-// the front of the channel and a buffered value goes back to the front of the buffer. If the
-// channel was poisoned or its readers retired meanwhile, a held writer fails as the queued writers
-// did; a buffered value that a reader's poison discarded meanwhile goes with the buffer.
-func (h *Held[T]) Release() {
+func (h *heldValue[T]) Release() {
 	c := h.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -685,9 +640,9 @@ func (g *RecvGuard[T]) probeExt() func() bool {
 
 func (g *RecvGuard[T]) postExt() {
 	if g.xop == nil {
-		g.xop = &ExternOp[T]{}
+		g.xop = &externOp[T]{}
 	}
-	*g.xop = ExternOp[T]{sig: g.w.sig, idx: g.w.idx, w: &g.w}
+	*g.xop = externOp[T]{sig: g.w.sig, idx: g.w.idx, w: &g.w}
 	g.r.c.ext.Post(g.xop)
 }
 
@@ -732,9 +687,9 @@ func (g *SendGuard[T]) probeExt() func() bool {
 
 func (g *SendGuard[T]) postExt() {
 	if g.xop == nil {
-		g.xop = &ExternOp[T]{}
+		g.xop = &externOp[T]{}
 	}
-	*g.xop = ExternOp[T]{sig: g.w.sig, idx: g.w.idx, w: &g.w}
+	*g.xop = externOp[T]{sig: g.w.sig, idx: g.w.idx, w: &g.w}
 	g.wr.c.ext.PostWrite(g.xop, g.v)
 }
 

@@ -30,7 +30,7 @@ func TestReadHeldTakesItsTurn(t *testing.T) {
 	go func() {
 		r := c.Reader()
 		for {
-			v, h, err := ReadHeld(ctx, r)
+			v, h, err := r.Transport().ReadHeld(ctx)
 			if err != nil {
 				return
 			}

@@ -3,9 +3,10 @@ package csp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // heldSelection starts a selection at a channel's home (a send guard of 7 on c, a receive guard on
@@ -17,7 +18,7 @@ type selOutcome struct {
 	err error
 }
 
-func heldSelection(t *testing.T, ctx context.Context, c, d *Chan[int]) (*Held[int], chan selOutcome) {
+func heldSelection(t *testing.T, ctx context.Context, c, d *Chan[int]) (transport.Held[int], chan selOutcome) {
 	t.Helper()
 	recv := Recv(d.Reader())
 	alt := NewAlt(Send(c.Writer(), 7), recv)
@@ -26,7 +27,7 @@ func heldSelection(t *testing.T, ctx context.Context, c, d *Chan[int]) (*Held[in
 		i, err := alt.SelectContext(ctx)
 		out <- selOutcome{i, recv.Value(), err}
 	}()
-	v, h, err := ReadHeld(context.Background(), c.Reader())
+	v, h, err := c.Reader().Transport().ReadHeld(context.Background())
 	if err != nil || v != 7 {
 		t.Fatalf("ReadHeld: %v, %v", v, err)
 	}
@@ -145,7 +146,7 @@ func TestHeldSelectionPassedBy(t *testing.T) {
 				out <- selOutcome{i, 0, err}
 				over()
 			}()
-			_, h, err := ReadHeld(ctx, c.Reader())
+			_, h, err := c.Reader().Transport().ReadHeld(ctx)
 			if err != nil {
 				if o := <-out; o.err != nil || o.idx != 2 {
 					t.Fatalf("unheld selection: guard %d, %v; want the timeout (2)", o.idx, o.err)
@@ -182,7 +183,7 @@ func TestHeldSelectionStress(t *testing.T) {
 		}()
 		wrote := make(chan error, 1)
 		go func() { wrote <- d.Writer().Write(n) }()
-		_, h, err := ReadHeld(ctx, c.Reader())
+		_, h, err := c.Reader().Transport().ReadHeld(ctx)
 		commit := n%2 == 0
 		switch {
 		case err != nil:
@@ -216,12 +217,18 @@ func TestHeldSelectionStress(t *testing.T) {
 	}
 }
 
-func ExampleReadHeld() {
+// TestReadHeldThroughTheDoor: a transport reaches ReadHeld through the reader's Transport door,
+// takes the value but holds its writer until it knows the remote reader has it.
+func TestReadHeldThroughTheDoor(t *testing.T) {
 	c := NewChan[string](Named("jobs"))
-	go c.Writer().Write("job 1")
-	// A transport takes the value but holds its writer until it knows the remote reader has it.
-	v, h, _ := ReadHeld(context.Background(), c.Reader())
-	fmt.Println(v)
+	wrote := make(chan error, 1)
+	go func() { wrote <- c.Writer().Write("job 1") }()
+	v, h, err := c.Reader().Transport().ReadHeld(context.Background())
+	if err != nil || v != "job 1" || h.Value() != "job 1" {
+		t.Fatalf("ReadHeld = %q, %v (held %q); want job 1", v, err, h.Value())
+	}
 	h.Commit() // the writer's Write returns nil now
-	// Output: job 1
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // lockingExtern is a transport as package net builds one: one mutex guards its posted guards, and
@@ -15,26 +17,26 @@ import (
 // Post (the same end in a second guard) meets it there.
 type lockingExtern struct {
 	mu      sync.Mutex
-	posts   []*ExternOp[int]
+	posts   []transport.Op[int]
 	started chan struct{}
 	done    chan struct{}
 }
 
-func (x *lockingExtern) Read(context.Context) (int, error)  { panic("not used") }
-func (x *lockingExtern) Write(context.Context, int) error   { panic("not used") }
-func (x *lockingExtern) TryRead() (int, bool, error)        { return 0, false, nil }
-func (x *lockingExtern) TryWrite(int) (bool, error)         { return false, nil }
-func (x *lockingExtern) Probe() func() bool                 { return func() bool { return false } }
-func (x *lockingExtern) PostWrite(op *ExternOp[int], v int) { panic("not used") }
-func (x *lockingExtern) Poison(bool)                        {}
-func (x *lockingExtern) Retire()                            {}
-func (x *lockingExtern) Poll() error                        { x.mu.Lock(); defer x.mu.Unlock(); return nil }
-func (x *lockingExtern) Withdraw(op *ExternOp[int])         { x.mu.Lock(); defer x.mu.Unlock() }
-func (x *lockingExtern) deliver(op *ExternOp[int], v int) {
+func (x *lockingExtern) Read(context.Context) (int, error)     { panic("not used") }
+func (x *lockingExtern) Write(context.Context, int) error      { panic("not used") }
+func (x *lockingExtern) TryRead() (int, bool, error)           { return 0, false, nil }
+func (x *lockingExtern) TryWrite(int) (bool, error)            { return false, nil }
+func (x *lockingExtern) Probe() func() bool                    { return func() bool { return false } }
+func (x *lockingExtern) PostWrite(op transport.Op[int], v int) { panic("not used") }
+func (x *lockingExtern) Poison(bool)                           {}
+func (x *lockingExtern) Retire()                               {}
+func (x *lockingExtern) Poll() error                           { x.mu.Lock(); defer x.mu.Unlock(); return nil }
+func (x *lockingExtern) Withdraw(op transport.Op[int])         { x.mu.Lock(); defer x.mu.Unlock() }
+func (x *lockingExtern) deliver(op transport.Op[int], v int) {
 	defer close(x.done)
 	x.deliverLocked(op, v)
 }
-func (x *lockingExtern) deliverLocked(op *ExternOp[int], v int) {
+func (x *lockingExtern) deliverLocked(op transport.Op[int], v int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	close(x.started)
@@ -43,7 +45,7 @@ func (x *lockingExtern) deliverLocked(op *ExternOp[int], v int) {
 	}
 }
 
-func (x *lockingExtern) Post(op *ExternOp[int]) {
+func (x *lockingExtern) Post(op transport.Op[int]) {
 	x.mu.Lock()
 	x.posts = append(x.posts, op)
 	first := len(x.posts) == 1
@@ -61,7 +63,8 @@ func (x *lockingExtern) Post(op *ExternOp[int]) {
 // each other for ever.
 func TestExternOpsDoNotTakeTheChannelLock(t *testing.T) {
 	x := &lockingExtern{started: make(chan struct{}), done: make(chan struct{})}
-	c := NewExternChan[int](x, Named("remote"))
+	c := NewChan[int](Named("remote"))
+	c.Transport().SetExtern(x)
 	r := c.Reader()
 	g := Recv(r)
 	alt := NewAlt(g, Recv(r))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,7 +20,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		done := make(chan error, 1)
 		go func() { done <- w.Write(1) }()
-		v, h, err := ReadHeld(ctx, r)
+		v, h, err := r.Transport().ReadHeld(ctx)
 		if err != nil || v != 1 {
 			t.Fatalf("ReadHeld: %v, %v", v, err)
 		}
@@ -38,7 +39,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		done := make(chan error, 1)
 		go func() { done <- w.Write(2) }()
-		_, h, _ := ReadHeld(ctx, r)
+		_, h, _ := r.Transport().ReadHeld(ctx)
 		h.Release()
 		if v, err := r.Read(); err != nil || v != 2 {
 			t.Fatalf("Read after Release: %v, %v", v, err)
@@ -52,7 +53,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		done := make(chan error, 1)
 		go func() { done <- w.Write(3) }()
-		_, h, _ := ReadHeld(ctx, r)
+		_, h, _ := r.Transport().ReadHeld(ctx)
 		c.Poison()
 		h.Release()
 		if err := <-done; err == nil {
@@ -64,7 +65,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		w.Write(1)
 		w.Write(2)
-		_, h, _ := ReadHeld(ctx, r)
+		_, h, _ := r.Transport().ReadHeld(ctx)
 		w.Write(3) // takes the freed slot: the release must grow the ring
 		h.Release()
 		for want := 1; want <= 3; want++ {
@@ -84,7 +85,7 @@ func TestReadHeldWaitersRest(t *testing.T) {
 	done := make(chan error, 2)
 	for range 2 {
 		go func() {
-			_, _, err := ReadHeld(ctx, c.Reader())
+			_, _, err := c.Reader().Transport().ReadHeld(ctx)
 			done <- err
 		}()
 	}
@@ -131,7 +132,7 @@ func TestReleasedValueGoesToWaitingReader(t *testing.T) {
 			c := NewChan[int](Named("c"), Buffered(buf))
 			wrote := make(chan error, 1)
 			go func() { wrote <- c.Writer().Write(9) }()
-			_, h, err := ReadHeld(context.Background(), c.Reader())
+			_, h, err := c.Reader().Transport().ReadHeld(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +170,7 @@ func TestRetirementWaitsForHeldValue(t *testing.T) {
 			if err := w.Write(5); err != nil {
 				t.Fatal(err)
 			}
-			_, h, err := ReadHeld(context.Background(), c.Reader())
+			_, h, err := c.Reader().Transport().ReadHeld(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,6 +229,33 @@ func readerQueued[T any](t *testing.T, c *Chan[T], check func()) {
 		}
 		if time.Now().After(end) {
 			t.Fatal("the reader never queued")
+		}
+	}
+}
+
+// SetExtern is for a channel just made: on one whose ends already joined (their operations would
+// have gone to the local channel) or one already remote it panics, as it does with a nil Extern.
+func TestSetExternMisusePanics(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		f          func()
+	}{
+		{"nil Extern", `SetExtern("a") with a nil Extern`, func() {
+			NewChan[int](Named("a")).Transport().SetExtern(nil)
+		}},
+		{"after an end joined", `SetExtern("b") on a channel already remote or with ends joined`, func() {
+			c := NewChan[int](Named("b"))
+			c.Reader()
+			c.Transport().SetExtern(&lockingExtern{})
+		}},
+		{"twice", `SetExtern("c") on a channel already remote`, func() {
+			c := NewChan[int](Named("c"))
+			c.Transport().SetExtern(&lockingExtern{})
+			c.Transport().SetExtern(&lockingExtern{})
+		}},
+	} {
+		if got := panics(t, tc.name, tc.f); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: panic %q; want it to say %q", tc.name, got, tc.want)
 		}
 	}
 }

@@ -28,7 +28,7 @@ const (
 	EventRetire                        // a process retired an end of Channel
 	EventChoice                        // a selection fired guard Guard (Channel, if a channel guard)
 	EventDeadlock                      // the monitor found Deadlock
-	EventLinkLost                      // the way to remote Channel's home was lost (ReportLinkLost)
+	EventLinkLost                      // the way to remote Channel's home was lost (its transport says)
 )
 
 var eventNames = [...]string{"", "proc.start", "proc.block", "proc.unblock", "proc.end", "chan.read",

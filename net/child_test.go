@@ -12,8 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gocsp/gocsp/csp"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/gocsp/gocsp/csp"
 )
 
 // The multi-process tests run this test binary again as a child node (TestMain sends it to
@@ -37,8 +40,11 @@ func runChild() int {
 		select {}
 	}
 	var opts []Option
-	if os.Getenv("GOCSP_NET_WINDOW") != "" {
+	if win := os.Getenv("GOCSP_NET_WINDOW"); win != "" {
 		opts = append(opts, childBeat, childWindow)
+		if d, err := time.ParseDuration(win); err == nil { // a window of its own (else childWindow)
+			opts = append(opts, WithReconnectWindow(d))
+		}
 	}
 	n, err := Listen("", opts...)
 	if err != nil {
@@ -241,4 +247,128 @@ func TestMultiProcessPauseHeals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMultiProcessKillWithWindow is TestMultiProcessKill with a reconnection window (a short one)
+// on both nodes: a child killed (SIGKILL) or paused for good (SIGSTOP) mid-stream is still found
+// lost, once the window has passed: this node logs the link suspended and then lost "not back
+// within the reconnection window", the read blocked here returns ErrLinkLost (the child's channel)
+// or what the export's policy makes of the lost writer (ErrRetired: it was the only one), and every
+// write the child saw acknowledged was received exactly once and in order, with at most one more.
+func TestMultiProcessKillWithWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	const window = 700 * time.Millisecond
+	for _, c := range []struct {
+		mode string
+		sig  syscall.Signal
+	}{{"writer", syscall.SIGKILL}, {"home", syscall.SIGKILL}, {"writer", syscall.SIGSTOP}, {"home", syscall.SIGSTOP}} {
+		mode := c.mode
+		t.Run(mode+"/"+c.sig.String(), func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			n, err := Listen("", childBeat, WithReconnectWindow(window), WithLogger(zap.New(core)))
+			require.NoError(t, err)
+			defer n.Close()
+			var r *csp.Reader[int]
+			if mode == "writer" {
+				ch := csp.NewChan[int]()
+				require.NoError(t, Export(n, "c", ch))
+				r = ch.Reader()
+			}
+			cmd, lines := child(t, mode, n.Addr(), "GOCSP_NET_WINDOW="+window.String())
+			first := <-lines
+			require.True(t, strings.HasPrefix(first, "addr "), first)
+			if mode == "home" {
+				r, err = OpenReader[int](ctxT(t), n, strings.TrimPrefix(first, "addr ")+"/c")
+				require.NoError(t, err)
+			}
+			want := 1000 * stress()
+			var got []int
+			var readErr error
+			ctx := ctxT(t) // a loss never found fails the test instead of hanging it
+			for {
+				v, err := r.ReadContext(ctx)
+				if err != nil {
+					readErr = err
+					break
+				}
+				got = append(got, v)
+				if len(got) == want {
+					require.NoError(t, cmd.Process.Signal(c.sig))
+				}
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			acked := -1
+			for l := range lines {
+				if s, ok := strings.CutPrefix(l, "ack "); ok {
+					acked, _ = strconv.Atoi(s)
+				}
+			}
+			if mode == "home" {
+				require.ErrorIs(t, readErr, ErrLinkLost)
+				require.Contains(t, readErr.Error(), "reconnection window")
+			} else {
+				require.ErrorIs(t, readErr, csp.ErrRetired, "the export leaves: its only writer retired")
+			}
+			// The ends see the loss as the link logs it: wait for the line.
+			require.Eventually(t, func() bool { return logged(logs.All(), "link lost", "not back within the reconnection window") },
+				10*time.Second, 5*time.Millisecond, "no log of the link lost past the window: %v", logs.All())
+			require.True(t, logged(logs.All(), "link suspended"), "the link was lost without being suspended first")
+			for i, v := range got {
+				require.Equal(t, i, v, "received out of order or twice")
+			}
+			require.Greater(t, len(got), acked, "an acknowledged write (%d) was not received", acked)
+			require.LessOrEqual(t, len(got), acked+2, "received more than the acknowledged writes and the one in flight")
+			t.Logf("%s: received %d, child saw %d acknowledged, read ended with %v", mode, len(got), acked+1, readErr)
+		})
+	}
+}
+
+// TestStallHeals stops this whole process (SIGSTOP, from a helper process, then SIGCONT) for longer
+// than the heartbeat bound in the middle of a stream between two of its nodes, both ends selecting:
+// what a machine loaded enough to starve the test process does. Every node finds its link silent
+// when it runs again. Without a reconnection window that loses the link ("i/o timeout": the
+// both-alting starvation flake, reproduced so in 5 of 5 runs); with one, the links resume and every
+// value arrives once, in order, with no error.
+func TestStallHeals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stops this process for a second")
+	}
+	ns := nodes(t, 2, WithHeartbeat(50*time.Millisecond, 300*time.Millisecond), WithReconnectWindow(5*time.Second))
+	ch := csp.NewChan[int]()
+	require.NoError(t, Export(ns[0], "c", ch))
+	w, err := OpenWriter[int](ctxT(t), ns[1], ns[0].Addr()+"/c")
+	require.NoError(t, err)
+	const k = 4000
+	werr := make(chan error, 1)
+	go func() {
+		defer w.Retire()
+		out := csp.Send(w, 0)
+		alt := csp.NewAlt(out, csp.Recv(csp.NewChan[int]().Reader()))
+		for j := range k {
+			out.Set(j)
+			if _, err := alt.SelectContext(ctxT(t)); err != nil {
+				werr <- err
+				return
+			}
+		}
+		werr <- nil
+	}()
+	in := csp.Recv(ch.Reader())
+	alt := csp.NewAlt(in, csp.Recv(csp.NewChan[int]().Reader()))
+	var stall *exec.Cmd
+	for j := range k {
+		if j == k/2 {
+			pid := os.Getpid()
+			stall = exec.Command("sh", "-c", fmt.Sprintf("kill -STOP %d; sleep 1; kill -CONT %d", pid, pid))
+			require.NoError(t, stall.Start())
+		}
+		_, err := alt.FairSelectContext(ctxT(t))
+		require.NoError(t, err, "read %d", j)
+		require.Equal(t, j, in.Value(), "received out of order, twice, or one lost")
+	}
+	require.NoError(t, <-werr)
+	require.NoError(t, stall.Wait())
 }

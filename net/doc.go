@@ -10,9 +10,9 @@
 // error naming both (ErrTypeMismatch).
 //
 // Every exported channel has a home: the node that exported it, where the real csp.Chan, its buffer
-// and its counters live. A remote end is an ordinary *csp.Reader or *csp.Writer (of a channel made by
-// csp.NewExternChan) that a process owns, reads, writes, selects on, retires and poisons like any
-// other; its operations are carried out at the home by a real end of the exported channel that the
+// and its counters live. A remote end is an ordinary *csp.Reader or *csp.Writer (of a channel made
+// remote through csp's door for transports, Chan.Transport) that a process owns, reads, writes,
+// selects on, retires and poisons like any other; its operations are carried out at the home by a real end of the exported channel that the
 // home joined for it. So the channel has one buffer, at its home, and every match happens there,
 // under the core's own rules: a Write returns nil only once a reader somewhere has the value (or the
 // buffer at the home has it), poison and retirement follow package csp's rules (a writer's poison lets readers
@@ -48,10 +48,11 @@
 //     construction): O sends Write(op, value). H's end writes the value with WriteContext; when that
 //     returns, H sends Done(op, result). O's Write returns nil only on Done(ok), which H sends only
 //     after a reader took the value or the buffer has it.
-//   - Remote Read at O: O sends Read(op). H takes the next value with csp.ReadHeld: from the
-//     buffer, or from a waiting writer whose signal it holds. H sends Offer(op, value); O takes it
-//     (a plain read always does) and answers Taken, and H commits the writer: its Write returns
-//     nil. (Refused, for a value O cannot decode, releases the writer.)
+//   - Remote Read at O: O sends Read(op). H takes the next value with ReadHeld (through csp's door
+//     for transports, Reader.Transport): from the buffer, or from a waiting writer whose signal it
+//     holds. H sends Offer(op, value); O takes it (a plain read always does) and answers Taken, and
+//     H commits the writer: its Write returns nil. (Refused, for a value O cannot decode, releases
+//     the writer.)
 //   - A selection at O first looks at its guards in its scan order (index order for PriSelect,
 //     from after the last winner for FairSelect), as a local one does, and asks the home of each
 //     remote guard it reaches whether the guard can match now, before it settles for a Skip, a
@@ -72,7 +73,7 @@
 //     one is, plus one for each that another reader or writer took between probe and try. A
 //     look that finds nothing parks as below.
 //   - Input guard of a parked selection at O: O sends Read(op, alt). H waits in line among the
-//     channel's readers until a value could be taken now (csp.ReadReady), without taking it, then
+//     channel's readers until a value could be taken now (ReadReady), without taking it, then
 //     holds O's selection (Hold(op); O moves its signal armed → held and answers Held, or Refused,
 //     busy or not), and only then takes the value (ReadHeld) and sends Offer(op, value); the held
 //     guard fires with it and O answers Taken, and H commits the writer. If the value went to

@@ -191,7 +191,7 @@ func (h *home[T]) writeCredited(f frame) error {
 	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
 		return fmt.Errorf("end %d: a credited value of channel %q does not decode: %w", h.id, h.exp.name, err)
 	}
-	if err := csp.WriteReserved(h.w, v); err != nil {
+	if err := h.w.Transport().WriteReserved(v); err != nil {
 		wake = true // poisoned, or its readers retired: run tells the writer (flagStop)
 	}
 	if wake {
@@ -216,7 +216,7 @@ func (h *home[T]) useCredit() bool {
 // writeReserved completes plain write op into a slot useCredit took, and has the home's goroutine
 // top the end's grants up (it may be waiting for nothing else).
 func (h *home[T]) writeReserved(op uint64, v T) {
-	err := csp.WriteReserved(h.w, v)
+	err := h.w.Transport().WriteReserved(v)
 	res, text := resultOf(err)
 	h.l.send(msgDone, flagCredit, h.id, op, append([]byte{res}, text...))
 	h.poke()
@@ -238,7 +238,7 @@ func (h *home[T]) topUp() {
 	if want < h.thresh {
 		want = 0 // nothing to grant yet; Reserve still says whether the channel is past writing
 	}
-	got, err := csp.Reserve(h.w, want)
+	got, err := h.w.Transport().Reserve(want)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
@@ -301,7 +301,7 @@ func (h *home[T]) writeNow(f frame) bool {
 		h.writeReserved(f.op, v)
 		return true
 	}
-	done, err := csp.WriteNow(h.w, v)
+	done, err := h.w.Transport().WriteNow(v)
 	if !done { // the home's goroutine writes it, without decoding it again
 		h.mu.Lock()
 		h.pre, h.preOp = v, f.op
@@ -515,7 +515,7 @@ var errNotReady = errors.New("net: not ready")
 // reports false, having told the remote end nothing, when ctx ended before a value came.
 func (h *home[T]) readOffer(ctx context.Context, op uint64) bool {
 	for {
-		v, held, err := csp.ReadHeld(ctx, h.r)
+		v, held, err := h.r.Transport().ReadHeld(ctx)
 		if err != nil {
 			if ctx.Err() != nil && !errors.Is(err, csp.ErrPoisoned) && !errors.Is(err, csp.ErrRetired) {
 				return false
@@ -606,7 +606,7 @@ func (h *home[T]) serveAltRead(f frame) {
 	ctx := h.begin(f.op)
 	defer h.finish()
 	for {
-		if err := csp.ReadReady(ctx, h.r); err != nil {
+		if err := h.r.Transport().ReadReady(ctx); err != nil {
 			return // withdrawn, or the link is lost
 		}
 		switch h.hold(ctx, f.op) {
@@ -616,7 +616,7 @@ func (h *home[T]) serveAltRead(f frame) {
 			continue
 		}
 		rctx, cancel := context.WithTimeout(h.l.ctx, linger)
-		v, held, err := csp.ReadHeld(rctx, h.r)
+		v, held, err := h.r.Transport().ReadHeld(rctx)
 		cancel()
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
@@ -670,7 +670,7 @@ func (h *home[T]) serveTryWrite(f frame) {
 		return
 	}
 	err := errNotReady
-	if ready, _ := csp.WriteReady(h.w); ready {
+	if ready, _ := h.w.Transport().WriteReady(); ready {
 		wctx, cancel := context.WithTimeout(ctx, linger)
 		err = h.w.WriteContext(wctx, v)
 		cancel()
@@ -690,9 +690,9 @@ func (h *home[T]) serveTryWrite(f frame) {
 func (h *home[T]) serveProbe(f frame) {
 	var ready bool
 	if h.r != nil {
-		ready = csp.ReadableNow(h.r) || h.exp.altWriters.Load() > 0
+		ready = h.r.Transport().ReadableNow() || h.exp.altWriters.Load() > 0
 	} else {
-		ready, _ = csp.WriteReady(h.w)
+		ready, _ = h.w.Transport().WriteReady()
 	}
 	var err error
 	if !ready {
@@ -794,7 +794,7 @@ func (h *home[T]) serveAltWrite(f frame) {
 		return
 	}
 	for {
-		ready, watch := csp.WriteReady(h.w)
+		ready, watch := h.w.Transport().WriteReady()
 		if !ready {
 			select {
 			case <-watch:

@@ -6,7 +6,7 @@ package net
 //
 //  1. A csp channel's lock (the core's; csp/chan.go). csp calls Extern.Post, PostWrite, Withdraw
 //     and Poll with it held, so those take remote.mu under it; a transport firing a guard
-//     (csp.ExternOp's Claim, Hold, Deliver, Commit, Release) never takes a channel's lock, so it
+//     (transport.Op's Claim, Hold, Deliver, Commit, Release) never takes a channel's lock, so it
 //     may do so under remote.mu.
 //  2. remote.mu: an opened end's protocol state (operation ids, posted guards, lost, poison and
 //     retirement sent). Under it the end queues frames (link.send) and fires its posted guards.

@@ -287,7 +287,7 @@ func TestProbeWritesNothing(t *testing.T) {
 	// The reader waits at b's home before the selection looks.
 	local := b.Writer()
 	for {
-		ready, watch := csp.WriteReady(local)
+		ready, watch := local.Transport().WriteReady()
 		if ready {
 			break
 		}

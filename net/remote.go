@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/gocsp/gocsp/csp"
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // OpenReader opens a reader end of the channel exported at target ("host:port/name", or with
@@ -56,7 +57,7 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 		return nil, err
 	}
 	r := &remote[T]{dir: dir, l: l, codec: sessionOf(o.codec, reflect.TypeFor[T]()), target: target, opened: make(chan error, 1),
-		posts: map[uint64]*post[T]{}, postID: map[*csp.ExternOp[T]]uint64{}}
+		posts: map[uint64]*post[T]{}, postID: map[transport.Op[T]]uint64{}}
 	if r.id, err = l.addOpened(r); err != nil {
 		return nil, err
 	}
@@ -79,7 +80,8 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 		l.dropOpened(r.id)
 		return nil, wrapf(err, "net: open %s end of %s", dir, target)
 	}
-	ch := csp.NewExternChan[T](r, csp.Named(target))
+	ch := csp.NewChan[T](csp.Named(target))
+	ch.Transport().SetExtern(r)
 	r.mu.Lock()
 	r.ch = ch
 	r.mu.Unlock()
@@ -95,12 +97,12 @@ type reply[T any] struct {
 
 // post is a guard of a parked selection, posted to the home.
 type post[T any] struct {
-	op    *csp.ExternOp[T]
+	op    transport.Op[T]
 	write bool
 	held  bool // the home holds it (an output guard between msgHeld and msgCommit or msgRelease)
 }
 
-// remote is the opener's side of a remote end: the csp.Extern of the channel the end belongs to.
+// remote is the opener's side of a remote end: the transport.Extern of the channel the end belongs to.
 type remote[T any] struct {
 	ch     *csp.Chan[T] // the channel this end is of, once made
 	dir    csp.Dir
@@ -115,7 +117,7 @@ type remote[T any] struct {
 	cur     uint64 // the plain Read or Write under way, 0 if none
 	curc    chan reply[T]
 	posts   map[uint64]*post[T] // guards of parked selections, by operation id
-	postID  map[*csp.ExternOp[T]]uint64
+	postID  map[transport.Op[T]]uint64
 	lost    error
 	poison  bool // sent
 	retired bool // sent
@@ -129,7 +131,7 @@ type remote[T any] struct {
 }
 
 // Locate says where the channel lives (the home node's address) and whether the link is lost, for
-// graphs' topology and snapshots (csp.Locator).
+// graphs' topology and snapshots (transport.Locator).
 func (r *remote[T]) Locate() (home string, lost bool) {
 	addr, _, _ := splitAddr(r.target)
 	return addr, r.l.isLost()
@@ -330,7 +332,7 @@ func (r *remote[T]) report() {
 	ch := r.ch
 	r.mu.Unlock()
 	if ch != nil {
-		csp.ReportLinkLost(ch)
+		ch.Transport().ReportLinkLost()
 	}
 }
 
@@ -438,7 +440,7 @@ func (r *remote[T]) wait(ctx context.Context, op uint64, c chan reply[T]) (reply
 	}
 }
 
-// Read implements csp.Extern.
+// Read implements transport.Extern.
 func (r *remote[T]) Read(ctx context.Context) (T, error) {
 	var zero T
 	op, c, err := r.begin()
@@ -453,8 +455,8 @@ func (r *remote[T]) Read(ctx context.Context) (T, error) {
 	return rep.v, err
 }
 
-// Write implements csp.Extern. With a credit (WithCredits) it sends the value and returns: the home
-// has a slot reserved for it. Without, it waits for the home's answer.
+// Write implements transport.Extern. With a credit (WithCredits) it sends the value and returns:
+// the home has a slot reserved for it. Without, it waits for the home's answer.
 func (r *remote[T]) Write(ctx context.Context, v T) error {
 	payload, err := r.codec.Marshal(v)
 	if err != nil {
@@ -475,7 +477,7 @@ func (r *remote[T]) Write(ctx context.Context, v T) error {
 	return err
 }
 
-// TryRead implements csp.Extern: one round trip, in which the home offers a value it can take now
+// TryRead implements transport.Extern: one round trip, in which the home offers a value it can take now
 // (taken at once, as by a plain read) or answers resNotReady.
 func (r *remote[T]) TryRead() (T, bool, error) {
 	var zero T
@@ -494,7 +496,7 @@ func (r *remote[T]) TryRead() (T, bool, error) {
 	return rep.v, true, err
 }
 
-// TryWrite implements csp.Extern: one round trip, in which the home writes v if a write can
+// TryWrite implements transport.Extern: one round trip, in which the home writes v if a write can
 // complete now, or answers resNotReady.
 func (r *remote[T]) TryWrite(v T) (bool, error) {
 	payload, err := r.codec.Marshal(v)
@@ -516,7 +518,7 @@ func (r *remote[T]) TryWrite(v T) (bool, error) {
 	return true, err
 }
 
-// Probe implements csp.Extern: it sends the probe and returns a wait for the home's answer. An
+// Probe implements transport.Extern: it sends the probe and returns a wait for the home's answer. An
 // end that cannot ask (its link lost) says ready, so that the try that follows reports why.
 func (r *remote[T]) Probe() func() bool {
 	op, c, err := r.begin()
@@ -545,11 +547,11 @@ func (r *remote[T]) abandon(op uint64) {
 	r.mu.Unlock()
 }
 
-// Post implements csp.Extern.
-func (r *remote[T]) Post(op *csp.ExternOp[T]) { r.post(op, false, nil) }
+// Post implements transport.Extern.
+func (r *remote[T]) Post(op transport.Op[T]) { r.post(op, false, nil) }
 
-// PostWrite implements csp.Extern.
-func (r *remote[T]) PostWrite(op *csp.ExternOp[T], v T) {
+// PostWrite implements transport.Extern.
+func (r *remote[T]) PostWrite(op transport.Op[T], v T) {
 	payload, err := r.codec.Marshal(v)
 	if err != nil {
 		var zero T
@@ -559,7 +561,7 @@ func (r *remote[T]) PostWrite(op *csp.ExternOp[T], v T) {
 	r.post(op, true, payload)
 }
 
-func (r *remote[T]) post(op *csp.ExternOp[T], write bool, payload []byte) {
+func (r *remote[T]) post(op transport.Op[T], write bool, payload []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lost != nil {
@@ -581,8 +583,8 @@ func (r *remote[T]) post(op *csp.ExternOp[T], write bool, payload []byte) {
 	}
 }
 
-// Withdraw implements csp.Extern.
-func (r *remote[T]) Withdraw(op *csp.ExternOp[T]) {
+// Withdraw implements transport.Extern.
+func (r *remote[T]) Withdraw(op transport.Op[T]) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if id, ok := r.postID[op]; ok {
@@ -591,14 +593,14 @@ func (r *remote[T]) Withdraw(op *csp.ExternOp[T]) {
 	}
 }
 
-// Poll implements csp.Extern.
+// Poll implements transport.Extern.
 func (r *remote[T]) Poll() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.lost
 }
 
-// Poison implements csp.Extern.
+// Poison implements transport.Extern.
 func (r *remote[T]) Poison(bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -608,7 +610,7 @@ func (r *remote[T]) Poison(bool) {
 	}
 }
 
-// Retire implements csp.Extern.
+// Retire implements transport.Extern.
 func (r *remote[T]) Retire() {
 	r.mu.Lock()
 	if r.retired {

@@ -202,7 +202,7 @@ func TestParkedRemoteReaderOfTooLargeValue(t *testing.T) {
 	}()
 	// The selection is parked once its home waits in line for a value (a reader waits here).
 	for {
-		ready, watch := csp.WriteReady(w)
+		ready, watch := w.Transport().WriteReady()
 		if ready {
 			break
 		}

@@ -87,16 +87,20 @@ type session struct {
 	gen      uint64     // bumped by every suspension and attachment: a stale loop's word is ignored
 	done     chan struct{}
 	wk       chan struct{}
-	err      error // the session is over: Read and Write return this
-	closing  bool  // Close: the writer sends what is left, then sessFin
-	nodeDone bool  // the node is closing: no suspension
+	err      error     // the session is over: Read and Write return this
+	closing  bool      // Close: the writer sends what is left, then sessFin
+	writing  bool      // a goroutine is in push, writing on c: the others leave their bytes to it
+	wset     time.Time // when c's write deadline was last moved
+	nodeDone bool      // the node is closing: no suspension
 	timer    *time.Timer
 	out      []byte // the stream's bytes [outBase, outBase+len(out)) not yet acknowledged
 	outBase  uint64
-	wpos     uint64 // the stream's bytes written on the current connection
-	in       []byte // received, not yet read
-	recv     uint64 // the stream's bytes received
-	acked    uint64 // recv as last acknowledged
+	wpos     uint64              // the stream's bytes written on the current connection
+	hdr      [1 + 8 + 1 + 4]byte // push's chunk header: ack, then data or fin
+	bufs     [2][]byte           // push's header and data, for one writev
+	in       []byte              // received, not yet read
+	recv     uint64              // the stream's bytes received
+	acked    uint64              // recv as last acknowledged
 }
 
 func newSession(n *Node, id [16]byte, peer string, dialled bool, host string, c gonet.Conn) *session {
@@ -111,7 +115,7 @@ func newSession(n *Node, id [16]byte, peer string, dialled bool, host string, c 
 func (s *session) start(c gonet.Conn, g uint64, done, wk chan struct{}) {
 	s.n.wg.Add(2)
 	go s.readLoop(c, g)
-	go s.writeLoop(c, g, done, wk)
+	go s.writeLoop(g, done, wk)
 }
 
 func (s *session) Read(b []byte) (int, error) {
@@ -132,6 +136,10 @@ func (s *session) Read(b []byte) (int, error) {
 	return n, nil
 }
 
+// Write appends b to the stream and, unless the session is suspended, writes it on the caller's
+// goroutine (the link's writer): no hand-off to another goroutine per write. It fails only once
+// the session is over; a connection that fails meanwhile suspends the session, and b goes again on
+// the next.
 func (s *session) Write(b []byte) (int, error) {
 	s.mu.Lock()
 	if s.err != nil {
@@ -145,9 +153,7 @@ func (s *session) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	s.out = append(s.out, b...)
-	wk := s.wk
-	s.mu.Unlock()
-	kickc(wk)
+	s.push()
 	return len(b), nil
 }
 
@@ -234,14 +240,23 @@ func (s *session) nodeClosing() {
 // (the dialler dials it).
 func (s *session) suspend(g uint64, err error) {
 	s.mu.Lock()
+	old := s.suspendLocked(g, err)
+	s.mu.Unlock()
+	if old != nil {
+		old.Close()
+		s.n.opts.log.Info("link suspended", zap.String("self", s.n.addr), zap.String("peer", s.peer), zap.Error(err))
+	}
+}
+
+// suspendLocked is suspend with s.mu held: it returns the connection dropped, for the caller to
+// close once it lets s.mu go, or nil if g was no longer current (or the session ended instead).
+func (s *session) suspendLocked(g uint64, err error) gonet.Conn {
 	if s.gen != g || s.err != nil || s.c == nil {
-		s.mu.Unlock()
-		return
+		return nil
 	}
 	if s.nodeDone {
 		s.terminal(err)
-		s.mu.Unlock()
-		return
+		return nil
 	}
 	old := s.c
 	s.c = nil
@@ -261,14 +276,14 @@ func (s *session) suspend(g uint64, err error) {
 		s.n.wg.Add(1)
 		go s.redial(g, time.Now().Add(window))
 	}
-	s.mu.Unlock()
-	old.Close()
-	s.n.opts.log.Info("link suspended", zap.String("self", s.n.addr), zap.String("peer", s.peer), zap.Error(err))
+	return old
 }
 
 // attach makes c the session's connection after the session hellos: peerRecv is what the peer has
 // received; reply, if not nil, answers the peer (the acceptor's side) with this side's count,
-// before anything else goes on c.
+// before anything else goes on c: under s.mu, before c is the session's, since the link's writer
+// writes on the session's connection as soon as it is there (a 9-byte write on a fresh connection,
+// within the handshake's deadline). If reply fails, the session is left as it was.
 func (s *session) attach(c gonet.Conn, peerRecv uint64, reply func(recv uint64) error) error {
 	s.mu.Lock()
 	if s.err != nil {
@@ -282,6 +297,14 @@ func (s *session) attach(c gonet.Conn, peerRecv uint64, reply func(recv uint64) 
 		s.mu.Unlock()
 		return err
 	}
+	if reply != nil {
+		if err := reply(s.recv); err != nil {
+			s.mu.Unlock()
+			c.Close() // the peer dials again
+			return err
+		}
+	}
+	c.SetDeadline(time.Time{}) // before push sets its own
 	old := s.c
 	s.out = s.out[peerRecv-s.outBase:]
 	s.outBase, s.wpos = peerRecv, peerRecv
@@ -294,20 +317,12 @@ func (s *session) attach(c gonet.Conn, peerRecv uint64, reply func(recv uint64) 
 	if s.timer != nil {
 		s.timer.Stop()
 	}
-	recv := s.recv
-	s.acked = recv
+	s.acked = s.recv
+	s.wset = time.Time{}
 	s.mu.Unlock()
 	if old != nil {
 		old.Close() // the peer has given it up already
 	}
-	if reply != nil {
-		if err := reply(recv); err != nil {
-			s.suspend(g, err) // the peer dials again
-			c.Close()
-			return err
-		}
-	}
-	c.SetDeadline(time.Time{})
 	s.start(c, g, done, wk)
 	kickc(wk)
 	s.n.opts.log.Info("link resumed", zap.String("self", s.n.addr), zap.String("peer", s.peer), zap.Uint64("resent_from", peerRecv))
@@ -551,80 +566,107 @@ func (s *session) protocol(g uint64, err error) {
 	s.mu.Unlock()
 }
 
-func (s *session) writeLoop(c gonet.Conn, g uint64, done, wk chan struct{}) {
+// writeLoop writes for connection generation g what no Write carries: acks while the link sends
+// nothing, the resend after an attachment, and sessFin after Close.
+func (s *session) writeLoop(g uint64, done, wk chan struct{}) {
 	defer s.n.wg.Done()
-	var hdr []byte
-	var wset time.Time
 	for {
 		select {
 		case <-wk:
 		case <-done:
 			return
 		}
-		for {
-			s.mu.Lock()
-			if s.gen != g || (s.err != nil && !s.closing) {
-				s.mu.Unlock()
-				return
-			}
-			d := s.out[s.wpos-s.outBase:]
-			if len(d) > maxChunk {
-				d = d[:maxChunk]
-			}
-			ack, sendAck := s.recv, s.recv != s.acked
-			fin := s.closing && len(d) == 0
+		s.mu.Lock()
+		if s.gen != g {
 			s.mu.Unlock()
-			if len(d) == 0 && !sendAck && !fin {
-				break
-			}
-			hdr = hdr[:0]
-			if sendAck {
-				hdr = append(hdr, sessAck)
-				hdr = binary.BigEndian.AppendUint64(hdr, ack)
-			}
-			if fin {
-				hdr = append(hdr, sessFin)
-			} else if len(d) > 0 {
-				hdr = append(hdr, sessData)
-				hdr = binary.BigEndian.AppendUint32(hdr, uint32(len(d)))
-			}
-			if now := time.Now(); !fin && now.Sub(wset) >= s.n.opts.beat {
-				s.mu.Lock()
-				if !s.closing {
-					c.SetWriteDeadline(now.Add(s.n.opts.deadAfter))
-				}
-				s.mu.Unlock()
-				wset = now
-			}
-			bufs := gonet.Buffers{hdr, d}
-			if fin {
-				bufs = gonet.Buffers{hdr}
-			}
-			if _, err := bufs.WriteTo(c); err != nil {
-				s.mu.Lock()
-				closing := s.closing
-				s.mu.Unlock()
-				if closing {
-					c.Close()
-					return
-				}
-				s.suspend(g, err)
-				return
-			}
-			if fin {
-				c.Close()
-				return
-			}
-			s.mu.Lock()
-			if s.gen == g {
-				s.wpos += uint64(len(d))
-				if sendAck && ack > s.acked {
-					s.acked = ack
-				}
-			}
+			return
+		}
+		s.push()
+	}
+}
+
+// push writes on the current connection what is due: the stream from wpos, an ack, sessFin after
+// Close (s.mu held; it lets it go). One goroutine writes at a time: one that finds another in push
+// leaves its part to that one, which looks again under s.mu before it stops. A connection that
+// fails is dropped (suspended) under the same lock, so that nothing more is written on it; one
+// dropped while this wrote is no longer written on either, and what it carried goes again on the
+// next from the peer's count.
+func (s *session) push() {
+	if s.writing {
+		s.mu.Unlock()
+		return
+	}
+	s.writing = true
+	for {
+		c, g := s.c, s.gen
+		if c == nil || (s.err != nil && !s.closing) {
+			break
+		}
+		d := s.out[s.wpos-s.outBase:]
+		if len(d) > maxChunk {
+			d = d[:maxChunk]
+		}
+		ack, sendAck := s.recv, s.recv != s.acked
+		fin := s.closing && len(d) == 0
+		if len(d) == 0 && !sendAck && !fin {
+			break
+		}
+		hdr := s.hdr[:0]
+		if sendAck {
+			hdr = append(hdr, sessAck)
+			hdr = binary.BigEndian.AppendUint64(hdr, ack)
+		}
+		if fin {
+			hdr = append(hdr, sessFin)
+		} else if len(d) > 0 {
+			hdr = append(hdr, sessData)
+			hdr = binary.BigEndian.AppendUint32(hdr, uint32(len(d)))
+		}
+		if now := time.Now(); !s.closing && now.Sub(s.wset) >= s.n.opts.beat {
+			c.SetWriteDeadline(now.Add(s.n.opts.deadAfter))
+			s.wset = now
+		}
+		s.mu.Unlock()
+		var err error
+		if len(d) == 0 {
+			_, err = c.Write(hdr)
+		} else {
+			s.bufs[0], s.bufs[1] = hdr, d
+			bufs := gonet.Buffers(s.bufs[:])
+			_, err = bufs.WriteTo(c)
+			s.bufs = [2][]byte{} // keeps no acknowledged bytes alive
+		}
+		s.mu.Lock()
+		if s.gen != g {
+			continue
+		}
+		if s.closing && (fin || err != nil) {
+			// Close's last word is sent, or the connection failed first: nothing more goes.
+			s.closing = false
+			s.c = nil
+			close(s.done)
+			s.writing = false
 			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		if err != nil {
+			old := s.suspendLocked(g, err)
+			s.writing = false
+			s.mu.Unlock()
+			if old != nil {
+				old.Close()
+				s.n.opts.log.Info("link suspended", zap.String("self", s.n.addr), zap.String("peer", s.peer), zap.Error(err))
+			}
+			return
+		}
+		s.wpos += uint64(len(d))
+		if sendAck && ack > s.acked {
+			s.acked = ack
 		}
 	}
+	s.writing = false
+	s.mu.Unlock()
 }
 
 // run starts the session on its first connection.

@@ -227,8 +227,9 @@ func TestCloseSuspended(t *testing.T) {
 }
 
 // BenchmarkWindowCost compares links without and with a reconnection window (a session under the
-// link: one more hand-off per write and a resend buffer), side by side: a round trip through
-// remote ends, and a stream from 16 remote writers.
+// link: its resend buffer, and a hand-off per read from the session's reader; writes go out on the
+// link's writer), side by side: a round trip through remote ends, and a stream from 16 remote
+// writers.
 func BenchmarkWindowCost(b *testing.B) {
 	for _, c := range []struct {
 		name string

@@ -71,11 +71,13 @@ func readPage(t *testing.T, b *browser) pageState {
 // TestE2EDemosStartAlive opens each repeating demo as it starts: the first
 // state the page shows is a network at work, not one that has already ended.
 func TestE2EDemosStartAlive(t *testing.T) {
+	t.Parallel()
 	for _, d := range networks.Demos() {
 		if !d.Repeats {
 			continue
 		}
 		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
 			page := runDemoPage(t, d)
 			b := newBrowser(t)
 			b.run(t, chromedp.Navigate(page))
@@ -92,6 +94,7 @@ func TestE2EDemosStartAlive(t *testing.T) {
 // ends: the page never says the network ended, never greys it, and the
 // result badge names the round it comes from.
 func TestE2EDemoRoundsFollowOn(t *testing.T) {
+	t.Parallel()
 	demo := networks.Demo{Name: "short-sieve", Repeats: true, New: func(opts ...graphs.Option) (*graphs.Network, func() string) {
 		n, res := networks.Sieve(networks.SieveConfig{Primes: 10, OnPrime: func(int) { time.Sleep(100 * time.Millisecond) }}, opts...)
 		return n, func() string { return fmt.Sprint(res.Primes) }

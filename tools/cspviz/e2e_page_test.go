@@ -66,6 +66,7 @@ func assertAllInView(t *testing.T, b *browser, what string) {
 // process box lies inside the window, with whatever banner the page shows
 // (a deadlock, an ended network), and again after zooming in and pressing f.
 func TestE2EFitsTheWindow(t *testing.T) {
+	t.Parallel()
 	check := func(t *testing.T, page, ready string) {
 		b := newBrowser(t)
 		b.run(t, chromedp.Navigate(page))
@@ -83,9 +84,13 @@ func TestE2EFitsTheWindow(t *testing.T) {
 		if d.Name == "philosophers-deadlock" {
 			want = `!document.getElementById('banner').hidden && document.querySelectorAll('#graph svg .deadlock').length > 0`
 		}
-		t.Run(d.Name, func(t *testing.T) { check(t, demoPage(t, d.Name), want) })
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			check(t, demoPage(t, d.Name), want)
+		})
 	}
 	t.Run("replay", func(t *testing.T) {
+		t.Parallel()
 		tr, err := readTraceFile("testdata/philosophers.trace.jsonl")
 		if err != nil {
 			t.Fatal(err)
@@ -133,6 +138,7 @@ func farmNetwork(workers int) *graphs.Network {
 // gatherer exist only once it runs: they are in the snapshots, and the page
 // draws them, with their states.
 func TestE2ERunTimeProcesses(t *testing.T) {
+	t.Parallel()
 	page := networkPage(t, farmNetwork(4))
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -183,6 +189,7 @@ const nodesJS = `(() => {
 // nor once the round has ended and closed its nodes; the ended network is
 // drawn ended.
 func TestE2ERemoteNodes(t *testing.T) {
+	t.Parallel()
 	page := demoPage(t, "remotefarm")
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -229,11 +236,12 @@ func done(t *testing.T, b *browser) bool {
 // TestE2EWatchNodesAsBoxes watches two nodes of one distributed network on
 // one page (cspviz watch URL URL): each node is a box holding its processes.
 func TestE2EWatchNodesAsBoxes(t *testing.T) {
+	t.Parallel()
 	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
 	t.Cleanup(a.Close)
 	c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
 	t.Cleanup(c.Close)
-	page := watchServer(t, newMerged([]string{a.URL, c.URL}))
+	page := watchMerged(t, a.URL, c.URL)
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
 	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
@@ -251,5 +259,26 @@ func TestE2EWatchNodesAsBoxes(t *testing.T) {
 	}
 	assert.Contains(t, where, "dispatcher @n2")
 	assertAllInView(t, b, "two nodes")
+	b.noErrors(t)
+}
+
+// TestE2EWatchRunTimeProcessInItsNode watches two nodes on one page, one of
+// which starts a process at run time (commstime's monitor): once it appears,
+// it is drawn inside its own node's box, like the node's declared processes.
+func TestE2EWatchRunTimeProcessInItsNode(t *testing.T) {
+	t.Parallel()
+	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(50 * time.Millisecond)))
+	t.Cleanup(a.Close)
+	c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(50 * time.Millisecond)))
+	t.Cleanup(c.Close)
+	page := watchMerged(t, a.URL, c.URL)
+	b := newBrowser(t)
+	b.run(t, chromedp.Navigate(page))
+	b.waitJS(t, `[...document.querySelectorAll('#graph svg .proc[class*="state-"] text')].some(t => t.textContent === 'monitor @n1')`, 15*time.Second)
+	var where map[string]string
+	b.eval(t, nodesJS, &where)
+	assert.Equal(t, "node n1", where["monitor @n1"], "the run-time process is in its node's box: %v", where)
+	assert.Equal(t, "node n1", where["prefix @n1"], "%v", where)
+	assert.Equal(t, "node n2", where["dispatcher @n2"], "%v", where)
 	b.noErrors(t)
 }

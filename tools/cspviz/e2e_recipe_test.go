@@ -23,6 +23,7 @@ import (
 // compiling), watch it. The page sees the sieve at work and growing, not only
 // its final snapshot.
 func TestE2EWatchRecipe(t *testing.T) {
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "sieve")
 	build := exec.Command("go", "build", "-o", bin, "./examples/sieve")
 	build.Dir = "../.."
@@ -53,10 +54,12 @@ func TestE2EWatchRecipe(t *testing.T) {
 	b.run(t, chromedp.Navigate(page))
 	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 20*time.Second)
 	b.waitJS(t, `document.getElementById('status').textContent.startsWith('live')`, 10*time.Second)
-	// The chain grows on the page: filters appear as they are spawned.
+	// The chain grows on the page: filters appear as they are spawned, each
+	// new layout built out of sight (svg.building) and then shown.
+	shown := `document.querySelectorAll('#graph svg:not(.building) .proc').length`
 	var first int
-	b.eval(t, `document.querySelectorAll('#graph svg .proc').length`, &first)
-	b.waitJS(t, `document.querySelectorAll('#graph svg .proc').length >= `+strconv.Itoa(first+5), 20*time.Second)
+	b.eval(t, shown, &first)
+	b.waitJS(t, shown+` >= `+strconv.Itoa(first+5), 20*time.Second)
 	var status string
 	b.eval(t, `document.getElementById('status').textContent`, &status)
 	assert.True(t, strings.HasPrefix(status, "live"), "the page shows %q while the sieve grows", status)

@@ -53,49 +53,105 @@ func findChrome(t *testing.T) string {
 	return ""
 }
 
-// browser is a headless Chromium tab that records console errors and
-// uncaught exceptions.
+// chromium is the one headless Chromium the e2e tests share: starting one
+// takes seconds, a tab a few milliseconds. Each test opens its own tab
+// (newBrowser); TestMain closes the browser after the last test.
+var chromium struct {
+	once    sync.Once
+	ctx     context.Context // the browser's own: tabs are opened from it
+	stop    func()
+	profile string
+	err     error
+}
+
+// startChromium starts the shared browser, once.
+func startChromium(t *testing.T) context.Context {
+	t.Helper()
+	chrome := findChrome(t)
+	chromium.once.Do(func() {
+		// Not t.TempDir: the browser outlives the test that starts it.
+		chromium.profile, chromium.err = os.MkdirTemp("", "cspviz-e2e-chromium-")
+		if chromium.err != nil {
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(chrome),
+			chromedp.Flag("headless", true),
+			chromedp.Flag("no-sandbox", true),
+			chromedp.Flag("disable-gpu", true),
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("no-first-run", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			// Tabs side by side are all "in the foreground": none has its
+			// timers or frames slowed down for being in the background.
+			chromedp.Flag("disable-background-timer-throttling", true),
+			chromedp.Flag("disable-renderer-backgrounding", true),
+			chromedp.Flag("disable-backgrounding-occluded-windows", true),
+			chromedp.UserDataDir(chromium.profile),
+			chromedp.WindowSize(1400, 900),
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		// cdproto lags behind Chromium and logs every event field it does not
+		// know; those are noise, anything else is worth seeing.
+		quiet := func(format string, args ...any) {
+			msg := fmt.Sprintf(format, args...)
+			if !strings.Contains(msg, "could not unmarshal event") {
+				fmt.Fprintln(os.Stderr, "chromedp: "+msg)
+			}
+		}
+		ctx, cancel := chromedp.NewContext(actx, chromedp.WithErrorf(quiet))
+		chromium.ctx = ctx
+		chromium.stop = func() {
+			cancel()
+			cancelAlloc()
+			os.RemoveAll(chromium.profile)
+		}
+		chromium.err = chromedp.Run(ctx)
+	})
+	require.NoError(t, chromium.err, "starting Chromium")
+	return chromium.ctx
+}
+
+// e2eParallel is how many end-to-end tests run at once by default: they
+// mostly wait, on the browser or on a demo's pace, not on the CPU, so more of
+// them than there are cores (GOMAXPROCS, go test's default) keep it busy.
+const e2eParallel = "4"
+
+// e2eDefaults sets -test.parallel to e2eParallel unless the command line set
+// it; TestMain calls it once the flags are parsed.
+func e2eDefaults() {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", e2eParallel)
+	}
+}
+
+// closeBrowser closes the shared browser, if a test started it.
+func closeBrowser() {
+	if chromium.stop != nil {
+		chromium.stop()
+	}
+}
+
+// browser is a tab of the shared headless Chromium that records console
+// errors and uncaught exceptions.
 type browser struct {
 	ctx    context.Context
 	mu     sync.Mutex
 	errors []string
 }
 
+// newBrowser opens a tab for the test, closed when the test ends.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	// Not t.TempDir: Chromium's helper processes may still be writing to
-	// the profile as the test ends, and that must not fail the test.
-	profile, err := os.MkdirTemp("", "cspviz-e2e-chromium-")
-	require.NoError(t, err)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(findChrome(t)),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1400, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	// cdproto lags behind Chromium and logs every event field it does not
-	// know; those are noise, anything else is worth seeing.
-	quiet := func(format string, args ...any) {
-		if !strings.Contains(format, "could not unmarshal event") &&
-			!strings.Contains(fmt.Sprint(args...), "could not unmarshal event") {
-			t.Logf("chromedp: "+format, args...)
-		}
-	}
-	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithErrorf(quiet))
+	ctx, cancelTab := chromedp.NewContext(startChromium(t))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(func() {
 		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-		os.RemoveAll(profile)
+		cancelTab()
 	})
 
 	b := &browser{ctx: ctx}
@@ -119,7 +175,7 @@ func newBrowser(t *testing.T) *browser {
 			}
 		}
 	})
-	require.NoError(t, chromedp.Run(ctx, log.Enable()), "starting Chromium")
+	require.NoError(t, chromedp.Run(ctx, log.Enable()), "opening a tab")
 	return b
 }
 
@@ -158,10 +214,20 @@ func watchServer(t *testing.T, net http.Handler) string {
 	return watchURL(t, upstream.URL)
 }
 
-// watchURL serves a live viewer of the network at base.
-func watchURL(t *testing.T, base string) string {
+// watchMerged serves the nodes at urls as one network and a live viewer of
+// it, as "cspviz watch URL URL..." does, and returns the page's URL.
+func watchMerged(t *testing.T, urls ...string) string {
 	t.Helper()
-	live, err := viewer.NewLive(context.Background(), base)
+	m := newMerged(urls)
+	upstream := httptest.NewServer(m)
+	t.Cleanup(upstream.Close)
+	return watchURL(t, upstream.URL, m.viewerOptions()...)
+}
+
+// watchURL serves a live viewer of the network at base.
+func watchURL(t *testing.T, base string, opts ...viewer.Option) string {
+	t.Helper()
+	live, err := viewer.NewLive(context.Background(), base, opts...)
 	require.NoError(t, err)
 	srv := httptest.NewServer(live)
 	t.Cleanup(srv.Close)
@@ -201,6 +267,7 @@ func parseCount(t *testing.T, label string) int {
 }
 
 func TestE2ELive(t *testing.T) {
+	t.Parallel()
 	// Servers first: cleanups run last-in first-out, and the browser must go
 	// before the servers, whose Close waits for open event streams.
 	page := watchServer(t, fakenet.Commstime(fakenet.WithInterval(100*time.Millisecond)))
@@ -247,6 +314,7 @@ func TestE2ELive(t *testing.T) {
 
 // A remote channel leads to a box for its node, and turns red when the link to that node is lost.
 func TestE2ERemoteLinkLost(t *testing.T) {
+	t.Parallel()
 	page := watchServer(t, fakenet.Dispatcher(fakenet.WithInterval(100*time.Millisecond)))
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -272,11 +340,12 @@ func TestE2ERemoteLinkLost(t *testing.T) {
 // Two nodes of one distributed network on one page (cspviz watch URL URL): both nodes' processes,
 // marked with their node, and the remote channels' node boxes, live.
 func TestE2EWatchSeveralNodes(t *testing.T) {
+	t.Parallel()
 	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
 	t.Cleanup(a.Close)
 	b := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
 	t.Cleanup(b.Close)
-	page := watchServer(t, newMerged([]string{a.URL, b.URL}))
+	page := watchMerged(t, a.URL, b.URL)
 	br := newBrowser(t)
 	br.run(t, chromedp.Navigate(page))
 	br.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
@@ -291,6 +360,7 @@ func TestE2EWatchSeveralNodes(t *testing.T) {
 }
 
 func TestE2EDeadlock(t *testing.T) {
+	t.Parallel()
 	page := watchServer(t, fakenet.Philosophers(5, fakenet.WithEndAfter(3)))
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -344,6 +414,7 @@ func demoPage(t *testing.T, name string) string {
 // TestE2ERealDeadlock watches the real butler-less philosophers: the graphs
 // package's deadlock detection, its snapshot stream and the page together.
 func TestE2ERealDeadlock(t *testing.T) {
+	t.Parallel()
 	page := demoPage(t, "philosophers-deadlock")
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -396,6 +467,7 @@ func TestE2ERealDeadlock(t *testing.T) {
 
 // TestE2ERealCounts watches the real commstime ring: its message counts move.
 func TestE2ERealCounts(t *testing.T) {
+	t.Parallel()
 	page := demoPage(t, "commstime")
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
@@ -416,6 +488,7 @@ func TestE2ERealCounts(t *testing.T) {
 }
 
 func TestE2EReplay(t *testing.T) {
+	t.Parallel()
 	tr, err := readTraceFile("testdata/philosophers.trace.jsonl")
 	require.NoError(t, err)
 	srv := httptest.NewServer(viewer.NewReplay(tr, "philosophers.trace.jsonl"))
@@ -477,10 +550,12 @@ func TestScreenshots(t *testing.T) {
 		{"philosophers-deadlock", "deadlock-philosophers.png", `document.querySelectorAll('#graph svg .deadlock').length > 0`},
 	} {
 		t.Run(tc.demo, func(t *testing.T) {
+			t.Parallel()
 			shoot(t, demoPage(t, tc.demo), tc.file, tc.ready)
 		})
 	}
 	t.Run("sieve-100", func(t *testing.T) {
+		t.Parallel()
 		hold := make(chan struct{})
 		count := 0
 		n, res := networks.Sieve(networks.SieveConfig{Primes: 101, OnPrime: func(int) {
@@ -494,17 +569,20 @@ func TestScreenshots(t *testing.T) {
 		shoot(t, page, "live-sieve-100.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 102`)
 	})
 	t.Run("farm-64", func(t *testing.T) {
+		t.Parallel()
 		n, _ := networks.MCPi(networks.MCPiConfig{Workers: 64, Jobs: 100_000, Samples: 1000, Pace: 2 * time.Millisecond})
 		shoot(t, networkPage(t, n), "live-farm-64.png", `document.querySelectorAll('#graph svg .proc[class*="state-"]').length >= 66`)
 	})
 	t.Run("two-nodes", func(t *testing.T) {
+		t.Parallel()
 		a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
 		t.Cleanup(a.Close)
 		c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
 		t.Cleanup(c.Close)
-		shoot(t, watchServer(t, newMerged([]string{a.URL, c.URL})), "watch-two-nodes.png", ready)
+		shoot(t, watchMerged(t, a.URL, c.URL), "watch-two-nodes.png", ready)
 	})
 	t.Run("replay", func(t *testing.T) {
+		t.Parallel()
 		tr, err := readTraceFile("testdata/commstime.trace.jsonl")
 		require.NoError(t, err)
 		srv := httptest.NewServer(viewer.NewReplay(tr, "testdata/commstime.trace.jsonl"))
@@ -519,6 +597,7 @@ func TestScreenshots(t *testing.T) {
 }
 
 func TestE2ENetworkGone(t *testing.T) {
+	t.Parallel()
 	upstream := httptest.NewServer(fakenet.Commstime())
 	t.Cleanup(upstream.Close)
 	page := watchURL(t, upstream.URL)
@@ -547,6 +626,8 @@ func TestE2ENetworkGone(t *testing.T) {
 	b2 := newBrowser(t)
 	b2.run(t, chromedp.Navigate(page))
 	b2.waitJS(t, `document.getElementById('status').textContent.includes('network gone')`, 10*time.Second)
+	// The status may come before the drawing does.
+	b2.waitJS(t, fmt.Sprintf(`document.getElementById(%q) !== null`, labels["c1"]), 10*time.Second)
 	var label2 string
 	b2.eval(t, lastTextJS(labels["c1"]), &label2)
 	assert.Equal(t, label, label2)

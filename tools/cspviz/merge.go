@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,9 @@ type merged struct {
 	stream *http.Client  // for the nodes' event streams: without one
 	retry  time.Duration // how long a node's broken stream waits before it reconnects
 	hub    *format.Hub   // the merged event stream
+
+	mu    sync.Mutex
+	homes []string // per node, the node its declared processes all name, if they agree (see nodeOf)
 }
 
 // maxSnapshot bounds what merged reads of one node's snapshot.
@@ -79,6 +83,7 @@ func (m *merged) topology(ctx context.Context) (*format.Topology, error) {
 	t := &format.Topology{Format: format.TopologyFormat, Version: format.Version,
 		Processes: []format.Process{}, Channels: []format.Channel{}, Ends: []format.End{}}
 	var names []string
+	homes := make([]string, len(m.bases))
 	for i, b := range m.bases {
 		ti, err := viewer.FetchTopology(ctx, m.client, b, 10*time.Second)
 		if err != nil {
@@ -86,6 +91,7 @@ func (m *merged) topology(ctx context.Context) (*format.Topology, error) {
 		}
 		p, at := node(i)+".", " @"+node(i)
 		names = append(names, ti.Name+at)
+		homes[i] = commonNode(ti.Processes)
 		for _, x := range ti.Processes {
 			x.ID, x.Name = p+x.ID, x.Name+at
 			// The page draws each node as a box around its processes: a
@@ -109,7 +115,50 @@ func (m *merged) topology(ctx context.Context) (*format.Topology, error) {
 		}
 	}
 	t.Name = strings.Join(names, " + ")
+	m.mu.Lock()
+	m.homes = homes
+	m.mu.Unlock()
 	return t, nil
+}
+
+// commonNode is the node that every one of procs names, or "" when one names
+// none or two name different ones.
+func commonNode(procs []format.Process) string {
+	home := ""
+	for i, p := range procs {
+		n := p.Attrs[render.NodeAttr]
+		if n == "" || (i > 0 && n != home) {
+			return ""
+		}
+		home = n
+	}
+	return home
+}
+
+// nodeOf is the node of a process that a node's snapshots show and its topology does not (one
+// started at run time), by the node prefix of its merged id: the node its declared processes all
+// name, else the node's number, as for a declared process that names none. The viewer draws it
+// inside that node's box (viewer.WithNodeOf).
+func (m *merged) nodeOf(id string) string {
+	prefix, _, ok := strings.Cut(id, ".")
+	if !ok || !strings.HasPrefix(prefix, "n") {
+		return ""
+	}
+	i, err := strconv.Atoi(prefix[1:])
+	if err != nil || i < 1 || i > len(m.bases) || node(i-1) != prefix {
+		return ""
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if i <= len(m.homes) && m.homes[i-1] != "" {
+		return m.homes[i-1]
+	}
+	return prefix
+}
+
+// viewerOptions are what a live viewer of the merged network needs beyond the command line's.
+func (m *merged) viewerOptions() []viewer.Option {
+	return []viewer.Option{viewer.WithNodeOf(m.nodeOf)}
 }
 
 // snapshot fetches every node's snapshot and merges them.

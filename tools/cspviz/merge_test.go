@@ -123,3 +123,23 @@ func TestMergedEventsFollowNodes(t *testing.T) {
 	})
 	require.Contains(t, problem.Message, "n2: cannot reach the network at http://127.0.0.1:1/events")
 }
+
+// A process that only a node's snapshots show (started at run time) belongs to that node: the one
+// its declared processes all name, else the node's number.
+func TestMergedNodeOfRunTimeProcess(t *testing.T) {
+	a := httptest.NewServer(fakenet.Commstime())
+	defer a.Close()
+	b := httptest.NewServer(fakenet.New(&format.Topology{Format: format.TopologyFormat, Version: format.Version, Name: "w",
+		Processes: []format.Process{{ID: "p1", Name: "worker", Attrs: map[string]string{"node": "10.0.0.7:7000"}}}},
+		func(int) *format.Snapshot { return &format.Snapshot{Running: true} }))
+	defer b.Close()
+	m := newMerged([]string{a.URL, b.URL})
+	require.Equal(t, "n2", m.nodeOf("n2.d7"), "before the topology is read")
+	_, err := m.topology(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "n1", m.nodeOf("n1.d7"))
+	require.Equal(t, "10.0.0.7:7000", m.nodeOf("n2.d7"))
+	for _, id := range []string{"d7", "n3.d7", "n0.d7", "x1.d7", "n01.d7", "nx.d7"} {
+		require.Empty(t, m.nodeOf(id), id)
+	}
+}

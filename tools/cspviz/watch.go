@@ -36,7 +36,9 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("cspviz watch: %w", err)
 		}
-		srv := &http.Server{Handler: newMerged(pos), ReadHeaderTimeout: 5 * time.Second}
+		m := newMerged(pos)
+		opts = append(opts, m.viewerOptions()...)
+		srv := &http.Server{Handler: m, ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
 		url = "http://" + ln.Addr().String()

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"html"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,13 +25,26 @@ type Graph struct {
 	ChanLabels map[string]string
 
 	// The same drawing as nodes and edges, for the built-in layout.
-	nodes []lnode
-	edges []ledge
-	key   map[string]int // DOT node name to index in nodes
-	opts  options
-	bandH float64             // the height of one band of the layered layout
-	bus   map[int]float64     // shared channels drawn as buses, to the x of their trunk
-	folds map[[2]int]foldSpan // the folded ranks of the layered layout, by rank and band
+	nodes   []lnode
+	edges   []ledge
+	key     map[string]int // DOT node name to index in nodes
+	opts    options
+	bandH   float64      // the height of one band of the layered layout
+	bandGap float64      // the room between two bands
+	busSet  map[int]bool // shared channels drawn as buses
+	// For each rank of the layered layout: the widest label beside a box
+	// of a folded rank, into it and out of it, and the room between rows.
+	foldIn, foldOut, rowSep []float64
+	// The nodes of a distributed network, in the order of their boxes'
+	// ids (nodebox-N), and the boxes the layered layout drew for them.
+	clusterNames []string
+	nodeBoxes    []nodeBox
+	columns      map[int][]column // the layered layout's columns, by band
+	grid         map[[2]int][]int // the boxes that meet each cell (see gridCell)
+	// The top and height of each stripe of a drawing of nodes.
+	stripeTop, stripeH []float64
+	bus                map[int]float64     // shared channels drawn as buses, to the x of their trunk
+	folds              map[[2]int]foldSpan // the folded ranks of the layered layout, by rank and band
 }
 
 // Option adjusts how a topology is drawn.
@@ -128,6 +142,7 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 		if !ok {
 			name = fmt.Sprintf("cluster_node_%d", len(clusters))
 			clusters[node] = name
+			g.clusterNames = append(g.clusterNames, node)
 			fmt.Fprintf(&b, "  subgraph %s { id=%s; class=\"nodebox\"; label=%s; style=\"rounded,dashed\"; color=\"#777777\"; fontcolor=\"#555555\"; fontsize=13; labeljust=l; margin=14; }\n",
 				quote(name), quote(fmt.Sprintf("nodebox-%d", len(clusters)-1)), quote("node "+node))
 		}
@@ -140,7 +155,7 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 		procNode[p.ID] = node
 		b.WriteString(inCluster(node, fmt.Sprintf("  %s [id=%s, class=\"proc\", label=<%s>, tooltip=%s];\n",
 			quote("p:"+p.ID), quote(id), procLabel(p, o.live), quote(orDefault(p.Name, p.ID)))))
-		g.addNode(lnode{id: id, class: "node proc", tip: orDefault(p.Name, p.ID), lines: procLines(orDefault(p.Name, p.ID), p.Kind, o.live)}, "p:"+p.ID)
+		g.addNode(lnode{id: id, class: "node proc", tip: orDefault(p.Name, p.ID), lines: procLines(orDefault(p.Name, p.ID), p.Kind, o.live), cluster: g.clusterOf(node)}, "p:"+p.ID)
 	}
 
 	writers, readers := endsByChannel(t)
@@ -158,7 +173,7 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 			}
 			b.WriteString(inCluster(home, fmt.Sprintf("  %s [id=%s, class=\"remote\", style=\"rounded,dashed\", fillcolor=\"#ffffff\", label=%s, tooltip=%s];\n",
 				quote(key), quote(id), quote("node "+addr), quote("another node: "+addr))))
-			g.addNode(lnode{id: id, class: "node remote", tip: "another node: " + addr, lines: procLines("node "+addr, "another node", false)}, key)
+			g.addNode(lnode{id: id, class: "node remote", tip: "another node: " + addr, lines: procLines("node "+addr, "another node", false), cluster: g.clusterOf(home)}, key)
 		}
 		return key
 	}
@@ -196,7 +211,15 @@ func Build(t *format.Topology, opts ...Option) *Graph {
 		g.ChanLabels[c.ID] = base
 		fmt.Fprintf(&b, "  %s [id=%s, class=\"chan chan-node\", shape=ellipse, style=filled, fillcolor=\"#ffffff\", color=\"#555555\", fontsize=12, margin=\"0.05,0.02\", label=%s, tooltip=%s];\n",
 			quote("c:"+c.ID), quote(base), quote(label), quote(orDefault(c.Name, c.ID)))
-		g.addNode(lnode{id: base, class: "node chan chan-node", tip: orDefault(c.Name, c.ID), lines: chanLines(orDefault(c.Name, c.ID), c.Buffer, o.live), ellipse: true}, "c:"+c.ID)
+		// A channel lies in the box of the node it lives on: a remote
+		// channel's home, or the one node all its ends are on.
+		where := ""
+		if _, ok := home[c.ID]; ok {
+			where = c.Remote
+		} else if ends := append(append([]string{}, writers[c.ID]...), readers[c.ID]...); c.Remote == "" && allOn(procNode[firstOr(ends)], procNode, ends) {
+			where = procNode[ends[0]]
+		}
+		g.addNode(lnode{id: base, class: "node chan chan-node", tip: orDefault(c.Name, c.ID), lines: chanLines(orDefault(c.Name, c.ID), c.Buffer, o.live), ellipse: true, cluster: g.clusterOf(where)}, "c:"+c.ID)
 		for k, w := range ws {
 			id := fmt.Sprintf("%s-w%d", base, k)
 			ids = append(ids, id)
@@ -272,6 +295,21 @@ func allOn(node string, procNode map[string]string, lists ...[]string) bool {
 		}
 	}
 	return n > 0
+}
+
+// clusterOf is the index of node's box in clusterNames, or -1 for none.
+func (g *Graph) clusterOf(node string) int {
+	if node == "" {
+		return -1
+	}
+	return slices.Index(g.clusterNames, node)
+}
+
+func firstOr(l []string) string {
+	if len(l) == 0 {
+		return ""
+	}
+	return l[0]
 }
 
 // keys turns process ids into the DOT names of their nodes.

@@ -232,3 +232,35 @@ func TestDrawDoesNotWaitOnABusyGraphviz(t *testing.T) {
 	_, _, err = Build(fixture(t, "commstime.json")).Draw(ctx)
 	assert.ErrorIs(t, err, context.Canceled, "a stopped caller is not kept waiting")
 }
+
+// An edge that skips ranks (a pipeline with a bypass from its first stage to its last, and a
+// dispatcher's result edge back past a stage) runs between the boxes of the ranks it passes,
+// not through them.
+func TestLayeredLongEdgePassesNoBox(t *testing.T) {
+	b := newTopo("bypass")
+	for i := range 5 {
+		b.proc(fmt.Sprint("stage-", i))
+	}
+	for i := range 4 {
+		b.ch(fmt.Sprint("c", i), []string{fmt.Sprint("stage-", i)}, []string{fmt.Sprint("stage-", i+1)})
+	}
+	b.ch("bypass", []string{"stage-0"}, []string{"stage-4"})
+	b.ch("back", []string{"stage-3"}, []string{"stage-1"})
+	svg, used, err := Build(b.t, WithLiveLabels(), WithLayout(LayoutLayered)).Draw(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, LayoutLayered, used.Engine)
+	q := measure(readDrawing(t, svg))
+	assert.Zero(t, q.through, "edges through boxes")
+	assert.Zero(t, q.overlaps, "overlapping labels")
+}
+
+// Whatever shape a network has, the layered layout draws no edge through a box: random networks
+// of 40 processes and 60 channels and of 500 and 1,000, which fold into bands, with edges that
+// skip ranks and bands both ways (45 and 1,032 edges went through boxes before).
+func TestLayeredRandomNetworkPassesNoBox(t *testing.T) {
+	for _, top := range []*format.Topology{generated(40, 60), generated(500, 1000)} {
+		svg, _, err := Build(top, WithLiveLabels(), WithLayout(LayoutLayered)).Draw(context.Background())
+		require.NoError(t, err)
+		assert.Zero(t, measureOnly(readDrawing(t, svg), true).through, "%s: edges through boxes", top.Name)
+	}
+}

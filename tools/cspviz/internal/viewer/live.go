@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gocsp/gocsp/graphs/format"
@@ -21,6 +22,7 @@ type Live struct {
 	name   string
 	handle http.Handler
 	up     *format.Hub // the pages' event streams, fed by one stream from the network
+	seen   atomic.Bool // a snapshot of the network has been read
 }
 
 // NewLive connects to the network served at base (the URL where its handler
@@ -43,6 +45,8 @@ func NewLive(ctx context.Context, base string, opts ...Option) (*Live, error) {
 	}
 	l.name = top.Name
 	l.page = &page{model: NewModel(top), layout: cfg.layout, info: l.info}
+	l.page.model.nodeOf = cfg.nodeOf
+	l.page.prime = l.prime
 	mux := http.NewServeMux()
 	l.page.routes(mux)
 	mux.HandleFunc("GET /snapshot", l.snapshot)
@@ -126,6 +130,28 @@ func firstLine(b []byte) string {
 	return s
 }
 
+// prime reads one snapshot, unless one has been read already, so that the
+// model knows the processes and channels the network started at run time. A
+// network that cannot be read now is laid out as far as it is known.
+func (l *Live) prime(ctx context.Context) {
+	if l.seen.Load() {
+		return
+	}
+	body, err := get(ctx, l.cfg.client, l.base+"/snapshot", l.cfg.timeout)
+	if err != nil {
+		return
+	}
+	if s, err := format.DecodeSnapshot(body); err == nil {
+		l.discover(s)
+	}
+}
+
+// discover adds what a snapshot of the network shows to the model.
+func (l *Live) discover(s *format.Snapshot) {
+	l.page.model.Discover(s)
+	l.seen.Store(true)
+}
+
 func (l *Live) snapshot(w http.ResponseWriter, r *http.Request) {
 	body, err := get(r.Context(), l.cfg.client, l.base+"/snapshot", l.cfg.timeout)
 	if err != nil {
@@ -137,7 +163,7 @@ func (l *Live) snapshot(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("%s/snapshot: %v", l.base, err), http.StatusBadGateway)
 		return
 	}
-	l.page.model.Discover(s)
+	l.discover(s)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(body)

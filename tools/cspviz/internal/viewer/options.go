@@ -21,6 +21,7 @@ type config struct {
 	client  *http.Client
 	timeout time.Duration
 	run     func() RunInfo
+	nodeOf  func(processID string) string
 }
 
 // RunInfo is what a runner of the watched network (cspviz demo) tells the
@@ -79,3 +80,10 @@ func WithRequestTimeout(d time.Duration) Option { return func(c *config) { c.tim
 // WithRunInfo makes the live page show what f reports (see RunInfo); the page
 // asks for it every two seconds.
 func WithRunInfo(f func() RunInfo) Option { return func(c *config) { c.run = f } }
+
+// WithNodeOf names the node of each process a live viewer learns of from
+// snapshots only (one started at run time): f returns the node (see
+// render.NodeAttr), or "" for none, and the page draws the process inside
+// that node's box. A viewer of several nodes merged into one network needs
+// it, as only the nodes' declared processes say which node they are on.
+func WithNodeOf(f func(processID string) string) Option { return func(c *config) { c.nodeOf = f } }

@@ -17,15 +17,21 @@ type page struct {
 	model  *Model
 	layout string
 	info   func() any
+	// prime, when set, is called before each layout: a live viewer learns
+	// there what the network started at run time before the page first asks,
+	// so that the first layout has it and the page need not lay out again.
+	prime func(context.Context)
 
 	mu         sync.Mutex // serialises layouts and guards the cache
 	layoutVer  int
 	layoutJSON []byte
 }
 
-// layoutDoc is what /layout answers.
+// layoutDoc is what /layout answers. The drawing comes in parts (see
+// splitSVG): SVG is its frame, and Parts go into the frame's group in order.
 type layoutDoc struct {
 	SVG        string              `json:"svg"`
+	Parts      []string            `json:"parts,omitempty"`
 	Version    int                 `json:"version"`
 	Procs      map[string]string   `json:"procs"`
 	Chans      map[string][]string `json:"chans"`
@@ -58,6 +64,9 @@ func (p *page) routes(mux *http.ServeMux) {
 func (p *page) currentLayout(ctx context.Context) ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.prime != nil {
+		p.prime(ctx)
+	}
 	top, ver := p.model.Topology()
 	if p.layoutJSON != nil && ver == p.layoutVer {
 		return p.layoutJSON, nil
@@ -69,7 +78,8 @@ func (p *page) currentLayout(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("laying out %q: %w", top.Name, err)
 	}
-	data, err := json.Marshal(layoutDoc{SVG: string(svg), Version: ver, Procs: g.Procs, Chans: g.Chans, ChanLabels: g.ChanLabels})
+	frame, parts := splitSVG(svg, svgPartSize)
+	data, err := json.Marshal(layoutDoc{SVG: frame, Parts: parts, Version: ver, Procs: g.Procs, Chans: g.Chans, ChanLabels: g.ChanLabels})
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func (l *Live) read(ctx context.Context, f *format.Feed) error {
 				bad = fmt.Errorf("%s: %w", target, err)
 				return false
 			}
-			l.page.model.Discover(s)
+			l.discover(s)
 			f.Snapshot(data) // ReadEvents made data for this event alone
 		case format.EventProblem:
 			// A proxy or merge in front of the network lost (part of) it: pass it on.

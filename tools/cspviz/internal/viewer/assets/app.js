@@ -23,7 +23,8 @@
   const view = {
     info: null,
     topo: null,
-    layout: null,
+    d: null, // the drawing on show (see newDrawing)
+    next: null, // the drawing being built out of sight to replace it
     snap: null,
     selected: null, // {kind: 'proc'|'chan', id}
     relayout: null, // pending promise
@@ -72,88 +73,193 @@
 
   // ---- layout -------------------------------------------------------------
 
-  async function loadLayout() {
-    const [topo, layout] = await Promise.all([getJSON('topology'), getJSON('layout')]);
-    const doc = new DOMParser().parseFromString(layout.svg, 'image/svg+xml');
+  // A drawing is one layout on the page: its SVG and, by SVG id, the elements
+  // a snapshot restyles and their text lines, held in maps so that applying a
+  // snapshot never searches the document.
+  function newDrawing(layout, topo, svg) {
+    const d = {
+      layout, topo, svg,
+      procs: Object.entries(layout.procs),
+      chans: Object.entries(layout.chans),
+      owner: new Map(), // SVG id to what it draws: {kind: 'proc'|'chan', id}
+      els: new Map(), // SVG id to its element, once on the page
+      last: new Map(), // SVG id to its last text line: the live one
+      marked: new Map(), // SVG id to the deadlock classes it has
+      selected: [],
+    };
+    for (const [id, sid] of d.procs) d.owner.set(sid, { kind: 'proc', id });
+    for (const [id, sids] of d.chans) for (const sid of sids) d.owner.set(sid, { kind: 'chan', id });
+    d.labels = new Set(Object.values(layout.chanLabels || {}));
+    d.procSids = new Set(Object.values(layout.procs));
+    return d;
+  }
+
+  // take readies the part of a drawing under root, before it is on the page
+  // (where each change would cost the browser a new style and layout): it
+  // records its elements, blanks the sample text the layout reserved room
+  // with, centres Graphviz's state lines and drops Graphviz's tooltips.
+  function take(d, root, landed) {
+    for (const e of root.querySelectorAll('[id]')) {
+      const sid = e.id;
+      if (!d.owner.has(sid) && !d.labels.has(sid)) continue;
+      d.els.set(sid, e);
+      if (landed) landed.add(sid);
+      const texts = e.querySelectorAll('text');
+      if (!texts.length) continue;
+      const first = texts[0], last = texts[texts.length - 1];
+      d.last.set(sid, last);
+      // Until a snapshot says otherwise the live lines show nothing, never the sample.
+      if (d.procSids.has(sid) || (d.labels.has(sid) && last !== first)) last.textContent = '';
+      // Graphviz left-aligns the lines of an HTML label at the start of the
+      // widest placeholder; the state line goes in the middle of the box (the
+      // built-in layout centres its lines already).
+      const shape = d.procSids.has(sid) && e.querySelector('path, polygon');
+      if (shape && last.getAttribute('text-anchor') !== 'middle') {
+        const x = centreX(shape);
+        if (x !== null) {
+          last.setAttribute('x', String(x));
+          last.setAttribute('text-anchor', 'middle');
+        }
+      }
+    }
+    // Graphviz's own <title>s would show internal node names on hover.
+    root.querySelectorAll('g.node > title, g.edge > title, g.cluster > title').forEach((t) => t.remove());
+  }
+
+  // centreX is the middle of a Graphviz box from its outline's coordinates
+  // (absolute x,y pairs, the corners' control points inside the box), without
+  // asking the browser to lay it out.
+  function centreX(shape) {
+    const nums = (shape.getAttribute(shape.tagName === 'polygon' ? 'points' : 'd') || '').match(/-?\d*\.?\d+(?:e-?\d+)?/gi) || [];
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i + 1 < nums.length; i += 2) {
+      const x = Number(nums[i]);
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+    return lo <= hi ? (lo + hi) / 2 : null;
+  }
+
+  function parseSVG(text) {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
     const err = doc.querySelector('parsererror');
     if (err) throw new Error('the layout is not valid SVG: ' + err.textContent);
-    const svg = document.importNode(doc.documentElement, true);
-    const graph = $('graph');
+    return doc.documentElement;
+  }
+
+  // A part of a drawing (see /layout) parses as the content of a group.
+  const PART_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><g>';
+  const PART_CLOSE = '</g></svg>';
+
+  // nextFrame resolves when the browser starts its next frame: what is added
+  // then is styled, laid out and drawn in that frame, and no more. A page in
+  // the background gets no frames; a timer stands in for them.
+  function nextFrame() {
+    return new Promise((res) => {
+      let done = false;
+      const go = () => { if (!done) { done = true; res(); } };
+      requestAnimationFrame(go);
+      setTimeout(go, 200);
+    });
+  }
+
+  // frameBudget is how long the page parses and adds parts in one frame,
+  // leaving the browser the rest of a long task's 50 ms to style, lay out and
+  // draw them; a drawing built out of sight is not drawn, and takes more.
+  const frameBudget = 4, unseenBudget = 10;
+
+  // loadLayout fetches the layout and puts it on the page a few parts per
+  // frame: a drawing of 500 processes is thousands of elements, which the
+  // browser would otherwise parse, style, lay out and draw in one long task.
+  // The first drawing grows on screen, each part showing its processes'
+  // states as it lands; a new layout of a network already on show (it grew)
+  // is built out of sight and replaces the old one once complete.
+  async function loadLayout() {
+    const [topo, layout] = await Promise.all([getJSON('topology'), getJSON('layout')]);
+    const svg = document.importNode(parseSVG(layout.svg), true);
     // The drawing fills the pane; zoom and pan move its viewBox.
     svg.removeAttribute('width');
     svg.removeAttribute('height');
     svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
-    const hadView = view.cam && view.moved;
     const vb = svg.viewBox.baseVal;
-    view.extent = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
-    // The pane is measured before the new drawing goes in: measuring after
-    // would make the browser lay out the whole drawing there and then.
-    const pr = graph.getBoundingClientRect();
-    view.rect = { left: pr.left + graph.clientLeft, top: pr.top + graph.clientTop, width: graph.clientWidth, height: graph.clientHeight };
-    graph.replaceChildren(svg);
-    view.shown = null; // the new SVG has its own viewBox: no transform from the old
-    if (hadView) setCam(view.cam); // the person placed the view: keep it
-    else fit();
-    view.topo = topo;
-    view.layout = layout;
+    const extent = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
+    const d = newDrawing(layout, topo, svg);
+    take(d, svg); // the frame itself, or the whole drawing when it came in one piece
+    const graph = $('graph');
+    const shown = view.d;
+    if (!shown) {
+      // The pane is measured before the drawing goes in: measuring after
+      // would make the browser lay out the drawing there and then.
+      view.rect = null;
+      paneRect();
+      view.extent = extent;
+      view.d = d;
+      view.topo = topo;
+      graph.replaceChildren(svg);
+      view.shown = null;
+      fit();
+    } else {
+      svg.classList.add('building');
+      const c = view.moved && view.cam ? view.cam : fitCam(extent);
+      if (c) svg.setAttribute('viewBox', c.x + ' ' + c.y + ' ' + c.w + ' ' + c.h);
+      view.next = d;
+      graph.append(svg);
+    }
     view.layoutAt = Date.now();
-    for (const [id, sid] of Object.entries(layout.procs)) {
-      const e = document.getElementById(sid);
-      if (e) e.addEventListener('click', () => { if (!view.dragged) select('proc', id); });
-    }
-    for (const [id, sids] of Object.entries(layout.chans)) {
-      for (const sid of sids) {
-        const e = document.getElementById(sid);
-        if (e) e.addEventListener('click', () => { if (!view.dragged) select('chan', id); });
+    const group = svg.querySelector('g');
+    const parts = layout.parts || [];
+    try {
+      if (view.snap) paint(d, view.snap);
+      for (let i = 0; i < parts.length && group;) {
+        await nextFrame();
+        if (view.next !== d && view.d !== d) { // replaced meanwhile
+          d.svg.remove();
+          return;
+        }
+        const t0 = performance.now();
+        const landed = new Set();
+        do {
+          const g = parseSVG(PART_OPEN + parts[i++] + PART_CLOSE).firstElementChild;
+          take(d, g, landed);
+          group.append(...g.childNodes);
+        } while (i < parts.length && performance.now() - t0 < (shown ? unseenBudget : frameBudget));
+        if (view.snap) paint(d, view.snap, landed);
       }
+      if (view.snap) paint(d, view.snap);
+    } catch (e) {
+      if (shown) svg.remove();
+      if (view.next === d) view.next = null;
+      throw e;
     }
-    // The layout reserves room for the live lines with sample text; until a
-    // snapshot says otherwise they show nothing, never the sample.
-    for (const sid of Object.values(layout.procs)) {
-      const t = lastText(sid);
-      if (t) t.textContent = '';
+    if (shown) {
+      // The new drawing is complete and shows the latest snapshot: swap.
+      view.next = null;
+      const hadView = view.cam && view.moved;
+      shown.svg.remove();
+      svg.classList.remove('building');
+      view.extent = extent;
+      view.d = d;
+      view.topo = topo;
+      view.shown = null; // the new SVG has its own viewBox: no transform from the old
+      if (hadView) setCam(view.cam); // the person placed the view: keep it
+      else fit();
+      if (view.selected) select(view.selected.kind, view.selected.id);
     }
-    for (const sid of Object.values(layout.chanLabels || {})) {
-      const t = lastText(sid);
-      if (t && t !== firstText(sid)) t.textContent = '';
-    }
-    // Graphviz left-aligns the lines of an HTML label at the start of the
-    // widest placeholder; centre the state line so that shorter states sit
-    // in the middle of the box.
-    // All the boxes are measured first, then all the lines moved: measuring
-    // after each move would lay the drawing out again for every process.
-    const centre = [];
-    for (const sid of Object.values(layout.procs)) {
-      const e = document.getElementById(sid);
-      const t = lastText(sid);
-      const shape = e && e.querySelector('path, polygon');
-      // The built-in layout centres its lines already.
-      if (!t || !shape || t.getAttribute('text-anchor') === 'middle') continue;
-      const box = shape.getBBox();
-      centre.push([t, box.x + box.width / 2]);
-    }
-    for (const [t, x] of centre) {
-      t.setAttribute('x', String(x));
-      t.setAttribute('text-anchor', 'middle');
-    }
-    // Graphviz's own <title>s would show internal node names on hover.
-    svg.querySelectorAll('g.node > title, g.edge > title, g.cluster > title').forEach((t) => t.remove());
-    // Let the browser draw the new drawing before the snapshot is applied to
-    // it: one long task split in two.
-    await new Promise((res) => setTimeout(res, 0));
+    view.layoutAt = Date.now();
   }
 
   // ---- fit, zoom and pan --------------------------------------------------
 
-  function svgEl() { return $('graph').querySelector('svg'); }
+  function svgEl() { return view.d ? view.d.svg : null; }
 
   // paneRect is where the drawing is on the screen, measured once per size:
   // measuring in every pointer or wheel event would force the browser to lay
   // out the whole SVG each time.
   function paneRect() {
     if (!view.rect) {
-      const svg = svgEl();
-      view.rect = svg ? svg.getBoundingClientRect() : null;
+      const graph = $('graph');
+      const r = graph.getBoundingClientRect();
+      view.rect = { left: r.left + graph.clientLeft, top: r.top + graph.clientTop, width: graph.clientWidth, height: graph.clientHeight };
     }
     return view.rect;
   }
@@ -177,7 +283,10 @@
       const ox1 = (r.width - c.w * s1) / 2 - c.x * s1, oy1 = (r.height - c.h * s1) / 2 - c.y * s1;
       const k = s1 / s0;
       svg.style.transform = 'translate(' + (ox1 - k * ox0) + 'px,' + (oy1 - k * oy0) + 'px) scale(' + k + ')';
-      view.commitTimer = setTimeout(commitCam, 300);
+      // A drawing moved at its own scale is as sharp as it was: it keeps
+      // the transform. One zoomed is redrawn at its new scale once the
+      // gesture pauses.
+      if (Math.abs(k - 1) > 1e-9) view.commitTimer = setTimeout(commitCam, 300);
       return;
     }
     commitCam();
@@ -194,16 +303,20 @@
   // fit shows the whole network, enlarged at most to 1.3 times its natural
   // size so that a small network does not fill the screen with huge text.
   function fit() {
-    const svg = svgEl();
-    const ext = view.extent;
-    if (!svg || !ext) return;
+    const c = svgEl() && fitCam(view.extent);
+    if (!c) return;
+    setCam(c);
+    view.moved = false;
+  }
+
+  // fitCam is the view that shows all of a drawing of the given extent.
+  function fitCam(ext) {
     const r = paneRect();
-    if (!(r && r.width > 0 && r.height > 0 && ext.w > 0 && ext.h > 0)) return;
+    if (!(ext && r && r.width > 0 && r.height > 0 && ext.w > 0 && ext.h > 0)) return null;
     const px = 4 / 3; // Graphviz's units are points
     const scale = Math.min(r.width / ext.w, r.height / ext.h, 1.3 * px);
     const w = r.width / scale, h = r.height / scale;
-    setCam({ x: ext.x - (w - ext.w) / 2, y: ext.y - (h - ext.h) / 2, w, h });
-    view.moved = false;
+    return { x: ext.x - (w - ext.w) / 2, y: ext.y - (h - ext.h) / 2, w, h };
   }
 
   // zoomAt scales the view by f around the client point (cx, cy).
@@ -235,6 +348,18 @@
       e.preventDefault();
       zoomAt(Math.exp(e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY, true);
     }, { passive: false });
+    // One listener for every process and channel: the drawing's element
+    // that was clicked, or the nearest one around it that stands for one.
+    graph.addEventListener('click', (e) => {
+      if (view.dragged || !view.d) return;
+      for (let n = e.target; n && n !== graph; n = n.parentNode) {
+        const o = n.id && view.d.owner.get(n.id);
+        if (o) {
+          select(o.kind, o.id);
+          return;
+        }
+      }
+    });
     let drag = null;
     graph.addEventListener('pointerdown', (e) => {
       if (e.button !== 0 || !view.cam) return;
@@ -295,25 +420,26 @@
 
   // ---- applying a snapshot -----------------------------------------------
 
-  function firstText(sid) {
-    const e = document.getElementById(sid);
-    return e ? e.querySelector('text') : null;
-  }
-
-  function lastText(sid) {
-    const e = document.getElementById(sid);
-    if (!e) return null;
-    const texts = e.querySelectorAll('text');
-    return texts.length ? texts[texts.length - 1] : null;
-  }
-
+  // setClass gives e the one class that starts with prefix, prefix + value
+  // (none for no value), changing nothing that is right already: each change
+  // costs the browser a new style for the element and what is inside it.
   function setClass(e, prefix, value) {
-    for (const c of [...e.classList]) if (c.startsWith(prefix)) e.classList.remove(c);
-    if (value) e.classList.add(prefix + value);
+    const want = value ? prefix + value : '';
+    for (const c of [...e.classList]) if (c.startsWith(prefix) && c !== want) e.classList.remove(c);
+    if (want && !e.classList.contains(want)) e.classList.add(want);
   }
+
+  // setText sets a text line, unless it says that already: a new text is laid out again.
+  function setText(t, text) {
+    if (t && t.textContent !== text) t.textContent = text;
+  }
+
+  // One formatter for all counts: toLocaleString makes a new one each call,
+  // which costs milliseconds over a thousand channels.
+  const COUNT = new Intl.NumberFormat('en-US');
 
   function fmtCount(n) {
-    return Number(n || 0).toLocaleString('en-US');
+    return COUNT.format(Number(n || 0));
   }
 
   function chanText(c) {
@@ -352,28 +478,31 @@
     return { cls: KNOWN.has(p.state) ? p.state : 'running', text: p.state };
   }
 
+  // apply shows a snapshot on the drawing on show, and asks for a new layout
+  // when it has processes or channels the newest layout lacks.
   function apply(snap) {
     view.snap = snap;
-    const layout = view.layout;
-    if (!layout) return;
-    const procs = new Map((snap.processes || []).map((p) => [p.id, p]));
-    const inCycle = cycleMembers(snap.deadlock);
-    const chans = new Map((snap.channels || []).map((c) => [c.id, c]));
-
+    const d = view.d;
+    if (!d) return;
+    const s = derive(snap);
+    const newest = view.next || d;
     const unknown = [];
-    for (const id of procs.keys()) if (!(id in layout.procs)) unknown.push('p:' + id);
-    for (const id of chans.keys()) if (!(id in layout.chans)) unknown.push('c:' + id);
+    for (const id of s.procs.keys()) if (!(id in newest.layout.procs)) unknown.push('p:' + id);
+    for (const id of s.chans.keys()) if (!(id in newest.layout.chans)) unknown.push('c:' + id);
     if (unknown.length) relayoutFor(unknown);
+    // A drawing being built out of sight is painted part by part as it
+    // lands, and whole once complete: a snapshot that changes hundreds of
+    // counts would otherwise cost two layouts of them, one unseen.
+    paint(d, snap);
+    showDetails();
+  }
 
-    for (const [id, sid] of Object.entries(layout.procs)) {
-      const e = document.getElementById(sid);
-      if (!e) continue;
-      const p = procs.get(id);
-      const shown = shownState(p, inCycle);
-      setClass(e, 'state-', shown.cls);
-      const t = lastText(sid);
-      if (t) t.textContent = shown.text;
-    }
+  // derive is what a snapshot says, by id, worked out once for all drawings
+  // and parts it is painted on.
+  function derive(snap) {
+    if (view.derived && view.derived.snap === snap) return view.derived;
+    const procs = new Map((snap.processes || []).map((p) => [p.id, p]));
+    const chans = new Map((snap.channels || []).map((c) => [c.id, c]));
     // A link is lost when the snapshot says so while the network runs and
     // the processes here still use the channel: a round that ends closes its
     // nodes, and a peer that retires closes its link, and neither is a loss.
@@ -381,19 +510,39 @@
     const running = snap.running !== false;
     const ended = new Set(['done', 'poisoned', 'failed']);
     const users = new Map(); // channel id to whether a process holding it still runs
-    for (const e of (view.topo && view.topo.ends) || []) {
+    const topo = (view.next || view.d || {}).topo;
+    for (const e of (topo && topo.ends) || []) {
       const p = procs.get(e.process);
       if (p && !ended.has(p.state)) users.set(e.channel, true);
     }
     view.lost = view.lost || new Set();
+    for (const [id, c] of chans) {
+      if (c.link === 'lost' && running && !retired(c) && users.get(id)) view.lost.add(id);
+    }
+    view.derived = { snap, procs, chans, running, inCycle: cycleMembers(snap.deadlock) };
+    return view.derived;
+  }
+
+  // paint shows a snapshot on drawing d, as far as it is on the page, or on
+  // its elements in only (a set of SVG ids); it changes only what differs
+  // from what d shows.
+  function paint(d, snap, only) {
+    const s = derive(snap);
+    for (const [id, sid] of d.procs) {
+      const e = d.els.get(sid);
+      if (!e || (only && !only.has(sid))) continue;
+      const shown = shownState(s.procs.get(id), s.inCycle);
+      setClass(e, 'state-', shown.cls);
+      setText(d.last.get(sid), shown.text);
+    }
     // One drawing may stand for two channels (a remote channel and the one it
     // reaches on its node): its classes are the union of theirs.
     const flags = new Map();
-    for (const [id, sids] of Object.entries(layout.chans)) {
-      const c = chans.get(id);
-      const t = lastText(layout.chanLabels[id]);
-      if (t) t.textContent = c ? chanText(c) : '–';
-      if (c && c.link === 'lost' && running && !retired(c) && users.get(id)) view.lost.add(id);
+    for (const [id, sids] of d.chans) {
+      const c = s.chans.get(id);
+      const lsid = d.layout.chanLabels[id];
+      const label = d.last.get(lsid);
+      if (label && !(only && !only.has(lsid))) setText(label, c ? chanText(c) : '–');
       for (const sid of sids) {
         const f = flags.get(sid) || { poisoned: false, lost: false, retired: false };
         f.poisoned = f.poisoned || !!(c && c.poisoned);
@@ -403,17 +552,15 @@
       }
     }
     for (const [sid, f] of flags) {
-      const e = document.getElementById(sid);
-      if (!e) continue;
+      const e = d.els.get(sid);
+      if (!e || (only && !only.has(sid))) continue;
       e.classList.toggle('poisoned', f.poisoned);
       e.classList.toggle('link-lost', f.lost);
       e.classList.toggle('retired', f.retired && !f.poisoned && !f.lost);
     }
     // An ended network is drawn greyed: nothing on it moves any more.
-    const svg = svgEl();
-    if (svg) svg.classList.toggle('ended', !running && !repeats() && !notStarted(snap));
-    highlightDeadlock(snap.deadlock);
-    showDetails();
+    d.svg.classList.toggle('ended', !s.running && !repeats() && !notStarted(snap));
+    highlightDeadlock(d, snap.deadlock);
   }
 
   // retired says that one side of the channel has left for good: every
@@ -428,32 +575,41 @@
     return 'Deadlock: ' + (msg || 'the processes in red wait for each other in a cycle');
   }
 
-  function highlightDeadlock(dl) {
-    document.querySelectorAll('.graph .deadlock, .graph .deadlock-waiting').forEach((e) =>
-      e.classList.remove('deadlock', 'deadlock-waiting'));
-    if (!dl) return;
+  // highlightDeadlock marks a deadlock's cycle and the processes waiting on
+  // it on drawing d, and unmarks what no longer is.
+  function highlightDeadlock(d, dl) {
+    const want = new Map(); // SVG id to its classes
     const mark = (step, cls) => {
-      const sid = view.layout.procs[step.process];
-      if (sid && document.getElementById(sid)) document.getElementById(sid).classList.add(cls);
-      for (const csid of view.layout.chans[step.channel] || []) {
-        const e = document.getElementById(csid);
-        if (e) e.classList.add(cls);
+      const sids = [d.layout.procs[step.process], ...(d.layout.chans[step.channel] || [])];
+      for (const sid of sids) {
+        if (!sid) continue;
+        if (!want.has(sid)) want.set(sid, new Set());
+        want.get(sid).add(cls);
       }
     };
-    for (const cycle of dl.cycles || []) for (const step of cycle) mark(step, 'deadlock');
-    for (const step of dl.waiting || []) mark(step, 'deadlock-waiting');
+    for (const cycle of (dl && dl.cycles) || []) for (const step of cycle) mark(step, 'deadlock');
+    for (const step of (dl && dl.waiting) || []) mark(step, 'deadlock-waiting');
+    for (const [sid, classes] of d.marked) {
+      const e = d.els.get(sid);
+      if (e) for (const c of classes) if (!(want.get(sid) || new Set()).has(c)) e.classList.remove(c);
+    }
+    for (const [sid, classes] of want) {
+      const e = d.els.get(sid);
+      if (e) for (const c of classes) e.classList.add(c);
+    }
+    d.marked = want;
   }
 
   // ---- details ------------------------------------------------------------
 
   function select(kind, id) {
-    document.querySelectorAll('.graph .selected').forEach((e) => e.classList.remove('selected'));
+    const d = view.d;
+    if (!d) return;
+    for (const e of d.selected) e.classList.remove('selected');
     view.selected = { kind, id };
-    const sids = kind === 'proc' ? [view.layout.procs[id]] : view.layout.chans[id] || [];
-    for (const sid of sids) {
-      const e = document.getElementById(sid);
-      if (e) e.classList.add('selected');
-    }
+    const sids = kind === 'proc' ? [d.layout.procs[id]] : d.layout.chans[id] || [];
+    d.selected = sids.map((sid) => d.els.get(sid)).filter((e) => e);
+    for (const e of d.selected) e.classList.add('selected');
     showDetails();
   }
 
@@ -521,6 +677,7 @@
 
   function startLive() {
     const es = new EventSource('events');
+    view.es = es;
     es.addEventListener('snapshot', (e) => {
       let snap;
       try {
@@ -687,15 +844,19 @@
       view.info = await getJSON('info');
       $('title').textContent = view.info.name || '';
       document.title = 'cspviz · ' + (view.info.name || view.info.mode);
+      // Snapshots are followed while the drawing is built, so that each
+      // part shows its processes' states as it lands.
+      if (view.info.mode !== 'replay') startLive();
       await loadLayout();
     } catch (e) {
+      if (view.es) view.es.close();
       showBanner('Could not load the network: ' + e.message);
       setStatus('error', 'lost');
       return;
     }
+    if (view.snap) apply(view.snap);
     if (view.info.mode === 'replay') startReplay();
     else {
-      startLive();
       showRun(view.info.run);
       if (view.info.run) setInterval(pollRun, 2000);
     }
