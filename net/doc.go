@@ -176,6 +176,54 @@
 // whatever the policy; the ends it had not retired are lost ends to their homes, which leave or
 // poison as the export says. Close waits for the peers at most the heartbeat bound.
 //
+// # Credits
+//
+// A remote Write returns once its home has the value, so one writer has one value in flight: a
+// round trip per value. A writer end opened WithCredits on a buffered channel, over a link with a
+// reconnection window on both nodes, writes ahead instead: its home reserves up to W = min(buffer,
+// 64) free slots of the buffer for it (a reserved slot counts as taken for every other writer, so
+// the values buffered plus the slots reserved never exceed the buffer) and grants them (msgCredit,
+// cumulative); a Write that has a credit sends its value and returns nil at once, and the home's
+// link reader puts the value into its slot (to a waiting reader, or into the buffer) as it
+// arrives, in the order the end wrote. The home grants again as credits are spent and the buffer
+// has room; an end out of credits writes the acknowledged way, in line with the channel's other
+// writers (so writers that keep the buffer full cannot starve it), and is topped up after. Nothing
+// waits per value: an end has at most W values in flight, the home no queue for them, and no
+// goroutine is added. Rendezvous channels, output guards, tries and links without a window keep
+// the acknowledged path. The end's values travel in order on the link's one byte stream, which
+// within the window is resent after a blip exactly from where the peer stopped, so no per-value
+// sequence numbers are needed: a credited value is either in the stream the session resends, or
+// lost with the whole link (and its ends: a new link is new ends, so there is nothing to resend on).
+//
+// What that changes. A Write that returned nil has a place in the buffer, but may not be there yet:
+// a process that learns of the write another way (a message through another channel or another
+// node) and reads the channel may find it empty, or select a Skip over it; through the same link,
+// order holds (an operation a process of the writer's node makes after the Write reaches the home
+// after the value). Stats at the home count a value once it arrives. So credits are opt-in, for
+// streams where that is fine; the package's semantic tests run through credited ends with readers
+// and writers on one node.
+//
+// What each failure can lose, beyond the above (Failure):
+//
+//   - A blip healed within the window: nothing.
+//   - The writer's node dies (or closes with the link suspended) with values in flight: those
+//     values, as a local process that dies after its Write returned loses nothing it wrote but
+//     stops writing; here up to W values that had returned nil never reach the buffer. A node that
+//     closes normally delivers them first (Close sends everything queued before msgBye).
+//   - The link lost for good (past the window, or its resend buffer overflowing): at most W values
+//     per credited end that returned nil and never reached the home. The writer's next operation
+//     fails with ErrLinkLost, whose text says how many of its credited writes the home had not yet
+//     confirmed (confirmations ride on grants, so that is an upper bound); the home's end then
+//     leaves or poisons as the export says, and its unfilled reservations are given back.
+//   - A reader's poison discards the values that arrive for reserved slots afterwards, as it
+//     discards buffered ones; the home tells the end to stop (flagStop), after which its writes
+//     fail with csp.ErrPoisoned as any writer's. Writes the end made before that reached it
+//     returned nil: at most the values in flight, up to W. The same holds when every reader
+//     retired (their values would never be read). After a writer's poison, values already in
+//     flight still go into the buffer, for readers to drain.
+//   - A retirement, poison or Close that the writer sends after credited writes reaches the home
+//     after them, so readers get every value before ErrRetired.
+//
 // # Wire
 //
 // One TCP connection per pair of nodes carries all their channels (a hello carries each node's
@@ -189,7 +237,10 @@
 // length of the rest, uint8 type, uint8 flags, uint32 end id, uint64 operation id) and a payload of
 // at most WithMaxFrame bytes in all. Values travel through the channel's Codec, always decoded into
 // the channel's declared element type (see Codecs).
-// Flow control is per end: an end has one operation outstanding at a time, the home serves each end
+// A writer end that asks for credits says so with flag 8 on msgOpen; its credited writes are
+// msgWrite with flag 8 (no answer), the home's grants msgCredit (type 19: two uint64, granted and
+// received so far; flag 1: no more).
+// Flow control is per end: an end has one operation outstanding at a time (or W credited writes), the home serves each end
 // from its own goroutine, and the link's reader never blocks on a channel, so a slow reader of one
 // channel never stalls another channel on the same link.
 //
