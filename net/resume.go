@@ -30,9 +30,9 @@ import (
 // the heartbeat bound, if it went silent rather than closing its connection): about 6.5s instead
 // of 2s; a suspended link keeps what it sent and was not acknowledged (at most twice the queue
 // bound, 16 MiB by default) for that long; and a link on a session does more work for each write
-// (it keeps it until acknowledged: see BenchmarkWindowCost). WithReconnectWindow(0) turns it off: a failed connection is a
-// lost link at once, as before windows. Node.Close does not wait out a window: a suspended link of
-// a closing node is dropped at once.
+// (it keeps it until acknowledged: see BenchmarkWindowCost). WithReconnectWindow(0) turns it off:
+// a failed connection is a lost link at once, as before windows. Node.Close does not wait out a
+// window: a suspended link of a closing node is dropped at once.
 func WithReconnectWindow(d time.Duration) Option { return func(o *options) { o.window = d } }
 
 // defaultWindow is a node's reconnection window unless WithReconnectWindow says otherwise (why 5s:
