@@ -40,11 +40,8 @@ func runChild() int {
 		select {}
 	}
 	var opts []Option
-	if win := os.Getenv("GOCSP_NET_WINDOW"); win != "" {
+	if os.Getenv("GOCSP_NET_WINDOW") != "" {
 		opts = append(opts, childBeat, childWindow)
-		if d, err := time.ParseDuration(win); err == nil { // a window of its own (else childWindow)
-			opts = append(opts, WithReconnectWindow(d))
-		}
 	}
 	n, err := Listen("", opts...)
 	if err != nil {
