@@ -81,7 +81,7 @@ func TestE2EDemosStartAlive(t *testing.T) {
 			page := runDemoPage(t, d)
 			b := newBrowser(t)
 			b.run(t, chromedp.Navigate(page))
-			b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 20*time.Second)
+			b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 20*time.Second)
 			s := readPage(t, b)
 			assert.True(t, strings.HasPrefix(s.Status, "live · snapshot"), "the page opens on %+v", s)
 			assert.False(t, s.Ended, "the page opens on an ended network")
@@ -102,7 +102,7 @@ func TestE2EDemoRoundsFollowOn(t *testing.T) {
 	page := runDemoPage(t, demo)
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
-	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 20*time.Second)
+	b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 20*time.Second)
 	deadline := time.Now().Add(30 * time.Second)
 	var s pageState
 	for time.Now().Before(deadline) {

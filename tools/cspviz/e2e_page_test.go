@@ -78,7 +78,7 @@ func TestE2EFitsTheWindow(t *testing.T) {
 		assertAllInView(t, b, "after f")
 		b.noErrors(t)
 	}
-	ready := `document.querySelector('#graph svg .proc[class*="state-"]') !== null`
+	ready := `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`
 	for _, d := range networks.Demos() {
 		want := ready
 		if d.Name == "philosophers-deadlock" {
@@ -142,7 +142,7 @@ func TestE2ERunTimeProcesses(t *testing.T) {
 	page := networkPage(t, farmNetwork(4))
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
-	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+	b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 10*time.Second)
 	want := []string{"farm/dispatch", "farm/gather", "farm/worker-0", "farm/worker-3"}
 	cond := `(() => { const t = [...document.querySelectorAll('#graph svg .proc[class*="state-"] text')].map(e => e.textContent);
 		return ` + "`" + `${JSON.stringify(t)}` + "`" + `; })()`
@@ -193,7 +193,7 @@ func TestE2ERemoteNodes(t *testing.T) {
 	page := demoPage(t, "remotefarm")
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
-	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 15*time.Second)
+	b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 15*time.Second)
 
 	var where map[string]string
 	b.eval(t, nodesJS, &where)
@@ -244,7 +244,7 @@ func TestE2EWatchNodesAsBoxes(t *testing.T) {
 	page := watchMerged(t, a.URL, c.URL)
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
-	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+	b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 10*time.Second)
 	var where map[string]string
 	b.eval(t, nodesJS, &where)
 	for proc, box := range where {

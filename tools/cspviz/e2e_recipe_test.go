@@ -52,7 +52,7 @@ func TestE2EWatchRecipe(t *testing.T) {
 	page := watchURL(t, m[1])
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
-	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 20*time.Second)
+	b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 20*time.Second)
 	b.waitJS(t, `document.getElementById('status').textContent.startsWith('live')`, 10*time.Second)
 	// The chain grows on the page: filters appear as they are spawned, each
 	// new layout built out of sight (svg.building) and then shown.

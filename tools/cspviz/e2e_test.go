@@ -273,7 +273,7 @@ func TestE2ELive(t *testing.T) {
 	page := watchServer(t, fakenet.Commstime(fakenet.WithInterval(100*time.Millisecond)))
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
-	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+	b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 10*time.Second)
 
 	var texts []string
 	b.eval(t, svgTextsJS, &texts)
@@ -318,7 +318,7 @@ func TestE2ERemoteLinkLost(t *testing.T) {
 	page := watchServer(t, fakenet.Dispatcher(fakenet.WithInterval(100*time.Millisecond)))
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
-	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+	b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 10*time.Second)
 	var texts []string
 	b.eval(t, svgTextsJS, &texts)
 	assert.Contains(t, texts, "node 10.0.0.7:7000")
@@ -348,7 +348,7 @@ func TestE2EWatchSeveralNodes(t *testing.T) {
 	page := watchMerged(t, a.URL, b.URL)
 	br := newBrowser(t)
 	br.run(t, chromedp.Navigate(page))
-	br.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 10*time.Second)
+	br.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 10*time.Second)
 	var texts []string
 	br.eval(t, svgTextsJS, &texts)
 	for _, want := range []string{"prefix @n1", "consume @n1", "dispatcher @n2", "node 10.0.0.8:7000"} {
@@ -471,7 +471,7 @@ func TestE2ERealCounts(t *testing.T) {
 	page := demoPage(t, "commstime")
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
-	b.waitJS(t, `document.querySelector('#graph svg .proc[class*="state-"]') !== null`, 15*time.Second)
+	b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 15*time.Second)
 	_, _, labels := layoutIDs(t, page)
 	require.NotEmpty(t, labels)
 	var id, first, later string

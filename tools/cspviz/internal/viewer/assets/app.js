@@ -245,6 +245,8 @@
       else fit();
       if (view.selected) select(view.selected.kind, view.selected.id);
     }
+    // Every part has landed and shows: tests and screenshots wait for this, not a first process.
+    svg.classList.add('drawn');
     view.layoutAt = Date.now();
   }
 
