@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/gocsp/gocsp/internal/transport"
 )
@@ -145,6 +146,20 @@ type heldValue[T any] struct {
 	c *Chan[T]
 	w *waiter[T] // the held writer; nil when the value came from the buffer
 	v T
+	// ended is the call that ended the hold (heldEnd): a second would count the value twice or
+	// put a delivered value back, so it panics instead.
+	ended atomic.Uint32
+}
+
+// heldEnd names a call that ends a hold, by its heldValue.ended.
+func heldEnd(call uint32) string { return [...]string{"", "Commit", "Release", "Fail"}[call] }
+
+// end marks the hold ended by call (1 Commit, 2 Release, 3 Fail), or panics if it has ended already.
+func (h *heldValue[T]) end(call uint32) {
+	if !h.ended.CompareAndSwap(0, call) {
+		panic(fmt.Sprintf("csp: Held.%s on channel %q after its %s: exactly one of Commit, Release and Fail ends a hold",
+			heldEnd(call), h.c.Name(), heldEnd(h.ended.Load())))
+	}
 }
 
 // readHeld is transport.Reader.ReadHeld.
@@ -460,6 +475,7 @@ func (c *Chan[T]) refill() {
 func (h *heldValue[T]) Value() T { return h.v }
 
 func (h *heldValue[T]) Commit() {
+	h.end(1)
 	h.gone(true)
 	if h.w != nil {
 		h.w.sig.commit(h.w.idx, nil)
@@ -479,6 +495,7 @@ func (h *heldValue[T]) gone(delivered bool) {
 }
 
 func (h *heldValue[T]) Fail(err error) {
+	h.end(3)
 	h.gone(false)
 	if h.w != nil {
 		h.w.sig.commit(h.w.idx, err)
@@ -486,6 +503,7 @@ func (h *heldValue[T]) Fail(err error) {
 }
 
 func (h *heldValue[T]) Release() {
+	h.end(2)
 	c := h.c
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -168,7 +168,7 @@ type Writer[T any] interface {
 }
 
 // Held is a value Reader.ReadHeld took but has not yet delivered; exactly one of Commit, Release
-// and Fail must follow.
+// and Fail must follow (a second panics: it would count the value twice, or put a delivered one back).
 type Held[T any] interface {
 	// Value returns the value held.
 	Value() T
