@@ -87,8 +87,9 @@ func setExtern[T any](c *Chan[T], ext transport.Extern[T]) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ext != nil || c.rj+c.wj > 0 {
-		panic(fmt.Sprintf("csp: SetExtern(%q) on a channel already remote or with ends joined: make it remote first", c.Name()))
+	// A poison before SetExtern would stay here, never told to the home.
+	if c.ext != nil || c.rj+c.wj > 0 || c.poisoned {
+		panic(fmt.Sprintf("csp: SetExtern(%q) on a channel already remote or used (ends joined, or poisoned): make it remote first", c.Name()))
 	}
 	c.buf, c.size = nil, 0
 	c.ext = ext

@@ -234,7 +234,8 @@ func readerQueued[T any](t *testing.T, c *Chan[T], check func()) {
 }
 
 // SetExtern is for a channel just made: on one whose ends already joined (their operations would
-// have gone to the local channel) or one already remote it panics, as it does with a nil Extern.
+// have gone to the local channel), one poisoned (the home would never hear of it) or one already
+// remote it panics, as it does with a nil Extern.
 func TestSetExternMisusePanics(t *testing.T) {
 	for _, tc := range []struct {
 		name, want string
@@ -243,9 +244,14 @@ func TestSetExternMisusePanics(t *testing.T) {
 		{"nil Extern", `SetExtern("a") with a nil Extern`, func() {
 			NewChan[int](Named("a")).Transport().SetExtern(nil)
 		}},
-		{"after an end joined", `SetExtern("b") on a channel already remote or with ends joined`, func() {
+		{"after an end joined", `SetExtern("b") on a channel already remote or used`, func() {
 			c := NewChan[int](Named("b"))
 			c.Reader()
+			c.Transport().SetExtern(&lockingExtern{})
+		}},
+		{"after a poison", `SetExtern("d") on a channel already remote or used`, func() {
+			c := NewChan[int](Named("d"))
+			c.Poison() // never told to the home: the remote channel would be poisoned here only
 			c.Transport().SetExtern(&lockingExtern{})
 		}},
 		{"twice", `SetExtern("c") on a channel already remote`, func() {

@@ -37,7 +37,7 @@ type Chan[T any] interface {
 	// is elsewhere: ext carries its operations. Its ends are ordinary ends (owned by processes,
 	// used in selections, traced) but their values come and go through ext. A buffer option given
 	// to NewChan is dropped, since the buffer lives at the home. It panics if ext is nil, or if the
-	// channel has had an end joined or is remote already.
+	// channel has had an end joined, has been poisoned or is remote already.
 	SetExtern(ext Extern[T])
 	// ReportLinkLost tells the monitors of the processes that own ends of the remote channel that
 	// the way to its home is lost, so that their traces record it (csp.EventLinkLost, once per
