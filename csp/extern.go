@@ -163,12 +163,19 @@ func (h *heldValue[T]) end(call uint32) {
 	}
 }
 
+// homeOnly panics, naming call and the channel, when c is remote: the home's transport calls
+// (transport.Reader, transport.Writer) read and write a channel's own state, which a remote channel
+// does not have.
+func (c *Chan[T]) homeOnly(call string) {
+	if c.ext != nil {
+		panic(fmt.Sprintf("csp: %s on an end of remote channel %q: it is for an end at the channel's home", call, c.Name()))
+	}
+}
+
 // readHeld is transport.Reader.ReadHeld.
 func readHeld[T any](ctx context.Context, r *Reader[T]) (T, transport.Held[T], error) {
 	c := r.c
-	if c.ext != nil {
-		panic("csp: ReadHeld on a remote end")
-	}
+	c.homeOnly("ReadHeld")
 	// The transport waits in line with the channel's other readers, so that a reader that is
 	// always back first (a local one, say) does not take every value while it waits.
 	place := &waiter[T]{xport: true}
@@ -272,9 +279,7 @@ func (c *Chan[T]) settle() {
 // readReady is transport.Reader.ReadReady.
 func readReady[T any](ctx context.Context, r *Reader[T]) error {
 	c := r.c
-	if c.ext != nil {
-		panic("csp: ReadReady on a remote end")
-	}
+	c.homeOnly("ReadReady")
 	place := &waiter[T]{xport: true}
 	for {
 		c.mu.Lock()
@@ -310,9 +315,7 @@ func readReady[T any](ctx context.Context, r *Reader[T]) error {
 // readableNow is transport.Reader.ReadableNow.
 func readableNow[T any](r *Reader[T]) bool {
 	c := r.c
-	if c.ext != nil {
-		panic("csp: ReadableNow on a remote end")
-	}
+	c.homeOnly("ReadableNow")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.readableNow(r)
@@ -336,9 +339,7 @@ func (q *waitq[T]) claimable() bool {
 // writeReady is transport.Writer.WriteReady.
 func writeReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 	c := w.c
-	if c.ext != nil {
-		panic("csp: WriteReady on a remote end")
-	}
+	c.homeOnly("WriteReady")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.xwatch == nil {
@@ -353,9 +354,7 @@ func writeReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 // writeNow is transport.Writer.WriteNow.
 func writeNow[T any](w *Writer[T], v T) (done bool, err error) {
 	c := w.c
-	if c.ext != nil {
-		panic("csp: WriteNow on a remote end")
-	}
+	c.homeOnly("WriteNow")
 	c.mu.Lock()
 	ok, err, wake := c.sendNow(&w.endCore, v)
 	c.mu.Unlock()
@@ -382,9 +381,7 @@ func writeNow[T any](w *Writer[T], v T) (done bool, err error) {
 // are given back when w retires.
 func reserve[T any](w *Writer[T], k int) (got int, err error) {
 	c := w.c
-	if c.ext != nil {
-		panic("csp: Reserve on a remote end")
-	}
+	c.homeOnly("Reserve")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {

@@ -265,3 +265,30 @@ func TestSetExternMisusePanics(t *testing.T) {
 		}
 	}
 }
+
+// The home's transport calls on an end of a remote channel panic, naming the call and the channel.
+func TestHomeCallsOnRemoteEndPanic(t *testing.T) {
+	remote := func(name string) *Chan[int] {
+		c := NewChan[int](Named(name))
+		c.Transport().SetExtern(&lockingExtern{})
+		return c
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		call string
+		f    func(c *Chan[int])
+	}{
+		{"ReadHeld", func(c *Chan[int]) { c.Reader().Transport().ReadHeld(ctx) }},
+		{"ReadReady", func(c *Chan[int]) { c.Reader().Transport().ReadReady(ctx) }},
+		{"ReadableNow", func(c *Chan[int]) { c.Reader().Transport().ReadableNow() }},
+		{"WriteReady", func(c *Chan[int]) { c.Writer().Transport().WriteReady() }},
+		{"WriteNow", func(c *Chan[int]) { c.Writer().Transport().WriteNow(1) }},
+		{"Reserve", func(c *Chan[int]) { c.Writer().Transport().Reserve(1) }},
+	} {
+		c := remote("r-" + tc.call)
+		want := fmt.Sprintf("csp: %s on an end of remote channel %q", tc.call, c.Name())
+		if got := panics(t, tc.call, func() { tc.f(c) }); !strings.Contains(got, want) {
+			t.Errorf("%s: panic %q; want it to say %q", tc.call, got, want)
+		}
+	}
+}
