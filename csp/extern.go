@@ -16,8 +16,9 @@ import (
 // the value (transport.Reader.ReadHeld) and writes that complete only at once
 // (transport.Writer.WriteNow). The interfaces, and how they fit together, are in
 // internal/transport; csp implements them here with unexported types, reached through the
-// Transport method of *Chan, *Reader and *Writer (the only doors: their types are internal, so a
-// user of csp never sees them).
+// Transport method of *Chan, *Reader and *Writer (the only doors: their types are internal, so
+// `go doc ./csp` does not show them; a program outside the module can still call the methods of
+// a result it leaves unnamed, which only the doors' docs warn against).
 //
 // Nobody waits for a held signal, since a peer meets it under a channel's lock: the peer passes it by
 // (take) and marks it, and a release of a marked signal makes its agent look again (retry).

@@ -6,7 +6,11 @@
 // It is internal to this module: a program that builds networks never names these types, and
 // `go doc ./csp` shows only the user API. csp implements the interfaces with unexported types and
 // hands them out through one door per type, a Transport method on *csp.Chan, *csp.Reader and
-// *csp.Writer, whose results are of the types below and so are of no use outside this module.
+// *csp.Writer, whose results are of the types below. A program outside this module cannot name
+// them or implement Extern (its methods take an Op), so it cannot make a channel remote; but it can
+// still call the methods of a result it did not name (c.Reader().Transport().ReadHeld(ctx)), and a
+// hold it never ends, or buffer slots it reserves and never fills, stall the channel's writers. The
+// doors say that they are for package net; nothing else stops such a call.
 //
 // How the pieces fit together:
 //
