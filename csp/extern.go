@@ -69,6 +69,10 @@ func (w *writerTransport[T]) WriteReserved(v T) error    { return writeReserved(
 // reportLinkLost is transport.Chan.ReportLinkLost.
 func reportLinkLost[T any](c *Chan[T]) {
 	c.mu.Lock()
+	if c.ext == nil {
+		c.mu.Unlock()
+		panic(fmt.Sprintf("csp: ReportLinkLost on channel %q, which is not remote: it has no link to lose", c.Name()))
+	}
 	var recs []*procRecord
 	for _, e := range c.ends {
 		if rec := e.owner.Load(); rec != nil && rec.m.tracer != nil && !slices.ContainsFunc(recs, func(r *procRecord) bool { return r.m == rec.m }) {

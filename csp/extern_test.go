@@ -292,3 +292,13 @@ func TestHomeCallsOnRemoteEndPanic(t *testing.T) {
 		}
 	}
 }
+
+// ReportLinkLost is for a remote channel: on a local one, which has no link, it panics naming the
+// channel instead of writing a link loss into its owners' traces.
+func TestReportLinkLostOnLocalChannelPanics(t *testing.T) {
+	c := NewChan[int](Named("local"))
+	got := panics(t, "ReportLinkLost", func() { c.Transport().ReportLinkLost() })
+	if want := `csp: ReportLinkLost on channel "local", which is not remote`; !strings.Contains(got, want) {
+		t.Errorf("panic %q; want it to say %q", got, want)
+	}
+}

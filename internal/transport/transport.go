@@ -45,7 +45,8 @@ type Chan[T any] interface {
 	SetExtern(ext Extern[T])
 	// ReportLinkLost tells the monitors of the processes that own ends of the remote channel that
 	// the way to its home is lost, so that their traces record it (csp.EventLinkLost, once per
-	// monitor, attributed to one owner); snapshots see it through Locator.
+	// monitor, attributed to one owner); snapshots see it through Locator. It panics on a channel
+	// that is not remote.
 	ReportLinkLost()
 }
 
