@@ -92,5 +92,7 @@
 // operations to the transport, and reading at a channel's home without taking a value before its
 // remote reader has it) is reached through the Transport method of Chan, Reader and Writer. Those
 // methods are for package net: their types live in an internal package of this module, so no
-// program outside it can name them, and a program that builds networks needs none of them.
+// program outside it can name them, and a program that builds networks needs none of them. Do not
+// call them: what they return can still be used unnamed, and reads that hold their writer or
+// buffer slots reserved for a remote writer, never ended, stall the channel.
 package csp

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/gocsp/gocsp/internal/transport"
 )
@@ -15,8 +16,9 @@ import (
 // the value (transport.Reader.ReadHeld) and writes that complete only at once
 // (transport.Writer.WriteNow). The interfaces, and how they fit together, are in
 // internal/transport; csp implements them here with unexported types, reached through the
-// Transport method of *Chan, *Reader and *Writer (the only doors: their types are internal, so a
-// user of csp never sees them).
+// Transport method of *Chan, *Reader and *Writer (the only doors: their types are internal, so
+// `go doc ./csp` does not show them; a program outside the module can still call the methods of
+// a result it leaves unnamed, which only the doors' docs warn against).
 //
 // Nobody waits for a held signal, since a peer meets it under a channel's lock: the peer passes it by
 // (take) and marks it, and a release of a marked signal makes its agent look again (retry).
@@ -67,6 +69,10 @@ func (w *writerTransport[T]) WriteReserved(v T) error    { return writeReserved(
 // reportLinkLost is transport.Chan.ReportLinkLost.
 func reportLinkLost[T any](c *Chan[T]) {
 	c.mu.Lock()
+	if c.ext == nil {
+		c.mu.Unlock()
+		panic(fmt.Sprintf("csp: ReportLinkLost on channel %q, which is not remote: it has no link to lose", c.Name()))
+	}
 	var recs []*procRecord
 	for _, e := range c.ends {
 		if rec := e.owner.Load(); rec != nil && rec.m.tracer != nil && !slices.ContainsFunc(recs, func(r *procRecord) bool { return r.m == rec.m }) {
@@ -86,8 +92,9 @@ func setExtern[T any](c *Chan[T], ext transport.Extern[T]) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ext != nil || c.rj+c.wj > 0 {
-		panic(fmt.Sprintf("csp: SetExtern(%q) on a channel already remote or with ends joined: make it remote first", c.Name()))
+	// A poison before SetExtern would stay here, never told to the home.
+	if c.ext != nil || c.rj+c.wj > 0 || c.poisoned {
+		panic(fmt.Sprintf("csp: SetExtern(%q) on a channel already remote or used (ends joined, or poisoned): make it remote first", c.Name()))
 	}
 	c.buf, c.size = nil, 0
 	c.ext = ext
@@ -145,14 +152,35 @@ type heldValue[T any] struct {
 	c *Chan[T]
 	w *waiter[T] // the held writer; nil when the value came from the buffer
 	v T
+	// ended is the call that ended the hold (heldEnd): a second would count the value twice or
+	// put a delivered value back, so it panics instead.
+	ended atomic.Uint32
+}
+
+// heldEnd names a call that ends a hold, by its heldValue.ended.
+func heldEnd(call uint32) string { return [...]string{"", "Commit", "Release", "Fail"}[call] }
+
+// end marks the hold ended by call (1 Commit, 2 Release, 3 Fail), or panics if it has ended already.
+func (h *heldValue[T]) end(call uint32) {
+	if !h.ended.CompareAndSwap(0, call) {
+		panic(fmt.Sprintf("csp: Held.%s on channel %q after its %s: exactly one of Commit, Release and Fail ends a hold",
+			heldEnd(call), h.c.Name(), heldEnd(h.ended.Load())))
+	}
+}
+
+// homeOnly panics, naming call and the channel, when c is remote: the home's transport calls
+// (transport.Reader, transport.Writer) read and write a channel's own state, which a remote channel
+// does not have.
+func (c *Chan[T]) homeOnly(call string) {
+	if c.ext != nil {
+		panic(fmt.Sprintf("csp: %s on an end of remote channel %q: it is for an end at the channel's home", call, c.Name()))
+	}
 }
 
 // readHeld is transport.Reader.ReadHeld.
 func readHeld[T any](ctx context.Context, r *Reader[T]) (T, transport.Held[T], error) {
 	c := r.c
-	if c.ext != nil {
-		panic("csp: ReadHeld on a remote end")
-	}
+	c.homeOnly("ReadHeld")
 	// The transport waits in line with the channel's other readers, so that a reader that is
 	// always back first (a local one, say) does not take every value while it waits.
 	place := &waiter[T]{xport: true}
@@ -256,9 +284,7 @@ func (c *Chan[T]) settle() {
 // readReady is transport.Reader.ReadReady.
 func readReady[T any](ctx context.Context, r *Reader[T]) error {
 	c := r.c
-	if c.ext != nil {
-		panic("csp: ReadReady on a remote end")
-	}
+	c.homeOnly("ReadReady")
 	place := &waiter[T]{xport: true}
 	for {
 		c.mu.Lock()
@@ -294,9 +320,7 @@ func readReady[T any](ctx context.Context, r *Reader[T]) error {
 // readableNow is transport.Reader.ReadableNow.
 func readableNow[T any](r *Reader[T]) bool {
 	c := r.c
-	if c.ext != nil {
-		panic("csp: ReadableNow on a remote end")
-	}
+	c.homeOnly("ReadableNow")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.readableNow(r)
@@ -320,9 +344,7 @@ func (q *waitq[T]) claimable() bool {
 // writeReady is transport.Writer.WriteReady.
 func writeReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 	c := w.c
-	if c.ext != nil {
-		panic("csp: WriteReady on a remote end")
-	}
+	c.homeOnly("WriteReady")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.xwatch == nil {
@@ -337,9 +359,7 @@ func writeReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 // writeNow is transport.Writer.WriteNow.
 func writeNow[T any](w *Writer[T], v T) (done bool, err error) {
 	c := w.c
-	if c.ext != nil {
-		panic("csp: WriteNow on a remote end")
-	}
+	c.homeOnly("WriteNow")
 	c.mu.Lock()
 	ok, err, wake := c.sendNow(&w.endCore, v)
 	c.mu.Unlock()
@@ -366,9 +386,7 @@ func writeNow[T any](w *Writer[T], v T) (done bool, err error) {
 // are given back when w retires.
 func reserve[T any](w *Writer[T], k int) (got int, err error) {
 	c := w.c
-	if c.ext != nil {
-		panic("csp: Reserve on a remote end")
-	}
+	c.homeOnly("Reserve")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
@@ -460,6 +478,7 @@ func (c *Chan[T]) refill() {
 func (h *heldValue[T]) Value() T { return h.v }
 
 func (h *heldValue[T]) Commit() {
+	h.end(1)
 	h.gone(true)
 	if h.w != nil {
 		h.w.sig.commit(h.w.idx, nil)
@@ -479,6 +498,7 @@ func (h *heldValue[T]) gone(delivered bool) {
 }
 
 func (h *heldValue[T]) Fail(err error) {
+	h.end(3)
 	h.gone(false)
 	if h.w != nil {
 		h.w.sig.commit(h.w.idx, err)
@@ -486,6 +506,7 @@ func (h *heldValue[T]) Fail(err error) {
 }
 
 func (h *heldValue[T]) Release() {
+	h.end(2)
 	c := h.c
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -3,6 +3,7 @@ package csp
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -230,5 +231,38 @@ func TestReadHeldThroughTheDoor(t *testing.T) {
 	h.Commit() // the writer's Write returns nil now
 	if err := <-wrote; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Exactly one of Commit, Release and Fail ends a hold: a second would count the value twice, or
+// put a delivered value back in the buffer for a reader to take again. It panics, naming the
+// channel and both calls, and leaves the channel as the first left it.
+func TestHeldEndedTwicePanics(t *testing.T) {
+	ends := map[string]func(transport.Held[int]){
+		"Commit":  func(h transport.Held[int]) { h.Commit() },
+		"Release": func(h transport.Held[int]) { h.Release() },
+		"Fail":    func(h transport.Held[int]) { h.Fail(errors.New("lost")) },
+	}
+	for first, f1 := range ends {
+		for second, f2 := range ends {
+			c := NewChan[int](Named("held"), Buffered(2))
+			if err := c.Writer().Write(7); err != nil {
+				t.Fatal(err)
+			}
+			_, h, err := c.Reader().Transport().ReadHeld(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			f1(h)
+			before := c.Stats()
+			got := panics(t, first+" then "+second, func() { f2(h) })
+			want := `csp: Held.` + second + ` on channel "held" after its ` + first
+			if !strings.Contains(got, want) {
+				t.Errorf("%s then %s: panic %q; want it to say %q", first, second, got, want)
+			}
+			if after := c.Stats(); after != before {
+				t.Errorf("%s then %s: the channel changed: %+v, was %+v", first, second, after, before)
+			}
+		}
 	}
 }

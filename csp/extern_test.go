@@ -234,7 +234,8 @@ func readerQueued[T any](t *testing.T, c *Chan[T], check func()) {
 }
 
 // SetExtern is for a channel just made: on one whose ends already joined (their operations would
-// have gone to the local channel) or one already remote it panics, as it does with a nil Extern.
+// have gone to the local channel), one poisoned (the home would never hear of it) or one already
+// remote it panics, as it does with a nil Extern.
 func TestSetExternMisusePanics(t *testing.T) {
 	for _, tc := range []struct {
 		name, want string
@@ -243,9 +244,14 @@ func TestSetExternMisusePanics(t *testing.T) {
 		{"nil Extern", `SetExtern("a") with a nil Extern`, func() {
 			NewChan[int](Named("a")).Transport().SetExtern(nil)
 		}},
-		{"after an end joined", `SetExtern("b") on a channel already remote or with ends joined`, func() {
+		{"after an end joined", `SetExtern("b") on a channel already remote or used`, func() {
 			c := NewChan[int](Named("b"))
 			c.Reader()
+			c.Transport().SetExtern(&lockingExtern{})
+		}},
+		{"after a poison", `SetExtern("d") on a channel already remote or used`, func() {
+			c := NewChan[int](Named("d"))
+			c.Poison() // never told to the home: the remote channel would be poisoned here only
 			c.Transport().SetExtern(&lockingExtern{})
 		}},
 		{"twice", `SetExtern("c") on a channel already remote`, func() {
@@ -257,5 +263,42 @@ func TestSetExternMisusePanics(t *testing.T) {
 		if got := panics(t, tc.name, tc.f); !strings.Contains(got, tc.want) {
 			t.Errorf("%s: panic %q; want it to say %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// The home's transport calls on an end of a remote channel panic, naming the call and the channel.
+func TestHomeCallsOnRemoteEndPanic(t *testing.T) {
+	remote := func(name string) *Chan[int] {
+		c := NewChan[int](Named(name))
+		c.Transport().SetExtern(&lockingExtern{})
+		return c
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		call string
+		f    func(c *Chan[int])
+	}{
+		{"ReadHeld", func(c *Chan[int]) { c.Reader().Transport().ReadHeld(ctx) }},
+		{"ReadReady", func(c *Chan[int]) { c.Reader().Transport().ReadReady(ctx) }},
+		{"ReadableNow", func(c *Chan[int]) { c.Reader().Transport().ReadableNow() }},
+		{"WriteReady", func(c *Chan[int]) { c.Writer().Transport().WriteReady() }},
+		{"WriteNow", func(c *Chan[int]) { c.Writer().Transport().WriteNow(1) }},
+		{"Reserve", func(c *Chan[int]) { c.Writer().Transport().Reserve(1) }},
+	} {
+		c := remote("r-" + tc.call)
+		want := fmt.Sprintf("csp: %s on an end of remote channel %q", tc.call, c.Name())
+		if got := panics(t, tc.call, func() { tc.f(c) }); !strings.Contains(got, want) {
+			t.Errorf("%s: panic %q; want it to say %q", tc.call, got, want)
+		}
+	}
+}
+
+// ReportLinkLost is for a remote channel: on a local one, which has no link, it panics naming the
+// channel instead of writing a link loss into its owners' traces.
+func TestReportLinkLostOnLocalChannelPanics(t *testing.T) {
+	c := NewChan[int](Named("local"))
+	got := panics(t, "ReportLinkLost", func() { c.Transport().ReportLinkLost() })
+	if want := `csp: ReportLinkLost on channel "local", which is not remote`; !strings.Contains(got, want) {
+		t.Errorf("panic %q; want it to say %q", got, want)
 	}
 }

@@ -6,7 +6,11 @@
 // It is internal to this module: a program that builds networks never names these types, and
 // `go doc ./csp` shows only the user API. csp implements the interfaces with unexported types and
 // hands them out through one door per type, a Transport method on *csp.Chan, *csp.Reader and
-// *csp.Writer, whose results are of the types below and so are of no use outside this module.
+// *csp.Writer, whose results are of the types below. A program outside this module cannot name
+// them or implement Extern (its methods take an Op), so it cannot make a channel remote; but it can
+// still call the methods of a result it did not name (c.Reader().Transport().ReadHeld(ctx)), and a
+// hold it never ends, or buffer slots it reserves and never fills, stall the channel's writers. The
+// doors say that they are for package net; nothing else stops such a call.
 //
 // How the pieces fit together:
 //
@@ -37,11 +41,12 @@ type Chan[T any] interface {
 	// is elsewhere: ext carries its operations. Its ends are ordinary ends (owned by processes,
 	// used in selections, traced) but their values come and go through ext. A buffer option given
 	// to NewChan is dropped, since the buffer lives at the home. It panics if ext is nil, or if the
-	// channel has had an end joined or is remote already.
+	// channel has had an end joined, has been poisoned or is remote already.
 	SetExtern(ext Extern[T])
 	// ReportLinkLost tells the monitors of the processes that own ends of the remote channel that
 	// the way to its home is lost, so that their traces record it (csp.EventLinkLost, once per
-	// monitor, attributed to one owner); snapshots see it through Locator.
+	// monitor, attributed to one owner); snapshots see it through Locator. It panics on a channel
+	// that is not remote.
 	ReportLinkLost()
 }
 
@@ -168,7 +173,7 @@ type Writer[T any] interface {
 }
 
 // Held is a value Reader.ReadHeld took but has not yet delivered; exactly one of Commit, Release
-// and Fail must follow.
+// and Fail must follow (a second panics: it would count the value twice, or put a delivered one back).
 type Held[T any] interface {
 	// Value returns the value held.
 	Value() T

@@ -21,7 +21,6 @@ import (
 	"github.com/gocsp/gocsp/examples/networks"
 	"github.com/gocsp/gocsp/graphs"
 	"github.com/gocsp/gocsp/graphs/components"
-	"github.com/gocsp/gocsp/tools/cspviz/internal/fakenet"
 	"github.com/gocsp/gocsp/tools/cspviz/internal/viewer"
 )
 
@@ -237,11 +236,7 @@ func done(t *testing.T, b *browser) bool {
 // one page (cspviz watch URL URL): each node is a box holding its processes.
 func TestE2EWatchNodesAsBoxes(t *testing.T) {
 	t.Parallel()
-	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
-	t.Cleanup(a.Close)
-	c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
-	t.Cleanup(c.Close)
-	page := watchMerged(t, a.URL, c.URL)
+	page := watchTwoNodes(t, 100*time.Millisecond)
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
 	b.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 10*time.Second)
@@ -267,11 +262,7 @@ func TestE2EWatchNodesAsBoxes(t *testing.T) {
 // it is drawn inside its own node's box, like the node's declared processes.
 func TestE2EWatchRunTimeProcessInItsNode(t *testing.T) {
 	t.Parallel()
-	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(50 * time.Millisecond)))
-	t.Cleanup(a.Close)
-	c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(50 * time.Millisecond)))
-	t.Cleanup(c.Close)
-	page := watchMerged(t, a.URL, c.URL)
+	page := watchTwoNodes(t, 50*time.Millisecond)
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
 	b.waitJS(t, `[...document.querySelectorAll('#graph svg .proc[class*="state-"] text')].some(t => t.textContent === 'monitor @n1')`, 15*time.Second)

@@ -224,6 +224,19 @@ func watchMerged(t *testing.T, urls ...string) string {
 	return watchURL(t, upstream.URL, m.viewerOptions()...)
 }
 
+// watchTwoNodes serves two nodes of one distributed network, fakenet's
+// commstime (n1) and dispatcher (n2) each taking a step every interval, and a
+// live viewer of both, as "cspviz watch URL URL" does; it returns the page's
+// URL.
+func watchTwoNodes(t *testing.T, interval time.Duration) string {
+	t.Helper()
+	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(interval)))
+	t.Cleanup(a.Close)
+	c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(interval)))
+	t.Cleanup(c.Close)
+	return watchMerged(t, a.URL, c.URL)
+}
+
 // watchURL serves a live viewer of the network at base.
 func watchURL(t *testing.T, base string, opts ...viewer.Option) string {
 	t.Helper()
@@ -341,11 +354,7 @@ func TestE2ERemoteLinkLost(t *testing.T) {
 // marked with their node, and the remote channels' node boxes, live.
 func TestE2EWatchSeveralNodes(t *testing.T) {
 	t.Parallel()
-	a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
-	t.Cleanup(a.Close)
-	b := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
-	t.Cleanup(b.Close)
-	page := watchMerged(t, a.URL, b.URL)
+	page := watchTwoNodes(t, 100*time.Millisecond)
 	br := newBrowser(t)
 	br.run(t, chromedp.Navigate(page))
 	br.waitJS(t, `document.querySelector('#graph svg.drawn .proc[class*="state-"]') !== null`, 10*time.Second)
@@ -575,11 +584,7 @@ func TestScreenshots(t *testing.T) {
 	})
 	t.Run("two-nodes", func(t *testing.T) {
 		t.Parallel()
-		a := httptest.NewServer(fakenet.Commstime(fakenet.WithInterval(100 * time.Millisecond)))
-		t.Cleanup(a.Close)
-		c := httptest.NewServer(fakenet.Dispatcher(fakenet.WithInterval(100 * time.Millisecond)))
-		t.Cleanup(c.Close)
-		shoot(t, watchMerged(t, a.URL, c.URL), "watch-two-nodes.png", ready)
+		shoot(t, watchTwoNodes(t, 100*time.Millisecond), "watch-two-nodes.png", ready)
 	})
 	t.Run("replay", func(t *testing.T) {
 		t.Parallel()

@@ -23,6 +23,7 @@ type Live struct {
 	handle http.Handler
 	up     *format.Hub // the pages' event streams, fed by one stream from the network
 	seen   atomic.Bool // a snapshot of the network has been read
+	primed atomic.Bool // the first layout has asked for a snapshot (prime)
 }
 
 // NewLive connects to the network served at base (the URL where its handler
@@ -136,9 +137,10 @@ const primeTimeout = 2 * time.Second
 // prime reads one snapshot, unless one has been read already, so that the
 // model knows the processes and channels the network started at run time. A
 // network that cannot be read now, or not within primeTimeout, is laid out as
-// far as it is known: the page asks again when snapshots show more.
+// far as it is known: the page asks again when snapshots show more, so prime
+// asks once, not before every layout (each of which would wait with it).
 func (l *Live) prime(ctx context.Context) {
-	if l.seen.Load() {
+	if l.seen.Load() || l.primed.Swap(true) {
 		return
 	}
 	body, err := get(ctx, l.cfg.client, l.base+"/snapshot", min(l.cfg.timeout, primeTimeout))

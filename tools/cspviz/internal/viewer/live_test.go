@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,4 +252,31 @@ func TestLiveFirstLayoutHasRunTimeProcesses(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &doc))
 	assert.Contains(t, doc.Procs, "p9", "the monitor, started at run time")
 	assert.Contains(t, doc.Chans, "c9", "its stats channel")
+}
+
+// A network whose snapshot cannot be read when the first layout is made is
+// laid out as far as it is known, once: later layouts do not ask again (each
+// ask held every layout up for as long as primeTimeout), since the page asks
+// for a new layout when its snapshots show more.
+func TestLivePrimesOnce(t *testing.T) {
+	net := fakenet.Commstime()
+	var asked atomic.Int32
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/snapshot" {
+			asked.Add(1)
+			http.Error(w, "not now", http.StatusServiceUnavailable)
+			return
+		}
+		net.ServeHTTP(w, r)
+	}))
+	t.Cleanup(upstream.Close)
+	live, err := NewLive(context.Background(), upstream.URL)
+	require.NoError(t, err)
+	for i := range 3 {
+		_, err := live.page.currentLayout(context.Background())
+		require.NoError(t, err)
+		id := string(rune('a' + i))
+		live.page.model.addProcess(id, id) // a new version: the next call lays out again
+	}
+	assert.Equal(t, int32(1), asked.Load(), "snapshots asked for by three layouts")
 }

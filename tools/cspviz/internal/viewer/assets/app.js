@@ -208,6 +208,11 @@
     view.layoutAt = Date.now();
     const group = svg.querySelector('g');
     const parts = layout.parts || [];
+    // The drawing keeps its layout's maps for as long as it is on show; the
+    // SVG text (a megabyte or two at 500 processes) is in the page once
+    // parsed, and would otherwise be kept twice until the next layout.
+    delete layout.svg;
+    delete layout.parts;
     try {
       if (view.snap) paint(d, view.snap);
       for (let i = 0; i < parts.length && group;) {
