@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // Read, Write and a reused Alt allocate nothing in the steady state, neither when the peer is ready
@@ -80,10 +82,10 @@ func TestTransportDoorsAllocateNothing(t *testing.T) {
 	c := NewChan[int](Buffered(1))
 	r, w := c.Reader(), c.Writer()
 	n := testing.AllocsPerRun(2000, func() {
-		if done, err := w.Transport().WriteNow(1); !done || err != nil {
+		if done, err := w.Transport(transport.Door()).WriteNow(1); !done || err != nil {
 			t.Fatalf("WriteNow = %v, %v", done, err)
 		}
-		if !r.Transport().ReadableNow() {
+		if !r.Transport(transport.Door()).ReadableNow() {
 			t.Fatal("not readable after WriteNow")
 		}
 		if _, err := r.Read(); err != nil {

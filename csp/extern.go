@@ -17,28 +17,47 @@ import (
 // (transport.Writer.WriteNow). The interfaces, and how they fit together, are in
 // internal/transport; csp implements them here with unexported types, reached through the
 // Transport method of *Chan, *Reader and *Writer (the only doors: their types are internal, so
-// `go doc ./csp` does not show them; a program outside the module can still call the methods of
-// a result it leaves unnamed, which only the doors' docs warn against).
+// `go doc ./csp` does not show them, and each takes a transport.Key that only the module's own
+// transport can make, so a program outside the module cannot open them).
 //
 // Nobody waits for a held signal, since a peer meets it under a channel's lock: the peer passes it by
 // (take) and marks it, and a release of a marked signal makes its agent look again (retry).
 
-// Transport is for package net; its types are internal to this module. It returns the channel's
+// Transport is for package net; its types, and the key it needs, are internal to this module. It returns the channel's
 // face for a transport: make the channel, just made, one whose home is elsewhere, and report that
 // the way there is lost.
-func (c *Chan[T]) Transport() transport.Chan[T] {
+func (c *Chan[T]) Transport(k transport.Key) transport.Chan[T] {
 	c.made("Transport")
+	if !k.Valid() {
+		refuseKey(c.Name())
+	}
 	return (*chanTransport[T])(c)
 }
 
-// Transport is for package net; its types are internal to this module. It returns the end's face
+// Transport is for package net; its types, and the key it needs, are internal to this module. It returns the end's face
 // for a transport serving the channel's home: reads that hold their writer until a remote reader
 // has the value.
-func (r *Reader[T]) Transport() transport.Reader[T] { return (*readerTransport[T])(r) }
+func (r *Reader[T]) Transport(k transport.Key) transport.Reader[T] {
+	if !k.Valid() {
+		refuseKey(r.c.Name())
+	}
+	return (*readerTransport[T])(r)
+}
 
-// Transport is for package net; its types are internal to this module. It returns the end's face
+// Transport is for package net; its types, and the key it needs, are internal to this module. It returns the end's face
 // for a transport serving the channel's home: writes that complete only at once.
-func (w *Writer[T]) Transport() transport.Writer[T] { return (*writerTransport[T])(w) }
+func (w *Writer[T]) Transport(k transport.Key) transport.Writer[T] {
+	if !k.Valid() {
+		refuseKey(w.c.Name())
+	}
+	return (*writerTransport[T])(w)
+}
+
+// refuseKey is a door's answer to a key that did not come from transport.Door: the zero Key that a
+// program outside the module can pass by letting the compiler infer its type.
+func refuseKey(ch string) {
+	panic(fmt.Sprintf("csp: Transport on channel %q: for this module's transport (package net) only", ch))
+}
 
 // chanTransport, readerTransport and writerTransport are the transport's views of a channel and
 // its ends (the Transport methods): the same values, with the transport's methods.

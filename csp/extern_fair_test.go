@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // A transport waiting in ReadHeld has its place in line with the channel's local readers, and a
@@ -30,7 +32,7 @@ func TestReadHeldTakesItsTurn(t *testing.T) {
 	go func() {
 		r := c.Reader()
 		for {
-			v, h, err := r.Transport().ReadHeld(ctx)
+			v, h, err := r.Transport(transport.Door()).ReadHeld(ctx)
 			if err != nil {
 				return
 			}

@@ -28,7 +28,7 @@ func heldSelection(t *testing.T, ctx context.Context, c, d *Chan[int]) (transpor
 		i, err := alt.SelectContext(ctx)
 		out <- selOutcome{i, recv.Value(), err}
 	}()
-	v, h, err := c.Reader().Transport().ReadHeld(context.Background())
+	v, h, err := c.Reader().Transport(transport.Door()).ReadHeld(context.Background())
 	if err != nil || v != 7 {
 		t.Fatalf("ReadHeld: %v, %v", v, err)
 	}
@@ -147,7 +147,7 @@ func TestHeldSelectionPassedBy(t *testing.T) {
 				out <- selOutcome{i, 0, err}
 				over()
 			}()
-			_, h, err := c.Reader().Transport().ReadHeld(ctx)
+			_, h, err := c.Reader().Transport(transport.Door()).ReadHeld(ctx)
 			if err != nil {
 				if o := <-out; o.err != nil || o.idx != 2 {
 					t.Fatalf("unheld selection: guard %d, %v; want the timeout (2)", o.idx, o.err)
@@ -184,7 +184,7 @@ func TestHeldSelectionStress(t *testing.T) {
 		}()
 		wrote := make(chan error, 1)
 		go func() { wrote <- d.Writer().Write(n) }()
-		_, h, err := c.Reader().Transport().ReadHeld(ctx)
+		_, h, err := c.Reader().Transport(transport.Door()).ReadHeld(ctx)
 		commit := n%2 == 0
 		switch {
 		case err != nil:
@@ -224,7 +224,7 @@ func TestReadHeldThroughTheDoor(t *testing.T) {
 	c := NewChan[string](Named("jobs"))
 	wrote := make(chan error, 1)
 	go func() { wrote <- c.Writer().Write("job 1") }()
-	v, h, err := c.Reader().Transport().ReadHeld(context.Background())
+	v, h, err := c.Reader().Transport(transport.Door()).ReadHeld(context.Background())
 	if err != nil || v != "job 1" || h.Value() != "job 1" {
 		t.Fatalf("ReadHeld = %q, %v (held %q); want job 1", v, err, h.Value())
 	}
@@ -249,7 +249,7 @@ func TestHeldEndedTwicePanics(t *testing.T) {
 			if err := c.Writer().Write(7); err != nil {
 				t.Fatal(err)
 			}
-			_, h, err := c.Reader().Transport().ReadHeld(context.Background())
+			_, h, err := c.Reader().Transport(transport.Door()).ReadHeld(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}

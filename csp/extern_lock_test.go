@@ -64,7 +64,7 @@ func (x *lockingExtern) Post(op transport.Op[int]) {
 func TestExternOpsDoNotTakeTheChannelLock(t *testing.T) {
 	x := &lockingExtern{started: make(chan struct{}), done: make(chan struct{})}
 	c := NewChan[int](Named("remote"))
-	c.Transport().SetExtern(x)
+	c.Transport(transport.Door()).SetExtern(x)
 	r := c.Reader()
 	g := Recv(r)
 	alt := NewAlt(g, Recv(r))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // TestReadHeld covers the home's side of a remote read: a held writer completes only on Commit,
@@ -20,7 +22,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		done := make(chan error, 1)
 		go func() { done <- w.Write(1) }()
-		v, h, err := r.Transport().ReadHeld(ctx)
+		v, h, err := r.Transport(transport.Door()).ReadHeld(ctx)
 		if err != nil || v != 1 {
 			t.Fatalf("ReadHeld: %v, %v", v, err)
 		}
@@ -39,7 +41,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		done := make(chan error, 1)
 		go func() { done <- w.Write(2) }()
-		_, h, _ := r.Transport().ReadHeld(ctx)
+		_, h, _ := r.Transport(transport.Door()).ReadHeld(ctx)
 		h.Release()
 		if v, err := r.Read(); err != nil || v != 2 {
 			t.Fatalf("Read after Release: %v, %v", v, err)
@@ -53,7 +55,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		done := make(chan error, 1)
 		go func() { done <- w.Write(3) }()
-		_, h, _ := r.Transport().ReadHeld(ctx)
+		_, h, _ := r.Transport(transport.Door()).ReadHeld(ctx)
 		c.Poison()
 		h.Release()
 		if err := <-done; err == nil {
@@ -65,7 +67,7 @@ func TestReadHeld(t *testing.T) {
 		r, w := c.Reader(), c.Writer()
 		w.Write(1)
 		w.Write(2)
-		_, h, _ := r.Transport().ReadHeld(ctx)
+		_, h, _ := r.Transport(transport.Door()).ReadHeld(ctx)
 		w.Write(3) // takes the freed slot: the release must grow the ring
 		h.Release()
 		for want := 1; want <= 3; want++ {
@@ -85,7 +87,7 @@ func TestReadHeldWaitersRest(t *testing.T) {
 	done := make(chan error, 2)
 	for range 2 {
 		go func() {
-			_, _, err := c.Reader().Transport().ReadHeld(ctx)
+			_, _, err := c.Reader().Transport(transport.Door()).ReadHeld(ctx)
 			done <- err
 		}()
 	}
@@ -132,7 +134,7 @@ func TestReleasedValueGoesToWaitingReader(t *testing.T) {
 			c := NewChan[int](Named("c"), Buffered(buf))
 			wrote := make(chan error, 1)
 			go func() { wrote <- c.Writer().Write(9) }()
-			_, h, err := c.Reader().Transport().ReadHeld(context.Background())
+			_, h, err := c.Reader().Transport(transport.Door()).ReadHeld(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,7 +172,7 @@ func TestRetirementWaitsForHeldValue(t *testing.T) {
 			if err := w.Write(5); err != nil {
 				t.Fatal(err)
 			}
-			_, h, err := c.Reader().Transport().ReadHeld(context.Background())
+			_, h, err := c.Reader().Transport(transport.Door()).ReadHeld(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -242,22 +244,22 @@ func TestSetExternMisusePanics(t *testing.T) {
 		f          func()
 	}{
 		{"nil Extern", `SetExtern("a") with a nil Extern`, func() {
-			NewChan[int](Named("a")).Transport().SetExtern(nil)
+			NewChan[int](Named("a")).Transport(transport.Door()).SetExtern(nil)
 		}},
 		{"after an end joined", `SetExtern("b") on a channel already remote or used`, func() {
 			c := NewChan[int](Named("b"))
 			c.Reader()
-			c.Transport().SetExtern(&lockingExtern{})
+			c.Transport(transport.Door()).SetExtern(&lockingExtern{})
 		}},
 		{"after a poison", `SetExtern("d") on a channel already remote or used`, func() {
 			c := NewChan[int](Named("d"))
 			c.Poison() // never told to the home: the remote channel would be poisoned here only
-			c.Transport().SetExtern(&lockingExtern{})
+			c.Transport(transport.Door()).SetExtern(&lockingExtern{})
 		}},
 		{"twice", `SetExtern("c") on a channel already remote`, func() {
 			c := NewChan[int](Named("c"))
-			c.Transport().SetExtern(&lockingExtern{})
-			c.Transport().SetExtern(&lockingExtern{})
+			c.Transport(transport.Door()).SetExtern(&lockingExtern{})
+			c.Transport(transport.Door()).SetExtern(&lockingExtern{})
 		}},
 	} {
 		if got := panics(t, tc.name, tc.f); !strings.Contains(got, tc.want) {
@@ -270,7 +272,7 @@ func TestSetExternMisusePanics(t *testing.T) {
 func TestHomeCallsOnRemoteEndPanic(t *testing.T) {
 	remote := func(name string) *Chan[int] {
 		c := NewChan[int](Named(name))
-		c.Transport().SetExtern(&lockingExtern{})
+		c.Transport(transport.Door()).SetExtern(&lockingExtern{})
 		return c
 	}
 	ctx := context.Background()
@@ -278,12 +280,12 @@ func TestHomeCallsOnRemoteEndPanic(t *testing.T) {
 		call string
 		f    func(c *Chan[int])
 	}{
-		{"ReadHeld", func(c *Chan[int]) { c.Reader().Transport().ReadHeld(ctx) }},
-		{"ReadReady", func(c *Chan[int]) { c.Reader().Transport().ReadReady(ctx) }},
-		{"ReadableNow", func(c *Chan[int]) { c.Reader().Transport().ReadableNow() }},
-		{"WriteReady", func(c *Chan[int]) { c.Writer().Transport().WriteReady() }},
-		{"WriteNow", func(c *Chan[int]) { c.Writer().Transport().WriteNow(1) }},
-		{"Reserve", func(c *Chan[int]) { c.Writer().Transport().Reserve(1) }},
+		{"ReadHeld", func(c *Chan[int]) { c.Reader().Transport(transport.Door()).ReadHeld(ctx) }},
+		{"ReadReady", func(c *Chan[int]) { c.Reader().Transport(transport.Door()).ReadReady(ctx) }},
+		{"ReadableNow", func(c *Chan[int]) { c.Reader().Transport(transport.Door()).ReadableNow() }},
+		{"WriteReady", func(c *Chan[int]) { c.Writer().Transport(transport.Door()).WriteReady() }},
+		{"WriteNow", func(c *Chan[int]) { c.Writer().Transport(transport.Door()).WriteNow(1) }},
+		{"Reserve", func(c *Chan[int]) { c.Writer().Transport(transport.Door()).Reserve(1) }},
 	} {
 		c := remote("r-" + tc.call)
 		want := fmt.Sprintf("csp: %s on an end of remote channel %q", tc.call, c.Name())
@@ -297,8 +299,34 @@ func TestHomeCallsOnRemoteEndPanic(t *testing.T) {
 // channel instead of writing a link loss into its owners' traces.
 func TestReportLinkLostOnLocalChannelPanics(t *testing.T) {
 	c := NewChan[int](Named("local"))
-	got := panics(t, "ReportLinkLost", func() { c.Transport().ReportLinkLost() })
+	got := panics(t, "ReportLinkLost", func() { c.Transport(transport.Door()).ReportLinkLost() })
 	if want := `csp: ReportLinkLost on channel "local", which is not remote`; !strings.Contains(got, want) {
 		t.Errorf("panic %q; want it to say %q", got, want)
+	}
+}
+
+// zeroKey calls a door the only way a program outside the module can: with the zero value of a key
+// type it cannot name, which the compiler infers.
+func zeroKey[K, R any](door func(K) R) R {
+	var k K
+	return door(k)
+}
+
+// The doors open only to transport.Door's key: the zero Key, all an outside program can pass, panics
+// naming the channel, so nothing outside the module can hold a writer or reserve buffer slots.
+func TestTransportDoorsRefuseZeroKey(t *testing.T) {
+	c := NewChan[int](Named("guarded"), Buffered(2))
+	for call, f := range map[string]func(){
+		"Chan":   func() { zeroKey(c.Transport) },
+		"Reader": func() { zeroKey(c.Reader().Transport) },
+		"Writer": func() { zeroKey(c.Writer().Transport).Reserve(1) },
+	} {
+		want := `csp: Transport on channel "guarded": for this module's transport (package net) only`
+		if got := panics(t, call, f); !strings.Contains(got, want) {
+			t.Errorf("%s: panic %q; want it to say %q", call, got, want)
+		}
+	}
+	if got := c.Stats(); got.Len != 0 {
+		t.Fatalf("a refused door changed the channel: %+v", got)
 	}
 }

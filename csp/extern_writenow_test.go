@@ -4,13 +4,15 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // WriteNow completes only what would not block, and leaves no trace of a write that would.
 func TestWriteNow(t *testing.T) {
 	c := NewChan[int]()
 	w := c.Writer()
-	if done, err := w.Transport().WriteNow(1); done || err != nil {
+	if done, err := w.Transport(transport.Door()).WriteNow(1); done || err != nil {
 		t.Fatalf("no reader: WriteNow = %v, %v; want false, nil", done, err)
 	}
 	got := make(chan int, 1)
@@ -23,7 +25,7 @@ func TestWriteNow(t *testing.T) {
 	}()
 	deadline := time.Now().Add(10 * time.Second) // until the reader waits: a bound, not a timing assertion
 	for {
-		done, err := w.Transport().WriteNow(2)
+		done, err := w.Transport(transport.Door()).WriteNow(2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,17 +43,17 @@ func TestWriteNow(t *testing.T) {
 
 	b := NewChan[int](Buffered(1))
 	bw, br := b.Writer(), b.Reader()
-	if done, err := bw.Transport().WriteNow(3); !done || err != nil {
+	if done, err := bw.Transport(transport.Door()).WriteNow(3); !done || err != nil {
 		t.Fatalf("buffer room: WriteNow = %v, %v; want true, nil", done, err)
 	}
-	if done, _ := bw.Transport().WriteNow(4); done {
+	if done, _ := bw.Transport(transport.Door()).WriteNow(4); done {
 		t.Fatal("full buffer: WriteNow wrote")
 	}
 	if v, _ := br.Read(); v != 3 {
 		t.Fatalf("read %d, want 3", v)
 	}
 	b.Poison()
-	if done, err := bw.Transport().WriteNow(5); !done || !errors.Is(err, ErrPoisoned) {
+	if done, err := bw.Transport(transport.Door()).WriteNow(5); !done || !errors.Is(err, ErrPoisoned) {
 		t.Fatalf("poisoned: WriteNow = %v, %v; want true, ErrPoisoned", done, err)
 	}
 }

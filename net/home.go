@@ -13,6 +13,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gocsp/gocsp/csp"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // export is a channel exported by a node.
@@ -191,7 +193,7 @@ func (h *home[T]) writeCredited(f frame) error {
 	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
 		return fmt.Errorf("end %d: a credited value of channel %q does not decode: %w", h.id, h.exp.name, err)
 	}
-	if err := h.w.Transport().WriteReserved(v); err != nil {
+	if err := h.w.Transport(transport.Door()).WriteReserved(v); err != nil {
 		wake = true // poisoned, or its readers retired: run tells the writer (flagStop)
 	}
 	if wake {
@@ -216,7 +218,7 @@ func (h *home[T]) useCredit() bool {
 // writeReserved completes plain write op into a slot useCredit took, and has the home's goroutine
 // top the end's grants up (it may be waiting for nothing else).
 func (h *home[T]) writeReserved(op uint64, v T) {
-	err := h.w.Transport().WriteReserved(v)
+	err := h.w.Transport(transport.Door()).WriteReserved(v)
 	res, text := resultOf(err)
 	h.l.send(msgDone, flagCredit, h.id, op, append([]byte{res}, text...))
 	h.poke()
@@ -238,7 +240,7 @@ func (h *home[T]) topUp() {
 	if want < h.thresh {
 		want = 0 // nothing to grant yet; Reserve still says whether the channel is past writing
 	}
-	got, err := h.w.Transport().Reserve(want)
+	got, err := h.w.Transport(transport.Door()).Reserve(want)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
@@ -301,7 +303,7 @@ func (h *home[T]) writeNow(f frame) bool {
 		h.writeReserved(f.op, v)
 		return true
 	}
-	done, err := h.w.Transport().WriteNow(v)
+	done, err := h.w.Transport(transport.Door()).WriteNow(v)
 	if !done { // the home's goroutine writes it, without decoding it again
 		h.mu.Lock()
 		h.pre, h.preOp = v, f.op
@@ -515,7 +517,7 @@ var errNotReady = errors.New("net: not ready")
 // reports false, having told the remote end nothing, when ctx ended before a value came.
 func (h *home[T]) readOffer(ctx context.Context, op uint64) bool {
 	for {
-		v, held, err := h.r.Transport().ReadHeld(ctx)
+		v, held, err := h.r.Transport(transport.Door()).ReadHeld(ctx)
 		if err != nil {
 			if ctx.Err() != nil && !errors.Is(err, csp.ErrPoisoned) && !errors.Is(err, csp.ErrRetired) {
 				return false
@@ -606,7 +608,7 @@ func (h *home[T]) serveAltRead(f frame) {
 	ctx := h.begin(f.op)
 	defer h.finish()
 	for {
-		if err := h.r.Transport().ReadReady(ctx); err != nil {
+		if err := h.r.Transport(transport.Door()).ReadReady(ctx); err != nil {
 			return // withdrawn, or the link is lost
 		}
 		switch h.hold(ctx, f.op) {
@@ -616,7 +618,7 @@ func (h *home[T]) serveAltRead(f frame) {
 			continue
 		}
 		rctx, cancel := context.WithTimeout(h.l.ctx, linger)
-		v, held, err := h.r.Transport().ReadHeld(rctx)
+		v, held, err := h.r.Transport(transport.Door()).ReadHeld(rctx)
 		cancel()
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
@@ -670,7 +672,7 @@ func (h *home[T]) serveTryWrite(f frame) {
 		return
 	}
 	err := errNotReady
-	if ready, _ := h.w.Transport().WriteReady(); ready {
+	if ready, _ := h.w.Transport(transport.Door()).WriteReady(); ready {
 		wctx, cancel := context.WithTimeout(ctx, linger)
 		err = h.w.WriteContext(wctx, v)
 		cancel()
@@ -690,9 +692,9 @@ func (h *home[T]) serveTryWrite(f frame) {
 func (h *home[T]) serveProbe(f frame) {
 	var ready bool
 	if h.r != nil {
-		ready = h.r.Transport().ReadableNow() || h.exp.altWriters.Load() > 0
+		ready = h.r.Transport(transport.Door()).ReadableNow() || h.exp.altWriters.Load() > 0
 	} else {
-		ready, _ = h.w.Transport().WriteReady()
+		ready, _ = h.w.Transport(transport.Door()).WriteReady()
 	}
 	var err error
 	if !ready {
@@ -798,7 +800,7 @@ func (h *home[T]) serveAltWrite(f frame) {
 		return
 	}
 	for {
-		ready, watch := h.w.Transport().WriteReady()
+		ready, watch := h.w.Transport(transport.Door()).WriteReady()
 		if !ready {
 			select {
 			case <-watch:

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // Selections see remote readiness: before a selection settles for a Skip, a Timeout or a later
@@ -287,7 +289,7 @@ func TestProbeWritesNothing(t *testing.T) {
 	// The reader waits at b's home before the selection looks.
 	local := b.Writer()
 	for {
-		ready, watch := local.Transport().WriteReady()
+		ready, watch := local.Transport(transport.Door()).WriteReady()
 		if ready {
 			break
 		}

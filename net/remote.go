@@ -81,7 +81,7 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 		return nil, wrapf(err, "net: open %s end of %s", dir, target)
 	}
 	ch := csp.NewChan[T](csp.Named(target))
-	ch.Transport().SetExtern(r)
+	ch.Transport(transport.Door()).SetExtern(r)
 	r.mu.Lock()
 	r.ch = ch
 	r.mu.Unlock()
@@ -332,7 +332,7 @@ func (r *remote[T]) report() {
 	ch := r.ch
 	r.mu.Unlock()
 	if ch != nil {
-		ch.Transport().ReportLinkLost()
+		ch.Transport(transport.Door()).ReportLinkLost()
 	}
 }
 

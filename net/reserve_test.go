@@ -11,6 +11,8 @@ import (
 
 	"github.com/gocsp/gocsp/csp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // A buffered value stays in its buffer, in its place, while a remote selection considers it: FIFO
@@ -202,7 +204,7 @@ func TestParkedRemoteReaderOfTooLargeValue(t *testing.T) {
 	}()
 	// The selection is parked once its home waits in line for a value (a reader waits here).
 	for {
-		ready, watch := w.Transport().WriteReady()
+		ready, watch := w.Transport(transport.Door()).WriteReady()
 		if ready {
 			break
 		}

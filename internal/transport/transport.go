@@ -7,10 +7,9 @@
 // `go doc ./csp` shows only the user API. csp implements the interfaces with unexported types and
 // hands them out through one door per type, a Transport method on *csp.Chan, *csp.Reader and
 // *csp.Writer, whose results are of the types below. A program outside this module cannot name
-// them or implement Extern (its methods take an Op), so it cannot make a channel remote; but it can
-// still call the methods of a result it did not name (c.Reader().Transport().ReadHeld(ctx)), and a
-// hold it never ends, or buffer slots it reserves and never fills, stall the channel's writers. The
-// doors say that they are for package net; nothing else stops such a call.
+// them or implement Extern (its methods take an Op), and each door takes a Key, which only Door
+// makes: the zero Key, the only one a program outside this module can come by, makes the door panic.
+// So no outside program can hold a value from a channel's writer or reserve its buffer slots.
 //
 // How the pieces fit together:
 //
@@ -34,6 +33,17 @@
 package transport
 
 import "context"
+
+// Key opens csp's Transport doors: each takes one and panics on any but Door's. A program outside
+// this module cannot name Key or call Door, so all it could pass is the zero value (a generic helper
+// can infer the type), which the doors refuse; only this module's transport reaches them.
+type Key struct{ ok bool }
+
+// Door returns the key that opens csp's Transport doors.
+func Door() Key { return Key{ok: true} }
+
+// Valid reports whether k came from Door.
+func (k Key) Valid() bool { return k.ok }
 
 // Chan is the transport's view of a channel (csp's (*Chan[T]).Transport).
 type Chan[T any] interface {
