@@ -83,7 +83,7 @@ func TestReserveMixedWritersBounded(t *testing.T) {
 	go func() { // the transport: reserves what it can, fills it
 		defer wg.Done()
 		for i := 0; i < each; {
-			got, err := x.Transport().Reserve(size)
+			got, err := x.Transport().Reserve(min(size, each-i))
 			if err != nil {
 				t.Error(err)
 				return
