@@ -83,7 +83,7 @@ func TestCreditsStream(t *testing.T) {
 // TestCreditsOnlyWithWindow: without a reconnection window (a blip loses the link, and what was in
 // flight with it) an end asking for credits writes the acknowledged way.
 func TestCreditsOnlyWithWindow(t *testing.T) {
-	ns := nodes(t, 2)
+	ns := nodes(t, 2, WithReconnectWindow(0)) // windows are on by default
 	ch := csp.NewChan[int](csp.Buffered(8))
 	require.NoError(t, Export(ns[0], "c", ch))
 	w, err := OpenWriter[int](ctxT(t), ns[1], ns[0].Addr()+"/c", WithCredits())

@@ -102,16 +102,18 @@
 //
 // # Failure
 //
-// Each link sends a heartbeat when idle (WithHeartbeat, by default every 250ms) and is lost when
-// nothing arrives for the bound (default 1.5s, so a dead or silent peer is found within 2s), when
-// its connection fails, or when the peer breaks the protocol. Then every operation and selection
-// waiting on it returns ErrLinkLost (not csp.ErrPoisoned; test with errors.Is), and so does every
-// later operation on its ends; reconnecting is explicit (open new ends), unless both nodes have a
-// reconnection window (below). A peer that leaves a home's question about its operation
-// unanswered (msgHeld to a hold, msgTaken or msgRefused to an offer) for the heartbeat bound plus
-// the reconnection window, heartbeats or not, breaks the protocol: its link is lost then, so that a
-// writer it held fails with ErrLinkLost (the peer may have the value) instead of stalling the
-// channel's other ends. Every error an operation
+// Each link sends a heartbeat when idle (WithHeartbeat, by default every 250ms); its connection
+// fails when nothing arrives for the bound (default 1.5s, so a dead or silent peer is found within
+// 2s) or on an I/O error. Nodes with a reconnection window (both, by default: 5s) then wait for the
+// link to come back (below); a link not back within the window, one between nodes of which one
+// has no window (WithReconnectWindow(0)) whose connection fails, and one whose peer breaks the
+// protocol, are lost. Then every operation and selection waiting on it returns ErrLinkLost (not
+// csp.ErrPoisoned; test with errors.Is), and so does every later operation on its ends;
+// reconnecting after a loss is explicit (open new ends). A peer that leaves a home's question
+// about its operation unanswered (msgHeld to a hold, msgTaken or msgRefused to an offer) for the
+// heartbeat bound (plus the reconnection window, on a link that may come back), heartbeats or not,
+// breaks the protocol: its link is lost then, so that a writer it held fails with ErrLinkLost (the
+// peer may have the value) instead of stalling the channel's other ends. Every error an operation
 // or selection returns after a link loss, on any node, matches ErrLinkLost, csp.ErrPoisoned or
 // csp.ErrRetired under errors.Is: a writer whose value was in flight to a reader on another lost
 // link gets ErrLinkLost too, wherever the writer is.
@@ -139,10 +141,10 @@
 //   - PoisonOnLinkLost also discards the whole buffer when the lost end is a reader, as a local
 //     reader's poison does (a lost writer's poison lets readers drain it first).
 //
-// With WithReconnectWindow(d) on both nodes, a link whose connection fails (an I/O error, or
-// silence past the heartbeat bound) is suspended instead of lost: its operations wait, what its
-// ends send is kept, and the node that dialled the link dials again (backing off up to a heartbeat
-// period between tries) through the whole handshake, TLS and secret included; the other node
+// With a reconnection window on both nodes (WithReconnectWindow, 5s by default), a link whose
+// connection fails (an I/O error, or silence past the heartbeat bound) is suspended instead of
+// lost: its operations wait, what its ends send is kept, and the node that dialled the link dials
+// again (backing off up to a heartbeat period between tries) through the whole handshake, TLS and secret included; the other node
 // accepts the new connection only from the same peer, naming the link's random 128-bit id. Each
 // side says how many bytes of the link's stream it has received, and the other sends again exactly
 // what followed, from a buffer of what the peer has not acknowledged yet (acknowledged with the
@@ -152,9 +154,15 @@
 // (lost then, with ErrLinkLost), to one whose resend buffer grows past twice the queue bound (16
 // MiB by default), and to a peer that breaks the protocol (lost at once). A closing node does not
 // wait out a window: its suspended links are lost at once, and its live ones deliver and end as
-// below. The default window is 0, a failed connection being a lost link: with a window, a dead
-// peer's ends are released only after the heartbeat bound and the window (about 6.5s with 5s,
-// the window that rides out a process pause, a NAT rebinding or a proxy restart).
+// below. The window is 5s unless WithReconnectWindow says otherwise: it rides out a process
+// paused for a few seconds, a NAT rebinding or a proxy restart, and costs a dead peer's ends: they
+// are released after the window, and the heartbeat bound if the peer went silent rather than
+// closing its connection (about 6.5s, against 2s without a window). A peer restarted meanwhile at
+// the same address has no such session to resume, and says so: the link is lost at once.
+// Where the two nodes' windows differ, each waits its own before its side of the link is lost;
+// the link comes back only within the shorter. WithReconnectWindow(0) on either node makes every
+// failed connection a lost link at once, as before windows; nodes with and without a window link
+// to each other that way.
 //
 // A process blocked on a remote end counts as live for deadlock detection: what it waits for
 // happens on another node.
@@ -263,7 +271,7 @@
 // input. The hostile-value tests (hostile_test.go) send nesting 3,000,000 deep, lengths of 2^60
 // and many such values at once: each is refused with a reason, the node lives and serves on, and
 // its heap grows by the frames in flight only (64 ends on 4 connections writing 4 MiB hostile
-// values at once: 93 MiB at the peak, with `go test -run TestHostileValuesFromManyEnds -v ./net`).
+// values at once: 101–110 MiB at the peak, with `go test -run TestHostileValuesFromManyEnds -v ./net`).
 //
 // # Security
 //
@@ -307,19 +315,23 @@
 // outgoing bound (max(8 MiB, 8F)):
 //
 //	handshakes  WithMaxHandshakes × (a goroutine and its buffers: 1.5–7 KiB; with TLS some tens)
-//	links       WithMaxPeers × (F read buffer + 64 KiB + 2Q queued and being written)
+//	links       WithMaxPeers × (F read buffer + 64 KiB + 2Q queued and being written, or on a
+//	            session sent and not yet acknowledged; + 1.4 MiB of a session's read buffers)
 //	ends        WithMaxEndsTotal × (~6 KiB + up to 3F: two queued writes and the value served)
 //
-// which with the defaults is about 4.3 GiB for links and, if every end holds three values of the
-// largest frame, 24 GiB for ends: a node that serves untrusted peers should size WithMaxFrame and
+// which with the defaults is about 4.6 GiB for links (a suspended link keeps its share for the
+// reconnection window, and counts against WithMaxPeers meanwhile) and, if every end holds three
+// values of the largest frame, 24 GiB for ends: a node that serves untrusted peers should size WithMaxFrame and
 // WithMaxEndsTotal to its memory (64 KiB frames and 4096 ends: under 1 GiB in all). Measured on
-// loopback, each flood from one process against one node (go test -v -run 'TestSilentFlood|
-// TestPeerThatDoesNotRead|TestHostileValuesFromMany|TestMemoryPerEnd' ./net, heap and stacks at
-// the peak by runtime.MemStats; 2 cores): 300 silent sockets redialled, 8.1 MiB, the flooders'
-// own sockets included, and an honest peer with the secret links at its first or second try; an
-// open flood read by nobody, 29 MiB until the link is dropped (1.08 GB before the bound); 64
-// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB; a silent connection in
-// its handshake, 1.5–7 KiB (TestMemoryPerHandshake).
+// loopback, each flood from one process against one node with the default options (go test -v
+// -run 'TestSilentFlood|TestPeerThatDoesNotRead|TestHostileValuesFromMany|TestMemoryPer' ./net,
+// heap and stacks at the peak by runtime.MemStats, garbage not yet collected included; 2 cores,
+// heavily shared): 300 silent sockets redialled, 6.8–8.7 MiB, the flooders' own sockets included,
+// and an honest peer with the secret links at its first or second try; an open flood read by
+// nobody, 28–34 MiB until the link is dropped (1.08 GB before the bound), 65–80 MiB when the
+// flooder asked for a session (its resend buffer fills instead); 64 ends writing hostile 4 MiB
+// values at once, 101–110 MiB; an idle end, 4.8–5.1 KiB; a silent connection in its handshake,
+// 3.1–3.5 KiB.
 //
 // # Finding channels and nodes
 //
@@ -328,14 +340,15 @@
 // name is one live node's at a time: ErrNameTaken), and opens ends by channel name alone. The
 // server is built from this package's remote channels: a client exports a request and a reply
 // channel, says hello on the server's "gocsp.names", and the server serves it in a session over
-// those channels; when the client's link is lost (it closed, died, or went silent past the
-// heartbeat bound), the session ends and its names are dropped.
+// those channels; when the client's link is lost (it closed; or it died or went silent past the
+// heartbeat bound, and was not back within the reconnection window), the session ends and its
+// names are dropped. A blip that heals within the window keeps the session and the names.
 //
 // A Resolver turns a service name into node addresses: SRVResolver reads DNS SRV records
 // (_gocsp._tcp.SERVICE, as a Kubernetes headless service with a port named gocsp, or Consul,
 // publishes them), StaticResolver is a fixed list, and a Node with a name server resolves channel
 // names. Open ends at address+"/"+channel.
 //
-// Reconnection is opt-in (WithReconnectWindow, see Failure); without it a lost link is for good:
-// open new ends.
+// A link whose connection fails comes back within the reconnection window (WithReconnectWindow,
+// 5s by default; see Failure); a link lost for good stays lost: open new ends.
 package net

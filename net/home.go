@@ -709,10 +709,11 @@ func (h *home[T]) commit(op uint64, err error) {
 
 // answer waits for the remote end's answer (msgTaken, msgRefused, msgHeld) about op, skipping
 // stale answers to questions about earlier operations. The peer answers at once (on its link's
-// reader), so one that has not answered within the heartbeat bound (and the reconnection window,
-// over which its answer may be resent), while it may be holding this channel's writer through the
-// question, is broken or hostile: its link is dropped, as a silent one's would be, and the wait
-// ends as for a lost link. Dropping the link first is what keeps exactly-once: no answer arrives
+// reader), so one that has not answered within the heartbeat bound (and, on a link that runs on a
+// session, the reconnection window, over which its answer may be resent; a link without one cannot
+// come back, so waiting out this node's window for it would only stall the channel longer), while
+// it may be holding this channel's writer through the question, is broken or hostile: its link is
+// dropped, as a silent one's would be, and the wait ends as for a lost link. Dropping the link first is what keeps exactly-once: no answer arrives
 // after it, so a late msgTaken cannot complete a writer that has already failed.
 func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 	select { // answered already: no timer
@@ -722,7 +723,10 @@ func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 		}
 	default:
 	}
-	bound := h.l.n.opts.deadAfter + h.l.n.opts.window
+	bound := h.l.n.opts.deadAfter
+	if _, resumable := h.l.c.(*session); resumable {
+		bound += h.l.n.opts.window
+	}
 	if h.timer == nil {
 		h.timer = time.NewTimer(bound)
 	} else {

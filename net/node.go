@@ -49,8 +49,9 @@ func WithLogger(log *zap.Logger) Option { return func(o *options) { o.log = log 
 func WithMaxFrame(n int) Option { return func(o *options) { o.maxFrame = n } }
 
 // WithHeartbeat sets how often an idle link sends a heartbeat and after how long without any frame
-// a link counts as lost. The defaults are 250ms and 1.5s, so a dead or silent peer is detected
-// within 2s. deadAfter must exceed every.
+// a link counts as lost (or, with a reconnection window, suspended, and lost if not back within
+// the window). The defaults are 250ms and 1.5s, so a dead or silent peer is detected within 2s.
+// deadAfter must exceed every.
 func WithHeartbeat(every, deadAfter time.Duration) Option {
 	return func(o *options) { o.beat, o.deadAfter = every, deadAfter }
 }
@@ -109,7 +110,7 @@ type Node struct {
 func Listen(addr string, opts ...Option) (*Node, error) {
 	o := options{log: zap.NewNop(), maxFrame: DefaultMaxFrame, beat: 250 * time.Millisecond,
 		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause, maxPeers: 256, maxEnds: 1024,
-		maxHandshakes: 128, maxHandshakesFrom: 64, maxEndsTotal: 8192}
+		maxHandshakes: 128, maxHandshakesFrom: 64, maxEndsTotal: 8192, window: defaultWindow}
 	for _, f := range opts {
 		f(&o)
 	}
