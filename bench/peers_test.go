@@ -114,7 +114,8 @@ func gocspRoundTrip(tb testing.TB, k int) []func([]byte) ([]byte, error) {
 
 // gocspStream streams with credits (WithCredits, which needs a reconnection window): a write
 // returns once the home has a buffer slot reserved for its value. gocspStreamAcked is the same
-// without them: a write returns once the home's buffer has the value, one round trip a value.
+// without them, and without a window: a write returns once the home's buffer has the value, one
+// round trip a value.
 func gocspStream(tb testing.TB, writers, n int) ([]func([]byte) error, func() error) {
 	return gocspStreamWith(tb, writers, n, true)
 }
@@ -129,6 +130,8 @@ func gocspStreamWith(tb testing.TB, writers, n int, credits bool) ([]func([]byte
 	if credits {
 		nopts = append(nopts, cspnet.WithReconnectWindow(5*time.Second))
 		opts = append(opts, cspnet.WithCredits())
+	} else {
+		nopts = append(nopts, cspnet.WithReconnectWindow(0)) // as before windows were on by default
 	}
 	na, nb := gocspNodes(tb, nopts...)
 	ch := csp.NewChan[[]byte](csp.Buffered(64))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	gonet "net"
+	"os"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -337,4 +339,35 @@ func TestCreditsLinkLostSays(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "writes still succeed on a lost link")
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// TestCreditedWriteWithoutCreditDropsLink: a peer that writes ahead without a credit (here on a
+// link without a window, where none is ever granted, though it asked) breaks the protocol: its link
+// is dropped and nothing it wrote ahead reaches the buffer, which stays within its bound.
+func TestCreditedWriteWithoutCreditDropsLink(t *testing.T) {
+	target := nodes(t, 1)[0]
+	ch := csp.NewChan[int](csp.Named("c"), csp.Buffered(2))
+	require.NoError(t, Export(target, "c", ch))
+	p := dialRawPeer(t, target.Addr(), "127.0.0.1:1")
+	req := openReq{dir: uint8(csp.DirWrite), name: "c", typ: typeName(reflect.TypeFor[int]()), codec: "cbor"}
+	_, err := p.c.Write(appendFrame(nil, msgOpen, flagCredit, 1, 0, req.append(nil)))
+	require.NoError(t, err)
+	require.Equal(t, msgOpened, p.next(t).typ)
+	v, err := CBOR{}.Marshal(7)
+	require.NoError(t, err)
+	for i := range 5 {
+		if _, err := p.c.Write(appendFrame(nil, msgWrite, flagCredit, 1, uint64(i+1), v)); err != nil {
+			break // dropped already
+		}
+	}
+	p.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		f, _, err := readFrame(p.br, DefaultMaxFrame, nil)
+		if err != nil {
+			require.False(t, errors.Is(err, os.ErrDeadlineExceeded), "the link was not dropped")
+			break
+		}
+		require.NotEqual(t, msgCredit, f.typ, "a credit granted on a link without a window")
+	}
+	require.Zero(t, ch.Stats().Len, "a value written without a credit reached the buffer")
 }

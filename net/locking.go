@@ -10,9 +10,11 @@ package net
 //     may do so under remote.mu.
 //  2. remote.mu: an opened end's protocol state (operation ids, posted guards, lost, poison and
 //     retirement sent). Under it the end queues frames (link.send) and fires its posted guards.
-//  3. home.mu: a home end's queue of operations and the one it serves. Under it the end queues
-//     frames (link.send) and asks whether the node is closing (link.closing). The csp operations
-//     a home performs (Read, Write, ReadHeld, WriteNow) run without it.
+//  3. home.mu: a home end's queue of operations and the one it serves, and a credited end's
+//     counts (granted, received). Under it the end queues frames (link.send: grants among them)
+//     and asks whether the node is closing (link.closing). The csp operations a home performs
+//     (Read, Write, ReadHeld, WriteNow, and a credited end's Reserve and WriteReserved, which take
+//     the channel's lock) run without it.
 //  4. Node.dialMu (one dial at a time), then Node.mu (links, exports, closed), held briefly.
 //  5. link.wmu (the write queue, bye, closeErr) and link.mu (ends by id, opening, lost): each is
 //     taken last, never one under the other: send lets wmu go before it reads lost, fail takes

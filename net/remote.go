@@ -366,7 +366,7 @@ func (r *remote[T]) writeCredited(payload []byte) (done bool, err error) {
 	if r.lost != nil {
 		return true, r.lostErr()
 	}
-	if r.sent >= r.granted || r.stopped {
+	if r.sent >= r.granted || r.stopped || len(payload) > maxCreditedValue {
 		return false, nil
 	}
 	if r.cur != 0 {
@@ -378,6 +378,14 @@ func (r *remote[T]) writeCredited(payload []byte) (done bool, err error) {
 	r.sent++
 	return true, nil
 }
+
+// maxCreditedValue is the largest encoded value a credited end writes ahead; a larger one goes the
+// acknowledged way. The round trip a credit saves is small beside such a value's transfer, and a
+// window of them queued at once only grows the link's queues and resend buffer (64 KiB values
+// streamed 1.55× slower with credits than acknowledged over the same window link, in one
+// bench/run.sh run on the loaded 2-core machine). It also bounds what an end has in flight: 64
+// values of at most 16 KiB.
+const maxCreditedValue = 16 << 10
 
 // lostErr is what an operation on the end returns once its link is lost: the link's error, and,
 // for an end that wrote with credits, how many of the writes that returned nil the home had not

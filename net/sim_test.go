@@ -96,7 +96,8 @@ func simShape(rng *rand.Rand) (buf, cutAt int) {
 
 // scenario runs the simulation's network of three nodes over mn, with a channel of buffer buf,
 // and checks what a link cut at step cutAt (0: never) promises. Writers are on nodes 1, 2 and 2,
-// readers on the nodes readersAt names (node 0 is the channel's home). The local peers of the
+// readers on the nodes readersAt names (node 0 is the channel's home). The two writers that do not
+// alt ask for credits (WithCredits), which they get into a buffer on links with a window. The local peers of the
 // alting processes call pace before each value, so that they are not always ready.
 func scenario(t *testing.T, mn *memNet, buf, cutAt int, readersAt []int, pace func(), opts ...Option) {
 	const k = simValues
@@ -148,7 +149,11 @@ func scenario(t *testing.T, mn *memNet, buf, cutAt int, readersAt []int, pace fu
 	// so that local peers meet selections a home holds, and pass them by (csp/extern.go).
 	var procs []*csp.Process
 	for i, at := range []int{1, 2, 2} {
-		w, err := OpenWriter[int](ctx, ns[at], target)
+		var eopts []EndOption
+		if i != 2 {
+			eopts = append(eopts, WithCredits())
+		}
+		w, err := OpenWriter[int](ctx, ns[at], target, eopts...)
 		if cutAt != 0 && err != nil {
 			return // the cut came while opening: nothing to check
 		}
@@ -288,13 +293,18 @@ func scenario(t *testing.T, mn *memNet, buf, cutAt int, readersAt []int, pace fu
 	}
 	// Buffered, under LeaveOnLinkLost (the export's default): the lost ends retire and no buffer is
 	// discarded, so the only acknowledged values that may be missing are those in flight to the
-	// readers on the cut link (one value per reader end) when it went.
+	// readers on the cut link (one value per reader end) when it went, and, with credits (a link
+	// with a window, lost for good), those of a credited writer on it still on their way: at most
+	// its window, min(buf, 64), for each of the two.
 	perNode := map[int]int{}
 	inFlight := 0
 	for _, at := range readersAt {
 		if perNode[at]++; at != 0 && perNode[at] > inFlight {
 			inFlight = perNode[at]
 		}
+	}
+	if mn.heal != cutForever {
+		inFlight += 2 * min(buf, maxCreditWindow)
 	}
 	var missing []int
 	for v := range acked {
