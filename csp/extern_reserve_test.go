@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/gocsp/gocsp/internal/transport"
 )
 
 // Reserved slots count as taken: local writers see the buffer full while a transport holds them,
@@ -13,22 +15,22 @@ import (
 func TestReserveCountsAsTaken(t *testing.T) {
 	c := NewChan[int](Buffered(4))
 	x := c.Writer()
-	if got, err := x.Transport().Reserve(3); got != 3 || err != nil {
+	if got, err := x.Transport(transport.Door()).Reserve(3); got != 3 || err != nil {
 		t.Fatalf("Reserve(3) on an empty buffer of 4 = %d, %v", got, err)
 	}
 	w := c.Writer()
 	if err := w.Write(1); err != nil {
 		t.Fatal(err)
 	}
-	if done, _ := w.Transport().WriteNow(2); done {
+	if done, _ := w.Transport(transport.Door()).WriteNow(2); done {
 		t.Fatal("a write went into a buffer of 4 holding 1 value and 3 reserved slots")
 	}
-	if got, _ := x.Transport().Reserve(5); got != 0 {
+	if got, _ := x.Transport(transport.Door()).Reserve(5); got != 0 {
 		t.Fatalf("Reserve on a full buffer reserved %d", got)
 	}
 	wrote := make(chan error, 1)
 	go func() { wrote <- w.Write(2) }()
-	if err := x.Transport().WriteReserved(10); err != nil { // fills a slot: still full
+	if err := x.Transport(transport.Door()).WriteReserved(10); err != nil { // fills a slot: still full
 		t.Fatal(err)
 	}
 	r := c.Reader()
@@ -83,13 +85,13 @@ func TestReserveMixedWritersBounded(t *testing.T) {
 	go func() { // the transport: reserves what it can, fills it
 		defer wg.Done()
 		for i := 0; i < each; {
-			got, err := x.Transport().Reserve(min(size, each-i))
+			got, err := x.Transport(transport.Door()).Reserve(min(size, each-i))
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			for range got {
-				if err := x.Transport().WriteReserved(2*each + i); err != nil {
+				if err := x.Transport(transport.Door()).WriteReserved(2*each + i); err != nil {
 					t.Error(err)
 					return
 				}
@@ -134,7 +136,7 @@ func TestReserveAfterPoison(t *testing.T) {
 	for _, byReader := range []bool{true, false} {
 		c := NewChan[int](Buffered(2))
 		x := c.Writer()
-		if got, _ := x.Transport().Reserve(2); got != 2 {
+		if got, _ := x.Transport(transport.Door()).Reserve(2); got != 2 {
 			t.Fatal("no reservation")
 		}
 		r := c.Reader()
@@ -143,8 +145,8 @@ func TestReserveAfterPoison(t *testing.T) {
 		} else {
 			c.Writer().Poison()
 		}
-		err := x.Transport().WriteReserved(7)
-		if _, rerr := x.Transport().Reserve(1); !errors.Is(rerr, ErrPoisoned) {
+		err := x.Transport(transport.Door()).WriteReserved(7)
+		if _, rerr := x.Transport(transport.Door()).Reserve(1); !errors.Is(rerr, ErrPoisoned) {
 			t.Fatalf("Reserve after poison: %v", rerr)
 		}
 		v, rerr := r.Read()
