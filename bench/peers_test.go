@@ -39,6 +39,7 @@ type peer struct {
 // every peer with the GoCSP figure of the same run.
 var peers = []peer{
 	{"gocsp", gocspRoundTrip, gocspStream},
+	{"gocsp-acked", nil, gocspStreamAcked},
 	{"tcp", tcpRoundTrip, tcpStream},
 	{"grpc", grpcRoundTrip, grpcStream},
 	{"nats", natsRoundTrip, natsStream},
@@ -54,12 +55,12 @@ var errTimeout = errors.New("bench: the receiving side did not get every value i
 // --- GoCSP: two nodes; each channel's home is its reader's node, so a write is one frame there
 // and one acknowledgement back.
 
-func gocspNodes(tb testing.TB) (a, b *cspnet.Node) {
-	na, err := cspnet.Listen("")
+func gocspNodes(tb testing.TB, opts ...cspnet.Option) (a, b *cspnet.Node) {
+	na, err := cspnet.Listen("", opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	nb, err := cspnet.Listen("")
+	nb, err := cspnet.Listen("", opts...)
 	if err != nil {
 		na.Close()
 		tb.Fatal(err)
@@ -111,15 +112,32 @@ func gocspRoundTrip(tb testing.TB, k int) []func([]byte) ([]byte, error) {
 	return rts
 }
 
+// gocspStream streams with credits (WithCredits, which needs a reconnection window): a write
+// returns once the home has a buffer slot reserved for its value. gocspStreamAcked is the same
+// without them: a write returns once the home's buffer has the value, one round trip a value.
 func gocspStream(tb testing.TB, writers, n int) ([]func([]byte) error, func() error) {
-	na, nb := gocspNodes(tb)
+	return gocspStreamWith(tb, writers, n, true)
+}
+
+func gocspStreamAcked(tb testing.TB, writers, n int) ([]func([]byte) error, func() error) {
+	return gocspStreamWith(tb, writers, n, false)
+}
+
+func gocspStreamWith(tb testing.TB, writers, n int, credits bool) ([]func([]byte) error, func() error) {
+	var nopts []cspnet.Option
+	opts := []cspnet.EndOption{cspnet.WithCodec(cspnet.Raw{})}
+	if credits {
+		nopts = append(nopts, cspnet.WithReconnectWindow(5*time.Second))
+		opts = append(opts, cspnet.WithCredits())
+	}
+	na, nb := gocspNodes(tb, nopts...)
 	ch := csp.NewChan[[]byte](csp.Buffered(64))
 	if err := cspnet.Export(nb, "s", ch, cspnet.WithCodec(cspnet.Raw{})); err != nil {
 		tb.Fatal(err)
 	}
 	send := make([]func([]byte) error, writers)
 	for i := range send {
-		w, err := cspnet.OpenWriter[[]byte](context.Background(), na, nb.Addr()+"/s", cspnet.WithCodec(cspnet.Raw{}))
+		w, err := cspnet.OpenWriter[[]byte](context.Background(), na, nb.Addr()+"/s", opts...)
 		if err != nil {
 			tb.Fatal(err)
 		}

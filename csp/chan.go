@@ -31,8 +31,8 @@ package csp
 //     (a queued waiter may be stale: its selection fired elsewhere; take skips it). The one
 //     exception is a transport first in line, with readers behind it: what it leaves when it goes
 //     is handed to them (settle), and a value it held and puts back too.
-//   - n > 0 implies recvq has no claimable waiter ahead of a transport; n < size implies sendq has
-//     none.
+//   - n > 0 implies recvq has no claimable waiter ahead of a transport; n+reserved < size implies
+//     sendq has none. n+reserved <= size, but for values transports held and put back (pushFront).
 //   - A waiter is completed by exactly one party, the one whose CAS on its signal moves it from
 //     armed (signal.claim, or park's cancel); only the winner touches its value or sends the token.
 //   - poisoned, readersGone and writersGone only ever go from false to true.
@@ -89,6 +89,7 @@ type chanCore struct {
 	readersGone bool // every reader end retired: sticky, so a late joiner does not revive writers
 	writersGone bool
 	xheld       int // values transports hold (ReadHeld) and may still put back: not gone yet
+	reserved    int // buffer slots transports reserved for writes from elsewhere (Reserve): taken, though empty
 	rj, rr      int // reader ends joined, retired
 	wj, wr      int
 	msgs        uint64
@@ -303,6 +304,9 @@ func (c *Chan[T]) retire(e *endCore) {
 		}
 	} else {
 		own = &c.sendq
+		if e.reserved > 0 {
+			c.unreserve(e)
+		}
 		c.wr++
 		if c.wr == c.wj && !c.writersGone {
 			c.writersGone = true
@@ -388,7 +392,7 @@ func (c *Chan[T]) sendNow(e *endCore, v T) (ok bool, err error, wake *signal) {
 		c.msgs++
 		return true, nil, w.sig
 	}
-	if c.n < c.size {
+	if c.n+c.reserved < c.size {
 		c.push(v)
 		return true, nil, nil
 	}

@@ -42,12 +42,13 @@ type End interface {
 
 // endCore is the type-independent part of an end.
 type endCore struct {
-	ch      *chanCore
-	sig     *signal // what the end's own Read or Write parks on
-	dir     Dir
-	at      int                        // index in ch.ends while not retired; guarded by ch.mu
-	retired bool                       // guarded by ch.mu
-	owner   atomic.Pointer[procRecord] // the monitored process that owns this end, or nil
+	ch       *chanCore
+	sig      *signal // what the end's own Read or Write parks on
+	dir      Dir
+	at       int                        // index in ch.ends while not retired; guarded by ch.mu
+	retired  bool                       // guarded by ch.mu
+	reserved int                        // a writer's buffer slots a transport reserved (Reserve); guarded by ch.mu
+	owner    atomic.Pointer[procRecord] // the monitored process that owns this end, or nil
 }
 
 // Reader is a reader end of a Chan. It is used by one process at a time.

@@ -61,6 +61,8 @@ func (w *writerTransport[T]) WriteReady() (bool, <-chan struct{}) {
 	return writeReady((*Writer[T])(w))
 }
 func (w *writerTransport[T]) WriteNow(v T) (bool, error) { return writeNow((*Writer[T])(w), v) }
+func (w *writerTransport[T]) Reserve(k int) (int, error) { return reserve((*Writer[T])(w), k) }
+func (w *writerTransport[T]) WriteReserved(v T) error    { return writeReserved((*Writer[T])(w), v) }
 
 // reportLinkLost is transport.Chan.ReportLinkLost.
 func reportLinkLost[T any](c *Chan[T]) {
@@ -326,7 +328,7 @@ func writeReady[T any](w *Writer[T]) (ready bool, watch <-chan struct{}) {
 	if c.xwatch == nil {
 		c.xwatch = make(chan struct{})
 	}
-	if w.retired || c.poisoned || c.readersGone || c.recvq.head != nil || c.n < c.size {
+	if w.retired || c.poisoned || c.readersGone || c.recvq.head != nil || c.n+c.reserved < c.size {
 		return true, nil
 	}
 	return false, c.xwatch
@@ -352,6 +354,107 @@ func writeNow[T any](w *Writer[T], v T) (done bool, err error) {
 	}
 	w.trace(EventWrite)
 	return true, nil
+}
+
+// reserve is transport.Writer.Reserve: it reserves up to k more free slots of the buffer of w's channel for
+// values that come from elsewhere through w (a remote writer with credits), each filled later by
+// WriteReserved, and returns how many it reserved. Until then a reserved slot counts as taken: other
+// writers see the buffer full when its values and its reserved slots fill it, so Stats().Len plus
+// the slots reserved never exceeds the buffer (but for values a transport held and put back). A
+// slot is reserved only when no writer waits for one: they come first. err says why no slot will
+// ever be reserved again (the channel is poisoned, its readers or w retired); the slots w holds
+// are given back when w retires.
+func reserve[T any](w *Writer[T], k int) (got int, err error) {
+	c := w.c
+	if c.ext != nil {
+		panic("csp: Reserve on a remote end")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case w.retired:
+		return 0, ErrRetired
+	case c.poisoned:
+		return 0, ErrPoisoned
+	case c.readersGone:
+		return 0, ErrRetired
+	}
+	if c.sendq.claimable() {
+		return 0, nil
+	}
+	got = max(0, min(k, c.size-c.n-c.reserved-c.xheld))
+	w.reserved += got
+	c.reserved += got
+	return got, nil
+}
+
+// writeReserved is transport.Writer.WriteReserved: it writes v into a slot Reserve reserved for w, and never blocks:
+// a waiting reader takes v, or the buffer does. If a reader's poison discarded the buffer, or every
+// reader retired, since the slot was reserved, v goes as a buffered value would have (lost) and the
+// error says why; after a writer's poison v is still buffered, for the readers to drain, as it would
+// have been had it arrived first. It panics if w holds no reserved slot.
+func writeReserved[T any](w *Writer[T], v T) error {
+	c := w.c
+	c.mu.Lock()
+	if w.retired {
+		c.mu.Unlock()
+		return w.opErr("write", ErrRetired)
+	}
+	if w.reserved == 0 {
+		c.mu.Unlock()
+		panic(fmt.Sprintf("csp: WriteReserved on channel %q without a reserved slot", c.Name()))
+	}
+	w.reserved--
+	c.reserved--
+	var err error
+	var wake *signal
+	switch {
+	case c.discarded:
+		err = ErrPoisoned
+	case c.readersGone:
+		err = ErrRetired
+	default:
+		if r := c.recvq.take(nil); r != nil {
+			r.val = v
+			c.msgs++
+			wake = r.sig
+		} else {
+			c.push(v)
+		}
+	}
+	c.refill() // the slot is free again unless v went into it: a waiting writer takes it
+	c.mu.Unlock()
+	if wake != nil {
+		wake.notify()
+	}
+	if err != nil {
+		return w.opErr("write", err)
+	}
+	w.trace(EventWrite)
+	return nil
+}
+
+// unreserve gives back the slots e reserved (it retires). Under c.mu.
+func (c *Chan[T]) unreserve(e *endCore) {
+	c.reserved -= e.reserved
+	e.reserved = 0
+	c.refill()
+}
+
+// refill lets writers waiting for room take the buffer slots that are free (a reservation ended).
+// Under c.mu.
+func (c *Chan[T]) refill() {
+	for c.n+c.reserved < c.size {
+		w := c.sendq.take(nil)
+		if w == nil {
+			break
+		}
+		c.push(w.val)
+		var zero T
+		w.val = zero
+		w.sig.notify()
+	}
+	c.kick()
 }
 
 func (h *heldValue[T]) Value() T { return h.v }

@@ -108,65 +108,98 @@ func child(t *testing.T, mode, parent string, env ...string) (*exec.Cmd, <-chan 
 }
 
 // TestMultiProcessKill streams ints between this process and a child process, in both directions,
-// kills (SIGKILL) or hangs (SIGSTOP) the child mid-stream, and checks: every write the child saw acknowledged was received
-// here exactly once and in order, at most one more arrived, and the read blocked here returns
-// (ErrLinkLost, or ErrRetired where the channel's home is here and its lost writer left).
+// kills (SIGKILL) or hangs (SIGSTOP) the child mid-stream, and checks: every write the child saw
+// acknowledged was received here exactly once and in order, at most one more arrived, and the read
+// blocked here returns (ErrLinkLost, or ErrRetired where the channel's home is here and its lost
+// writer left). This node has the default reconnection window (the child never comes back, so the
+// read returns once the window passes: a redial is refused, or hangs in a stopped process's
+// handshake) or none (the read returns at once; the child keeps the default window, so this is
+// also a node with a window linked to one without). The eight runs wait for their child's loss
+// together, so that the test takes one window, not eight.
 func TestMultiProcessKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	for _, c := range []struct {
-		mode string
-		sig  syscall.Signal
-	}{{"writer", syscall.SIGKILL}, {"home", syscall.SIGKILL}, {"writer", syscall.SIGSTOP}, {"home", syscall.SIGSTOP}} {
-		mode := c.mode
-		// SIGSTOP leaves the connection open and the peer silent: only the heartbeat finds it.
-		t.Run(mode+"/"+c.sig.String(), func(t *testing.T) {
-			n, err := Listen("", WithHeartbeat(100*time.Millisecond, 500*time.Millisecond))
+	type run struct {
+		name  string
+		cmd   *exec.Cmd
+		lines <-chan string
+		got   []int
+		ended chan error // the read's error, once the link is lost
+		took  time.Duration
+	}
+	var runs []*run
+	for _, window := range []struct {
+		name string
+		opt  Option
+	}{{"default-window", nil}, {"no-window", WithReconnectWindow(0)}} {
+		for _, c := range []struct {
+			mode string
+			sig  syscall.Signal
+		}{{"writer", syscall.SIGKILL}, {"home", syscall.SIGKILL}, {"writer", syscall.SIGSTOP}, {"home", syscall.SIGSTOP}} {
+			// SIGSTOP leaves the connection open and the peer silent: only the heartbeat finds it.
+			opts := []Option{WithHeartbeat(100*time.Millisecond, 500*time.Millisecond)}
+			if window.opt != nil {
+				opts = append(opts, window.opt)
+			}
+			n, err := Listen("", opts...)
 			require.NoError(t, err)
-			defer n.Close()
+			t.Cleanup(func() { n.Close() })
 			var r *csp.Reader[int]
-			if mode == "writer" {
+			if c.mode == "writer" {
 				ch := csp.NewChan[int]()
 				require.NoError(t, Export(n, "c", ch))
 				r = ch.Reader()
 			}
-			cmd, lines := child(t, mode, n.Addr())
+			cmd, lines := child(t, c.mode, n.Addr())
 			first := <-lines
 			require.True(t, strings.HasPrefix(first, "addr "), first)
-			if mode == "home" {
+			if c.mode == "home" {
 				r, err = OpenReader[int](ctxT(t), n, strings.TrimPrefix(first, "addr ")+"/c")
 				require.NoError(t, err)
 			}
+			ru := &run{name: window.name + "/" + c.mode + "/" + c.sig.String(), cmd: cmd, lines: lines, ended: make(chan error, 1)}
+			runs = append(runs, ru)
 			want := 2000 * stress()
-			var got []int
-			var readErr error
-			for {
+			for len(ru.got) < want {
 				v, err := r.Read()
-				if err != nil {
-					readErr = err
-					break
-				}
-				got = append(got, v)
-				if len(got) == want {
-					require.NoError(t, cmd.Process.Signal(c.sig))
-				}
+				require.NoError(t, err)
+				ru.got = append(ru.got, v)
 			}
-			cmd.Process.Kill()
-			cmd.Wait()
+			require.NoError(t, cmd.Process.Signal(c.sig))
+			go func() {
+				start := time.Now()
+				for {
+					v, err := r.Read()
+					if err != nil {
+						ru.took = time.Since(start)
+						ru.ended <- err
+						return
+					}
+					ru.got = append(ru.got, v)
+				}
+			}()
+		}
+	}
+	for _, ru := range runs {
+		t.Run(ru.name, func(t *testing.T) {
+			readErr := <-ru.ended
+			ru.cmd.Process.Kill()
+			ru.cmd.Wait()
 			acked := -1
-			for l := range lines {
+			for l := range ru.lines {
 				if s, ok := strings.CutPrefix(l, "ack "); ok {
 					acked, _ = strconv.Atoi(s)
 				}
 			}
 			require.True(t, typedLoss(readErr), "%v", readErr)
-			for i, v := range got {
+			for i, v := range ru.got {
 				require.Equal(t, i, v, "received out of order or twice")
 			}
-			require.Greater(t, len(got), acked, "an acknowledged write (%d) was not received", acked)
-			require.LessOrEqual(t, len(got), acked+2, "received more than the acknowledged writes and the one in flight")
-			t.Logf("%s: received %d, child saw %d acknowledged, read ended with %v", mode, len(got), acked+1, readErr)
+			require.Greater(t, len(ru.got), acked, "an acknowledged write (%d) was not received", acked)
+			require.LessOrEqual(t, len(ru.got), acked+2, "received more than the acknowledged writes and the one in flight")
+			t.Logf("received %d, child saw %d acknowledged, read ended %v after the signal with %v", len(ru.got), acked+1,
+				ru.took.Round(time.Millisecond), readErr)
 		})
 	}
 }
@@ -201,17 +234,18 @@ func TestMultiProcessCloseDelivers(t *testing.T) {
 	require.Contains(t, out, "closed")
 }
 
-// The heartbeat and reconnection window of TestMultiProcessPauseHeals's nodes.
+// The heartbeat and reconnection window of TestMultiProcessPauseHeals's nodes: a short heartbeat
+// bound, so that a short pause is longer than it, and the default window, said explicitly.
 var (
 	childBeat   = WithHeartbeat(100*time.Millisecond, 500*time.Millisecond)
-	childWindow = WithReconnectWindow(20 * time.Second)
+	childWindow = WithReconnectWindow(defaultWindow)
 )
 
 // TestMultiProcessPauseHeals streams ints from a child process, pauses it (SIGSTOP) for longer
-// than the heartbeat bound but within the reconnection window, so that this node finds the link
-// silent and suspends it, and continues it (SIGCONT): the link resumes, and the stream goes on
-// with every value once and in order and no error, whichever node dialled the link (the child,
-// writing to a channel here, or this node, reading from the child's).
+// than the heartbeat bound but within the default reconnection window (both nodes have it), so
+// that this node finds the link silent and suspends it, and continues it (SIGCONT): the link
+// resumes, and the stream goes on with every value once and in order and no error, whichever node
+// dialled the link (the child, writing to a channel here, or this node, reading from the child's).
 func TestMultiProcessPauseHeals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")

@@ -17,31 +17,32 @@ import (
 // value twice, at most the one value in flight received without its write succeeding, and every
 // blocked operation returns ErrLinkLost or, on the home side, what the export's policy made of the
 // lost end: ErrPoisoned (PoisonOnLinkLost) or ErrRetired (LeaveOnLinkLost, the only other end
-// having left).
+// having left). The runs alternate between nodes without a reconnection window and nodes with a
+// short one whose redials are refused (losses), the link being lost once it passes.
 func TestCutMidStream(t *testing.T) {
 	rounds := 6 * stress()
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	for i := range rounds {
-		for _, remoteWriter := range []bool{true, false} {
+		for k, remoteWriter := range []bool{true, false} {
 			buf := 0
 			if remoteWriter {
 				buf = []int{0, 1, 5}[i%3]
 			}
 			cutAfter := time.Duration(rng.IntN(20_000)) * time.Microsecond
 			policy := []LinkLostPolicy{PoisonOnLinkLost, LeaveOnLinkLost}[rng.IntN(2)]
-			cutStream(t, remoteWriter, buf, cutAfter, policy)
+			cutStream(t, remoteWriter, buf, cutAfter, policy, losses[(i+k)%len(losses)])
 		}
 	}
 }
 
-func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration, policy LinkLostPolicy) {
+func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration, policy LinkLostPolicy, how loss) {
 	var f faults
-	home, err := Listen("", fastBeat)
+	home, err := Listen("", fastBeat, how.window)
 	require.NoError(t, err)
 	defer home.Close()
-	user, err := Listen("", fastBeat, WithDialer(f.dial))
+	user, err := Listen("", fastBeat, how.window, WithDialer(f.dial))
 	require.NoError(t, err)
 	defer user.Close()
 	ch := csp.NewChan[int](csp.Buffered(buf))
@@ -74,7 +75,7 @@ func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration,
 		}
 		acked <- i
 	}()
-	time.AfterFunc(cutAfter, f.cut)
+	time.AfterFunc(cutAfter, f.lose)
 	var got []int
 	for {
 		v, err := r.Read()
@@ -89,7 +90,7 @@ func cutStream(t *testing.T, remoteWriter bool, buf int, cutAfter time.Duration,
 		got = append(got, v)
 	}
 	a := <-acked
-	t.Logf("remote writer %v, buffer %d, cut after %v, %v: %d acknowledged, %d received", remoteWriter, buf, cutAfter, policy, a, len(got))
+	t.Logf("%s: remote writer %v, buffer %d, cut after %v, %v: %d acknowledged, %d received", how.name, remoteWriter, buf, cutAfter, policy, a, len(got))
 	// Values arrive in order from one writer, so exactly once is: got is 0, 1, 2, ... with no gap
 	// and no repeat, at least every acknowledged one, at most one more.
 	for i, v := range got {

@@ -102,16 +102,18 @@
 //
 // # Failure
 //
-// Each link sends a heartbeat when idle (WithHeartbeat, by default every 250ms) and is lost when
-// nothing arrives for the bound (default 1.5s, so a dead or silent peer is found within 2s), when
-// its connection fails, or when the peer breaks the protocol. Then every operation and selection
-// waiting on it returns ErrLinkLost (not csp.ErrPoisoned; test with errors.Is), and so does every
-// later operation on its ends; reconnecting is explicit (open new ends), unless both nodes have a
-// reconnection window (below). A peer that leaves a home's question about its operation
-// unanswered (msgHeld to a hold, msgTaken or msgRefused to an offer) for the heartbeat bound plus
-// the reconnection window, heartbeats or not, breaks the protocol: its link is lost then, so that a
-// writer it held fails with ErrLinkLost (the peer may have the value) instead of stalling the
-// channel's other ends. Every error an operation
+// Each link sends a heartbeat when idle (WithHeartbeat, by default every 250ms); its connection
+// fails when nothing arrives for the bound (default 1.5s, so a dead or silent peer is found within
+// 2s) or on an I/O error. Nodes with a reconnection window (both, by default: 5s) then wait for the
+// link to come back (below); a link not back within the window, one between nodes of which one
+// has no window (WithReconnectWindow(0)) whose connection fails, and one whose peer breaks the
+// protocol, are lost. Then every operation and selection waiting on it returns ErrLinkLost (not
+// csp.ErrPoisoned; test with errors.Is), and so does every later operation on its ends;
+// reconnecting after a loss is explicit (open new ends). A peer that leaves a home's question
+// about its operation unanswered (msgHeld to a hold, msgTaken or msgRefused to an offer) for the
+// heartbeat bound (plus the reconnection window, on a link that may come back), heartbeats or not,
+// breaks the protocol: its link is lost then, so that a writer it held fails with ErrLinkLost (the
+// peer may have the value) instead of stalling the channel's other ends. Every error an operation
 // or selection returns after a link loss, on any node, matches ErrLinkLost, csp.ErrPoisoned or
 // csp.ErrRetired under errors.Is: a writer whose value was in flight to a reader on another lost
 // link gets ErrLinkLost too, wherever the writer is.
@@ -139,10 +141,10 @@
 //   - PoisonOnLinkLost also discards the whole buffer when the lost end is a reader, as a local
 //     reader's poison does (a lost writer's poison lets readers drain it first).
 //
-// With WithReconnectWindow(d) on both nodes, a link whose connection fails (an I/O error, or
-// silence past the heartbeat bound) is suspended instead of lost: its operations wait, what its
-// ends send is kept, and the node that dialled the link dials again (backing off up to a heartbeat
-// period between tries) through the whole handshake, TLS and secret included; the other node
+// With a reconnection window on both nodes (WithReconnectWindow, 5s by default), a link whose
+// connection fails (an I/O error, or silence past the heartbeat bound) is suspended instead of
+// lost: its operations wait, what its ends send is kept, and the node that dialled the link dials
+// again (backing off up to a heartbeat period between tries) through the whole handshake, TLS and secret included; the other node
 // accepts the new connection only from the same peer, naming the link's random 128-bit id. Each
 // side says how many bytes of the link's stream it has received, and the other sends again exactly
 // what followed, from a buffer of what the peer has not acknowledged yet (acknowledged with the
@@ -152,9 +154,15 @@
 // (lost then, with ErrLinkLost), to one whose resend buffer grows past twice the queue bound (16
 // MiB by default), and to a peer that breaks the protocol (lost at once). A closing node does not
 // wait out a window: its suspended links are lost at once, and its live ones deliver and end as
-// below. The default window is 0, a failed connection being a lost link: with a window, a dead
-// peer's ends are released only after the heartbeat bound and the window (about 6.5s with 5s,
-// the window that rides out a process pause, a NAT rebinding or a proxy restart).
+// below. The window is 5s unless WithReconnectWindow says otherwise: it rides out a process
+// paused for a few seconds, a NAT rebinding or a proxy restart, and costs a dead peer's ends: they
+// are released after the window, and the heartbeat bound if the peer went silent rather than
+// closing its connection (about 6.5s, against 2s without a window). A peer restarted meanwhile at
+// the same address has no such session to resume, and says so: the link is lost at once.
+// Where the two nodes' windows differ, each waits its own before its side of the link is lost;
+// the link comes back only within the shorter. WithReconnectWindow(0) on either node makes every
+// failed connection a lost link at once, as before windows; nodes with and without a window link
+// to each other that way.
 //
 // A process blocked on a remote end counts as live for deadlock detection: what it waits for
 // happens on another node.
@@ -167,6 +175,54 @@
 // writes, retires and closes its node leaves the home's readers ErrRetired (never ErrPoisoned),
 // whatever the policy; the ends it had not retired are lost ends to their homes, which leave or
 // poison as the export says. Close waits for the peers at most the heartbeat bound.
+//
+// # Credits
+//
+// A remote Write returns once its home has the value, so one writer has one value in flight: a
+// round trip per value. A writer end opened WithCredits on a buffered channel, over a link with a
+// reconnection window on both nodes, writes ahead instead: its home reserves up to W = min(buffer,
+// 64) free slots of the buffer for it (a reserved slot counts as taken for every other writer, so
+// the values buffered plus the slots reserved never exceed the buffer) and grants them (msgCredit,
+// cumulative); a Write that has a credit sends its value and returns nil at once, and the home's
+// link reader puts the value into its slot (to a waiting reader, or into the buffer) as it
+// arrives, in the order the end wrote. The home grants again as credits are spent and the buffer
+// has room; an end out of credits writes the acknowledged way, in line with the channel's other
+// writers (so writers that keep the buffer full cannot starve it), and is topped up after. Nothing
+// waits per value: an end has at most W values in flight, the home no queue for them, and no
+// goroutine is added. Rendezvous channels, output guards, tries and links without a window keep
+// the acknowledged path. The end's values travel in order on the link's one byte stream, which
+// within the window is resent after a blip exactly from where the peer stopped, so no per-value
+// sequence numbers are needed: a credited value is either in the stream the session resends, or
+// lost with the whole link (and its ends: a new link is new ends, so there is nothing to resend on).
+//
+// What that changes. A Write that returned nil has a place in the buffer, but may not be there yet:
+// a process that learns of the write another way (a message through another channel or another
+// node) and reads the channel may find it empty, or select a Skip over it; through the same link,
+// order holds (an operation a process of the writer's node makes after the Write reaches the home
+// after the value). Stats at the home count a value once it arrives. So credits are opt-in, for
+// streams where that is fine; the package's semantic tests run through credited ends with readers
+// and writers on one node.
+//
+// What each failure can lose, beyond the above (Failure):
+//
+//   - A blip healed within the window: nothing.
+//   - The writer's node dies (or closes with the link suspended) with values in flight: those
+//     values, as a local process that dies after its Write returned loses nothing it wrote but
+//     stops writing; here up to W values that had returned nil never reach the buffer. A node that
+//     closes normally delivers them first (Close sends everything queued before msgBye).
+//   - The link lost for good (past the window, or its resend buffer overflowing): at most W values
+//     per credited end that returned nil and never reached the home. The writer's next operation
+//     fails with ErrLinkLost, whose text says how many of its credited writes the home had not yet
+//     confirmed (confirmations ride on grants, so that is an upper bound); the home's end then
+//     leaves or poisons as the export says, and its unfilled reservations are given back.
+//   - A reader's poison discards the values that arrive for reserved slots afterwards, as it
+//     discards buffered ones; the home tells the end to stop (flagStop), after which its writes
+//     fail with csp.ErrPoisoned as any writer's. Writes the end made before that reached it
+//     returned nil: at most the values in flight, up to W. The same holds when every reader
+//     retired (their values would never be read). After a writer's poison, values already in
+//     flight still go into the buffer, for readers to drain.
+//   - A retirement, poison or Close that the writer sends after credited writes reaches the home
+//     after them, so readers get every value before ErrRetired.
 //
 // # Wire
 //
@@ -181,7 +237,10 @@
 // length of the rest, uint8 type, uint8 flags, uint32 end id, uint64 operation id) and a payload of
 // at most WithMaxFrame bytes in all. Values travel through the channel's Codec, always decoded into
 // the channel's declared element type (see Codecs).
-// Flow control is per end: an end has one operation outstanding at a time, the home serves each end
+// A writer end that asks for credits says so with flag 8 on msgOpen; its credited writes are
+// msgWrite with flag 8 (no answer), the home's grants msgCredit (type 19: two uint64, granted and
+// received so far; flag 1: no more).
+// Flow control is per end: an end has one operation outstanding at a time (or W credited writes), the home serves each end
 // from its own goroutine, and the link's reader never blocks on a channel, so a slow reader of one
 // channel never stalls another channel on the same link.
 //
@@ -212,7 +271,7 @@
 // input. The hostile-value tests (hostile_test.go) send nesting 3,000,000 deep, lengths of 2^60
 // and many such values at once: each is refused with a reason, the node lives and serves on, and
 // its heap grows by the frames in flight only (64 ends on 4 connections writing 4 MiB hostile
-// values at once: 93 MiB at the peak, with `go test -run TestHostileValuesFromManyEnds -v ./net`).
+// values at once: 101–110 MiB at the peak, with `go test -run TestHostileValuesFromManyEnds -v ./net`).
 //
 // # Security
 //
@@ -256,19 +315,23 @@
 // outgoing bound (max(8 MiB, 8F)):
 //
 //	handshakes  WithMaxHandshakes × (a goroutine and its buffers: 1.5–7 KiB; with TLS some tens)
-//	links       WithMaxPeers × (F read buffer + 64 KiB + 2Q queued and being written)
+//	links       WithMaxPeers × (F read buffer + 64 KiB + 2Q queued and being written, or on a
+//	            session sent and not yet acknowledged; + 1.4 MiB of a session's read buffers)
 //	ends        WithMaxEndsTotal × (~6 KiB + up to 3F: two queued writes and the value served)
 //
-// which with the defaults is about 4.3 GiB for links and, if every end holds three values of the
-// largest frame, 24 GiB for ends: a node that serves untrusted peers should size WithMaxFrame and
+// which with the defaults is about 4.6 GiB for links (a suspended link keeps its share for the
+// reconnection window, and counts against WithMaxPeers meanwhile) and, if every end holds three
+// values of the largest frame, 24 GiB for ends: a node that serves untrusted peers should size WithMaxFrame and
 // WithMaxEndsTotal to its memory (64 KiB frames and 4096 ends: under 1 GiB in all). Measured on
-// loopback, each flood from one process against one node (go test -v -run 'TestSilentFlood|
-// TestPeerThatDoesNotRead|TestHostileValuesFromMany|TestMemoryPerEnd' ./net, heap and stacks at
-// the peak by runtime.MemStats; 2 cores): 300 silent sockets redialled, 8.1 MiB, the flooders'
-// own sockets included, and an honest peer with the secret links at its first or second try; an
-// open flood read by nobody, 29 MiB until the link is dropped (1.08 GB before the bound); 64
-// ends writing hostile 4 MiB values at once, 93 MiB; an idle end, 5.7 KiB; a silent connection in
-// its handshake, 1.5–7 KiB (TestMemoryPerHandshake).
+// loopback, each flood from one process against one node with the default options (go test -v
+// -run 'TestSilentFlood|TestPeerThatDoesNotRead|TestHostileValuesFromMany|TestMemoryPer' ./net,
+// heap and stacks at the peak by runtime.MemStats, garbage not yet collected included; 2 cores,
+// heavily shared): 300 silent sockets redialled, 6.8–8.7 MiB, the flooders' own sockets included,
+// and an honest peer with the secret links at its first or second try; an open flood read by
+// nobody, 28–34 MiB until the link is dropped (1.08 GB before the bound), 65–80 MiB when the
+// flooder asked for a session (its resend buffer fills instead); 64 ends writing hostile 4 MiB
+// values at once, 101–110 MiB; an idle end, 4.8–5.1 KiB; a silent connection in its handshake,
+// 3.1–3.5 KiB.
 //
 // # Finding channels and nodes
 //
@@ -277,14 +340,15 @@
 // name is one live node's at a time: ErrNameTaken), and opens ends by channel name alone. The
 // server is built from this package's remote channels: a client exports a request and a reply
 // channel, says hello on the server's "gocsp.names", and the server serves it in a session over
-// those channels; when the client's link is lost (it closed, died, or went silent past the
-// heartbeat bound), the session ends and its names are dropped.
+// those channels; when the client's link is lost (it closed; or it died or went silent past the
+// heartbeat bound, and was not back within the reconnection window), the session ends and its
+// names are dropped. A blip that heals within the window keeps the session and the names.
 //
 // A Resolver turns a service name into node addresses: SRVResolver reads DNS SRV records
 // (_gocsp._tcp.SERVICE, as a Kubernetes headless service with a port named gocsp, or Consul,
 // publishes them), StaticResolver is a fixed list, and a Node with a name server resolves channel
 // names. Open ends at address+"/"+channel.
 //
-// Reconnection is opt-in (WithReconnectWindow, see Failure); without it a lost link is for good:
-// open new ends.
+// A link whose connection fails comes back within the reconnection window (WithReconnectWindow,
+// 5s by default; see Failure); a link lost for good stays lost: open new ends.
 package net

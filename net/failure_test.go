@@ -13,14 +13,19 @@ import (
 
 // TestLinkLostBlockedOps: operations blocked on a remote end (a Read, a Write, selections with an
 // input and with an output guard) return ErrLinkLost, not poison, when the link is cut or the peer
-// goes silent; so does every later operation on the end.
+// goes silent; so does every later operation on the end. Without a reconnection window, and with
+// one that the peer does not come back within.
 func TestLinkLostBlockedOps(t *testing.T) {
-	for _, how := range []string{"cut", "silent"} {
-		t.Run(how, func(t *testing.T) {
+	for _, c := range []struct {
+		how string
+		loss
+	}{{"cut", losses[0]}, {"cut", losses[1]}, {"silent", losses[0]}, {"silent", losses[1]}} {
+		how := c.how
+		t.Run(how+"/"+c.name, func(t *testing.T) {
 			var f faults
-			home, _ := Listen("", fastBeat)
+			home, _ := Listen("", fastBeat, c.window)
 			defer home.Close()
-			user, _ := Listen("", fastBeat, WithDialer(f.dial))
+			user, _ := Listen("", fastBeat, c.window, WithDialer(f.dial))
 			defer user.Close()
 			in, out := csp.NewChan[int](), csp.NewChan[int]()
 			require.NoError(t, Export(home, "in", in))
@@ -44,9 +49,9 @@ func TestLinkLostBlockedOps(t *testing.T) {
 			go func() { _, err := alt3.Select(); errs <- err }()
 			time.Sleep(50 * time.Millisecond) // let them block (not a timing assertion: any order works)
 			if how == "cut" {
-				f.cut()
+				f.lose()
 			} else {
-				f.freeze()
+				f.silence()
 			}
 			for range 4 {
 				err := <-errs
@@ -178,23 +183,26 @@ func TestPoisonRetireBothWays(t *testing.T) {
 
 // TestLinkLostPoisonsHome: when a link is lost, a PoisonOnLinkLost home poisons the channel
 // through the lost ends, as their processes' failure would have; a LeaveOnLinkLost home (the
-// default) retires them, so the channel's last writer leaving ends its readers with ErrRetired.
+// default) retires them, so the channel's last writer leaving ends its readers with ErrRetired;
+// with a reconnection window, once it passes.
 func TestLinkLostPoisonsHome(t *testing.T) {
 	for _, policy := range []LinkLostPolicy{PoisonOnLinkLost, LeaveOnLinkLost} {
-		t.Run(policy.String(), func(t *testing.T) {
-			var f faults
-			home, _ := Listen("", fastBeat)
-			defer home.Close()
-			user, _ := Listen("", fastBeat, WithDialer(f.dial))
-			defer user.Close()
-			ch := csp.NewChan[int]()
-			require.NoError(t, Export(home, "c", ch, OnLinkLost(policy)))
-			_, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
-			require.NoError(t, err)
-			f.cut()
-			_, err = ch.Reader().Read()
-			require.True(t, errors.Is(err, policyErr(policy)), "%v", err)
-			require.Equal(t, policy == PoisonOnLinkLost, ch.Stats().Poisoned)
-		})
+		for _, how := range losses {
+			t.Run(policy.String()+"/"+how.name, func(t *testing.T) {
+				var f faults
+				home, _ := Listen("", fastBeat, how.window)
+				defer home.Close()
+				user, _ := Listen("", fastBeat, how.window, WithDialer(f.dial))
+				defer user.Close()
+				ch := csp.NewChan[int]()
+				require.NoError(t, Export(home, "c", ch, OnLinkLost(policy)))
+				_, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
+				require.NoError(t, err)
+				f.lose()
+				_, err = ch.Reader().Read()
+				require.True(t, errors.Is(err, policyErr(policy)), "%v", err)
+				require.Equal(t, policy == PoisonOnLinkLost, ch.Stats().Poisoned)
+			})
+		}
 	}
 }

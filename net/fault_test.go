@@ -2,6 +2,7 @@ package net
 
 import (
 	"context"
+	"errors"
 	gonet "net"
 	"sync"
 	"sync/atomic"
@@ -9,10 +10,14 @@ import (
 )
 
 // faults is a dialer whose connections a test can cut (both directions closed) or freeze (the
-// peer goes silent: nothing more is delivered either way, as with a hung host).
+// peer goes silent: nothing more is delivered either way, as with a hung host). A node with a
+// reconnection window dials again after a cut or a freeze, and faults lets the redial through (a
+// blip that heals) unless the test made the loss for good (lose, silence), as a peer that died
+// would.
 type faults struct {
-	mu    sync.Mutex
-	conns []*faultConn
+	mu     sync.Mutex
+	conns  []*faultConn
+	refuse atomic.Bool // every dial fails: the peer is gone for good
 }
 
 type faultConn struct {
@@ -22,6 +27,9 @@ type faultConn struct {
 }
 
 func (f *faults) dial(ctx context.Context, addr string) (gonet.Conn, error) {
+	if f.refuse.Load() {
+		return nil, errors.New("faults: the peer is gone for good")
+	}
 	var d gonet.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -66,6 +74,36 @@ func (f *faults) freeze() {
 		c.frozen.Store(true)
 	}
 }
+
+// lose cuts every connection dialled so far and refuses every later dial: the link is lost at once
+// without a reconnection window, and once the window passes with one.
+func (f *faults) lose() {
+	f.refuse.Store(true)
+	f.cut()
+}
+
+// silence freezes every connection dialled so far and refuses every later dial: the link is lost
+// after the heartbeat bound without a reconnection window, and after the bound and the window with
+// one.
+func (f *faults) silence() {
+	f.refuse.Store(true)
+	f.freeze()
+}
+
+// A loss says how the nodes of a test that needs a link lost for good are configured: without a
+// reconnection window (a failed connection is the loss), or with a short one whose redials are all
+// refused (faults.lose, faults.silence), so that both paths to a lost link are tested and neither
+// waits out the default window.
+type loss struct {
+	name   string
+	window Option
+}
+
+// losses are the two ways a link is lost for good. shortWindow is long enough for a redial to be
+// tried and refused, short enough to keep the tests quick.
+var losses = []loss{{"no-window", WithReconnectWindow(0)}, {"window", WithReconnectWindow(shortWindow)}}
+
+const shortWindow = 25 * time.Millisecond
 
 // fastBeat makes link loss quick to detect in tests.
 var fastBeat = WithHeartbeat(20*time.Millisecond, 150*time.Millisecond)

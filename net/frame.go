@@ -45,6 +45,7 @@ const (
 	msgCommit                   // home→opener: held op is done; payload as msgDone
 	msgRelease                  // home→opener: held op did not happen: wait on
 	msgBye                      // either way: the sender is closing; all it owed precedes this
+	msgCredit                   // home→opener: a writer end's credits (flagStop: no more); payload: creditMsg
 	msgLast
 )
 
@@ -53,7 +54,27 @@ const (
 	flagBusy  uint8 = 1 << 0 // msgRefused: the selection is held elsewhere; ask again
 	flagTry   uint8 = 1 << 1 // msgRead, msgWrite: a selection's first look; complete now or say not ready
 	flagProbe uint8 = 1 << 2 // msgRead, msgWrite: say whether the operation could match now; change nothing
+	// flagCredit: on msgOpen, the opener of a writer end asks for credits (WithCredits); on
+	// msgWrite, a credited write (its op id is its count: 1, 2, ...); on msgDone, the plain write
+	// used a slot reserved for the end, so it counts as a credited one.
+	flagCredit uint8 = 1 << 3
+	flagStop   uint8 = 1 << 0 // msgCredit: no more credits; later writes go the acknowledged way
 )
+
+// creditMsg is msgCredit's payload: the slots granted to the end so far and the credited writes
+// the home has received so far, both counted from the end's opening.
+type creditMsg struct{ granted, received uint64 }
+
+func (m creditMsg) append(dst []byte) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(dst, m.granted), m.received)
+}
+
+func parseCredit(b []byte) (creditMsg, error) {
+	if len(b) != 16 {
+		return creditMsg{}, errors.New("malformed credit")
+	}
+	return creditMsg{binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])}, nil
+}
 
 // Results carried by msgDone.
 const (
@@ -144,10 +165,11 @@ func decodeFrame(b []byte, max int) (frame, []byte, error) {
 
 // openReq is msgOpen's payload: which channel, from which side, carrying what, through which codec.
 type openReq struct {
-	dir   uint8 // 1 read, 2 write (csp.Dir)
-	name  string
-	typ   string
-	codec string
+	dir    uint8 // 1 read, 2 write (csp.Dir)
+	name   string
+	typ    string
+	codec  string
+	credit bool // msgOpen's flagCredit, not in the payload
 }
 
 const maxField = 1024 // a name, type or codec name longer than this is refused

@@ -39,6 +39,12 @@ func (e *export[T]) open(l *link, id uint32, req openReq) error {
 		h.r = e.ch.Reader()
 	} else {
 		h.w = e.ch.Writer()
+		// Credits only where the link's byte stream survives a blip: a credited value in flight
+		// is then lost only with the link for good (net/doc.go, "Credits").
+		if buf := e.ch.Stats().Buffer; req.credit && buf > 0 && l.resumable() {
+			h.window = min(buf, maxCreditWindow)
+			h.thresh = max(1, h.window/4)
+		}
 	}
 	if !l.addHome(id, h) {
 		h.drop()
@@ -73,8 +79,21 @@ type home[T any] struct {
 	pre       T       // operation preOp's value, decoded already by writeNow
 	preOp     uint64
 
+	// Credits (WithCredits): window > 0 when the end has them. granted counts the buffer slots
+	// reserved for the end and granted to it, received the credited writes that came (including
+	// plain writes that used a reserved slot), both since it opened: granted-received slots are
+	// reserved in the channel now. Under mu; reserving (csp.Reserve) is the home goroutine's alone.
+	window, thresh    int
+	granted, received uint64
+	creditStop        bool            // flagStop sent: no more grants
+	space             <-chan struct{} // the channel may have room for the grants wanted (run waits on it)
+
 	timer *time.Timer // answer's deadline; only the home's goroutine uses it
 }
+
+// maxCreditWindow bounds the slots reserved for one credited writer end: with the one frame a
+// credited write costs, that bounds what the end has in flight.
+const maxCreditWindow = 64
 
 func (h *home[T]) end() csp.End {
 	if h.r != nil {
@@ -105,18 +124,25 @@ func (h *home[T]) queuedWrites() int {
 	return n
 }
 
-func (h *home[T]) post(f frame) bool {
+// errOutstanding is why a peer that queues more frames for an end than the protocol allows loses
+// its link.
+var errOutstanding = errors.New("more frames outstanding than the protocol allows")
+
+func (h *home[T]) post(f frame) error {
+	if f.typ == msgWrite && f.flags&flagCredit != 0 {
+		return h.writeCredited(f)
+	}
 	// A probe carries no value and must write none (an empty payload may decode as one: Raw).
 	if f.typ == msgWrite && f.flags&(flagAlt|flagProbe) == 0 && h.writeNow(f) {
-		return true
+		return nil
 	}
 	f.payload = append([]byte(nil), f.payload...)
 	if f.typ == msgTaken || f.typ == msgRefused || f.typ == msgHeld {
 		select {
 		case h.answers <- f:
-			return true
+			return nil
 		default:
-			return false
+			return fmt.Errorf("end %d: %w", h.id, errOutstanding)
 		}
 	}
 	switch f.typ {
@@ -124,7 +150,7 @@ func (h *home[T]) post(f frame) bool {
 		// Poison overtakes whatever the end has queued or under way, as it does on a local end:
 		// the home's end is poisoned now, which wakes the operation it serves with ErrPoisoned.
 		h.end().Poison()
-		return true
+		return nil
 	case msgRetire:
 		// So does retirement; run still answers the operation under way, then confirms it.
 		h.end().Retire()
@@ -132,15 +158,98 @@ func (h *home[T]) post(f frame) bool {
 	h.mu.Lock()
 	if len(h.queue) >= maxQueued || f.typ == msgWrite && h.queuedWrites() >= maxQueuedWrites {
 		h.mu.Unlock()
-		return false
+		return fmt.Errorf("end %d: %w", h.id, errOutstanding)
 	}
 	h.queue = append(h.queue, f)
 	h.mu.Unlock()
+	h.poke()
+	return nil
+}
+
+// poke wakes the home's goroutine.
+func (h *home[T]) poke() {
 	select {
 	case h.wake <- struct{}{}:
 	default:
 	}
+}
+
+// writeCredited takes a credited write, on the link's reader goroutine: its value goes into the
+// slot reserved for it (to a waiting reader, or into the buffer) at once, in the order the end
+// wrote, since frames on the link keep it; the writer's Write returned when it was sent. A write
+// beyond the credits granted, or a value that does not decode (the writer encoded it with the
+// same codec), breaks the protocol: the link is dropped.
+func (h *home[T]) writeCredited(f frame) error {
+	h.mu.Lock()
+	if h.window == 0 || h.received >= h.granted {
+		h.mu.Unlock()
+		return fmt.Errorf("end %d: a credited write beyond the %d credits granted", h.id, h.granted)
+	}
+	h.received++
+	wake := h.window-int(h.granted-h.received) >= h.thresh && !h.creditStop
+	h.mu.Unlock()
+	var v T
+	if err := h.codec.Unmarshal(f.payload, &v); err != nil {
+		return fmt.Errorf("end %d: a credited value of channel %q does not decode: %w", h.id, h.exp.name, err)
+	}
+	if err := h.w.Transport().WriteReserved(v); err != nil {
+		wake = true // poisoned, or its readers retired: run tells the writer (flagStop)
+	}
+	if wake {
+		h.poke()
+	}
+	return nil
+}
+
+// useCredit takes a slot reserved for the end for a plain write, if it has one (its grant is on
+// its way to the writer, which wrote before it came): the write completes into it, and its result
+// says so (flagCredit), so that the writer counts it as a credited one.
+func (h *home[T]) useCredit() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.window == 0 || h.received >= h.granted {
+		return false
+	}
+	h.received++
 	return true
+}
+
+// writeReserved completes plain write op into a slot useCredit took, and has the home's goroutine
+// top the end's grants up (it may be waiting for nothing else).
+func (h *home[T]) writeReserved(op uint64, v T) {
+	err := h.w.Transport().WriteReserved(v)
+	res, text := resultOf(err)
+	h.l.send(msgDone, flagCredit, h.id, op, append([]byte{res}, text...))
+	h.poke()
+}
+
+// topUp grants the end the slots it lacks, on the home's goroutine: when at least thresh of its
+// window are not reserved, it reserves what the buffer has free (csp.Reserve) and sends the new
+// total (msgCredit: cumulative, so grants need no acknowledgement and a late one does no harm).
+// Once the channel can take no more writes (poisoned, its readers retired), the writer is told to
+// stop (flagStop): its next write goes the acknowledged way, and fails as a local one would.
+func (h *home[T]) topUp() {
+	h.mu.Lock()
+	if h.creditStop {
+		h.mu.Unlock()
+		return
+	}
+	want := h.window - int(h.granted-h.received)
+	h.mu.Unlock()
+	if want < h.thresh {
+		want = 0 // nothing to grant yet; Reserve still says whether the channel is past writing
+	}
+	got, err := h.w.Transport().Reserve(want)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case err != nil:
+		h.creditStop = true
+		h.l.send(msgCredit, flagStop, h.id, 0, creditMsg{h.granted, h.received}.append(nil))
+	case got > 0:
+		h.granted += uint64(got)
+		h.l.send(msgCredit, 0, h.id, 0, creditMsg{h.granted, h.received}.append(nil))
+	}
 }
 
 // cancel withdraws op: the one being served is cancelled through its context, one still queued is
@@ -189,6 +298,10 @@ func (h *home[T]) writeNow(f frame) bool {
 	if h.codec.Unmarshal(f.payload, &v) != nil {
 		return false // the home reports it
 	}
+	if h.useCredit() {
+		h.writeReserved(f.op, v)
+		return true
+	}
 	done, err := h.w.Transport().WriteNow(v)
 	if !done && h.l.drained {
 		// The reader has nothing else to dispatch: let the processes it just woke run first. The
@@ -205,10 +318,18 @@ func (h *home[T]) writeNow(f frame) bool {
 		return false
 	}
 	h.done(f.op, err)
+	if h.window > 0 {
+		h.poke() // a credited end wrote the acknowledged way: the home's goroutine tops it up
+	}
 	return true
 }
 
-// next returns the next queued frame, waiting for one; false once the link is lost.
+// next returns the next queued frame, waiting for one; false once the link is lost. A credited
+// end's grants are topped up before each wait: after each operation served (an acknowledged write
+// of an end that ran out of credits pokes too), and when credited writes have spent a quarter of
+// the window (writeCredited pokes). The home does not watch the buffer for room (every credited
+// end of a busy channel would wake at each value): an end that finds it full writes the
+// acknowledged way, in line with the channel's other writers, and after that its home looks again.
 func (h *home[T]) next() (frame, bool) {
 	for {
 		h.mu.Lock()
@@ -221,6 +342,9 @@ func (h *home[T]) next() (frame, bool) {
 		}
 		h.busy = false
 		h.mu.Unlock()
+		if h.window > 0 {
+			h.topUp()
+		}
 		select {
 		case <-h.wake:
 		case <-h.l.ctx.Done():
@@ -353,6 +477,10 @@ func (h *home[T]) serveWrite(f frame) {
 			h.done(f.op, fmt.Errorf("decoding the value: %w", err))
 			return
 		}
+	}
+	if h.useCredit() {
+		h.writeReserved(f.op, v)
+		return
 	}
 	err := h.w.WriteContext(ctx, v)
 	if err != nil && (h.l.isLost() || h.cutShort(f.op, err)) {
@@ -590,10 +718,11 @@ func (h *home[T]) commit(op uint64, err error) {
 
 // answer waits for the remote end's answer (msgTaken, msgRefused, msgHeld) about op, skipping
 // stale answers to questions about earlier operations. The peer answers at once (on its link's
-// reader), so one that has not answered within the heartbeat bound (and the reconnection window,
-// over which its answer may be resent), while it may be holding this channel's writer through the
-// question, is broken or hostile: its link is dropped, as a silent one's would be, and the wait
-// ends as for a lost link. Dropping the link first is what keeps exactly-once: no answer arrives
+// reader), so one that has not answered within the heartbeat bound (and, on a link that runs on a
+// session, the reconnection window, over which its answer may be resent; a link without one cannot
+// come back, so waiting out this node's window for it would only stall the channel longer), while
+// it may be holding this channel's writer through the question, is broken or hostile: its link is
+// dropped, as a silent one's would be, and the wait ends as for a lost link. Dropping the link first is what keeps exactly-once: no answer arrives
 // after it, so a late msgTaken cannot complete a writer that has already failed.
 func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 	select { // answered already: no timer
@@ -603,7 +732,10 @@ func (h *home[T]) answer(op uint64) (a frame, lost bool) {
 		}
 	default:
 	}
-	bound := h.l.n.opts.deadAfter + h.l.n.opts.window
+	bound := h.l.n.opts.deadAfter
+	if _, resumable := h.l.c.(*session); resumable {
+		bound += h.l.n.opts.window
+	}
 	if h.timer == nil {
 		h.timer = time.NewTimer(bound)
 	} else {

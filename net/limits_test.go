@@ -1,6 +1,8 @@
 package net
 
 import (
+	"bufio"
+	"encoding/binary"
 	"fmt"
 	gonet "net"
 	"os"
@@ -77,33 +79,79 @@ func TestEndsCappedNodeWide(t *testing.T) {
 
 // A peer that floods opens for unknown names and never reads the refusals is dropped once a
 // bounded queue of them is waiting for it, instead of the node buffering them all (before, one
-// such connection took a node from 9 MB to 1.1 GB). The node's heap grows by about the bound.
+// such connection took a node from 9 MB to 1.1 GB). The node's heap grows by about the bound. The
+// flooder links as a node of before reconnection windows would (plain), or asks for a session as
+// nodes with the default window do: then the refusals pile up in the session's resend buffer,
+// which is bounded too (twice the queue bound), and the link is lost when it is full.
 func TestPeerThatDoesNotReadIsDropped(t *testing.T) {
-	target := nodes(t, 1, WithHeartbeat(250*time.Millisecond, 30*time.Second))[0]
-	require.NoError(t, Export(target, "c", csp.NewChan[int](csp.Named("c"))))
-	p := dialRawPeer(t, target.Addr(), "127.0.0.1:1")
-	name := string(make([]byte, 200))
-	open := func(id uint32) []byte {
-		return appendFrame(nil, msgOpen, 0, id, 0, openReq{dir: 1, name: name, typ: "int", codec: "cbor"}.append(nil))
+	for _, session := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "session"}[session], func(t *testing.T) {
+			target := nodes(t, 1, WithHeartbeat(250*time.Millisecond, 30*time.Second))[0]
+			require.NoError(t, Export(target, "c", csp.NewChan[int](csp.Named("c"))))
+			var p *rawPeer
+			if session {
+				p = dialSessionPeer(t, target.Addr(), "127.0.0.1:1")
+			} else {
+				p = dialRawPeer(t, target.Addr(), "127.0.0.1:1")
+			}
+			name := string(make([]byte, 200))
+			open := func(id uint32) []byte {
+				return appendFrame(nil, msgOpen, 0, id, 0, openReq{dir: 1, name: name, typ: "int", codec: "cbor"}.append(nil))
+			}
+			batch := make([]byte, 0, 1<<20)
+			stop := heapPeak()
+			var err error
+			sent := 0
+			for id := uint32(1); err == nil && sent < 1<<30; id++ { // at most 1 GiB of opens
+				batch = append(batch, open(id)...)
+				if len(batch) >= 1<<20-512 {
+					p.c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+					if session {
+						_, err = p.c.Write(sessionChunks(batch))
+					} else {
+						_, err = p.c.Write(batch)
+					}
+					sent += len(batch)
+					batch = batch[:0]
+				}
+			}
+			grew := stop()
+			require.Error(t, err, "the node never dropped a peer that reads nothing")
+			t.Logf("dropped after %.1f MiB of opens; the node's heap and stacks grew by %.1f MiB at the peak (queue bound %d MiB)",
+				float64(sent)/(1<<20), float64(grew)/(1<<20), (&options{maxFrame: DefaultMaxFrame}).maxQueued()>>20)
+			assert.Less(t, grew, uint64(128<<20))
+		})
 	}
-	batch := make([]byte, 0, 1<<20)
-	stop := heapPeak()
-	var err error
-	sent := 0
-	for id := uint32(1); err == nil && sent < 1<<30; id++ { // at most 1 GiB of opens
-		batch = append(batch, open(id)...)
-		if len(batch) >= 1<<20-512 {
-			p.c.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			_, err = p.c.Write(batch)
-			sent += len(batch)
-			batch = batch[:0]
-		}
+}
+
+// dialSessionPeer connects to a node as a raw peer that has a reconnection window: its link runs on
+// a session, whose chunks the test writes itself (sessionChunks).
+func dialSessionPeer(t *testing.T, addr, claim string) *rawPeer {
+	t.Helper()
+	c, err := gonet.Dial("tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	theirs, err := handshake(c, appendHello(nil, claim, helloResume))
+	require.NoError(t, err)
+	_, flags, err := parseHello(theirs)
+	require.NoError(t, err)
+	require.NotZero(t, flags&helloResume, "the node has no reconnection window by default")
+	_, err = sessionHello(c, newSessionID(), false, 0, 10*time.Second)
+	require.NoError(t, err)
+	return &rawPeer{c, bufio.NewReader(c)}
+}
+
+// sessionChunks wraps b, a part of a link's stream, in a session's data chunks.
+func sessionChunks(b []byte) []byte {
+	var out []byte
+	for len(b) > 0 {
+		k := min(len(b), maxChunk)
+		out = append(out, sessData)
+		out = binary.BigEndian.AppendUint32(out, uint32(k))
+		out = append(out, b[:k]...)
+		b = b[k:]
 	}
-	grew := stop()
-	require.Error(t, err, "the node never dropped a peer that reads nothing")
-	t.Logf("dropped after %.1f MiB of opens; the node's heap and stacks grew by %.1f MiB at the peak (queue bound %d MiB)",
-		float64(sent)/(1<<20), float64(grew)/(1<<20), (&options{maxFrame: DefaultMaxFrame}).maxQueued()>>20)
-	assert.Less(t, grew, uint64(128<<20))
+	return out
 }
 
 // A peer that queues writes on one end beyond what one operation at a time allows, each a copy of

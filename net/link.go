@@ -57,9 +57,9 @@ type link struct {
 
 // homeEnd is the home side of an end a peer opened here.
 type homeEnd interface {
-	post(f frame) bool // queue a frame for the end (payload copied); false if its mailbox is full
-	cancel(op uint64)  // withdraw op if it is current or next
-	idle() bool        // no operation under way (its result, if any, is queued)
+	post(f frame) error // queue a frame for the end (payload copied); an error breaks the protocol
+	cancel(op uint64)   // withdraw op if it is current or next
+	idle() bool         // no operation under way (its result, if any, is queued)
 }
 
 // openedEnd is this node's side of an end it opened on the peer.
@@ -77,6 +77,13 @@ func newLink(n *Node, c gonet.Conn, peer string) *link {
 }
 
 func (l *link) isLost() bool { return l.ctx.Err() != nil }
+
+// resumable says whether the link runs on a session (a reconnection window on both nodes), whose
+// byte stream survives a blip: credited writes are offered only there (WithCredits).
+func (l *link) resumable() bool {
+	_, ok := l.c.(*session)
+	return ok
+}
 
 // lostErr is the error operations that depended on the link return.
 func (l *link) lostErr() error {
@@ -234,6 +241,7 @@ func (l *link) dispatch(f frame) error {
 		if err != nil {
 			return err
 		}
+		req.credit = f.flags&flagCredit != 0
 		if err := l.reserveEnd(); err != nil {
 			l.refuse(f.end, req, err)
 			return nil
@@ -252,10 +260,7 @@ func (l *link) dispatch(f frame) error {
 			h.cancel(f.op)
 			return nil
 		}
-		if !h.post(f) {
-			return fmt.Errorf("end %d: more frames outstanding than the protocol allows", f.end)
-		}
-		return nil
+		return h.post(f)
 	default: // msgOpened, msgRefuse, msgOffer, msgDone, msgHold, msgCommit, msgRelease
 		l.mu.Lock()
 		o := l.opened[f.end]

@@ -15,8 +15,8 @@ import (
 // and "gocsp.names.reply", and says hello on the server's "gocsp.names" (with a writer it retires at
 // once, so that its loss never poisons the server's channel). The server then opens a reader of the
 // client's requests and a writer of its replies, and serves them in a session process; when the
-// client's link is lost, the session's read fails with ErrLinkLost within the heartbeat bound, and
-// the session's registrations are dropped.
+// client's link is lost (within the heartbeat bound and the reconnection window of its failing),
+// the session's read fails with ErrLinkLost, and the session's registrations are dropped.
 const (
 	namesHello = "gocsp.names"
 	namesReq   = "gocsp.names.req"
@@ -45,7 +45,8 @@ var ErrNameTaken = errors.New("net: name registered by another node")
 
 // ServeNames makes n a name server: other nodes (WithNameServer(n.Addr())) register the channels
 // they export with it and look names up. A node's registrations are dropped when its link to the
-// server is lost, so a dead node's names go within the heartbeat bound. It serves until n closes.
+// server is lost, so a dead node's names go within the heartbeat bound and the reconnection window
+// (WithReconnectWindow; a blip within it keeps them). It serves until n closes.
 func ServeNames(n *Node) error {
 	r, err := exportHello(n)
 	if err != nil {

@@ -2,6 +2,7 @@ package net
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -59,34 +60,67 @@ func TestNameServer(t *testing.T) {
 }
 
 // A node that goes silent (SIGSTOP: no goodbye, no more heartbeats) loses its names within the
-// server's heartbeat bound.
+// server's heartbeat bound, without a reconnection window (the child keeps the default one: a link
+// resumes only if both nodes have one), and once the bound and the window have passed with one.
 func TestNameServerDropsSilentNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a child process")
 	}
+	for _, how := range losses {
+		t.Run(how.name, func(t *testing.T) {
+			server := nodes(t, 1, fastBeat, how.window)[0]
+			require.NoError(t, ServeNames(server))
+			cmd, lines := child(t, "names", server.Addr())
+			var addr string
+			for l := range lines {
+				if a, ok := strings.CutPrefix(l, "addr "); ok {
+					addr = a
+					break
+				}
+				t.Fatalf("child: %s", l)
+			}
+			client := nodes(t, 1, WithNameServer(server.Addr()))[0]
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			got, err := client.Lookup(ctx, "c")
+			require.NoError(t, err)
+			require.Equal(t, addr, got)
+			require.NoError(t, cmd.Process.Signal(syscall.SIGSTOP))
+			defer cmd.Process.Signal(syscall.SIGCONT)
+			require.Eventually(t, func() bool {
+				_, err := client.Lookup(ctx, "c")
+				return err != nil && strings.Contains(err.Error(), "not registered")
+			}, 10*time.Second, 20*time.Millisecond, "the silent node's name stayed")
+		})
+	}
+}
+
+// A blip on a node's link to the name server (the connection cut, the redial let through) is
+// healed by the default reconnection window: the node's session with the server, and so its
+// names, stay (without a window the link is lost, the server drops the names, and the node, whose
+// name client never opens a new session, cannot register any more), and it goes on registering.
+func TestNameServerKeepsNamesOverBlip(t *testing.T) {
 	server := nodes(t, 1, fastBeat)[0]
 	require.NoError(t, ServeNames(server))
-	cmd, lines := child(t, "names", server.Addr())
-	var addr string
-	for l := range lines {
-		if a, ok := strings.CutPrefix(l, "addr "); ok {
-			addr = a
-			break
+	var f faults
+	owner := nodes(t, 1, fastBeat, WithNameServer(server.Addr()), WithDialer(f.dial))[0]
+	other := nodes(t, 1, fastBeat, WithNameServer(server.Addr()))[0]
+	ctx := ctxT(t)
+	jobs := csp.NewChan[int](csp.Named("jobs"))
+	require.NoError(t, Export(owner, "jobs", jobs))
+	for i := range 3 {
+		f.cut()
+		name := fmt.Sprint("more", i)
+		require.NoError(t, Export(owner, name, csp.NewChan[int]()), "a registration after the blip")
+		for _, n := range []string{"jobs", name} {
+			got, err := other.Lookup(ctx, n)
+			require.NoError(t, err)
+			require.Equal(t, owner.Addr(), got)
 		}
-		t.Fatalf("child: %s", l)
+		w, err := OpenWriter[int](ctx, other, "jobs")
+		require.NoError(t, err)
+		exchange(t, w, jobs.Reader(), i)
 	}
-	client := nodes(t, 1, WithNameServer(server.Addr()))[0]
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	got, err := client.Lookup(ctx, "c")
-	require.NoError(t, err)
-	require.Equal(t, addr, got)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGSTOP))
-	defer cmd.Process.Signal(syscall.SIGCONT)
-	require.Eventually(t, func() bool {
-		_, err := client.Lookup(ctx, "c")
-		return err != nil && strings.Contains(err.Error(), "not registered")
-	}, 10*time.Second, 20*time.Millisecond, "the silent node's name stayed")
 }
 
 // An error on the way from Export to the name server names the package once: each layer says

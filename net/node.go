@@ -49,8 +49,9 @@ func WithLogger(log *zap.Logger) Option { return func(o *options) { o.log = log 
 func WithMaxFrame(n int) Option { return func(o *options) { o.maxFrame = n } }
 
 // WithHeartbeat sets how often an idle link sends a heartbeat and after how long without any frame
-// a link counts as lost. The defaults are 250ms and 1.5s, so a dead or silent peer is detected
-// within 2s. deadAfter must exceed every.
+// a link counts as lost (or, with a reconnection window, suspended, and lost if not back within
+// the window). The defaults are 250ms and 1.5s, so a dead or silent peer is detected within 2s.
+// deadAfter must exceed every.
 func WithHeartbeat(every, deadAfter time.Duration) Option {
 	return func(o *options) { o.beat, o.deadAfter = every, deadAfter }
 }
@@ -109,7 +110,7 @@ type Node struct {
 func Listen(addr string, opts ...Option) (*Node, error) {
 	o := options{log: zap.NewNop(), maxFrame: DefaultMaxFrame, beat: 250 * time.Millisecond,
 		deadAfter: 1500 * time.Millisecond, handshake: 5 * time.Second, pause: busyPause, maxPeers: 256, maxEnds: 1024,
-		maxHandshakes: 128, maxHandshakesFrom: 64, maxEndsTotal: 8192}
+		maxHandshakes: 128, maxHandshakesFrom: 64, maxEndsTotal: 8192, window: defaultWindow}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -492,14 +493,27 @@ type ExportOption func(*endOptions)
 type EndOption = ExportOption
 
 type endOptions struct {
-	codec Codec
-	lost  LinkLostPolicy
+	codec   Codec
+	lost    LinkLostPolicy
+	credits bool
 }
 
 // WithCodec sets the codec of an exported channel or of an end; both must agree. CBOR by
 // default, safe for peers that may be hostile; Gob is for trusted peers only (see Codecs in the
 // package doc).
 func WithCodec(c Codec) ExportOption { return func(o *endOptions) { o.codec = c } }
+
+// WithCredits lets a writer end opened with OpenWriter on a buffered channel write ahead: its
+// home reserves up to min(buffer, 64) free slots of the channel's buffer for it and grants them as
+// credits, and a Write that has a credit returns as soon as its value is sent, not once the home
+// has it. One writer then streams at the speed of the link instead of one round trip a value. What
+// that gives up, and what a failure can lose, is in the package doc ("Credits"): in short, a Write
+// that returned nil has a place in the buffer but may not be there yet, so a process that learns of
+// it some other way (through another channel, or another node) can read the channel before the
+// value arrives. Credits are used only on links with a reconnection window on both nodes
+// (WithReconnectWindow); elsewhere, on rendezvous channels, and for output guards the end writes as
+// without them. Exports and reader ends ignore it.
+func WithCredits() EndOption { return func(o *endOptions) { o.credits = true } }
 
 func endOpts(opts []ExportOption) endOptions {
 	o := endOptions{codec: CBOR{}, lost: LeaveOnLinkLost}

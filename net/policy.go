@@ -3,8 +3,9 @@ package net
 import "fmt"
 
 // LinkLostPolicy says what the ends a lost peer had opened on an exported channel do at its home
-// (OnLinkLost). A link is lost when its peer closed without retiring them, died, or stayed silent
-// past the heartbeat bound.
+// (OnLinkLost). A link is lost when its peer closed without retiring them, or died or stayed silent
+// past the heartbeat bound and did not come back within the reconnection window
+// (WithReconnectWindow).
 type LinkLostPolicy uint8
 
 const (

@@ -14,18 +14,23 @@ import (
 // TestLeavingPeerKeepsExportUp: a peer that opens ends of an exported channel and then disconnects
 // (its link cut) or goes silent past the heartbeat bound does not take the channel down for its
 // other users under LeaveOnLinkLost, the default: an honest remote writer's later writes reach the
-// home's reader (under poison, 3 of 3 failed). Its ends retire, one by one.
+// home's reader (under poison, 3 of 3 failed). Its ends retire, one by one: at once without a
+// reconnection window, and once the window passes with one (the leaver never comes back).
 func TestLeavingPeerKeepsExportUp(t *testing.T) {
-	for _, how := range []string{"cut", "silent"} {
-		t.Run(how, func(t *testing.T) {
+	for _, c := range []struct {
+		how string
+		loss
+	}{{"cut", losses[0]}, {"cut", losses[1]}, {"silent", losses[0]}, {"silent", losses[1]}} {
+		how := c.how
+		t.Run(how+"/"+c.name, func(t *testing.T) {
 			var f faults
-			home, err := Listen("", calmBeat)
+			home, err := Listen("", calmBeat, c.window)
 			require.NoError(t, err)
 			defer home.Close()
-			honest, err := Listen("", calmBeat)
+			honest, err := Listen("", calmBeat, c.window)
 			require.NoError(t, err)
 			defer honest.Close()
-			leaver, err := Listen("", calmBeat, WithDialer(f.dial))
+			leaver, err := Listen("", calmBeat, c.window, WithDialer(f.dial))
 			require.NoError(t, err)
 			defer leaver.Close()
 			ch := csp.NewChan[int](csp.Buffered(4))
@@ -39,9 +44,9 @@ func TestLeavingPeerKeepsExportUp(t *testing.T) {
 			_, err = OpenReader[int](ctxT(t), leaver, home.Addr()+"/svc")
 			require.NoError(t, err)
 			if how == "cut" {
-				f.cut()
+				f.lose()
 			} else {
-				f.freeze()
+				f.silence()
 			}
 			require.Eventually(t, func() bool {
 				st := ch.Stats()
@@ -66,7 +71,8 @@ func TestLeavingPeerKeepsExportUp(t *testing.T) {
 // the cut gets, with what the remote reader got, every value whose write returned nil, each once;
 // the one value that may be missing is the one in flight to the lost reader when its link went.
 // (Under PoisonOnLinkLost the lost reader's poison discards the buffer, as a local reader's does:
-// 343 of 11,634 acknowledged writes never arrived.)
+// 343 of 11,634 acknowledged writes never arrived.) The rounds alternate between nodes without a
+// reconnection window and with a short one, not come back within.
 func TestLeaveKeepsBufferedValues(t *testing.T) {
 	rounds := 6 * stress()
 	seed := uint64(time.Now().UnixNano())
@@ -75,16 +81,17 @@ func TestLeaveKeepsBufferedValues(t *testing.T) {
 	for i := range rounds {
 		buf := []int{1, 8, 64}[i%3]
 		cutAfter := time.Duration(rng.IntN(10_000)) * time.Microsecond
-		t.Run(fmt.Sprintf("buf%d/%v", buf, cutAfter), func(t *testing.T) { leaveBuffered(t, buf, cutAfter) })
+		how := losses[i%len(losses)]
+		t.Run(fmt.Sprintf("buf%d/%v/%s", buf, cutAfter, how.name), func(t *testing.T) { leaveBuffered(t, buf, cutAfter, how) })
 	}
 }
 
-func leaveBuffered(t *testing.T, buf int, cutAfter time.Duration) {
+func leaveBuffered(t *testing.T, buf int, cutAfter time.Duration, how loss) {
 	var f faults
-	home, err := Listen("", calmBeat)
+	home, err := Listen("", calmBeat, how.window)
 	require.NoError(t, err)
 	defer home.Close()
-	user, err := Listen("", calmBeat, WithDialer(f.dial))
+	user, err := Listen("", calmBeat, how.window, WithDialer(f.dial))
 	require.NoError(t, err)
 	defer user.Close()
 	ch := csp.NewChan[int](csp.Buffered(buf))
@@ -106,7 +113,7 @@ func leaveBuffered(t *testing.T, buf int, cutAfter time.Duration) {
 		w.Retire()
 		acked <- i
 	}()
-	time.AfterFunc(cutAfter, f.cut)
+	time.AfterFunc(cutAfter, f.lose)
 	var remote []int
 	for {
 		v, err := r.Read()

@@ -62,7 +62,11 @@ func openEnd[T any](ctx context.Context, n *Node, target string, dir csp.Dir, op
 		return nil, err
 	}
 	req := openReq{dir: uint8(dir), name: name, typ: typeName(reflect.TypeFor[T]()), codec: o.codec.Name()}
-	if err := l.send(msgOpen, 0, r.id, 0, req.append(nil)); err != nil {
+	var flags uint8
+	if o.credits && dir == csp.DirWrite && l.resumable() {
+		flags = flagCredit
+	}
+	if err := l.send(msgOpen, flags, r.id, 0, req.append(nil)); err != nil {
 		l.dropOpened(r.id)
 		return nil, err
 	}
@@ -117,6 +121,13 @@ type remote[T any] struct {
 	lost    error
 	poison  bool // sent
 	retired bool // sent
+
+	// Credits (WithCredits): a Write sends at once, and returns, while sent < granted.
+	granted  uint64        // slots the home reserved for this end, since it opened (msgCredit)
+	sent     uint64        // credited writes, and plain ones that used a reserved slot
+	received uint64        // credited writes the home said it had, at its last msgCredit
+	stopped  bool          // the home grants no more (flagStop)
+	granting chan struct{} // a grant came (one token; made once the end has had one)
 }
 
 // Locate says where the channel lives (the home node's address) and whether the link is lost, for
@@ -140,6 +151,11 @@ func (r *remote[T]) handle(f frame) {
 			r.onRetired()
 			return
 		}
+	case msgCredit:
+		r.mu.Lock()
+		r.onCredit(f)
+		r.mu.Unlock()
+		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -181,6 +197,19 @@ func (r *remote[T]) onOpened(f frame) {
 	}
 }
 
+// onCredit takes the home's grant: totals, so the larger one counts. Under r.mu.
+func (r *remote[T]) onCredit(f frame) {
+	m, err := parseCredit(f.payload)
+	if err != nil {
+		return
+	}
+	r.granted = max(r.granted, m.granted)
+	r.received = max(r.received, m.received)
+	if f.flags&flagStop != 0 {
+		r.stopped = true
+	}
+}
+
 // onRetired: the home confirms this end's retirement (msgDone for operation 0). Without r.mu.
 func (r *remote[T]) onRetired() { r.l.dropOpened(r.id) }
 
@@ -199,6 +228,9 @@ func (r *remote[T]) onReply(f frame) {
 	} else {
 		rep.err = errorOf(f.payload, nil)
 		rep.ok = rep.err == nil
+		if f.typ == msgDone && f.flags&flagCredit != 0 {
+			r.sent++ // the home wrote it into a slot it had granted this end
+		}
 	}
 	r.cur = 0
 	r.curc <- rep
@@ -323,12 +355,46 @@ func (r *remote[T]) linkLost(err error) {
 	}
 }
 
+// writeCredited sends a credited write if the end has a credit; done reports that it did, or that
+// the end can no longer write (its link lost). An end out of credits writes the acknowledged way,
+// in line with the channel's other writers, rather than wait for a grant: its home grants when the
+// buffer has room, which a full buffer may not have for long, and the acknowledged write cannot be
+// starved by writers that keep it full.
+func (r *remote[T]) writeCredited(payload []byte) (done bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost != nil {
+		return true, r.lostErr()
+	}
+	if r.sent >= r.granted || r.stopped {
+		return false, nil
+	}
+	if r.cur != 0 {
+		panic(fmt.Sprintf("net: two operations at once on one end of %s (an end is used by one process at a time)", r.target))
+	}
+	if err := r.l.send(msgWrite, flagCredit, r.id, r.sent+1, payload); err != nil {
+		return true, err // not sent (too large, or the link is going): the credit is still there
+	}
+	r.sent++
+	return true, nil
+}
+
+// lostErr is what an operation on the end returns once its link is lost: the link's error, and,
+// for an end that wrote with credits, how many of the writes that returned nil the home had not
+// yet confirmed, which may not have reached it. Under r.mu.
+func (r *remote[T]) lostErr() error {
+	if n := r.sent - r.received; n > 0 {
+		return fmt.Errorf("%w (%d credited writes of %s were not yet confirmed by its home: they may not have reached it)", r.lost, n, r.target)
+	}
+	return r.lost
+}
+
 // begin starts a plain operation.
 func (r *remote[T]) begin() (uint64, chan reply[T], error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lost != nil {
-		return 0, nil, r.lost
+		return 0, nil, r.lostErr()
 	}
 	if r.cur != 0 {
 		panic(fmt.Sprintf("net: two operations at once on one end of %s (an end is used by one process at a time)", r.target))
@@ -389,11 +455,15 @@ func (r *remote[T]) Read(ctx context.Context) (T, error) {
 	return rep.v, err
 }
 
-// Write implements transport.Extern.
+// Write implements transport.Extern. With a credit (WithCredits) it sends the value and returns:
+// the home has a slot reserved for it. Without, it waits for the home's answer.
 func (r *remote[T]) Write(ctx context.Context, v T) error {
 	payload, err := r.codec.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("net: encoding a value for %s: %w", r.target, err)
+	}
+	if done, err := r.writeCredited(payload); done {
+		return err
 	}
 	op, c, err := r.begin()
 	if err != nil {

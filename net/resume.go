@@ -20,13 +20,24 @@ import (
 // node that dialled the link dials again, through the whole handshake, and both resume exactly
 // where the other stopped receiving, so that nothing is lost or delivered twice and no operation
 // fails. Only a link not back within d is lost (ErrLinkLost, then the export's OnLinkLost). Both
-// nodes must have a window above zero for their links to resume. 0, the default, keeps the links
-// of earlier versions: a failed connection is a lost link.
+// nodes must have a window above zero for their links to resume; where one has none, they link as
+// without (a node of before windows, which says nothing of one, included).
 //
-// A window of 5s rides out a process pause, a NAT rebinding or a proxy restart, and still releases
-// a dead peer's ends within about 6.5s (the heartbeat bound, then the window). Node.Close does not
-// wait out a window: a suspended link of a closing node is dropped at once.
+// The default is 5s: more than three heartbeat bounds (1.5s by default), so that a connection
+// found silent has time to be dialled again; it rides out a process paused for a few seconds (a
+// long collection, a debugger, a container frozen or moved), a NAT rebinding and a proxy or load
+// balancer restart. What it costs: a peer that died has its ends released after the window (and
+// the heartbeat bound, if it went silent rather than closing its connection): about 6.5s instead
+// of 2s; a suspended link keeps what it sent and was not acknowledged (at most twice the queue
+// bound, 16 MiB by default) for that long; and a link on a session does more work for each write
+// (it keeps it until acknowledged: see BenchmarkWindowCost). WithReconnectWindow(0) turns it off: a failed connection is a
+// lost link at once, as before windows. Node.Close does not wait out a window: a suspended link of
+// a closing node is dropped at once.
 func WithReconnectWindow(d time.Duration) Option { return func(o *options) { o.window = d } }
+
+// defaultWindow is a node's reconnection window unless WithReconnectWindow says otherwise (why 5s:
+// WithReconnectWindow).
+const defaultWindow = 5 * time.Second
 
 // A link between two nodes with a reconnection window runs on a session: a byte stream (the
 // link's frames) over one connection after another, each after the full handshake. On each

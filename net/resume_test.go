@@ -19,7 +19,8 @@ import (
 // writing and with it reading, through a rendezvous and a buffer: every value arrives once and in
 // order, and no operation fails. A break is a cut (the connection closed) or a freeze (it goes
 // silent, swallowing what is written to it, until the heartbeat bound drops it): what a frozen
-// connection swallowed is sent again on the next.
+// connection swallowed is sent again on the next. A remote writer into the buffer also streams
+// with credits (WithCredits), its writes returning before the home has them.
 func TestBlipHeals(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -28,14 +29,17 @@ func TestBlipHeals(t *testing.T) {
 		for _, remoteWriter := range []bool{true, false} {
 			for _, buf := range []int{0, 4} {
 				for _, freeze := range []bool{false, true} {
-					healStream(t, rng, remoteWriter, buf, freeze)
+					healStream(t, rng, remoteWriter, buf, freeze, false)
+					if remoteWriter && buf > 0 {
+						healStream(t, rng, remoteWriter, buf, freeze, true)
+					}
 				}
 			}
 		}
 	}
 }
 
-func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int, freeze bool) {
+func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int, freeze, credits bool) {
 	var f faults
 	window := WithReconnectWindow(10 * time.Second)
 	home, err := Listen("", fastBeat, window)
@@ -49,7 +53,11 @@ func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int, freeze
 	var w *csp.Writer[int]
 	var r *csp.Reader[int]
 	if remoteWriter {
-		w, err = OpenWriter[int](ctxT(t), user, home.Addr()+"/c")
+		var opts []EndOption
+		if credits {
+			opts = append(opts, WithCredits())
+		}
+		w, err = OpenWriter[int](ctxT(t), user, home.Addr()+"/c", opts...)
 		r = ch.Reader()
 	} else {
 		r, err = OpenReader[int](ctxT(t), user, home.Addr()+"/c")
@@ -87,6 +95,9 @@ func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int, freeze
 	}
 	require.NoError(t, <-werr)
 	<-cuts
+	if credits {
+		require.Positive(t, creditedWrites(t, user), "no write went with a credit")
+	}
 	// The link is still up after the cuts: a round trip more.
 	go func() { werr <- w.Write(-1) }()
 	v, err := r.Read()

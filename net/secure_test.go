@@ -94,12 +94,15 @@ func exchange(t *testing.T, w *csp.Writer[int], r *csp.Reader[int], v int) {
 	require.NoError(t, <-done)
 }
 
-// Two nodes with mutual TLS and a shared secret carry a channel like any two nodes.
+// Two nodes with mutual TLS and a shared secret carry a channel like any two nodes; with the
+// default reconnection window the link runs on a session, and a cut connection comes back through
+// TLS and the secret proof again, the channel going on as if nothing had happened.
 func TestTLSAndSecret(t *testing.T) {
 	pki := newPKI(t)
 	secret := []byte("a secret of at least thirty-two bytes...")
+	var f faults
 	a := nodes(t, 1, WithTLS(pki.config(t, 2)), WithSecret(secret))[0]
-	b := nodes(t, 1, WithTLS(pki.config(t, 3)), WithSecret(secret))[0]
+	b := nodes(t, 1, WithTLS(pki.config(t, 3)), WithSecret(secret), WithDialer(f.dial))[0]
 	ch := csp.NewChan[int](csp.Named("jobs"))
 	require.NoError(t, Export(a, "jobs", ch))
 	w, err := OpenWriter[int](ctxT(t), b, a.Addr()+"/jobs")
@@ -108,9 +111,38 @@ func TestTLSAndSecret(t *testing.T) {
 	for i := range 10 {
 		exchange(t, w, r, i)
 	}
-	tc, ok := b.links[a.Addr()].c.(*tls.Conn)
+	first := linkConn(t, b, a.Addr())
+	tc, ok := first.(*tls.Conn)
 	require.True(t, ok, "the link is not TLS")
 	require.True(t, tc.ConnectionState().HandshakeComplete)
+	f.cut()
+	for i := 10; i < 20; i++ {
+		exchange(t, w, r, i)
+	}
+	tc, ok = linkConn(t, b, a.Addr()).(*tls.Conn)
+	require.True(t, ok, "the resumed link is not TLS")
+	require.NotSame(t, first, tc, "the link did not resume on a new connection")
+}
+
+// linkConn returns the connection n's link to peer runs on now (its session's, if it has one),
+// once it has one.
+func linkConn(t *testing.T, n *Node, peer string) gonet.Conn {
+	t.Helper()
+	n.mu.Lock()
+	c := n.links[peer].c
+	n.mu.Unlock()
+	s, ok := c.(*session)
+	if !ok {
+		return c
+	}
+	var cur gonet.Conn
+	require.Eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		cur = s.c
+		return cur != nil
+	}, 10*time.Second, time.Millisecond, "the session has no connection")
+	return cur
 }
 
 // Every kind of hostile peer is refused with a logged reason and closes its own connection only:

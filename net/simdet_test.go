@@ -75,9 +75,11 @@ func TestDeterministicSimulationReplays(t *testing.T) {
 }
 
 // TestDeterministicSimulationHeals runs TestDeterministicSimulation's schedules on nodes with a
-// reconnection window, the cut (mid-frame, at any protocol step) healing or for good: a healed
-// cut must change nothing (every value delivered exactly once, no operation failing); one for
-// good must keep what a lost link promises, once the window passes.
+// reconnection window, the cut (mid-frame, at any protocol step) healing (the nodes having the
+// default window) or for good (a short one): a healed cut must change nothing (every value
+// delivered exactly once, no operation failing); one for good must keep what a lost link
+// promises, once the window passes. TestDeterministicSimulation's nodes have no window: a cut is
+// lost at once.
 func TestDeterministicSimulationHeals(t *testing.T) {
 	rounds := 100 * stress()
 	if testing.Short() || raceEnabled {

@@ -23,7 +23,8 @@ func typedLoss(err error) bool {
 // sentinels (it got "at the channel's home: ... link lost", matching none, in about half the runs),
 // with a plain Write and with an output guard of a selection, under both lost-link policies. Then
 // the same with the writer's link cut: the reader, plain or selecting, must see what the policy
-// made of the lost writer (ErrPoisoned, or ErrRetired as it was the only writer).
+// made of the lost writer (ErrPoisoned, or ErrRetired as it was the only writer). The runs
+// alternate between nodes without a reconnection window and with a short one, not come back within.
 func TestErrorsAfterLinkLossAreTyped(t *testing.T) {
 	runs := 20 * stress()
 	seed := uint64(time.Now().UnixNano())
@@ -32,28 +33,28 @@ func TestErrorsAfterLinkLossAreTyped(t *testing.T) {
 	for _, policy := range []LinkLostPolicy{PoisonOnLinkLost, LeaveOnLinkLost} {
 		for _, alt := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%v/alt=%v", policy, alt), func(t *testing.T) {
-				for range runs {
-					typedAfterCut(t, policy, alt, time.Duration(rng.IntN(3000))*time.Microsecond)
+				for i := range runs {
+					typedAfterCut(t, policy, alt, time.Duration(rng.IntN(3000))*time.Microsecond, losses[i%len(losses)])
 				}
 			})
 			t.Run(fmt.Sprintf("%v/alt=%v/writer-cut", policy, alt), func(t *testing.T) {
-				for range runs {
-					typedAfterWriterCut(t, policy, alt, time.Duration(rng.IntN(3000))*time.Microsecond)
+				for i := range runs {
+					typedAfterWriterCut(t, policy, alt, time.Duration(rng.IntN(3000))*time.Microsecond, losses[i%len(losses)])
 				}
 			})
 		}
 	}
 }
 
-func typedAfterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter time.Duration) {
+func typedAfterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter time.Duration, how loss) {
 	var f faults
-	home, err := Listen("", calmBeat)
+	home, err := Listen("", calmBeat, how.window)
 	require.NoError(t, err)
 	defer home.Close()
-	wn, err := Listen("", calmBeat)
+	wn, err := Listen("", calmBeat, how.window)
 	require.NoError(t, err)
 	defer wn.Close()
-	rn, err := Listen("", calmBeat, WithDialer(f.dial))
+	rn, err := Listen("", calmBeat, how.window, WithDialer(f.dial))
 	require.NoError(t, err)
 	defer rn.Close()
 	ch := csp.NewChan[int]()
@@ -78,7 +79,7 @@ func typedAfterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter time.
 			}
 		}
 	}()
-	time.AfterFunc(cutAfter, f.cut)
+	time.AfterFunc(cutAfter, f.lose)
 	for {
 		if _, err := r.Read(); err != nil {
 			require.ErrorIs(t, err, ErrLinkLost, "the reader whose link was cut")
@@ -97,15 +98,15 @@ func typedAfterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter time.
 	}
 }
 
-func typedAfterWriterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter time.Duration) {
+func typedAfterWriterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter time.Duration, how loss) {
 	var f faults
-	home, err := Listen("", calmBeat)
+	home, err := Listen("", calmBeat, how.window)
 	require.NoError(t, err)
 	defer home.Close()
-	wn, err := Listen("", calmBeat, WithDialer(f.dial))
+	wn, err := Listen("", calmBeat, how.window, WithDialer(f.dial))
 	require.NoError(t, err)
 	defer wn.Close()
-	rn, err := Listen("", calmBeat)
+	rn, err := Listen("", calmBeat, how.window)
 	require.NoError(t, err)
 	defer rn.Close()
 	ch := csp.NewChan[int]()
@@ -123,7 +124,7 @@ func typedAfterWriterCut(t *testing.T, policy LinkLostPolicy, alt bool, cutAfter
 			}
 		}
 	}()
-	time.AfterFunc(cutAfter, f.cut)
+	time.AfterFunc(cutAfter, f.lose)
 	never := csp.NewChan[int]()
 	nr := never.Reader()
 	for {

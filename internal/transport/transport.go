@@ -150,6 +150,21 @@ type Writer[T any] interface {
 	// or the write fails at once (poisoned, retired). Otherwise done is false and nothing happened:
 	// the transport goes on as it would have (a WriteContext that may block).
 	WriteNow(v T) (done bool, err error)
+	// Reserve reserves up to k more free slots of the buffer for values that come from elsewhere
+	// through this end (a remote writer with credits), each filled later by WriteReserved, and
+	// returns how many it reserved. Until then a reserved slot counts as taken: other writers see
+	// the buffer full when its values and its reserved slots fill it, so Stats().Len plus the
+	// slots reserved never exceeds the buffer (but for values a transport held and put back). A
+	// slot is reserved only when no writer waits for one: they come first. err says why no slot
+	// will ever be reserved again (the channel is poisoned, its readers or this end retired); the
+	// slots the end holds are given back when it retires.
+	Reserve(k int) (got int, err error)
+	// WriteReserved writes v into a slot Reserve reserved, and never blocks: a waiting reader
+	// takes v, or the buffer does. If a reader's poison discarded the buffer, or every reader
+	// retired, since the slot was reserved, v goes as a buffered value would have (lost) and the
+	// error says why; after a writer's poison v is still buffered, for the readers to drain, as
+	// it would have been had it arrived first. It panics if the end holds no reserved slot.
+	WriteReserved(v T) error
 }
 
 // Held is a value Reader.ReadHeld took but has not yet delivered; exactly one of Commit, Release

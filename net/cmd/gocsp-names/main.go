@@ -1,7 +1,7 @@
 // Command gocsp-names runs a GoCSP name server: nodes started with cspnet.WithNameServer(ADDR)
 // register the channels they export with it and open ends by channel name alone. A node's names
-// are dropped when its link to the server is lost (it closed, died, or went silent past the
-// heartbeat bound).
+// are dropped when its link to the server is lost (it closed; or it died or went silent past the
+// heartbeat bound, and was not back within the 5 s reconnection window).
 //
 //	go run ./net/cmd/gocsp-names                       # loopback, port 7100
 //	go run ./net/cmd/gocsp-names -listen 0.0.0.0:7100 -secret-file secret

@@ -130,14 +130,18 @@ func firstLine(b []byte) string {
 	return s
 }
 
+// primeTimeout bounds how long the first layout waits for a snapshot.
+const primeTimeout = 2 * time.Second
+
 // prime reads one snapshot, unless one has been read already, so that the
 // model knows the processes and channels the network started at run time. A
-// network that cannot be read now is laid out as far as it is known.
+// network that cannot be read now, or not within primeTimeout, is laid out as
+// far as it is known: the page asks again when snapshots show more.
 func (l *Live) prime(ctx context.Context) {
 	if l.seen.Load() {
 		return
 	}
-	body, err := get(ctx, l.cfg.client, l.base+"/snapshot", l.cfg.timeout)
+	body, err := get(ctx, l.cfg.client, l.base+"/snapshot", min(l.cfg.timeout, primeTimeout))
 	if err != nil {
 		return
 	}
