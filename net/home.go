@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -304,6 +305,14 @@ func (h *home[T]) writeNow(f frame) bool {
 		return true
 	}
 	done, err := h.w.Transport(transport.Door()).WriteNow(v)
+	if !done && h.l.drained {
+		// The reader has nothing else to dispatch: let the processes it just woke run first. The
+		// usual case is a round trip, whose reply (just dispatched) woke the process that reads
+		// this value next: yielding lets it reach its Read, and the write completes here instead
+		// of parking the home's goroutine, which that Read would then wake again.
+		runtime.Gosched()
+		done, err = h.w.Transport(transport.Door()).WriteNow(v)
+	}
 	if !done { // the home's goroutine writes it, without decoding it again
 		h.mu.Lock()
 		h.pre, h.preOp = v, f.op

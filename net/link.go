@@ -49,6 +49,10 @@ type link struct {
 	opening int // msgOpen being served: with homes, at most WithMaxEnds
 	opened  map[uint32]openedEnd
 	nextID  uint32
+
+	// drained: the frame being dispatched is the last the reader has buffered (only the reader
+	// goroutine uses it).
+	drained bool
 }
 
 // homeEnd is the home side of an end a peer opened here.
@@ -219,6 +223,7 @@ func (l *link) readLoop() {
 			l.fail(errPeerClosed)
 			return
 		}
+		l.drained = br.Buffered() == 0
 		if err := l.dispatch(f); err != nil {
 			l.n.opts.log.Warn("protocol violation", zap.String("peer", l.peer), zap.String("remote", l.c.RemoteAddr().String()), zap.Error(err))
 			l.fail(err)

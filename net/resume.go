@@ -69,7 +69,6 @@ const (
 	sessReplyLen = 1 + 8
 	maxChunk     = 256 << 10
 	ackEvery     = 64 << 10
-	maxUnread    = 1 << 20 // received bytes the link has not read yet, before the session stops reading
 )
 
 // helloResume: the sender has a reconnection window, and its links run on sessions.
@@ -112,6 +111,11 @@ type session struct {
 	in       []byte              // received, not yet read
 	recv     uint64              // the stream's bytes received
 	acked    uint64              // recv as last acknowledged
+
+	// rmu is held by Read, which reads the connection itself (the link's reader goroutine, so
+	// that a frame reaches the link without a hand-off from another goroutine); rd is its state.
+	rmu sync.Mutex
+	rd  sessionReader
 }
 
 func newSession(n *Node, id [16]byte, peer string, dialled bool, host string, c gonet.Conn) *session {
@@ -122,29 +126,48 @@ func newSession(n *Node, id [16]byte, peer string, dialled bool, host string, c 
 	return s
 }
 
-// start runs the session's loops on c (its first connection, or the one just attached).
-func (s *session) start(c gonet.Conn, g uint64, done, wk chan struct{}) {
-	s.n.wg.Add(2)
-	go s.readLoop(c, g)
+// start runs the session's writer loop on c (its first connection, or the one just attached);
+// Read reads c.
+func (s *session) start(g uint64, done, wk chan struct{}) {
+	s.n.wg.Add(1)
 	go s.writeLoop(g, done, wk)
 }
 
+// Read returns what the peer sent next, reading the current connection on the caller's goroutine
+// (the link's reader) when nothing is left over from the last chunk: no goroutine in between, so
+// a frame costs the link no hand-off. While the session is suspended it waits for the next
+// connection; it fails only once the session is over.
 func (s *session) Read(b []byte) (int, error) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(s.in) == 0 && s.err == nil {
-		s.cond.Wait()
+	for {
+		if len(s.in) > 0 {
+			n := copy(b, s.in)
+			s.in = s.in[n:]
+			if len(s.in) == 0 {
+				s.in = nil
+			}
+			s.mu.Unlock()
+			return n, nil
+		}
+		if s.err != nil {
+			err := s.err
+			s.mu.Unlock()
+			return 0, err
+		}
+		if s.c == nil {
+			s.cond.Wait() // suspended: attach brings the next connection
+			continue
+		}
+		c, g := s.c, s.gen
+		s.mu.Unlock()
+		if s.rd.c != c || s.rd.g != g {
+			s.rd = sessionReader{c: c, g: g, br: bufio.NewReaderSize(c, 64<<10), buf: s.rd.buf}
+		}
+		s.readChunk()
+		s.mu.Lock()
 	}
-	if len(s.in) == 0 {
-		return 0, s.err
-	}
-	n := copy(b, s.in)
-	s.in = s.in[n:]
-	if len(s.in) == 0 {
-		s.in = nil
-	}
-	s.cond.Broadcast() // the reader may wait for room
-	return n, nil
 }
 
 // Write appends b to the stream and, unless the session is suspended, writes it on the caller's
@@ -330,11 +353,12 @@ func (s *session) attach(c gonet.Conn, peerRecv uint64, reply func(recv uint64) 
 	}
 	s.acked = s.recv
 	s.wset = time.Time{}
+	s.cond.Broadcast() // Read may wait for a connection
 	s.mu.Unlock()
 	if old != nil {
 		old.Close() // the peer has given it up already
 	}
-	s.start(c, g, done, wk)
+	s.start(g, done, wk)
 	kickc(wk)
 	s.n.opts.log.Info("link resumed", zap.String("self", s.n.addr), zap.String("peer", s.peer), zap.Uint64("resent_from", peerRecv))
 	return nil
@@ -482,89 +506,89 @@ func newSessionID() [16]byte {
 	return id
 }
 
-func (s *session) readLoop(c gonet.Conn, g uint64) {
-	defer s.n.wg.Done()
-	br := bufio.NewReaderSize(c, 64<<10)
-	var set time.Time
-	var buf []byte
-	var hdr [8]byte
-	for {
-		if now := time.Now(); now.Sub(set) >= s.n.opts.beat {
-			c.SetReadDeadline(now.Add(s.n.opts.deadAfter))
-			set = now
-		}
-		typ, err := br.ReadByte()
-		if err != nil {
+// sessionReader is Read's state on one connection (generation g).
+type sessionReader struct {
+	c   gonet.Conn
+	g   uint64
+	br  *bufio.Reader
+	set time.Time // when c's read deadline was last moved
+	buf []byte
+	hdr [8]byte
+}
+
+// readChunk reads one chunk from the current connection (s.rd) and acts on it: data is added to
+// s.in, an ack drops what it acknowledges from the resend buffer. A connection that fails is
+// suspended; a protocol violation or sessFin ends the session. Read's goroutine, without s.mu.
+func (s *session) readChunk() {
+	rd := &s.rd
+	c, g, br := rd.c, rd.g, rd.br
+	if now := time.Now(); now.Sub(rd.set) >= s.n.opts.beat {
+		c.SetReadDeadline(now.Add(s.n.opts.deadAfter))
+		rd.set = now
+	}
+	typ, err := br.ReadByte()
+	if err != nil {
+		s.suspend(g, err)
+		return
+	}
+	switch typ {
+	case sessData:
+		if _, err := io.ReadFull(br, rd.hdr[:4]); err != nil {
 			s.suspend(g, err)
 			return
 		}
-		switch typ {
-		case sessData:
-			if _, err := io.ReadFull(br, hdr[:4]); err != nil {
-				s.suspend(g, err)
-				return
-			}
-			k := int(binary.BigEndian.Uint32(hdr[:4]))
-			if k == 0 || k > maxChunk {
-				s.protocol(g, fmt.Errorf("%w: a chunk of %d bytes", errSessionProto, k))
-				return
-			}
-			if cap(buf) < k {
-				buf = make([]byte, k)
-			}
-			if _, err := io.ReadFull(br, buf[:k]); err != nil {
-				s.suspend(g, err)
-				return
-			}
-			s.mu.Lock()
-			for len(s.in) > maxUnread && s.gen == g && s.err == nil {
-				s.cond.Wait()
-			}
-			if s.gen != g || s.err != nil {
-				s.mu.Unlock()
-				return
-			}
-			s.in = append(s.in, buf[:k]...)
-			s.recv += uint64(k)
-			ack := s.recv-s.acked >= ackEvery
-			wk := s.wk
-			s.cond.Broadcast()
-			s.mu.Unlock()
-			if ack {
-				kickc(wk)
-			}
-		case sessAck:
-			if _, err := io.ReadFull(br, hdr[:]); err != nil {
-				s.suspend(g, err)
-				return
-			}
-			a := binary.BigEndian.Uint64(hdr[:])
-			s.mu.Lock()
-			if s.gen != g || s.err != nil {
-				s.mu.Unlock()
-				return
-			}
-			// Not against wpos: the peer may acknowledge a write before it returned here.
-			if sent := s.outBase + uint64(len(s.out)); a > sent {
-				s.terminal(fmt.Errorf("%w: an ack of %d bytes, %d sent", errSessionProto, a, sent))
-				s.mu.Unlock()
-				return
-			}
-			if a > s.outBase {
-				s.out = s.out[a-s.outBase:]
-				s.outBase = a
-				if len(s.out) == 0 {
-					s.out = nil
-				}
-			}
-			s.mu.Unlock()
-		case sessFin:
-			s.protocol(g, io.EOF)
-			return
-		default:
-			s.protocol(g, fmt.Errorf("%w: chunk type %d", errSessionProto, typ))
+		k := int(binary.BigEndian.Uint32(rd.hdr[:4]))
+		if k == 0 || k > maxChunk {
+			s.protocol(g, fmt.Errorf("%w: a chunk of %d bytes", errSessionProto, k))
 			return
 		}
+		if cap(rd.buf) < k {
+			rd.buf = make([]byte, k)
+		}
+		if _, err := io.ReadFull(br, rd.buf[:k]); err != nil {
+			s.suspend(g, err)
+			return
+		}
+		s.mu.Lock()
+		if s.gen != g || s.err != nil {
+			s.mu.Unlock()
+			return
+		}
+		s.in = append(s.in, rd.buf[:k]...)
+		s.recv += uint64(k)
+		ack := s.recv-s.acked >= ackEvery
+		wk := s.wk
+		s.mu.Unlock()
+		if ack {
+			kickc(wk)
+		}
+	case sessAck:
+		if _, err := io.ReadFull(br, rd.hdr[:]); err != nil {
+			s.suspend(g, err)
+			return
+		}
+		a := binary.BigEndian.Uint64(rd.hdr[:])
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.gen != g || s.err != nil {
+			return
+		}
+		// Not against wpos: the peer may acknowledge a write before it returned here.
+		if sent := s.outBase + uint64(len(s.out)); a > sent {
+			s.terminal(fmt.Errorf("%w: an ack of %d bytes, %d sent", errSessionProto, a, sent))
+			return
+		}
+		if a > s.outBase {
+			s.out = s.out[a-s.outBase:]
+			s.outBase = a
+			if len(s.out) == 0 {
+				s.out = nil
+			}
+		}
+	case sessFin:
+		s.protocol(g, io.EOF)
+	default:
+		s.protocol(g, fmt.Errorf("%w: chunk type %d", errSessionProto, typ))
 	}
 }
 
@@ -690,6 +714,7 @@ func (s *session) run(c gonet.Conn) {
 	}
 	s.c = c
 	g, done, wk := s.gen, s.done, s.wk
+	s.cond.Broadcast()
 	s.mu.Unlock()
-	s.start(c, g, done, wk)
+	s.start(g, done, wk)
 }

@@ -406,6 +406,19 @@ func FuzzSessionStream(f *testing.F) {
 		s := newSession(n, [16]byte{}, "peer", false, "", a)
 		s.out, s.wpos = []byte("0123456789"), 10 // sent, not yet acknowledged
 		s.run(a)
+		var read atomic.Int64 // what the session's Read (the link's reader) delivered
+		reading := make(chan struct{})
+		go func() {
+			defer close(reading)
+			b := make([]byte, 1<<10)
+			for {
+				k, err := s.Read(b)
+				read.Add(int64(k))
+				if err != nil {
+					return
+				}
+			}
+		}()
 		drained := make(chan struct{})
 		go func() {
 			defer close(drained)
@@ -423,10 +436,11 @@ func FuzzSessionStream(f *testing.F) {
 			}
 			time.Sleep(time.Millisecond)
 		}
+		s.Close()
+		<-reading
 		s.mu.Lock()
-		got := len(s.in)
+		got := int(read.Load()) + len(s.in)
 		s.mu.Unlock()
 		require.LessOrEqual(t, got, len(b))
-		s.Close()
 	})
 }
