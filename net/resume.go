@@ -106,6 +106,7 @@ type session struct {
 	out      []byte // the stream's bytes [outBase, outBase+len(out)) not yet acknowledged
 	outBase  uint64
 	wpos     uint64              // the stream's bytes written on the current connection
+	wlen     uint64              // the bytes past wpos that push is writing now (s.mu let go)
 	hdr      [1 + 8 + 1 + 4]byte // push's chunk header: ack, then data or fin
 	bufs     [2][]byte           // push's header and data, for one writev
 	in       []byte              // received, not yet read
@@ -341,7 +342,7 @@ func (s *session) attach(c gonet.Conn, peerRecv uint64, reply func(recv uint64) 
 	c.SetDeadline(time.Time{}) // before push sets its own
 	old := s.c
 	s.out = s.out[peerRecv-s.outBase:]
-	s.outBase, s.wpos = peerRecv, peerRecv
+	s.outBase, s.wpos, s.wlen = peerRecv, peerRecv, 0 // a write on the old connection counts no more
 	s.c = c
 	s.gen++
 	g := s.gen
@@ -573,8 +574,10 @@ func (s *session) readChunk() {
 		if s.gen != g || s.err != nil {
 			return
 		}
-		// Not against wpos: the peer may acknowledge a write before it returned here.
-		if sent := s.outBase + uint64(len(s.out)); a > sent {
+		// Against what is written or being written, not wpos alone: the peer may acknowledge a
+		// write before it returned here. Bytes kept but never sent (a resend under way, a queue
+		// behind a slow write) cannot have arrived: push would slice out from below outBase.
+		if sent := s.wpos + s.wlen; a > sent {
 			s.terminal(fmt.Errorf("%w: an ack of %d bytes, %d sent", errSessionProto, a, sent))
 			return
 		}
@@ -661,6 +664,7 @@ func (s *session) push() {
 			c.SetWriteDeadline(now.Add(s.n.opts.deadAfter))
 			s.wset = now
 		}
+		s.wlen = uint64(len(d))
 		s.mu.Unlock()
 		var err error
 		if len(d) == 0 {
@@ -672,6 +676,7 @@ func (s *session) push() {
 			s.bufs = [2][]byte{} // keeps no acknowledged bytes alive
 		}
 		s.mu.Lock()
+		s.wlen = 0
 		if s.gen != g {
 			continue
 		}

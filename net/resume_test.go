@@ -444,3 +444,48 @@ func FuzzSessionStream(f *testing.F) {
 		require.LessOrEqual(t, got, len(b))
 	})
 }
+
+// TestSessionAckBeyondWritten: a peer that acknowledges bytes the session keeps but has not
+// written yet (a resend under way, a queue behind a slow write) breaks the protocol: the session
+// ends, instead of the next write slicing its buffer from below its base (a panic that took the
+// whole process down).
+func TestSessionAckBeyondWritten(t *testing.T) {
+	n, err := Listen("", WithReconnectWindow(time.Hour))
+	require.NoError(t, err)
+	defer n.Close()
+	a, c := gonet.Pipe()
+	s := newSession(n, [16]byte{}, "peer", false, "", a)
+	s.out, s.wpos = []byte("0123456789"), 4 // 4 bytes written, 6 kept for later
+	s.run(a)
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		io.Copy(io.Discard, c)
+	}()
+	reading := make(chan struct{}) // a session reads its connection on Read's goroutine
+	go func() {
+		defer close(reading)
+		buf := make([]byte, 64)
+		for {
+			if _, err := s.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	_, err = c.Write([]byte{sessAck, 0, 0, 0, 0, 0, 0, 0, 10})
+	require.NoError(t, err)
+	for {
+		s.mu.Lock()
+		seen := s.err != nil || s.outBase == 10
+		s.mu.Unlock()
+		if seen {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	_, err = s.Write([]byte("x"))
+	require.ErrorIs(t, err, errSessionProto)
+	c.Close()
+	<-drained
+	<-reading
+}
