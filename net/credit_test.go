@@ -1,14 +1,11 @@
 package net
 
 import (
-	"context"
 	"errors"
-	gonet "net"
 	"os"
 	"reflect"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -308,18 +305,11 @@ func TestCreditsReaderPoison(t *testing.T) {
 // operation, with ErrLinkLost.
 func TestCreditsLinkLostSays(t *testing.T) {
 	var f faults
-	var refuse atomic.Bool
-	dial := func(ctx context.Context, addr string) (gonet.Conn, error) {
-		if refuse.Load() {
-			return nil, errors.New("refused by the test")
-		}
-		return f.dial(ctx, addr)
-	}
 	window := WithReconnectWindow(100 * time.Millisecond)
 	home, err := Listen("", fastBeat, window)
 	require.NoError(t, err)
 	defer home.Close()
-	user, err := Listen("", fastBeat, window, WithDialer(dial))
+	user, err := Listen("", fastBeat, window, WithDialer(f.dial))
 	require.NoError(t, err)
 	defer user.Close()
 	ch := csp.NewChan[int](csp.Buffered(8))
@@ -327,8 +317,7 @@ func TestCreditsLinkLostSays(t *testing.T) {
 	w, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c", WithCredits())
 	require.NoError(t, err)
 	require.NoError(t, w.Write(1))
-	refuse.Store(true) // no redial gets through: the link is lost past the window
-	f.cut()
+	f.lose() // no redial gets through: the link is lost past the window
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		err := w.Write(2)

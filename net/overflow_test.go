@@ -3,10 +3,8 @@ package net
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	gonet "net"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,13 +148,6 @@ func (c *ackless) Read(p []byte) (int, error) {
 
 func resendOverflow(t *testing.T, policy LinkLostPolicy, want error) {
 	var f faults
-	var refuse atomic.Bool
-	dial := func(ctx context.Context, addr string) (gonet.Conn, error) {
-		if refuse.Load() {
-			return nil, errors.New("refused by the test")
-		}
-		return f.dial(ctx, addr)
-	}
 	// The home's window is short, so that its side of the link is lost soon after the cut; the
 	// user's is an hour, so that only the cap can end its side within the test.
 	// A slow heartbeat: a connection that a slow run (-race, a loaded machine) found silent would
@@ -166,7 +157,7 @@ func resendOverflow(t *testing.T, policy LinkLostPolicy, want error) {
 	home, err := Listen("", beat, WithReconnectWindow(300*time.Millisecond))
 	require.NoError(t, err)
 	defer home.Close()
-	user, err := Listen("", beat, WithReconnectWindow(time.Hour), WithDialer(dial))
+	user, err := Listen("", beat, WithReconnectWindow(time.Hour), WithDialer(f.dial))
 	require.NoError(t, err)
 	defer user.Close()
 	ch := csp.NewChan[[]byte]()
@@ -192,8 +183,7 @@ func resendOverflow(t *testing.T, policy LinkLostPolicy, want error) {
 		return s.outBase + uint64(len(s.out)), len(s.out), s.err != nil
 	}
 
-	refuse.Store(true)
-	f.cut()
+	f.lose()
 	errs := make(chan error, writers)
 	started, peak := 0, 0
 	for _, w := range ws {

@@ -2,7 +2,6 @@ package net
 
 import (
 	"context"
-	"errors"
 	"io"
 	"math/rand/v2"
 	gonet "net"
@@ -164,18 +163,11 @@ func TestBlipHealsSelection(t *testing.T) {
 // without a window does at once: a blocked operation returns ErrLinkLost.
 func TestCutForGood(t *testing.T) {
 	var f faults
-	var refuse atomic.Bool
-	dial := func(ctx context.Context, addr string) (gonet.Conn, error) {
-		if refuse.Load() {
-			return nil, errors.New("refused by the test")
-		}
-		return f.dial(ctx, addr)
-	}
 	window := WithReconnectWindow(200 * time.Millisecond)
 	home, err := Listen("", fastBeat, window)
 	require.NoError(t, err)
 	defer home.Close()
-	user, err := Listen("", fastBeat, window, WithDialer(dial))
+	user, err := Listen("", fastBeat, window, WithDialer(f.dial))
 	require.NoError(t, err)
 	defer user.Close()
 	ch := csp.NewChan[int]()
@@ -186,8 +178,7 @@ func TestCutForGood(t *testing.T) {
 	v, err := r.Read()
 	require.NoError(t, err)
 	require.Equal(t, 1, v)
-	refuse.Store(true)
-	f.cut()
+	f.lose()
 	_, err = r.Read()
 	require.ErrorIs(t, err, ErrLinkLost)
 	require.Contains(t, err.Error(), "reconnection window")
@@ -197,25 +188,17 @@ func TestCutForGood(t *testing.T) {
 // its blocked operation returns ErrLinkLost.
 func TestCloseSuspended(t *testing.T) {
 	var f faults
-	var refuse atomic.Bool
-	dial := func(ctx context.Context, addr string) (gonet.Conn, error) {
-		if refuse.Load() {
-			return nil, errors.New("refused by the test")
-		}
-		return f.dial(ctx, addr)
-	}
 	window := WithReconnectWindow(time.Hour) // a Close that waited for it would time the test out
 	home, err := Listen("", fastBeat, window)
 	require.NoError(t, err)
 	defer home.Close()
-	user, err := Listen("", fastBeat, window, WithDialer(dial))
+	user, err := Listen("", fastBeat, window, WithDialer(f.dial))
 	require.NoError(t, err)
 	ch := csp.NewChan[int]()
 	require.NoError(t, Export(home, "c", ch))
 	r, err := OpenReader[int](ctxT(t), user, home.Addr()+"/c")
 	require.NoError(t, err)
-	refuse.Store(true)
-	f.cut()
+	f.lose()
 	errc := make(chan error, 1)
 	go func() {
 		_, err := r.Read()
