@@ -123,7 +123,11 @@ func newSession(n *Node, id [16]byte, peer string, dialled bool, host string, c 
 	s := &session{n: n, id: id, peer: peer, dialled: dialled, host: host, local: c.LocalAddr(),
 		remote: c.RemoteAddr(), done: make(chan struct{}), wk: make(chan struct{}, 1)}
 	s.cond.L = &s.mu
+	// Under s.mu: on a node already closing, AfterFunc runs nodeClosing at once on a goroutine of
+	// its own, whose terminal → release reads stopN.
+	s.mu.Lock()
 	s.stopN = context.AfterFunc(n.closing, s.nodeClosing)
+	s.mu.Unlock()
 	return s
 }
 

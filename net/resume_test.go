@@ -472,3 +472,19 @@ func TestSessionAckBeyondWritten(t *testing.T) {
 	<-drained
 	<-reading
 }
+
+// TestSessionOnClosingNode: a session made as its node closes is ended at once by the node's
+// closing (on a goroutine of the context's), which must find the session whole: under -race, it
+// read stopN while newSession was still writing it.
+func TestSessionOnClosingNode(t *testing.T) {
+	n, err := Listen("", WithReconnectWindow(time.Hour))
+	require.NoError(t, err)
+	require.NoError(t, n.Close())
+	for range 50 {
+		a, c := gonet.Pipe()
+		s := newSession(n, [16]byte{}, "peer", true, "", a)
+		<-s.done
+		a.Close()
+		c.Close()
+	}
+}
