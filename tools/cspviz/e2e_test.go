@@ -428,6 +428,7 @@ func TestE2ERealDeadlock(t *testing.T) {
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
 	b.waitJS(t, `document.querySelectorAll('#graph svg .deadlock').length > 0`, 15*time.Second)
+	b.waitJS(t, `document.querySelector('#graph svg.drawn') !== null`, 10*time.Second)
 	procs, _, _ := layoutIDs(t, page)
 	highlighted := 0
 	for _, svgID := range procs {
@@ -609,6 +610,8 @@ func TestE2ENetworkGone(t *testing.T) {
 	b := newBrowser(t)
 	b.run(t, chromedp.Navigate(page))
 	b.waitJS(t, `document.getElementById('status').textContent.startsWith('live')`, 10*time.Second)
+	// The status comes before the drawing's last part: the network goes once the page has shown it.
+	b.waitJS(t, `document.querySelector('#graph svg.drawn') !== null`, 10*time.Second)
 
 	upstream.CloseClientConnections()
 	upstream.Close()
@@ -632,7 +635,7 @@ func TestE2ENetworkGone(t *testing.T) {
 	b2.run(t, chromedp.Navigate(page))
 	b2.waitJS(t, `document.getElementById('status').textContent.includes('network gone')`, 10*time.Second)
 	// The status may come before the drawing does.
-	b2.waitJS(t, fmt.Sprintf(`document.getElementById(%q) !== null`, labels["c1"]), 10*time.Second)
+	b2.waitJS(t, `document.querySelector('#graph svg.drawn') !== null`, 10*time.Second)
 	var label2 string
 	b2.eval(t, lastTextJS(labels["c1"]), &label2)
 	assert.Equal(t, label, label2)
