@@ -306,12 +306,7 @@ func TestCreditsReaderPoison(t *testing.T) {
 func TestCreditsLinkLostSays(t *testing.T) {
 	var f faults
 	window := WithReconnectWindow(100 * time.Millisecond)
-	home, err := Listen("", fastBeat, window)
-	require.NoError(t, err)
-	defer home.Close()
-	user, err := Listen("", fastBeat, window, WithDialer(f.dial))
-	require.NoError(t, err)
-	defer user.Close()
+	home, user := faultyPair(t, &f, fastBeat, window)
 	ch := csp.NewChan[int](csp.Buffered(8))
 	require.NoError(t, Export(home, "c", ch))
 	w, err := OpenWriter[int](ctxT(t), user, home.Addr()+"/c", WithCredits())

@@ -6,6 +6,7 @@ import (
 	gonet "net"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -55,6 +56,15 @@ func (c *faultConn) Read(b []byte) (int, error) {
 		n, err = c.Conn.Read(b) // swallowed
 	}
 	return n, err
+}
+
+// faultyPair makes a home node and a user node that dials it through f, both with opts, both
+// closed when the test ends.
+func faultyPair(t testing.TB, f *faults, opts ...Option) (home, user *Node) {
+	t.Helper()
+	home = nodes(t, 1, opts...)[0]
+	user = nodes(t, 1, append(opts[:len(opts):len(opts)], WithDialer(f.dial))...)[0]
+	return home, user
 }
 
 // cut closes every connection dialled so far.

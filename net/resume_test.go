@@ -41,16 +41,14 @@ func TestBlipHeals(t *testing.T) {
 func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int, freeze, credits bool) {
 	var f faults
 	window := WithReconnectWindow(10 * time.Second)
-	home, err := Listen("", fastBeat, window)
-	require.NoError(t, err)
-	defer home.Close()
-	user, err := Listen("", fastBeat, window, WithDialer(f.dial))
-	require.NoError(t, err)
+	home, user := faultyPair(t, &f, fastBeat, window)
+	defer home.Close() // now, not at the test's end: a test streams through many pairs
 	defer user.Close()
 	ch := csp.NewChan[int](csp.Buffered(buf))
 	require.NoError(t, Export(home, "c", ch, OnLinkLost(PoisonOnLinkLost)))
 	var w *csp.Writer[int]
 	var r *csp.Reader[int]
+	var err error
 	if remoteWriter {
 		var opts []EndOption
 		if credits {
@@ -110,12 +108,7 @@ func healStream(t *testing.T, rng *rand.Rand, remoteWriter bool, buf int, freeze
 func TestBlipHealsSelection(t *testing.T) {
 	var f faults
 	window := WithReconnectWindow(10 * time.Second)
-	home, err := Listen("", fastBeat, window)
-	require.NoError(t, err)
-	defer home.Close()
-	user, err := Listen("", fastBeat, window, WithDialer(f.dial))
-	require.NoError(t, err)
-	defer user.Close()
+	home, user := faultyPair(t, &f, fastBeat, window)
 	a, b := csp.NewChan[int](), csp.NewChan[int]()
 	require.NoError(t, Export(home, "a", a))
 	require.NoError(t, Export(home, "b", b))
@@ -164,12 +157,7 @@ func TestBlipHealsSelection(t *testing.T) {
 func TestCutForGood(t *testing.T) {
 	var f faults
 	window := WithReconnectWindow(200 * time.Millisecond)
-	home, err := Listen("", fastBeat, window)
-	require.NoError(t, err)
-	defer home.Close()
-	user, err := Listen("", fastBeat, window, WithDialer(f.dial))
-	require.NoError(t, err)
-	defer user.Close()
+	home, user := faultyPair(t, &f, fastBeat, window)
 	ch := csp.NewChan[int]()
 	require.NoError(t, Export(home, "c", ch))
 	r, err := OpenReader[int](ctxT(t), user, home.Addr()+"/c")
