@@ -17,6 +17,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// simSeeds returns the first seed of a simulation's rounds and their number: from the clock and
+// rounds, or GOCSP_SIM_SEED alone, which reruns one failing seed.
+func simSeeds(rounds int) (base uint64, n int) {
+	if s, err := strconv.ParseUint(os.Getenv("GOCSP_SIM_SEED"), 10, 64); err == nil {
+		return s, 1
+	}
+	return uint64(time.Now().UnixNano()), rounds
+}
+
 // TestSimulation runs the protocol over the in-memory network (memnet_test.go) through many seeded
 // schedules: each seed picks the buffer size, the delays on every write and the protocol step at
 // which one link is cut (mid-frame, often), for a network of three nodes where plain and alting
@@ -33,10 +42,7 @@ func TestSimulation(t *testing.T) {
 	if testing.Short() {
 		rounds = 8
 	}
-	base := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("GOCSP_SIM_SEED"), 10, 64); err == nil {
-		base, rounds = s, 1
-	}
+	base, rounds := simSeeds(rounds)
 	for i := range rounds {
 		seed := base + uint64(i)
 		if !t.Run(fmt.Sprint(seed), func(t *testing.T) { simulate(t, seed, cutForever) }) {
@@ -70,10 +76,7 @@ func TestSimulationHeals(t *testing.T) {
 	if testing.Short() {
 		rounds = 4
 	}
-	base := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("GOCSP_SIM_SEED"), 10, 64); err == nil {
-		base, rounds = s, 1
-	}
+	base, rounds := simSeeds(rounds)
 	for i := range rounds {
 		seed := base + uint64(i)
 		for _, heal := range []cutKind{cutHeals, cutForGood} {

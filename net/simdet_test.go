@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -29,10 +27,7 @@ func TestDeterministicSimulation(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		rounds = 30 * stress()
 	}
-	base := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("GOCSP_SIM_SEED"), 10, 64); err == nil {
-		base, rounds = s, 1
-	}
+	base, rounds := simSeeds(rounds)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for i := range rounds {
 		seed := base + uint64(i)
@@ -85,10 +80,7 @@ func TestDeterministicSimulationHeals(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		rounds = 15 * stress()
 	}
-	base := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("GOCSP_SIM_SEED"), 10, 64); err == nil {
-		base, rounds = s, 1
-	}
+	base, rounds := simSeeds(rounds)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for i := range rounds {
 		seed := base + uint64(i)
